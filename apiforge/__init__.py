@@ -1,0 +1,3 @@
+"""apiforge: validate, generate and guard OpenAPI documents of OpenAI-compatible chat APIs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,383 @@
+"""A multi-file spec -> one Bundle: a single document whose every `$ref` is local, and a source map.
+
+External targets are hoisted into `components/<section>/<Name>` (named after the pointer's last
+token, so models keep the spec's names); what has no components section (a 3.0 path item) is
+inlined. Every ref is checked before anything is read: no URLs, no absolute paths, nothing outside
+the spec's root folder (symlinks included), no missing targets, no pure ref loops. Nothing touches
+the network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apiforge import pointer as jp
+from apiforge.diagnostics import Diagnostic, Severity, SpecError
+from apiforge.load import Document, Location, load_document
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_COMPONENT_KEY = re.compile(r"[^A-Za-z0-9._\-]")
+
+# Which kind of object each key leads to, per kind of object: enough of OpenAPI's grammar to know
+# where a $ref stands (a schema, a parameter, ...) and where values are data, never refs.
+_MAP_OF = "*"
+_GRAMMAR: dict[str, dict[str, str]] = {
+    "root": {"paths": "paths", "webhooks": "paths", "components": "components"},
+    "paths": {_MAP_OF: "pathItem"},
+    "components": {
+        "schemas": "schema*",
+        "parameters": "parameter*",
+        "responses": "response*",
+        "requestBodies": "requestBody*",
+        "headers": "header*",
+        "securitySchemes": "securityScheme*",
+        "examples": "example*",
+        "links": "link*",
+        "callbacks": "callback*",
+        "pathItems": "pathItem*",
+    },
+    "pathItem": {
+        "parameters": "parameter[]",
+        **{m: "operation" for m in ("get", "put", "post", "delete", "options", "head", "patch")},
+        "trace": "operation",
+    },
+    "operation": {
+        "parameters": "parameter[]",
+        "requestBody": "requestBody",
+        "responses": "response*",
+        "callbacks": "callback*",
+    },
+    "callback": {_MAP_OF: "pathItem"},
+    "requestBody": {"content": "mediaType*"},
+    "response": {"content": "mediaType*", "headers": "header*", "links": "link*"},
+    "mediaType": {"schema": "schema", "examples": "example*", "encoding": "encoding*"},
+    "encoding": {"headers": "header*"},
+    "parameter": {"schema": "schema", "content": "mediaType*", "examples": "example*"},
+    "header": {"schema": "schema", "content": "mediaType*", "examples": "example*"},
+    "example": {"value": "data"},
+    "schema": {
+        **{k: "schema" for k in ("items", "additionalProperties", "not", "if", "then", "else")},
+        **{k: "schema" for k in ("contains", "propertyNames", "unevaluatedItems")},
+        "unevaluatedProperties": "schema",
+        **{k: "schema[]" for k in ("allOf", "anyOf", "oneOf", "prefixItems")},
+        **{k: "schema*" for k in ("properties", "patternProperties", "$defs", "definitions")},
+        "dependentSchemas": "schema*",
+    },
+}
+_DATA_KEYS = {"example", "examples", "default", "enum", "const"}
+_SECTION_OF_KIND = {
+    "schema": "schemas",
+    "parameter": "parameters",
+    "response": "responses",
+    "requestBody": "requestBodies",
+    "header": "headers",
+    "securityScheme": "securitySchemes",
+    "example": "examples",
+    "link": "links",
+    "callback": "callbacks",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a bundled node came from: the file and the pointer inside it."""
+
+    document: Document
+    pointer: str
+
+    def location(self) -> Location:
+        return self.document.locate(self.pointer)
+
+
+@dataclass
+class Bundle:
+    """The resolved spec: one document with only local refs, and the way back to the files."""
+
+    root: Document
+    data: dict[str, Any]
+    documents: dict[Path, Document]
+    _origins: dict[tuple[str, ...], tuple[Document, tuple[str, ...]]] = field(repr=False)
+
+    @property
+    def openapi_version(self) -> str:
+        return str(self.data.get("openapi", ""))
+
+    def source(self, pointer: str) -> Source:
+        """The file and pointer that a bundled pointer came from (the deepest known origin)."""
+        try:
+            tokens = tuple(jp.split(pointer))
+        except ValueError:
+            tokens = ()
+        for n in range(len(tokens), -1, -1):
+            hit = self._origins.get(tokens[:n])
+            if hit:
+                doc, src = hit
+                return Source(doc, jp.from_tokens([*src, *tokens[n:]]))
+        return Source(self.root, pointer)
+
+    def locate(self, pointer: str) -> Location:
+        return self.source(pointer).location()
+
+    def diagnostic(
+        self, pointer: str, message: str, severity: Severity = Severity.ERROR, rule: str = ""
+    ) -> Diagnostic:
+        """A diagnostic that names the file, line and pointer where the bundled node was written."""
+        src = self.source(pointer)
+        loc = src.location()
+        return Diagnostic(loc.file, loc.line, loc.col, severity, message, src.pointer, rule)
+
+    def deref(self, node: Any, limit: int = 64) -> Any:
+        """Follow local `$ref`s to a node that is not a ref (loops were refused at bundle time)."""
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and limit > 0:
+            node = self.get(node["$ref"])
+            limit -= 1
+        return node
+
+    def get(self, ref: str) -> Any:
+        return _walk_pointer(self.data, jp.split(ref))
+
+
+def load_bundle(path: Path, display: str | None = None) -> Bundle:
+    """Load a root document and everything it references, refusing unsafe or broken refs."""
+    root = load_document(path, display)
+    return _Bundler(root).run()
+
+
+class _Bundler:
+    def __init__(self, root: Document) -> None:
+        self.root = root
+        self.root_dir = root.path.parent.resolve()
+        self.documents: dict[Path, Document] = {root.path: root}
+        self.origins: dict[tuple[str, ...], tuple[Document, tuple[str, ...]]] = {(): (root, ())}
+        self.placed: dict[tuple[Path, str], str] = {}
+        self.errors: list[Diagnostic] = []
+        self.out: dict[str, Any] = {}
+        self.local_refs: list[tuple[str, Document, tuple[str, ...]]] = []
+        self.taken: dict[str, set[str]] = {}
+        self.inlining: set[tuple[Path, str]] = set()
+
+    def run(self) -> Bundle:
+        data = self.root.data
+        comps = data.get("components")
+        if isinstance(comps, dict):
+            for section, entries in comps.items():
+                if isinstance(entries, dict):
+                    self.taken[section] = set(entries)
+        self.out = self._copy(data, "root", self.root, (), ())
+        self._check_local_refs()
+        if self.errors:
+            raise SpecError(self.errors)
+        return Bundle(self.root, self.out, self.documents, self.origins)
+
+    # -- walking -----------------------------------------------------------------------------------
+
+    def _copy(
+        self, value: Any, kind: str, doc: Document, src: tuple[str, ...], dest: tuple[str, ...]
+    ) -> Any:
+        if isinstance(value, list):
+            item = kind[:-2] if kind.endswith("[]") else kind
+            return [
+                self._copy(v, item, doc, (*src, str(i)), (*dest, str(i)))
+                for i, v in enumerate(value)
+            ]
+        if not isinstance(value, dict) or kind == "data":
+            return _plain_copy(value)
+        ref = value.get("$ref")
+        if isinstance(ref, str):
+            inlined = self._inline_target(ref, kind, doc, (*src, "$ref"), dest)
+            if inlined is not _NOT_INLINED:
+                return inlined
+        out: dict[str, Any] = {}
+        for key, child in value.items():
+            if key == "$ref" and isinstance(ref, str):
+                out[key] = self._rewrite(ref, kind, doc, (*src, key))
+            else:
+                out[key] = self._copy(child, _child_kind(kind, key), doc, (*src, key), (*dest, key))
+        return out
+
+    def _inline_target(
+        self, ref: str, kind: str, doc: Document, at: tuple[str, ...], dest: tuple[str, ...]
+    ) -> Any:
+        """A copy of an external target with no components section to live in (a 3.0 path item)."""
+        section = _SECTION_OF_KIND.get(kind)
+        if section is not None or (kind == "pathItem" and self._is_31()):
+            return _NOT_INLINED
+        target = self._target(ref, doc, at)
+        if target is None or target[0] is self.root:
+            return _NOT_INLINED
+        tdoc, fragment = target
+        key = (tdoc.path, fragment)
+        node = self._node(tdoc, fragment, ref, doc, at)
+        if node is _NOT_FOUND:
+            return _NOT_INLINED
+        if key in self.inlining:
+            self._error(doc, at, f"$ref {ref!r} includes itself")
+            return {}
+        self.inlining.add(key)
+        self.origins[dest] = (tdoc, tuple(jp.split(fragment)))
+        copied = self._copy(node, kind, tdoc, tuple(jp.split(fragment)), dest)
+        self.inlining.discard(key)
+        return copied
+
+    def _rewrite(self, ref: str, kind: str, doc: Document, at: tuple[str, ...]) -> str:
+        """Return the local ref that replaces `ref`, hoisting its target if it lives elsewhere."""
+        target = self._target(ref, doc, at)
+        if target is None:
+            return ref
+        tdoc, fragment = target
+        if tdoc is self.root:
+            self.local_refs.append((fragment, doc, at))
+            return fragment
+        key = (tdoc.path, fragment)
+        if key in self.placed:
+            return self.placed[key]
+        node = self._node(tdoc, fragment, ref, doc, at)
+        if node is _NOT_FOUND:
+            return ref
+        section = _SECTION_OF_KIND.get(kind, "pathItems")
+        name = self._component_name(section, tdoc, fragment)
+        local = jp.join("#/components", section, name)
+        self.placed[key] = local
+        place = ("components", section, name)
+        self.origins[place] = (tdoc, tuple(jp.split(fragment)))
+        copied = self._copy(node, kind, tdoc, tuple(jp.split(fragment)), place)
+        self.out.setdefault("components", {}).setdefault(section, {})[name] = copied
+        return local
+
+    def _node(
+        self, tdoc: Document, fragment: str, ref: str, doc: Document, at: tuple[str, ...]
+    ) -> Any:
+        try:
+            return _walk_pointer(tdoc.data, jp.split(fragment))
+        except (KeyError, IndexError, ValueError, TypeError):
+            self._error(doc, at, f"$ref target {ref!r} not found in {tdoc.display}")
+            return _NOT_FOUND
+
+    def _is_31(self) -> bool:
+        return str(self.root.data.get("openapi", "")).startswith("3.1")
+
+    def _component_name(self, section: str, doc: Document, fragment: str) -> str:
+        tokens = jp.split(fragment)
+        base = tokens[-1] if tokens else doc.path.stem
+        base = _COMPONENT_KEY.sub("_", base) or "Component"
+        taken = self.taken.setdefault(section, set())
+        name, n = base, 2
+        if name in taken:
+            stem = _COMPONENT_KEY.sub("", doc.path.stem.title().replace("-", "").replace("_", ""))
+            name = f"{stem}{base}"
+        while name in taken:
+            name, n = f"{base}{n}", n + 1
+        taken.add(name)
+        return name
+
+    # -- ref checks --------------------------------------------------------------------------------
+
+    def _target(self, ref: str, doc: Document, at: tuple[str, ...]) -> tuple[Document, str] | None:
+        file_part, _, fragment = ref.partition("#")
+        if fragment and not fragment.startswith("/"):
+            self._error(doc, at, f"$ref {ref!r}: only JSON-pointer fragments (#/...) are supported")
+            return None
+        if _SCHEME.match(ref) or ref.startswith("//"):
+            self._error(doc, at, f"remote $ref {ref!r} is not allowed: refs stay inside the spec")
+            return None
+        if not file_part:
+            return doc, "#" + fragment
+        if file_part.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", file_part):
+            self._error(doc, at, f"absolute $ref path {file_part!r} is not allowed")
+            return None
+        candidate = (doc.path.parent / file_part).resolve()
+        if not candidate.is_relative_to(self.root_dir):
+            where = self.root_dir.name
+            self._error(doc, at, f"$ref {ref!r} leaves the spec's root folder {where}/")
+            return None
+        if candidate not in self.documents:
+            if not candidate.is_file():
+                self._error(doc, at, f"$ref {ref!r}: file {file_part!r} not found")
+                return None
+            try:
+                self.documents[candidate] = load_document(candidate, _display(candidate))
+            except SpecError as exc:
+                self.errors.extend(exc.diagnostics)
+                return None
+        return self.documents[candidate], "#" + fragment
+
+    def _check_local_refs(self) -> None:
+        """Every local ref resolves in the bundle, and no chain of refs loops without content."""
+        for ref, doc, at in self._all_refs():
+            seen = {ref}
+            current = ref
+            while True:
+                try:
+                    node = _walk_pointer(self.out, jp.split(current))
+                except (KeyError, IndexError, ValueError, TypeError):
+                    self._error(doc, at, f"$ref target {current!r} not found")
+                    break
+                nxt = node.get("$ref") if isinstance(node, dict) else None
+                if not isinstance(nxt, str) or not nxt.startswith("#"):
+                    break
+                if nxt in seen:
+                    message = f"$ref {ref!r} is a loop of refs that never reaches a value"
+                    self._error(doc, at, message)
+                    break
+                seen.add(nxt)
+                current = nxt
+
+    def _all_refs(self) -> Iterator[tuple[str, Document, tuple[str, ...]]]:
+        seen: set[str] = set()
+        for ref, doc, at in self.local_refs:
+            if ref not in seen:
+                seen.add(ref)
+                yield ref, doc, at
+        for ref in sorted(set(self.placed.values()) - seen):
+            yield ref, self.root, ()
+
+    def _error(self, doc: Document, at: tuple[str, ...], message: str) -> None:
+        pointer = jp.from_tokens(at)
+        loc = doc.locate(pointer)
+        self.errors.append(
+            Diagnostic(loc.file, loc.line, loc.col, Severity.ERROR, message, pointer, "ref")
+        )
+
+
+_NOT_INLINED = object()
+_NOT_FOUND = object()
+
+
+def _child_kind(kind: str, key: str) -> str:
+    """The kind of object found under `key` in an object of `kind` ("data" holds no refs)."""
+    if key.startswith("x-"):
+        return "data"
+    if kind.endswith("*"):
+        return kind[:-1]
+    rules = _GRAMMAR.get(kind, {})
+    if key in rules:
+        return rules[key]
+    if key in _DATA_KEYS:
+        return "data"
+    return rules.get(_MAP_OF, "other")
+
+
+def _walk_pointer(data: Any, tokens: list[str]) -> Any:
+    node = data
+    for token in tokens:
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
+def _plain_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(v) for v in value]
+    return value
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

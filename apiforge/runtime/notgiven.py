@@ -1,0 +1,27 @@
+"""A sentinel for arguments the caller left out, so that None can still be sent explicitly."""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+__all__ = ["NOT_GIVEN", "NotGiven"]
+
+
+class NotGiven:
+    """The type of NOT_GIVEN: falsy, a singleton, and distinct from None."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
