@@ -159,6 +159,7 @@ class _Bundler:
         self.local_refs: list[tuple[str, Document, tuple[str, ...]]] = []
         self.taken: dict[str, set[str]] = {}
         self.inlining: set[tuple[Path, str]] = set()
+        self.hoisted: dict[str, dict[str, Any]] = {}
 
     def run(self) -> Bundle:
         data = self.root.data
@@ -168,6 +169,8 @@ class _Bundler:
                 if isinstance(entries, dict):
                     self.taken[section] = set(entries)
         self.out = self._copy(data, "root", self.root, (), ())
+        for section, entries in self.hoisted.items():
+            self.out.setdefault("components", {}).setdefault(section, {}).update(entries)
         self._check_local_refs()
         if self.errors:
             raise SpecError(self.errors)
@@ -245,7 +248,7 @@ class _Bundler:
         place = ("components", section, name)
         self.origins[place] = (tdoc, tuple(jp.split(fragment)))
         copied = self._copy(node, kind, tdoc, tuple(jp.split(fragment)), place)
-        self.out.setdefault("components", {}).setdefault(section, {})[name] = copied
+        self.hoisted.setdefault(section, {})[name] = copied
         return local
 
     def _node(
@@ -359,6 +362,28 @@ def _child_kind(kind: str, key: str) -> str:
     if key in _DATA_KEYS:
         return "data"
     return rules.get(_MAP_OF, "other")
+
+
+def iter_objects(data: Any) -> Iterator[tuple[tuple[str, ...], str, dict[str, Any]]]:
+    """Every object of a bundled document with its pointer tokens and kind (schema, operation, ...).
+
+    Refs are not followed, so each object is seen once, where it is written.
+    """
+    stack: list[tuple[tuple[str, ...], str, Any]] = [((), "root", data)]
+    while stack:
+        tokens, kind, node = stack.pop()
+        if kind == "data":
+            continue
+        if isinstance(node, list):
+            item = kind[:-2] if kind.endswith("[]") else kind
+            stack.extend(((*tokens, str(i)), item, v) for i, v in reversed(list(enumerate(node))))
+            continue
+        if not isinstance(node, dict):
+            continue
+        if not kind.endswith("*") and not kind.endswith("[]"):
+            yield tokens, kind, node
+        children = [((*tokens, k), _child_kind(kind, k), v) for k, v in node.items()]
+        stack.extend(reversed(children))
 
 
 def _walk_pointer(data: Any, tokens: list[str]) -> Any:

@@ -28,6 +28,7 @@ __all__ = [
     "read_error_body",
     "status_error_class",
     "status_error_from_response",
+    "transport_error",
 ]
 
 DEFAULT_MESSAGE_POINTERS: tuple[str, ...] = ("/error/message", "/message")
@@ -57,7 +58,9 @@ class APIConnectionError(APIError):
 class APITimeoutError(APIConnectionError):
     """The request, or reading its response, ran past the configured timeout."""
 
-    def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None):
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
+    ):
         super().__init__(message, request=request)
 
 
@@ -214,3 +217,11 @@ def status_error_from_response(
         detail = detail[:_MAX_DETAIL] + "..."
     message = f"Error code: {response.status_code} - {detail}"
     return status_error_class(response.status_code)(message, response=response, body=parsed)
+
+
+def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
+    """Map an httpx failure to APITimeoutError for timeouts, else APIConnectionError."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(request=request)
+    detail = f"Connection error: {exc}" if str(exc) else "Connection error."
+    return APIConnectionError(detail, request=request)

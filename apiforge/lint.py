@@ -1,0 +1,209 @@
+"""apiforge's own rules on top of the OpenAPI standard: one small function per rule, each with an id."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from apiforge import pointer as jp
+from apiforge.diagnostics import Diagnostic, Severity
+from apiforge.resolve import Bundle, iter_objects
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_SAFE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    pointer: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+
+Rule = Callable[[Bundle], Iterator[Finding]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES[rule_id] = fn
+        return fn
+
+    return register
+
+
+def lint_bundle(bundle: Bundle) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for rule_id, check in RULES.items():
+        for f in check(bundle):
+            out.append(bundle.diagnostic(f.pointer, f.message, f.severity, rule_id))
+    return sorted(set(out), key=lambda d: (d.file, d.line, d.col, d.rule, d.message))
+
+
+def iter_operations(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+    """(path, method, operation, pointer) for every operation under `paths`."""
+    paths = data.get("paths")
+    if not isinstance(paths, dict):
+        return
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if isinstance(op, dict):
+                yield path, method, op, jp.join("#/paths", path, method)
+
+
+@rule("operation-id")
+def operation_ids(bundle: Bundle) -> Iterator[Finding]:
+    """Every operation has an operationId that is unique and a safe Python identifier."""
+    seen: dict[str, str] = {}
+    for path, method, op, at in iter_operations(bundle.data):
+        op_id = op.get("operationId")
+        if op_id is None:
+            message = (
+                f"{method.upper()} {path} has no operationId; the client method name is guessed"
+            )
+            yield Finding(at, message, Severity.WARNING)
+            continue
+        if not isinstance(op_id, str):
+            continue  # the standard validator reports the wrong type
+        where = jp.join(at, "operationId")
+        if op_id in seen:
+            yield Finding(where, f"operationId {op_id!r} is also used by {seen[op_id]}")
+        else:
+            seen[op_id] = f"{method.upper()} {path}"
+        if not _SAFE_IDENTIFIER.match(op_id) or keyword.iskeyword(op_id):
+            message = f"operationId {op_id!r} is not a safe identifier (letters, digits, _)"
+            yield Finding(where, message, Severity.WARNING)
+
+
+@rule("path-params")
+def path_params(bundle: Bundle) -> Iterator[Finding]:
+    """Each `{name}` in a path template is declared as an `in: path` parameter, and vice versa."""
+    paths = bundle.data.get("paths")
+    for path, method, op, at in iter_operations(bundle.data):
+        item = paths[path] if isinstance(paths, dict) else {}
+        declared: dict[str, str] = {}
+        for owner, where in ((item, jp.join("#/paths", path)), (op, at)):
+            params = owner.get("parameters")
+            for i, param in enumerate(params if isinstance(params, list) else []):
+                param = bundle.deref(param)
+                if isinstance(param, dict) and param.get("in") == "path":
+                    declared[str(param.get("name"))] = jp.join(where, "parameters", i)
+        in_template = _TEMPLATE_PARAM.findall(path)
+        for name in in_template:
+            if name not in declared:
+                message = f"{method.upper()} {path}: path parameter {{{name}}} is not declared"
+                yield Finding(at, message)
+        for name, where in declared.items():
+            if name not in in_template:
+                yield Finding(where, f"path parameter {name!r} is not in the path {path!r}")
+
+
+@rule("security-schemes")
+def security_schemes(bundle: Bundle) -> Iterator[Finding]:
+    """Security requirements name schemes that components/securitySchemes defines."""
+    comps = bundle.data.get("components")
+    schemes = comps.get("securitySchemes") if isinstance(comps, dict) else None
+    defined = set(schemes) if isinstance(schemes, dict) else set()
+    places = [("#", bundle.data)] + [(at, op) for _, _, op, at in iter_operations(bundle.data)]
+    for at, owner in places:
+        reqs = owner.get("security")
+        for i, req in enumerate(reqs if isinstance(reqs, list) else []):
+            for name in req if isinstance(req, dict) else {}:
+                if name not in defined:
+                    where = jp.join(at, "security", i, name)
+                    yield Finding(where, f"security scheme {name!r} is not defined")
+
+
+@rule("discriminator")
+def discriminators(bundle: Bundle) -> Iterator[Finding]:
+    """Discriminator mappings point at schemas that exist, and name a property they have."""
+    comps = bundle.data.get("components")
+    schemas = comps.get("schemas") if isinstance(comps, dict) else None
+    names = set(schemas) if isinstance(schemas, dict) else set()
+    for tokens, kind, node in iter_objects(bundle.data):
+        disc = node.get("discriminator") if kind == "schema" else None
+        if not isinstance(disc, dict):
+            continue
+        at = jp.from_tokens([*tokens, "discriminator"])
+        mapping = disc.get("mapping")
+        for value, target in (mapping if isinstance(mapping, dict) else {}).items():
+            if not isinstance(target, str):
+                continue
+            ok = (
+                target in names
+                if "#" not in target and "/" not in target
+                else _exists(bundle, target)
+            )
+            if not ok:
+                where = jp.join(at, "mapping", value)
+                yield Finding(
+                    where, f"discriminator mapping {value!r} -> {target!r} does not resolve"
+                )
+
+
+def _exists(bundle: Bundle, ref: str) -> bool:
+    if not ref.startswith("#"):
+        return False
+    try:
+        bundle.get(ref)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return False
+    return True
+
+
+@rule("version-keywords")
+def version_keywords(bundle: Bundle) -> Iterator[Finding]:
+    """Schema keywords of one OpenAPI version used in a document of the other."""
+    is_31 = bundle.openapi_version.startswith("3.1")
+    is_30 = bundle.openapi_version.startswith("3.0")
+    for tokens, kind, node in iter_objects(bundle.data):
+        if kind != "schema":
+            continue
+        at = jp.from_tokens(tokens)
+        if is_31:
+            if "nullable" in node:
+                message = "'nullable' is OpenAPI 3.0; in 3.1 write type: [T, 'null']"
+                yield Finding(jp.join(at, "nullable"), message)
+            for key in ("exclusiveMinimum", "exclusiveMaximum"):
+                if isinstance(node.get(key), bool):
+                    message = f"boolean {key!r} is OpenAPI 3.0; in 3.1 it is the bound itself"
+                    yield Finding(jp.join(at, key), message)
+        elif is_30:
+            if isinstance(node.get("type"), list):
+                message = "a list of types is OpenAPI 3.1; in 3.0 use one type and nullable"
+                yield Finding(jp.join(at, "type"), message)
+            for key in ("exclusiveMinimum", "exclusiveMaximum"):
+                value = node.get(key)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    message = f"numeric {key!r} is OpenAPI 3.1; in 3.0 it is a boolean"
+                    yield Finding(jp.join(at, key), message)
+            for key in ("const", "prefixItems", "$defs"):
+                if key in node:
+                    message = f"{key!r} is JSON Schema 2020-12 (OpenAPI 3.1), not 3.0"
+                    yield Finding(jp.join(at, key), message, Severity.WARNING)
+
+
+@rule("error-response-schema")
+def error_response_schemas(bundle: Bundle) -> Iterator[Finding]:
+    """Every 4xx/5xx/default response says what its body looks like."""
+    for path, method, op, at in iter_operations(bundle.data):
+        responses = op.get("responses")
+        for code, response in (responses if isinstance(responses, dict) else {}).items():
+            if not (str(code)[:1] in "45" or code == "default"):
+                continue
+            response = bundle.deref(response)
+            content = response.get("content") if isinstance(response, dict) else None
+            has_schema = isinstance(content, dict) and any(
+                isinstance(m, dict) and "schema" in m for m in content.values()
+            )
+            if not has_schema:
+                where = jp.join(at, "responses", code)
+                message = f"{method.upper()} {path}: error response {code} has no body schema"
+                yield Finding(where, message, Severity.WARNING)
