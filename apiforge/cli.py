@@ -1,7 +1,8 @@
 """apiforge validate | generate | check | diff | serve.
 
 Errors become one message and an exit code (0 ok, 1 bad input or failed check, 2 usage or I/O);
-never a traceback.
+never a traceback. Heavy imports happen inside the commands, so `check` on an unchanged tree
+answers in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apiforge import __version__
-from apiforge.config import load_config
 from apiforge.diagnostics import Diagnostic, SpecError, UsageError, has_errors
-from apiforge.lint import lint_bundle
-from apiforge.resolve import Bundle, load_bundle
-from apiforge.validate import validate_bundle
+
+if TYPE_CHECKING:
+    from apiforge.resolve import Bundle
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -35,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SpecError as exc:
         print_diagnostics(exc.diagnostics)
+        print("apiforge: nothing was written", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("apiforge: interrupted", file=sys.stderr)
@@ -54,12 +56,27 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check documents against OpenAPI and our lint")
     validate.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
     validate.set_defaults(run=cmd_validate)
+
+    generate = sub.add_parser("generate", help="write models, client and server packages")
+    generate.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
+    generate.add_argument("--out", type=Path, help="output folder (default: generated/)")
+    generate.add_argument("--quiet", "-q", action="store_true", help="no progress, only a summary")
+    generate.set_defaults(run=cmd_generate)
+
+    check = sub.add_parser("check", help="validate, lint, and confirm generated/ is up to date")
+    check.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
+    check.add_argument("--out", type=Path, help="output folder (default: generated/)")
+    check.add_argument("--base", metavar="GIT_REF", help="also refuse undeclared breaking changes")
+    check.add_argument("--format", choices=("text", "github"), default="text")
+    check.set_defaults(run=cmd_check)
     return parser
 
 
 def spec_paths(specs: Sequence[Path]) -> list[Path]:
     """The documents named, or every top-level document in spec/; a missing file is exit 2."""
     if not specs:
+        from apiforge.config import load_config
+
         return load_config().default_specs()
     for spec in specs:
         if not spec.is_file():
@@ -69,8 +86,13 @@ def spec_paths(specs: Sequence[Path]) -> list[Path]:
 
 def check_spec(path: Path) -> tuple[Bundle | None, list[Diagnostic]]:
     """Load, resolve, validate and lint one document: the bundle (if it loads) and diagnostics."""
+    from apiforge.lint import lint_bundle
+    from apiforge.pipeline import display_path
+    from apiforge.resolve import load_bundle
+    from apiforge.validate import validate_bundle
+
     try:
-        bundle = load_bundle(path, _display(path))
+        bundle = load_bundle(path, display_path(path))
     except SpecError as exc:
         return None, exc.diagnostics
     return bundle, validate_bundle(bundle) + lint_bundle(bundle)
@@ -88,13 +110,74 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_INVALID if failed else EXIT_OK
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
-    for diagnostic in diagnostics:
-        print(diagnostic.format())
+def _out_dir(args: argparse.Namespace) -> Path:
+    from apiforge.config import load_config
+
+    return load_config(out_dir=str(args.out) if args.out else None).out_dir
 
 
-def _display(path: Path) -> str:
+def cmd_generate(args: argparse.Namespace) -> int:
+    from apiforge.pipeline import display_path, generate
+
+    specs = spec_paths(args.specs)
+    out_dir = _out_dir(args)
+    show = sys.stderr.isatty() and not args.quiet
+
+    def progress(step: str) -> None:
+        if show:
+            print(f"apiforge: {step}", file=sys.stderr, flush=True)
+
+    built = generate(specs, out_dir, progress)
+    for package in built:
+        print_diagnostics(package.warnings)
+    files = sum(len(p.files) for p in built)
+    names = ", ".join(p.name for p in built)
+    where = display_path(out_dir)
+    print(
+        f"apiforge: wrote {len(built)} package(s) ({names}), {files} files, to {where}/",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from apiforge.check import find_stale
+    from apiforge.pipeline import display_path
+
+    specs = spec_paths(args.specs)
+    out_dir = _out_dir(args)
+    problems = 0
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+        stale = find_stale(specs, out_dir, display_path(out_dir))
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics, args.format)
+        print("apiforge: check failed: a spec is invalid", file=sys.stderr)
+        return EXIT_INVALID
+    for item in stale:
+        print(item.format())
+    problems += len(stale)
+    if args.base:
+        problems += _check_breaking(specs, args.base, args.format)
+    if problems:
+        print(f"apiforge: check failed: {problems} problem(s)", file=sys.stderr)
+        return EXIT_INVALID
+    print(
+        f"apiforge: check passed: {len(specs)} spec(s) valid, generated code up to date",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _check_breaking(specs: list[Path], base: str, fmt: str) -> int:
+    raise UsageError("--base is not available yet")
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str = "text") -> None:
+    for d in diagnostics:
+        if fmt == "github":
+            level = "error" if d.is_error else "warning"
+            print(
+                f"::{level} file={d.file},line={d.line},col={d.col}::{d.message} (at {d.pointer})"
+            )
+        else:
+            print(d.format())

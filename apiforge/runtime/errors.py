@@ -156,7 +156,7 @@ def _resolve(document: Any, pointer: str) -> Any:
     """Follow an RFC 6901 pointer; raises LookupError when it does not resolve."""
     if pointer in ("", "#"):
         return document
-    body = pointer[1:] if pointer.startswith("#") else pointer
+    body = pointer.removeprefix("#")
     if not body.startswith("/"):
         raise LookupError(pointer)
     node = document

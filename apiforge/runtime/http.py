@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -42,7 +42,7 @@ DEFAULT_MAX_RETRIES: Final = 2
 USER_AGENT: Final = "apiforge-runtime/0.1"
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Options:
     """One call's arguments, kept so each retry rebuilds an identical request."""
 
@@ -73,7 +73,7 @@ class _BaseClient:
         self.base_url = base_url
         self.api_key = api_key
         self.timeout = timeout
-        self.max_retries = max_retries
+        self.retry_policy = RetryPolicy(max_retries=max_retries)
         self.default_headers = dict(default_headers or {})
         self.error_parser = error_parser
         self.error_message_pointers = tuple(error_message_pointers)
@@ -110,9 +110,16 @@ class _BaseClient:
             ),
         )
 
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt, unless a call passes its own `max_retries`."""
+        return self.retry_policy.max_retries
+
     def _policy(self, options: _Options) -> RetryPolicy:
         given = options.max_retries
-        return RetryPolicy(max_retries=self.max_retries if isinstance(given, NotGiven) else given)
+        if isinstance(given, NotGiven):
+            return self.retry_policy
+        return dataclasses.replace(self.retry_policy, max_retries=given)
 
     def _retry_delay(
         self, policy: RetryPolicy, attempt: int, response: httpx.Response | None

@@ -8,14 +8,7 @@ __all__ = ["NOT_GIVEN", "NotGiven"]
 
 
 class NotGiven:
-    """The type of NOT_GIVEN: falsy, a singleton, and distinct from None."""
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    """The type of NOT_GIVEN: falsy and distinct from None; test with isinstance."""
 
     def __bool__(self) -> Literal[False]:
         return False

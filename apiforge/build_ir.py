@@ -1,0 +1,302 @@
+"""Bundle + ModelPlan + ModelIndex -> ir.Api. Every naming and typing decision is made here, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiforge import __version__, ir
+from apiforge import pointer as jp
+from apiforge.diagnostics import Diagnostic, Severity
+from apiforge.lint import iter_operations
+from apiforge.models import ModelIndex
+from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
+from apiforge.prepare import ModelPlan, deref, get_ref
+
+_RESERVED_ARGS = {"self", "timeout", "max_retries", "extra_headers", "extra_query", "extra_body"}
+_PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+
+
+def build_api(
+    plan: ModelPlan, index: ModelIndex, *, package: str, spec_file: str
+) -> tuple[ir.Api, list[Diagnostic]]:
+    doc = plan.document
+    notes: list[Diagnostic] = []
+    info = _obj(doc.get("info"))
+    root_security = doc.get("security")
+    operations: list[ir.Operation] = []
+    taken_methods: set[str] = set()
+    for path, method, op, at in iter_operations(doc):
+        name = _method_name(op, method, path)
+        method_name = unique(name, taken_methods | _RESERVED_ARGS)
+        taken_methods.add(method_name)
+        operations.append(_operation(op, at, path, method, method_name, plan, index, root_security))
+    api = ir.Api(
+        package=package,
+        title=str(info.get("title") or package),
+        version=str(info.get("version") or ""),
+        spec_file=spec_file,
+        generator_version=__version__,
+        base_url=_base_url(doc),
+        env_prefix=env_prefix(package),
+        operations=tuple(operations),
+        security=_security(doc),
+        error_envelope=_error_envelope(doc, operations),
+        models=tuple(sorted(index.classes)),
+    )
+    return api, notes
+
+
+def _method_name(op: dict[str, Any], method: str, path: str) -> str:
+    op_id = op.get("operationId")
+    if isinstance(op_id, str) and op_id.strip():
+        return str(PythonIdentifier(op_id, avoid_builtins=False))
+    return str(PythonIdentifier(f"{method} {path}", avoid_builtins=False))
+
+
+def _operation(
+    op: dict[str, Any],
+    at: str,
+    path: str,
+    method: str,
+    method_name: str,
+    plan: ModelPlan,
+    index: ModelIndex,
+    root_security: Any,
+) -> ir.Operation:
+    doc = plan.document
+    body = _body(op, at, plan, index)
+    success, errors = _responses(op, at, plan)
+    stream = _stream(op, at, plan, body)
+    security = op.get("security", root_security)
+    requires_auth = isinstance(security, list) and any(
+        isinstance(req, dict) and req for req in security
+    )
+    no_tools = op.get("x-apiforge-models-without-tools")
+    prefixes = no_tools.get("prefixes") if isinstance(no_tools, dict) else None
+    return ir.Operation(
+        operation_id=str(op.get("operationId") or method_name),
+        method_name=method_name,
+        class_prefix=str(ClassName(method_name)),
+        http_method=method.upper(),
+        path=path,
+        summary=_text(op.get("summary") or op.get("description")),
+        params=_params(op, path, doc),
+        body=body,
+        success=success,
+        errors=errors,
+        stream=stream,
+        requires_auth=requires_auth,
+        models_without_tools=tuple(str(p) for p in prefixes or [] if isinstance(p, str)),
+        rate_limit=_rate_limit(op.get("x-apiforge-rate-limit")),
+    )
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value else ""
+
+
+def _params(op: dict[str, Any], path: str, doc: dict[str, Any]) -> tuple[ir.Param, ...]:
+    item = get_ref(doc, jp.join("#/paths", path))
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for owner in (item, op):
+        raw = owner.get("parameters") if isinstance(owner, dict) else None
+        for param in raw if isinstance(raw, list) else []:
+            param = deref(param, doc)
+            if isinstance(param, dict) and isinstance(param.get("name"), str):
+                merged[(str(param.get("in")), param["name"])] = param
+    taken = set(_RESERVED_ARGS)
+    out: list[ir.Param] = []
+    for (location, wire), param in merged.items():
+        if location not in ("path", "query", "header", "cookie"):
+            continue
+        name = unique(str(PythonIdentifier(wire, avoid_builtins=False)), taken)
+        required = bool(param.get("required")) or location == "path"
+        annotation = schema_annotation(param.get("schema"), doc)
+        out.append(
+            ir.Param(name, wire, location, annotation, required, _text(param.get("description")))  # type: ignore[arg-type]
+        )
+    out.sort(key=lambda p: (not p.required, p.location != "path"))
+    return tuple(out)
+
+
+def schema_annotation(schema: Any, doc: dict[str, Any], depth: int = 0) -> str:
+    """A plain Python type for a parameter schema (parameters are simple values on the wire)."""
+    schema = deref(schema, doc)
+    if not isinstance(schema, dict) or depth > 8:
+        return "Any"
+    kind = schema.get("type")
+    kinds = [k for k in kind if k != "null"] if isinstance(kind, list) else [kind]
+    nullable = (isinstance(kind, list) and "null" in kind) or schema.get("nullable") is True
+    if len(kinds) != 1:
+        return "Any"
+    if kinds[0] == "array":
+        inner = schema_annotation(schema.get("items"), doc, depth + 1)
+        base = f"list[{inner}]"
+    else:
+        base = _PRIMITIVES.get(str(kinds[0]), "Any")
+    return f"{base} | None" if nullable and base != "Any" else base
+
+
+def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir.Body | None:
+    doc = plan.document
+    body = deref(op.get("requestBody"), doc)
+    if not isinstance(body, dict):
+        return None
+    content = _obj(body.get("content"))
+    for mime in content:
+        pointer = jp.join(at, "requestBody", "content", mime)
+        model = plan.entry_classes.get(pointer)
+        if model is None or model not in index.classes:
+            continue
+        cls = index.classes[model]
+        schema = deref(get_ref(doc, jp.join("#/components/schemas", model)), doc)
+        schema = schema if isinstance(schema, dict) else {}
+        unknown: ir.UnknownProperties = (
+            "reject" if schema.get("additionalProperties") is False else "ignore"
+        )
+        if schema.get("x-apiforge-unknown-properties") in ("ignore", "reject"):
+            unknown = schema["x-apiforge-unknown-properties"]
+        ignored = schema.get("x-apiforge-ignored-parameters")
+        fields = tuple(
+            ir.Field(f.name, f.wire_name, f.annotation, f.required)
+            for f in cls.fields
+            if f.name not in _RESERVED_ARGS
+        )
+        return ir.Body(
+            model=model,
+            content_type=str(mime),
+            required=bool(body.get("required")),
+            fields=() if cls.is_root else fields,
+            unknown_properties=unknown,
+            ignored_parameters=tuple(str(p) for p in ignored or [] if isinstance(p, str)),
+        )
+    return None
+
+
+def _responses(
+    op: dict[str, Any], at: str, plan: ModelPlan
+) -> tuple[ir.Response | None, tuple[ir.Response, ...]]:
+    doc = plan.document
+    responses = _obj(op.get("responses"))
+    success: ir.Response | None = None
+    errors: list[ir.Response] = []
+    for status, response in responses.items():
+        status = str(status)
+        response = deref(response, doc)
+        if not isinstance(response, dict):
+            continue
+        model = None
+        content = _obj(response.get("content"))
+        for mime in content:
+            if str(mime).startswith("text/event-stream"):
+                continue
+            model = plan.entry_classes.get(jp.join(at, "responses", status, "content", mime))
+            if model:
+                break
+        code = int(status) if status.isdigit() else None
+        entry = ir.Response(status, code, model, _text(response.get("description")))
+        if status.startswith("2"):
+            if success is None:
+                success = entry
+        elif status[:1] in "45" or status == "default":
+            errors.append(entry)
+    return success, tuple(errors)
+
+
+def _stream(op: dict[str, Any], at: str, plan: ModelPlan, body: ir.Body | None) -> ir.Stream | None:
+    chunk = None
+    responses = _obj(op.get("responses"))
+    for status, response in responses.items():
+        response = deref(response, plan.document)
+        content = response.get("content") if isinstance(response, dict) else None
+        for mime in content if isinstance(content, dict) else {}:
+            if str(status).startswith("2") and str(mime).startswith("text/event-stream"):
+                chunk = plan.entry_classes.get(jp.join(at, "responses", status, "content", mime))
+    if chunk is None or body is None:
+        return None
+    ext = _obj(op.get("x-apiforge-stream"))
+    flag = str(ext.get("flag") or "stream")
+    field = next((f for f in body.fields if f.wire_name == flag), None)
+    if field is None:
+        return None
+    include = ext.get("include-usage")
+    return ir.Stream(
+        flag=flag,
+        flag_field=field.name,
+        chunk_model=chunk,
+        done=str(ext.get("done") or "[DONE]"),
+        include_usage=str(include) if isinstance(include, str) else None,
+    )
+
+
+def _rate_limit(ext: Any) -> ir.RateLimit | None:
+    if not isinstance(ext, dict):
+        return None
+    rps = ext.get("requests-per-second")
+    if not isinstance(rps, int | float) or isinstance(rps, bool) or rps <= 0:
+        return None
+    retry = ext.get("retry-after-seconds", 1)
+    retry = retry if isinstance(retry, int) and not isinstance(retry, bool) and retry > 0 else 1
+    return ir.RateLimit(float(rps), retry)
+
+
+def _security(doc: dict[str, Any]) -> ir.Security | None:
+    comps = _obj(doc.get("components"))
+    schemes = _obj(comps.get("securitySchemes"))
+    wanted: list[str] = []
+    for req in doc.get("security") or []:
+        wanted.extend(req if isinstance(req, dict) else [])
+    for _path, _method, op, _at in iter_operations(doc):
+        for req in op.get("security") or []:
+            wanted.extend(req if isinstance(req, dict) else [])
+    for name in [*wanted, *schemes]:
+        scheme = deref(schemes.get(name), doc)
+        if not isinstance(scheme, dict):
+            continue
+        kind, where = scheme.get("type"), scheme.get("in")
+        if kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
+            return ir.Security(name, "bearer", "Authorization")
+        if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+            return ir.Security(name, "basic", "Authorization")
+        if (
+            kind == "apiKey"
+            and where in ("header", "query")
+            and isinstance(scheme.get("name"), str)
+        ):
+            return ir.Security(name, where, scheme["name"])
+    return None
+
+
+def _error_envelope(doc: dict[str, Any], operations: list[ir.Operation]) -> ir.ErrorEnvelope:
+    model = next((e.model for op in operations for e in op.errors if e.model), None)
+    ext = doc.get("x-apiforge-error-envelope")
+    if isinstance(ext, dict) and isinstance(ext.get("message"), str):
+
+        def pointer(key: str) -> str | None:
+            value = ext.get(key)
+            return value if isinstance(value, str) and value.startswith("/") else None
+
+        return ir.ErrorEnvelope(
+            model, ext["message"], pointer("status"), pointer("type"), pointer("code")
+        )
+    return ir.ErrorEnvelope(model, "/error/message", None, "/error/type", "/error/code")
+
+
+def _base_url(doc: dict[str, Any]) -> str:
+    servers = doc.get("servers")
+    if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+        url = servers[0].get("url")
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            variables = servers[0].get("variables")
+            for key, var in (variables if isinstance(variables, dict) else {}).items():
+                default = var.get("default") if isinstance(var, dict) else None
+                url = url.replace("{" + str(key) + "}", str(default if default is not None else ""))
+            return url.rstrip("/")
+    return "http://127.0.0.1:8000"
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+__all__ = ["build_api", "schema_annotation", "Severity"]

@@ -1,0 +1,71 @@
+"""Is generated/ what the specs generate? First ask each package's manifest (hashes of inputs,
+generator and outputs: milliseconds); only when it cannot vouch, regenerate into a temporary folder
+and compare every file, extra and missing ones included.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from apiforge.write import MANIFEST, sha256, tree_hashes
+
+
+@dataclass(frozen=True)
+class Stale:
+    path: str  # relative to the working folder
+    reason: str  # "differs", "missing", "extra", "not generated"
+
+    def format(self) -> str:
+        return f"{self.path}: {self.reason}; run `apiforge generate`"
+
+
+def manifest_vouches(package_dir: Path, fingerprint: str) -> bool:
+    """True when the manifest proves the package is what its inputs would generate now."""
+    try:
+        manifest = json.loads((package_dir / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("generator") != fingerprint:
+            return False
+        for rel, digest in manifest["inputs"].items():
+            if sha256((package_dir / rel).read_bytes()) != digest:
+                return False
+        return bool(tree_hashes(package_dir) == manifest["outputs"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def compare_trees(expected: Path, actual: Path, shown: str) -> list[Stale]:
+    want, have = tree_hashes(expected), tree_hashes(actual)
+    stale: list[Stale] = []
+    for rel in sorted(set(want) | set(have)):
+        where = f"{shown}/{rel}"
+        if rel not in have:
+            stale.append(Stale(where, "missing"))
+        elif rel not in want:
+            stale.append(Stale(where, "extra"))
+        elif want[rel] != have[rel]:
+            stale.append(Stale(where, "differs"))
+    return stale
+
+
+def find_stale(specs: list[Path], out_dir: Path, shown_out: str) -> list[Stale]:
+    """Stale files of the packages these specs generate (SpecError if a spec is invalid)."""
+    from apiforge.pipeline import generate, generator_fingerprint, package_name
+
+    fingerprint = generator_fingerprint()
+    todo = [s for s in specs if not manifest_vouches(out_dir / package_name(s), fingerprint)]
+    if not todo:
+        return []
+    stale: list[Stale] = []
+    with tempfile.TemporaryDirectory(prefix="apiforge-check-") as tmp:
+        fresh = Path(tmp)
+        generate(todo, fresh)
+        for spec in todo:
+            name = package_name(spec)
+            if not (out_dir / name).is_dir():
+                stale.append(Stale(f"{shown_out}/{name}/", "not generated"))
+                continue
+            stale.extend(compare_trees(fresh / name, out_dir / name, f"{shown_out}/{name}"))
+    return stale

@@ -1,0 +1,120 @@
+"""The intermediate representation templates receive: frozen, typed, every decision already made.
+
+Strings here are either Python identifiers (cleaned by apiforge.names) or type expressions built
+from generated class names; anything that came from the spec as text (paths, descriptions, enum
+values) is rendered by the `py_str` filter, never pasted into code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ParamLocation = Literal["path", "query", "header", "cookie"]
+UnknownProperties = Literal["ignore", "reject", "allow"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One property of a request body, as a keyword argument of a client method."""
+
+    name: str  # the model's attribute name (a Python identifier)
+    wire_name: str  # the JSON property name
+    annotation: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str  # Python identifier
+    wire_name: str
+    location: ParamLocation
+    annotation: str
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Body:
+    model: str  # class of the request body
+    content_type: str
+    required: bool
+    fields: tuple[Field, ...]  # empty when the body is not an object with known properties
+    unknown_properties: UnknownProperties
+    ignored_parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Response:
+    status: str  # "200", "4XX", "default"
+    status_code: int | None  # None for ranges and default
+    model: str | None  # class of the JSON body, None when there is none
+    description: str
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A streamed variant of an operation: SSE `data:` events of `chunk_model`, ending at `done`."""
+
+    flag: str  # request property that turns streaming on (wire name)
+    flag_field: str  # its Python attribute name
+    chunk_model: str
+    done: str
+    include_usage: str | None  # JSON pointer into the request that asks for a final usage chunk
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    requests_per_second: float
+    retry_after_seconds: int
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method_name: str  # snake_case Python identifier
+    class_prefix: str  # PascalCase, for names derived from the operation
+    http_method: str  # upper case
+    path: str
+    summary: str
+    params: tuple[Param, ...]
+    body: Body | None
+    success: Response | None
+    errors: tuple[Response, ...]
+    stream: Stream | None
+    requires_auth: bool
+    models_without_tools: tuple[str, ...]
+    rate_limit: RateLimit | None
+
+
+@dataclass(frozen=True)
+class ErrorEnvelope:
+    """How the dialect's error body is written and read, as JSON pointers into it."""
+
+    model: str | None
+    message: str
+    status: str | None
+    type: str | None
+    code: str | None
+
+
+@dataclass(frozen=True)
+class Security:
+    scheme_name: str
+    kind: Literal["bearer", "header", "query", "basic"]
+    parameter_name: str  # header or query parameter that carries the key
+
+
+@dataclass(frozen=True)
+class Api:
+    package: str
+    title: str
+    version: str
+    spec_file: str
+    generator_version: str
+    base_url: str
+    env_prefix: str
+    operations: tuple[Operation, ...]
+    security: Security | None
+    error_envelope: ErrorEnvelope
+    models: tuple[str, ...]  # every class in models.py, for __all__

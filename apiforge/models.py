@@ -1,0 +1,122 @@
+"""ModelPlan -> models.py source, through datamodel-code-generator called as a library.
+
+Its input is our bundled, renamed document with only local refs, so it never reads a file or the
+network. Its own formatting is off: the format stage runs ruff once over the whole package.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from apiforge.diagnostics import Diagnostic, Severity, SpecError
+from apiforge.prepare import ModelPlan
+
+
+@dataclass(frozen=True)
+class ModelField:
+    name: str
+    wire_name: str
+    annotation: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class ModelClass:
+    name: str
+    fields: tuple[ModelField, ...]
+    is_root: bool
+
+
+@dataclass(frozen=True)
+class ModelIndex:
+    """What models.py defines, read from its syntax tree (never by importing it)."""
+
+    classes: dict[str, ModelClass]
+
+
+def generate_models(plan: ModelPlan, header: str, display: str) -> str:
+    from datamodel_code_generator import (  # type: ignore[attr-defined]
+        DataModelType,
+        InputFileType,
+        PythonVersion,
+        generate,
+    )
+
+    options: dict[str, Any] = dict(
+        input_file_type=InputFileType.OpenAPI,
+        output_model_type=DataModelType.PydanticV2BaseModel,
+        target_python_version=PythonVersion.PY_311,
+        use_standard_collections=True,
+        use_union_operator=True,
+        field_constraints=True,
+        disable_timestamp=True,
+        enum_field_as_literal="all",
+        collapse_root_models=True,
+        allow_population_by_field_name=True,
+        use_double_quotes=True,
+        use_schema_description=True,
+        use_field_description=True,
+        strict_nullable=True,
+        custom_file_header=header,
+        formatters=[],
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = generate(json.dumps(plan.document), **options)
+    except RecursionError:
+        raise _failed(display, "schemas nest too deeply to generate models") from None
+    except Exception as exc:  # the library's errors are many and untyped
+        message = " ".join(str(exc).split())[:400] or type(exc).__name__
+        raise _failed(display, f"cannot generate models: {message}") from None
+    if not isinstance(out, str):
+        raise _failed(display, "the model generator returned several modules; expected one")
+    return out
+
+
+def _failed(display: str, message: str) -> SpecError:
+    return SpecError([Diagnostic(display, 1, 1, Severity.ERROR, message, "#", "models")])
+
+
+def index_models(source: str) -> ModelIndex:
+    tree = ast.parse(source)
+    classes: dict[str, ModelClass] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = [ast.unparse(b) for b in node.bases]
+        is_root = any(b.startswith("RootModel") for b in bases)
+        fields: list[ModelField] = []
+        for stmt in node.body:
+            if not isinstance(stmt, ast.AnnAssign) or not isinstance(stmt.target, ast.Name):
+                continue
+            name = stmt.target.id
+            if name == "model_config":
+                continue
+            fields.append(_field(name, stmt))
+        classes[node.name] = ModelClass(node.name, tuple(fields), is_root)
+    return ModelIndex(classes)
+
+
+def _field(name: str, stmt: ast.AnnAssign) -> ModelField:
+    annotation = ast.unparse(stmt.annotation)
+    wire, required = name, stmt.value is None
+    value = stmt.value
+    if isinstance(value, ast.Call) and ast.unparse(value.func) == "Field":
+        args = value.args
+        if (
+            args
+            and isinstance(args[0], ast.Constant)
+            and args[0].value is Ellipsis
+            or not args
+            and not any(k.arg in ("default", "default_factory") for k in value.keywords)
+        ):
+            required = True
+        for kw in value.keywords:
+            if kw.arg == "alias" and isinstance(kw.value, ast.Constant):
+                wire = str(kw.value.value)
+    return ModelField(name, wire, annotation, required)

@@ -1,0 +1,175 @@
+"""Bundle -> ModelPlan: the document datamodel-code-generator sees, with every name decided.
+
+Component schemas are renamed to clean, unique class names (refs rewritten), and every schema an
+operation sends or receives becomes a named component, so each body, response and stream chunk
+has exactly one class whose name we chose.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from apiforge import pointer as jp
+from apiforge.lint import iter_operations
+from apiforge.names import ClassName, unique
+from apiforge.resolve import Bundle, iter_objects
+
+
+@dataclass
+class ModelPlan:
+    """The document for the model generator and the names chosen for it."""
+
+    document: dict[str, Any]
+    schema_classes: dict[str, str]  # bundled pointer "#/components/schemas/X" -> class name
+    entry_classes: dict[str, str]  # pointer of an operation-level schema -> class name
+
+
+def plan_models(bundle: Bundle) -> ModelPlan:
+    doc = copy.deepcopy(bundle.data)
+    schemas = _schemas(doc)
+    taken: set[str] = set()
+    renames: dict[str, str] = {}
+    for name in list(schemas):
+        renames[name] = unique(ClassName(name), taken)
+    _rename_components(doc, renames)
+    schemas = _schemas(doc)
+    classes = {jp.join("#/components/schemas", old): new for old, new in renames.items()}
+    entries: dict[str, str] = {}
+    for _path, _method, op, at in iter_operations(doc):
+        op_name = ClassName(str(op.get("operationId") or ""))
+        for where, role, media in _entry_points(op, at, doc):
+            schema = media.get("schema")
+            if not isinstance(schema, dict | bool):
+                continue
+            target = _class_of(schema, doc)
+            if target is not None:
+                entries[where] = target
+                continue
+            name = unique(ClassName(f"{op_name}{role}"), taken)
+            schemas[name] = copy.deepcopy(schema)  # a lone $ref becomes a RootModel alias
+            media["schema"] = {"$ref": jp.join("#/components/schemas", name)}
+            entries[where] = name
+    return ModelPlan(doc, classes, entries)
+
+
+def _schemas(doc: dict[str, Any]) -> dict[str, Any]:
+    comps = doc.setdefault("components", {})
+    if not isinstance(comps, dict):
+        comps = doc["components"] = {}
+    schemas = comps.setdefault("schemas", {})
+    if not isinstance(schemas, dict):
+        schemas = comps["schemas"] = {}
+    return schemas
+
+
+def is_ref(schema: Any) -> bool:
+    return isinstance(schema, dict) and isinstance(schema.get("$ref"), str)
+
+
+def is_object_schema(schema: Any, doc: dict[str, Any], depth: int = 0) -> bool:
+    """Whether the model generator turns this schema into a BaseModel class of its own."""
+    if not isinstance(schema, dict) or depth > 32:
+        return False
+    if is_ref(schema) and len(schema) == 1:
+        target = get_ref(doc, schema["$ref"])
+        return is_object_schema(target, doc, depth + 1)
+    if any(k in schema for k in ("oneOf", "anyOf", "enum", "const")):
+        return False
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return False
+    return kind == "object" or "properties" in schema or "allOf" in schema
+
+
+def _class_of(schema: Any, doc: dict[str, Any]) -> str | None:
+    """The class a `$ref` to an object component already has, else None (we add an alias)."""
+    if is_ref(schema) and len(schema) == 1:
+        ref = schema["$ref"]
+        tokens = jp.split(ref)
+        if tokens[:2] == ["components", "schemas"] and len(tokens) == 3:
+            return tokens[2] if is_object_schema(schema, doc) else None
+    return None
+
+
+def _entry_points(
+    op: dict[str, Any], at: str, doc: dict[str, Any]
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(pointer, role, media type object) of each JSON or event-stream body of an operation."""
+    found: list[tuple[str, str, dict[str, Any]]] = []
+    body = deref(op.get("requestBody"), doc)
+    if isinstance(body, dict):
+        for mime, media in _json_media(body):
+            found.append((jp.join(at, "requestBody", "content", mime), "Request", media))
+    responses = op.get("responses")
+    for status, response in (responses if isinstance(responses, dict) else {}).items():
+        response = deref(response, doc)
+        if not isinstance(response, dict):
+            continue
+        role = "Response" if str(status).startswith("2") else f"Error{ClassName(str(status))}"
+        for mime, media in _json_media(response):
+            kind = "Chunk" if mime.startswith("text/event-stream") else role
+            found.append((jp.join(at, "responses", status, "content", mime), kind, media))
+    return found
+
+
+def _json_media(owner: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    content = owner.get("content")
+    out = []
+    for mime, media in (content if isinstance(content, dict) else {}).items():
+        base = str(mime).split(";")[0].strip().lower()
+        if isinstance(media, dict) and (
+            base == "application/json" or base.endswith("+json") or base == "text/event-stream"
+        ):
+            out.append((str(mime), media))
+    return out
+
+
+def deref(node: Any, doc: dict[str, Any]) -> Any:
+    """Follow local refs inside a plain document to the node they name (None when broken)."""
+    hops = 0
+    while is_ref(node) and hops < 32:
+        node = get_ref(doc, node["$ref"])
+        hops += 1
+    return node
+
+
+def get_ref(doc: dict[str, Any], ref: str) -> Any:
+    node: Any = doc
+    try:
+        for token in jp.split(ref):
+            node = node[int(token)] if isinstance(node, list) else node[token]
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
+    return node
+
+
+def _rename_components(doc: dict[str, Any], renames: dict[str, str]) -> None:
+    schemas = _schemas(doc)
+    doc["components"]["schemas"] = {renames[k]: v for k, v in schemas.items()}
+    prefix = "#/components/schemas/"
+    mapping = {
+        jp.join("#/components/schemas", k): jp.join("#/components/schemas", v)
+        for k, v in renames.items()
+    }
+
+    def fix_ref(ref: str) -> str:
+        if not ref.startswith(prefix):
+            return ref
+        tokens = jp.split(ref)
+        head = jp.from_tokens(tokens[:3])
+        return mapping.get(head, head) + "".join("/" + jp.escape(t) for t in tokens[3:])
+
+    for _tokens, _kind, node in iter_objects(doc):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            node["$ref"] = fix_ref(ref)
+        disc = node.get("discriminator")
+        mapped = disc.get("mapping") if isinstance(disc, dict) else None
+        if isinstance(mapped, dict):
+            for key, target in list(mapped.items()):
+                if isinstance(target, str):
+                    mapped[key] = (
+                        fix_ref(target) if target.startswith("#") else renames.get(target, target)
+                    )
