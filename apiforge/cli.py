@@ -69,7 +69,23 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--base", metavar="GIT_REF", help="also refuse undeclared breaking changes")
     check.add_argument("--format", choices=("text", "github"), default="text")
     check.set_defaults(run=cmd_check)
+
+    serve = sub.add_parser("serve", help="run a generated server with a built-in mock model")
+    serve.add_argument("name", help="package name under generated/ (e.g. gateway)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--api-key", action="append", default=[], metavar="KEY", dest="api_keys")
+    serve.add_argument("--rate-limit", type=float, metavar="N", help="requests per second")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--out", type=Path, help="folder of generated packages (default: generated/)")
+    serve.set_defaults(run=cmd_serve)
     return parser
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from apiforge.serve import serve
+
+    return serve(args)
 
 
 def spec_paths(specs: Sequence[Path]) -> list[Path]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,7 +95,8 @@ def parse_document(raw: bytes, path: Path, display: str) -> Document:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise _fail(display, f"file is not valid UTF-8 (byte {exc.start})", line) from None
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _fail(display, f"file is not valid UTF-8 (byte {exc.start})", line, col) from None
     if "\x00" in text:
         raise _fail(display, "file contains a NUL character")
     if path.suffix.lower() == ".json":
@@ -113,6 +116,7 @@ def _fail(display: str, message: str, line: int = 1, col: int = 1, pointer: str 
 
 
 def _parse_yaml(text: str, path: Path, display: str) -> Document:
+    _check_yaml_depth(text, display)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -131,6 +135,23 @@ def _parse_yaml(text: str, path: Path, display: str) -> Document:
     return Document(path.resolve(), display, data, _yaml_root=root)
 
 
+def _check_yaml_depth(text: str, display: str) -> None:
+    """Refuse deep nesting from the event stream, before libyaml's recursive composer can crash."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH + 1:
+                    mark = event.start_mark
+                    message = f"document is nested deeper than {MAX_DEPTH} levels"
+                    raise _fail(display, message, mark.line + 1, mark.column + 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # composing stops at the same place and reports it with its position
+
+
 class _YamlBuilder:
     """Turns a composed node tree into plain data, refusing what OpenAPI documents never need."""
 
@@ -145,12 +166,16 @@ class _YamlBuilder:
     def check_size(self, root: yaml.Node) -> None:
         """Refuse alias bombs: count the nodes the data would have once aliases are expanded."""
         stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+        open_nodes: set[int] = set()  # the path from the root to the node being expanded
         while stack:
             node, children_done = stack.pop()
             if id(node) in self._sizes:
                 continue
+            if not children_done and id(node) in open_nodes:
+                raise self._error(node, "YAML alias refers to a node that contains it", [])
             children = _children(node)
             if children_done or not children:
+                open_nodes.discard(id(node))
                 total = 1 + sum(self._sizes.get(id(c), 0) for c in children)
                 if total > MAX_NODES:
                     raise self._error(
@@ -158,6 +183,7 @@ class _YamlBuilder:
                     )
                 self._sizes[id(node)] = total
             else:
+                open_nodes.add(id(node))
                 stack.append((node, True))
                 stack.extend((c, False) for c in children if id(c) not in self._sizes)
 
@@ -201,7 +227,10 @@ class _YamlBuilder:
             if tag.endswith(":int"):
                 return _SCALARS.construct_yaml_int(node)
             if tag.endswith(":float"):
-                return _SCALARS.construct_yaml_float(node)
+                number = _SCALARS.construct_yaml_float(node)
+                if not math.isfinite(number):
+                    raise self._error(node, f"{node.value!r} is not a JSON number", tokens)
+                return number
             if tag.endswith(":bool"):
                 return _SCALARS.construct_yaml_bool(node)
         except (ValueError, yaml.YAMLError):
@@ -246,20 +275,90 @@ def _parse_json(text: str, path: Path, display: str) -> Document:
             out[key] = value
         return out
 
+    def finite(token: str) -> float:
+        number = float(token)
+        if not math.isfinite(number):
+            raise _BadNumber(token)
+        return number
+
+    def bad_constant(token: str) -> Any:
+        raise _BadNumber(token)
+
     try:
-        data = json.loads(text, object_pairs_hook=no_duplicates)
+        data = json.loads(
+            text, object_pairs_hook=no_duplicates, parse_float=finite, parse_constant=bad_constant
+        )
     except _DuplicateKey as exc:
         raise _fail(display, f"duplicate key {exc.key!r}", *_find_key_line(text, exc.key)) from None
+    except _BadNumber as exc:
+        where = _json_position(text, lambda tok, _depth: tok == exc.token)
+        raise _fail(display, f"{exc.token} is not a JSON number", *where) from None
     except json.JSONDecodeError as exc:
         raise _fail(display, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except ValueError:  # an integer too long to convert
+        where = _json_position(text, lambda tok, _depth: len(tok) > 4000 and tok[-1:].isdigit())
+        raise _fail(display, "invalid JSON: a number has too many digits", *where) from None
     except RecursionError:
-        raise _fail(display, "JSON nesting is too deep") from None
+        data = None
+    if data is None or _too_deep(data):
+        where = _json_position(text, lambda _tok, depth: depth > MAX_DEPTH)
+        raise _fail(display, f"document is nested deeper than {MAX_DEPTH} levels", *where)
+    if _LONE_SURROGATE.search(text):
+        where = _json_position(text, lambda tok, _depth: _is_lone_surrogate(tok))
+        if where != (1, 1) or _is_lone_surrogate(text):
+            raise _fail(display, "string has an unpaired UTF-16 surrogate escape", *where)
     return Document(path.resolve(), display, data, _text=text)
 
 
 class _DuplicateKey(Exception):
     def __init__(self, key: str) -> None:
         self.key = key
+
+
+class _BadNumber(Exception):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _is_lone_surrogate(token: str) -> bool:
+    if not token.startswith('"') or not _LONE_SURROGATE.search(token):
+        return False
+    try:
+        json.loads(token).encode("utf-8")
+    except (ValueError, UnicodeEncodeError):
+        return True
+    return False
+
+
+def _too_deep(data: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
+def _json_position(text: str, wanted: Callable[[str, int], bool]) -> tuple[int, int]:
+    """(line, col) of the first token (with the number of containers around it) that is wanted."""
+    depth = 0
+    for m in _JSON_TOKEN.finditer(text):
+        tok = m.group()
+        if tok in "}]" or tok in ",:":
+            depth -= tok in "}]"
+            continue
+        if wanted(tok, depth):
+            line = text.count("\n", 0, m.start()) + 1
+            return line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        depth += tok in "{["
+    return 1, 1
 
 
 def _find_key_line(text: str, key: str) -> tuple[int, int]:
