@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+from collections.abc import Container
 from typing import Any
 
 from apiforge import __version__, ir
@@ -13,6 +16,49 @@ from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
 from apiforge.prepare import ModelPlan, deref, get_ref
 
 _RESERVED_ARGS = {"self", "timeout", "max_retries", "extra_headers", "extra_query", "extra_body"}
+# Members of the generated Client/AsyncClient (and of their runtime base) that a method may not
+# replace, and names that annotations in the class body read: a method `list` would shadow them.
+_ANNOTATION_NAMES = frozenset(
+    [
+        "Any",
+        "Literal",
+        "None",
+        "bool",
+        "bytes",
+        "dict",
+        "float",
+        "frozenset",
+        "int",
+        "list",
+        "object",
+        "set",
+        "str",
+        "tuple",
+    ]
+)
+CLIENT_MEMBERS = frozenset(
+    [
+        "aclose",
+        "api_key",
+        "auth",
+        "base_url",
+        "clock",
+        "close",
+        "default_headers",
+        "error_message_pointers",
+        "error_parser",
+        "max_retries",
+        "rand",
+        "request",
+        "retry_policy",
+        "sleep",
+        "stream",
+        "timeout",
+        "models",
+        "httpx",
+        "type",
+    ]
+) | (_ANNOTATION_NAMES - {"Any", "Literal", "None"})
 _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
 
@@ -27,6 +73,8 @@ def build_api(
     taken_methods: set[str] = set()
     for path, method, op, at in iter_operations(doc):
         name = _method_name(op, method, path)
+        if name in CLIENT_MEMBERS:
+            name += "_"
         method_name = unique(name, taken_methods | _RESERVED_ARGS)
         taken_methods.add(method_name)
         operations.append(_operation(op, at, path, method, method_name, plan, index, root_security))
@@ -65,6 +113,11 @@ def _operation(
 ) -> ir.Operation:
     doc = plan.document
     body = _body(op, at, plan, index)
+    field_names = {f.name for f in body.fields} if body else set()
+    params = _params(op, path, doc, field_names)
+    if body is not None:
+        taken = field_names | {p.name for p in params} | _RESERVED_ARGS
+        body = dataclasses.replace(body, arg_name=unique("body", taken))
     success, errors = _responses(op, at, plan)
     stream = _stream(op, at, plan, body)
     security = op.get("security", root_security)
@@ -80,7 +133,7 @@ def _operation(
         http_method=method.upper(),
         path=path,
         summary=_text(op.get("summary") or op.get("description")),
-        params=_params(op, path, doc),
+        params=params,
         body=body,
         success=success,
         errors=errors,
@@ -95,7 +148,9 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split()) if value else ""
 
 
-def _params(op: dict[str, Any], path: str, doc: dict[str, Any]) -> tuple[ir.Param, ...]:
+def _params(
+    op: dict[str, Any], path: str, doc: dict[str, Any], field_names: set[str]
+) -> tuple[ir.Param, ...]:
     item = get_ref(doc, jp.join("#/paths", path))
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for owner in (item, op):
@@ -104,7 +159,7 @@ def _params(op: dict[str, Any], path: str, doc: dict[str, Any]) -> tuple[ir.Para
             param = deref(param, doc)
             if isinstance(param, dict) and isinstance(param.get("name"), str):
                 merged[(str(param.get("in")), param["name"])] = param
-    taken = set(_RESERVED_ARGS)
+    taken = _RESERVED_ARGS | field_names
     out: list[ir.Param] = []
     for (location, wire), param in merged.items():
         if location not in ("path", "query", "header", "cookie"):
@@ -137,6 +192,43 @@ def schema_annotation(schema: Any, doc: dict[str, Any], depth: int = 0) -> str:
     return f"{base} | None" if nullable and base != "Any" else base
 
 
+_ANNOTATION_NODES = (ast.Expression, ast.Subscript, ast.BinOp, ast.BitOr, ast.Tuple, ast.Constant)
+
+
+def qualified_annotation(annotation: str, classes: Container[str]) -> str:
+    """`annotation` with model classes as `models.X`; `Any` if it names anything else unknown."""
+    try:
+        tree = ast.parse(annotation, mode="eval")
+    except SyntaxError:
+        return "Any"
+
+    def check(node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.Name):
+            if node.id in classes:
+                return ast.Attribute(ast.Name("models", ast.Load()), node.id, ast.Load())
+            if node.id in _ANNOTATION_NAMES:
+                return node
+            raise LookupError(node.id)
+        is_literal = isinstance(node, ast.Subscript) and ast.unparse(node.value) == "Literal"
+        if is_literal:
+            return node  # its arguments are values, not names
+        if isinstance(node, ast.Constant) and node.value not in (None, Ellipsis):
+            raise LookupError(node.value)  # a quoted forward reference
+        if not isinstance(node, _ANNOTATION_NODES + (ast.Load,)):
+            raise LookupError(type(node).__name__)
+        for name, value in ast.iter_fields(node):
+            if isinstance(value, ast.AST):
+                setattr(node, name, check(value))
+            elif isinstance(value, list):
+                setattr(node, name, [check(v) if isinstance(v, ast.AST) else v for v in value])
+        return node
+
+    try:
+        return ast.unparse(check(tree))
+    except LookupError:
+        return "Any"
+
+
 def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir.Body | None:
     doc = plan.document
     body = deref(op.get("requestBody"), doc)
@@ -158,7 +250,13 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
             unknown = schema["x-apiforge-unknown-properties"]
         ignored = schema.get("x-apiforge-ignored-parameters")
         fields = tuple(
-            ir.Field(f.name, f.wire_name, f.annotation, f.required)
+            ir.Field(
+                f.name,
+                f.wire_name,
+                f.annotation,
+                f.required,
+                qualified_annotation(f.annotation, index.classes),
+            )
             for f in cls.fields
             if f.name not in _RESERVED_ARGS
         )
@@ -299,4 +397,4 @@ def _obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-__all__ = ["build_api", "schema_annotation", "Severity"]
+__all__ = ["CLIENT_MEMBERS", "build_api", "qualified_annotation", "schema_annotation", "Severity"]

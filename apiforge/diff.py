@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from apiforge import pointer as jp
@@ -251,13 +251,20 @@ class _Side:
     def at(self, doc: Any, *tokens: str | int) -> _Side:
         node = self.node
         for token in tokens:
-            if isinstance(node, list) and isinstance(token, int) and token < len(node):
-                node = node[token]
-            else:
-                node = node.get(str(token)) if isinstance(node, Mapping) else None
+            node = _child(node, token)
         logical, physical = jp.join(self.pointer, *tokens), jp.join(self.src, *tokens)
         node, physical = _deref(doc, node, physical)
         return _Side(node, logical, physical)
+
+
+def _child(node: Any, token: str | int) -> Any:
+    if isinstance(node, list) and isinstance(token, int):
+        return node[token] if token < len(node) else None
+    if not isinstance(node, Mapping):
+        return None
+    if token in node:
+        return node[token]
+    return next((v for k, v in node.items() if str(k) == str(token)), None)  # YAML int keys
 
 
 def _deref(doc: Any, node: Any, src: str) -> tuple[Any, str]:
@@ -575,15 +582,13 @@ class _Documents:
                 detail = f"security {_alt_text(same[0])} needs fewer scopes: {_alt_text(alt)}"
                 self.emit("api-security-scope-removed", False, label, detail, at_o, at_n)
 
-    def _requirements(
-        self, side: int, op: _Side
-    ) -> tuple[list[dict[tuple[str, str], frozenset[str]]], _Side]:
+    def _requirements(self, side: int, op: _Side) -> tuple[list[_Alternative], _Side]:
         doc = self.docs[side]
         if isinstance(op.node, Mapping) and "security" in op.node:
             at = op.at(doc, "security")
         else:
             at = _Side(doc.get("security"), "#/security", "#/security")
-        alts: list[dict[tuple[str, str], frozenset[str]]] = []
+        alts: list[_Alternative] = []
         for requirement in at.node if isinstance(at.node, list) else []:
             alts.append(
                 {
@@ -593,12 +598,12 @@ class _Documents:
             )
         return alts, at
 
-    def _scheme_key(self, side: int, name: str) -> tuple[str, str]:
+    def _scheme_key(self, side: int, name: str) -> _Scheme:
         """Same name on both sides, or (when renamed) the same shape: the same scheme."""
-        if name in self.schemes[0] and name in self.schemes[1]:
-            return (name, "")
         scheme = self.schemes[side].get(name)
-        return (name, _shape(scheme)) if scheme is not None else (name, "")
+        if scheme is None or (name in self.schemes[0] and name in self.schemes[1]):
+            return _Scheme("name:" + name, name)
+        return _Scheme("shape:" + _shape(scheme), name)
 
     def _security_schemes(self) -> None:
         at = "#/components/securitySchemes"
@@ -633,12 +638,12 @@ class _Documents:
             detail = f"type changed from `{o.get('type')}` to `{n.get('type')}`"
             self.emit("api-security-component-type-changed", True, label, detail, o, n)
             return
-        for field in ("in", "name", "scheme", "openIdConnectUrl"):
-            was, now = o.get(field), n.get(field)
-            if field == "scheme" and isinstance(was, str) and isinstance(now, str):
+        for key in ("in", "name", "scheme", "openIdConnectUrl"):
+            was, now = o.get(key), n.get(key)
+            if key == "scheme" and isinstance(was, str) and isinstance(now, str):
                 was, now = was.lower(), now.lower()
             if was != now:
-                detail = f"`{field}` changed from `{was}` to `{now}`"
+                detail = f"`{key}` changed from `{was}` to `{now}`"
                 self.emit("api-security-component-changed", True, label, detail, o, n)
         old_flows, new_flows = _mapping(o.get("flows")), _mapping(n.get("flows"))
         for flow in sorted(set(old_flows) | set(new_flows)):
@@ -655,9 +660,9 @@ class _Documents:
                     at_n,
                 )
                 continue
-            for field in ("authorizationUrl", "tokenUrl", "refreshUrl"):
-                if fo.get(field) != fn.get(field):
-                    detail = f"{flow} `{field}` changed from `{fo.get(field)}` to `{fn.get(field)}`"
+            for url in ("authorizationUrl", "tokenUrl", "refreshUrl"):
+                if fo.get(url) != fn.get(url):
+                    detail = f"{flow} `{url}` changed from `{fo.get(url)}` to `{fn.get(url)}`"
                     self.emit(
                         "api-security-component-oauth-url-changed", True, label, detail, at_o, at_n
                     )
@@ -683,6 +688,17 @@ class _Documents:
                     at_o,
                     at_n,
                 )
+
+
+@dataclass(frozen=True)
+class _Scheme:
+    """A security scheme as a requirement names it; equal when the same scheme on both sides."""
+
+    id: str
+    name: str = field(compare=False)
+
+
+_Alternative = dict[_Scheme, frozenset[str]]  # one entry of a `security` list
 
 
 def _absent(parent: _Side) -> _Side:
@@ -736,21 +752,19 @@ def _media_types(side: _Side) -> dict[str, str]:
     return {str(k).split(";")[0].strip().lower(): str(k) for k in _mapping(side.get("content"))}
 
 
-def _anonymous(alts: list[dict[tuple[str, str], frozenset[str]]]) -> bool:
+def _anonymous(alts: list[_Alternative]) -> bool:
     return not alts or any(not alt for alt in alts)
 
 
-def _grants(
-    have: dict[tuple[str, str], frozenset[str]], need: dict[tuple[str, str], frozenset[str]]
-) -> bool:
+def _grants(have: _Alternative, need: _Alternative) -> bool:
     """A client holding the credentials of `have` satisfies the requirement `need`."""
     return all(key in have and scopes <= have[key] for key, scopes in need.items())
 
 
-def _alt_text(alt: dict[tuple[str, str], frozenset[str]]) -> str:
+def _alt_text(alt: _Alternative) -> str:
     parts = []
-    for (name, _), scopes in sorted(alt.items()):
-        parts.append(f"`{name}`" + (f" [{', '.join(sorted(scopes))}]" if scopes else ""))
+    for scheme, scopes in sorted(alt.items(), key=lambda item: item[0].name):
+        parts.append(f"`{scheme.name}`" + (f" [{', '.join(sorted(scopes))}]" if scopes else ""))
     return " + ".join(parts)
 
 

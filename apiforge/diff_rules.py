@@ -507,6 +507,16 @@ def _intersect(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
     return frozenset(keep | {t for t in b if t == "integer" and "number" in a})
 
 
+def _effective_types(view: View) -> frozenset[str] | None:
+    """The declared types, or those of the enum values when no type is declared."""
+    if view.types is not None or view.enum is None:
+        return view.types
+    return frozenset(_JSON_TYPES.get(type(value), "object") for value in view.enum.values())
+
+
+_JSON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number", list: "array"}
+
+
 def _covers(wide: frozenset[str] | None, narrow: frozenset[str] | None) -> bool:
     if wide is None:
         return True
@@ -518,6 +528,7 @@ def _covers(wide: frozenset[str] | None, narrow: frozenset[str] | None) -> bool:
 # --- the walk -----------------------------------------------------------------------------------
 
 Branch = list[Sub]  # one alternative of a union: usually one schema, several for a merged view
+Tokens = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -567,15 +578,25 @@ class SchemaDiffer:
         self.fps = (Fingerprints(old_doc), Fingerprints(new_doc))
         self.emitter = emitter
         self._seen: set[tuple[Any, ...]] = set()
+        self._views: tuple[dict[Any, View], dict[Any, View]] = ({}, {})
+
+    def _view(self, side: int, subs: list[Sub], parent: str = "#") -> View:
+        """`view_of`, remembered: views are never changed once built."""
+        key = (parent if not subs else "", *((id(node), ptr) for node, ptr in subs))
+        found = self._views[side].get(key)
+        if found is None:
+            found = self._views[side][key] = view_of(self.docs[side], subs, parent)
+        return found
 
     def reset(self) -> None:
         self._seen.clear()
 
     def compare(self, ctx: SchemaContext, old: list[Sub], new: list[Sub]) -> None:
-        ov = view_of(self.docs[0], old, ctx.old_src)
-        nv = view_of(self.docs[1], new, ctx.new_src)
+        if self.fps[0].of(old) == self.fps[1].of(new):
+            return
+        ov, nv = self._view(0, old, ctx.old_src), self._view(1, new, ctx.new_src)
         key = (ov.key, nv.key, ctx.direction, ctx.relevant, ctx.wrapped)
-        if key in self._seen or self.fps[0].of(old) == self.fps[1].of(new):
+        if key in self._seen:
             return
         self._seen.add(key)
         ctx = replace(ctx, old_src=ov.pointer, new_src=nv.pointer)
@@ -611,7 +632,7 @@ class SchemaDiffer:
     # values ---------------------------------------------------------------------------------
 
     def _types(self, ctx: SchemaContext, ov: View, nv: View) -> None:
-        old, new = ov.types, nv.types
+        old, new = _effective_types(ov), _effective_types(nv)
         if not (_covers(old, new) and _covers(new, old)):
             listed = any(t is not None and len(t) > 1 for t in (old, new))
             if _covers(old, new):
@@ -685,6 +706,8 @@ class SchemaDiffer:
     def _bound(
         self, ctx: SchemaContext, stem: str, upper: bool, old: Bound | None, new: Bound | None
     ) -> None:
+        if not upper and stem != "min":  # minLength, minItems, minProperties default to 0
+            old, new = old or Bound(0), new or Bound(0)
         if old == new:
             return
         exclusive = (new or old or Bound(0)).exclusive
@@ -729,21 +752,56 @@ class SchemaDiffer:
         self, ctx: SchemaContext, ov: View, nv: View, old: list[Sub], new: list[Sub]
     ) -> None:
         """Compare alternatives; a side that is not a union counts as a union of itself."""
-        keyword = (nv.union or ov.union or ("oneOf", []))[0]
-        old_br = [[b] for b in ov.union[1]] if ov.union else [old]
-        new_br = [[b] for b in nv.union[1]] if nv.union else [new]
+        old_alts, new_alts = self._alternatives(0, ov, old), self._alternatives(1, nv, new)
+        old_br, new_br = [b for b, _ in old_alts], [b for b, _ in new_alts]
         pairs, removed, added = self._match(ov, nv, old_br, new_br)
-        stem = "one-of" if keyword == "oneOf" else "any-of"
+        keyword = (nv.union or ov.union or ("oneOf", []))[0]
         for i in removed:
-            bctx = _branch(ctx, keyword, i, None)
-            self._emit(bctx, f"{stem}-removed", Effect.NARROW, "a schema alternative was removed")
+            tokens = old_alts[i][1]
+            bctx = replace(
+                ctx, old_pointer=jp.join(ctx.old_pointer, *tokens), old_src=old_br[i][0][1]
+            )
+            detail = f"alternative {self._name(0, old_br[i])} removed"
+            self._emit(bctx, _stem(tokens, keyword) + "-removed", Effect.NARROW, detail)
         for j in added:
-            bctx = _branch(ctx, keyword, None, j)
-            self._emit(bctx, f"{stem}-added", Effect.WIDEN, "a schema alternative was added")
-        wrapped = ov.union is None or nv.union is None
+            tokens = new_alts[j][1]
+            bctx = replace(
+                ctx, new_pointer=jp.join(ctx.new_pointer, *tokens), new_src=new_br[j][0][1]
+            )
+            detail = f"alternative {self._name(1, new_br[j])} added"
+            self._emit(bctx, _stem(tokens, keyword) + "-added", Effect.WIDEN, detail)
         for i, j in pairs:
-            bctx = _branch(ctx, keyword, i if ov.union else None, j if nv.union else None)
-            self.compare(replace(bctx, wrapped=wrapped), old_br[i], new_br[j])
+            bctx = replace(
+                ctx,
+                old_pointer=jp.join(ctx.old_pointer, *old_alts[i][1]),
+                new_pointer=jp.join(ctx.new_pointer, *new_alts[j][1]),
+                wrapped=ov.union is None or nv.union is None,
+            )
+            self.compare(bctx, old_br[i], new_br[j])
+
+    def _alternatives(self, side: int, view: View, subs: list[Sub]) -> list[tuple[Branch, Tokens]]:
+        """Union branches with their logical tokens; a branch that is only a union is opened."""
+        if view.union is None:
+            return [(subs, ())]
+        found: list[tuple[Branch, Tokens]] = []
+
+        def walk(keyword: str, branches: list[Sub], tokens: Tokens, depth: int) -> None:
+            for node, ptr in branches:
+                here = (*tokens, keyword, jp.split(ptr)[-1])
+                inner = _pure_union(self.docs[side], node, ptr)
+                if inner is not None and depth < 8:
+                    walk(inner[0], inner[1], here, depth + 1)
+                else:
+                    found.append(([(node, ptr)], here))
+
+        walk(view.union[0], view.union[1], (), 0)
+        return found
+
+    def _name(self, side: int, branch: Branch) -> str:
+        ref = _ref(branch)
+        if ref is not None:
+            return f"`{jp.split(ref)[-1]}`"
+        return f"`{_types(self._view(side, branch).types)}`"
 
     def _match(
         self, ov: View, nv: View, old_br: list[Branch], new_br: list[Branch]
@@ -776,8 +834,8 @@ class SchemaDiffer:
             pair_by(lambda i, j: (i, j) in by_value)
         if len(left) == 1 and len(right) == 1:
             pairs.append((left.pop(), right.pop()))
-        views_o = {i: view_of(self.docs[0], old_br[i]) for i in left}
-        views_n = {j: view_of(self.docs[1], new_br[j]) for j in right}
+        views_o = {i: self._view(0, old_br[i]) for i in left}
+        views_n = {j: self._view(1, new_br[j]) for j in right}
         pair_by(lambda i, j: _likeness(views_o[i], views_n[j]) >= 0.75)
         return sorted(pairs), left, right
 
@@ -827,16 +885,16 @@ class SchemaDiffer:
             src_o = old[0][1] if old else ov.pointer
             src_n = new[0][1] if new else nv.pointer
             if not (old or name in ov.required):
-                n = view_of(self.docs[1], new, nv.pointer)
+                n = self._view(1, new, nv.pointer)
                 hidden = n.read_only if request else n.write_only
                 self._added(child, name in nv.required, hidden, (ov.pointer, src_n))
                 continue
-            o = view_of(self.docs[0], old, ov.pointer)
+            o = self._view(0, old, ov.pointer)
             o_hidden = o.read_only if request else o.write_only
             if not (new or name in nv.required):
                 self._removed(child, o_hidden, nv.additional is False, (src_o, nv.pointer))
                 continue
-            n = view_of(self.docs[1], new, nv.pointer)
+            n = self._view(1, new, nv.pointer)
             n_hidden = n.read_only if request else n.write_only
             relevant = ctx.relevant and not (o_hidden and n_hidden)
             child = replace(child, relevant=relevant, old_src=src_o, new_src=src_n)
@@ -898,12 +956,23 @@ def _openness(additional: bool | list[Sub]) -> int:
     return 2 if additional else 0
 
 
-def _branch(ctx: SchemaContext, keyword: str, old: int | None, new: int | None) -> SchemaContext:
-    return replace(
-        ctx,
-        old_pointer=ctx.old_pointer if old is None else jp.join(ctx.old_pointer, keyword, old),
-        new_pointer=ctx.new_pointer if new is None else jp.join(ctx.new_pointer, keyword, new),
-    )
+def _stem(tokens: Tokens, keyword: str) -> str:
+    return "any-of" if (tokens[-2] if tokens else keyword) == "anyOf" else "one-of"
+
+
+def _pure_union(doc: Any, node: Any, ptr: str) -> tuple[str, list[Sub]] | None:
+    """The branches of a schema that is nothing but `oneOf`/`anyOf` (and a discriminator)."""
+    if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        ptr = node["$ref"]
+        node = resolve(doc, ptr)
+    if not isinstance(node, Mapping):
+        return None
+    keys = {k for k in node if k not in ANNOTATIONS and not k.startswith("x-")}
+    for keyword in ("oneOf", "anyOf"):
+        if keys <= {keyword, "discriminator"} and isinstance(node.get(keyword), list):
+            branches = [(b, jp.join(ptr, keyword, i)) for i, b in enumerate(node[keyword])]
+            return keyword, [b for b in branches if not _is_null(doc, b[0])]
+    return None
 
 
 def _ref(branch: Branch) -> str | None:

@@ -22,6 +22,9 @@ class Field:
     wire_name: str  # the JSON property name
     annotation: str
     required: bool
+    # `annotation` for a module that does `from . import models`: classes written `models.X`,
+    # anything models.py imports from elsewhere (datetimes, URLs...) widened to `Any`
+    qualified_annotation: str = "Any"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Body:
     fields: tuple[Field, ...]  # empty when the body is not an object with known properties
     unknown_properties: UnknownProperties
     ignored_parameters: tuple[str, ...]
+    arg_name: str = "body"  # the client's positional-only parameter for a whole request model
 
 
 @dataclass(frozen=True)

@@ -45,17 +45,42 @@ def lint_bundle(bundle: Bundle) -> list[Diagnostic]:
 
 
 def iter_operations(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
-    """(path, method, operation, pointer) for every operation under `paths`."""
+    """(path, method, operation, pointer) for every operation under `paths`.
+
+    A path item that is a local `$ref` (a bundled file's path item) is followed; the pointer is
+    where the operation is written.
+    """
+    for path, item, where in _iter_path_items(data):
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if isinstance(op, dict):
+                yield path, method, op, jp.join(where, method)
+
+
+def _iter_path_items(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(path, path item, pointer) for every path, through local refs."""
     paths = data.get("paths")
     if not isinstance(paths, dict):
         return
     for path, item in paths.items():
-        if not isinstance(item, dict):
-            continue
-        for method in HTTP_METHODS:
-            op = item.get(method)
-            if isinstance(op, dict):
-                yield path, method, op, jp.join("#/paths", path, method)
+        where = jp.join("#/paths", path)
+        for _ in range(64):  # loops of refs were refused when bundling
+            ref = item.get("$ref") if isinstance(item, dict) else None
+            if not isinstance(ref, str) or not ref.startswith("#"):
+                break
+            try:
+                item, where = _walk(data, jp.split(ref)), ref
+            except (KeyError, IndexError, TypeError, ValueError):
+                break
+        if isinstance(item, dict):
+            yield path, item, where
+
+
+def _walk(data: Any, tokens: list[str]) -> Any:
+    node = data
+    for token in tokens:
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
 
 
 @rule("operation-id")
@@ -85,11 +110,11 @@ def operation_ids(bundle: Bundle) -> Iterator[Finding]:
 @rule("path-params")
 def path_params(bundle: Bundle) -> Iterator[Finding]:
     """Each `{name}` in a path template is declared as an `in: path` parameter, and vice versa."""
-    paths = bundle.data.get("paths")
+    items = {path: (item, where) for path, item, where in _iter_path_items(bundle.data)}
     for path, method, op, at in iter_operations(bundle.data):
-        item = paths[path] if isinstance(paths, dict) else {}
+        item, item_at = items[path]
         declared: dict[str, str] = {}
-        for owner, where in ((item, jp.join("#/paths", path)), (op, at)):
+        for owner, where in ((item, item_at), (op, at)):
             params = owner.get("parameters")
             for i, param in enumerate(params if isinstance(params, list) else []):
                 param = bundle.deref(param)
@@ -196,7 +221,7 @@ def error_response_schemas(bundle: Bundle) -> Iterator[Finding]:
     for path, method, op, at in iter_operations(bundle.data):
         responses = op.get("responses")
         for code, response in (responses if isinstance(responses, dict) else {}).items():
-            if not (str(code)[:1] in "45" or code == "default"):
+            if not (str(code)[:1] in ("4", "5") or code == "default"):
                 continue
             response = bundle.deref(response)
             content = response.get("content") if isinstance(response, dict) else None

@@ -13,6 +13,7 @@ import bisect
 import json
 import math
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,11 @@ def _parse_yaml(text: str, path: Path, display: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise _fail(display, f"invalid YAML: {exc.problem or exc.context}", line, col) from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        char = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
+        message = f"invalid YAML: character #x{char:04x}: {exc.reason}"
+        raise _fail(display, message, line, col) from None
     except yaml.YAMLError as exc:
         raise _fail(display, f"invalid YAML: {exc}") from None
     except RecursionError:
@@ -144,8 +150,9 @@ def _check_yaml_depth(text: str, display: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH + 1:
                     mark = event.start_mark
+                    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
                     message = f"document is nested deeper than {MAX_DEPTH} levels"
-                    raise _fail(display, message, mark.line + 1, mark.column + 1)
+                    raise _fail(display, message, line, col)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -289,24 +296,26 @@ def _parse_json(text: str, path: Path, display: str) -> Document:
             text, object_pairs_hook=no_duplicates, parse_float=finite, parse_constant=bad_constant
         )
     except _DuplicateKey as exc:
-        raise _fail(display, f"duplicate key {exc.key!r}", *_find_key_line(text, exc.key)) from None
+        where = _duplicate_key_position(text, exc.key)
+        raise _fail(display, f"duplicate key {exc.key!r}", *where) from None
     except _BadNumber as exc:
-        where = _json_position(text, lambda tok, _depth: tok == exc.token)
-        raise _fail(display, f"{exc.token} is not a JSON number", *where) from None
+        bad = exc.token
+        where = _json_position(text, lambda tok, _depth: tok == bad)
+        raise _fail(display, f"{bad} is not a JSON number", *where) from None
     except json.JSONDecodeError as exc:
         raise _fail(display, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except ValueError:  # an integer too long to convert
-        where = _json_position(text, lambda tok, _depth: len(tok) > 4000 and tok[-1:].isdigit())
+        digits = sys.get_int_max_str_digits()
+        where = _json_position(text, lambda tok, _depth: len(tok.lstrip("-")) > digits)
         raise _fail(display, "invalid JSON: a number has too many digits", *where) from None
     except RecursionError:
-        data = None
-    if data is None or _too_deep(data):
+        data = _TOO_DEEP
+    if data is _TOO_DEEP or _too_deep(data):
         where = _json_position(text, lambda _tok, depth: depth > MAX_DEPTH)
         raise _fail(display, f"document is nested deeper than {MAX_DEPTH} levels", *where)
-    if _LONE_SURROGATE.search(text):
-        where = _json_position(text, lambda tok, _depth: _is_lone_surrogate(tok))
-        if where != (1, 1) or _is_lone_surrogate(text):
-            raise _fail(display, "string has an unpaired UTF-16 surrogate escape", *where)
+    if _SURROGATE_ESCAPE.search(text) and not _is_unicode(data):
+        where = _json_position(text, lambda tok, _depth: not _is_unicode(tok, escaped=True))
+        raise _fail(display, "a string has an unpaired UTF-16 surrogate (\\uD800-\\uDFFF)", *where)
     return Document(path.resolve(), display, data, _text=text)
 
 
@@ -320,17 +329,21 @@ class _BadNumber(Exception):
         self.token = token
 
 
-_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_TOO_DEEP = object()
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _is_lone_surrogate(token: str) -> bool:
-    if not token.startswith('"') or not _LONE_SURROGATE.search(token):
-        return False
+def _is_unicode(value: Any, escaped: bool = False) -> bool:
+    """Whether the value's strings are all valid Unicode (a JSON token when `escaped`)."""
+    if escaped:
+        if not value.startswith('"') or not _SURROGATE_ESCAPE.search(value):
+            return True
+        value = json.loads(value)
     try:
-        json.loads(token).encode("utf-8")
-    except (ValueError, UnicodeEncodeError):
-        return True
-    return False
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _too_deep(data: Any) -> bool:
@@ -347,27 +360,46 @@ def _too_deep(data: Any) -> bool:
 
 
 def _json_position(text: str, wanted: Callable[[str, int], bool]) -> tuple[int, int]:
-    """(line, col) of the first token (with the number of containers around it) that is wanted."""
+    """(line, col) of the first value or key token wanted, given how many containers enclose it."""
     depth = 0
     for m in _JSON_TOKEN.finditer(text):
         tok = m.group()
-        if tok in "}]" or tok in ",:":
-            depth -= tok in "}]"
-            continue
-        if wanted(tok, depth):
-            line = text.count("\n", 0, m.start()) + 1
-            return line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
-        depth += tok in "{["
+        if tok in ("}", "]"):
+            depth -= 1
+        elif tok not in (",", ":"):
+            if wanted(tok, depth):
+                return _line_col(text, m.start())
+            if tok in ("{", "["):
+                depth += 1
     return 1, 1
 
 
-def _find_key_line(text: str, key: str) -> tuple[int, int]:
-    needle = json.dumps(key)
-    first = text.find(needle)
-    second = text.find(needle, first + 1) if first >= 0 else -1
-    at = second if second >= 0 else max(first, 0)
-    line = text.count("\n", 0, at) + 1
-    return line, at - (text.rfind("\n", 0, at) + 1) + 1
+def _duplicate_key_position(text: str, key: str) -> tuple[int, int]:
+    """(line, col) of the second `key` inside one JSON object."""
+    objects: list[set[str] | None] = []  # the keys seen in each open object; None for an array
+    expect_key = False
+    for m in _JSON_TOKEN.finditer(text):
+        tok = m.group()
+        if tok in ("{", "["):
+            objects.append(set() if tok == "{" else None)
+            expect_key = tok == "{"
+        elif tok in ("}", "]"):
+            objects.pop()
+            expect_key = False
+        elif tok == ",":
+            expect_key = bool(objects) and objects[-1] is not None
+        elif expect_key and tok.startswith('"'):
+            expect_key = False
+            seen, name = objects[-1], json.loads(tok)
+            if seen is not None and name in seen and name == key:
+                return _line_col(text, m.start())
+            if seen is not None:
+                seen.add(name)
+    return 1, 1
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)

@@ -60,7 +60,7 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         use_double_quotes=True,
         use_schema_description=True,
         use_field_description=True,
-        strict_nullable=True,
+        keep_field_defaults_off_branch_roots=True,
         custom_file_header=header,
         formatters=[],
     )
@@ -75,7 +75,47 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         raise _failed(display, f"cannot generate models: {message}") from None
     if not isinstance(out, str):
         raise _failed(display, "the model generator returned several modules; expected one")
-    return out
+    return _allow_field_overrides(out, header)
+
+
+_OVERRIDE_NOTE = (
+    "# Some allOf schemas redefine a field of their base with another type. pydantic allows\n"
+    "# that; mypy's attribute-compatibility check does not apply to pydantic fields.\n"
+    '# mypy: disable-error-code="assignment,misc"\n'
+)
+
+
+def _allow_field_overrides(source: str, header: str) -> str:
+    """Tell mypy about field overrides only in modules that have one (most have none)."""
+    tree = ast.parse(source)
+    fields: dict[str, dict[str, str]] = {}
+    bases: dict[str, list[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            bases[node.name] = [ast.unparse(b) for b in node.bases]
+            fields[node.name] = {
+                stmt.target.id: ast.unparse(stmt.annotation)
+                for stmt in node.body
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+            }
+
+    def lineage(name: str, seen: frozenset[str] = frozenset()) -> list[dict[str, str]]:
+        """The field maps of a class and of all its in-module ancestors."""
+        maps = [fields[name]]
+        for base in bases[name]:
+            if base in fields and base not in seen:
+                maps.extend(lineage(base, seen | {name}))
+        return maps
+
+    conflict = any(
+        len({m[field] for m in maps if field in m}) > 1
+        for name in fields
+        for maps in [lineage(name)]
+        for field in set().union(*maps)
+    )
+    if not conflict or not source.startswith(header):
+        return source
+    return header + "\n" + _OVERRIDE_NOTE + source[len(header) :]
 
 
 def _failed(display: str, message: str) -> SpecError:

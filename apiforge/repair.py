@@ -1,101 +1,172 @@
 """Bundle -> Bundle: repair the harmless mistakes real documents make, each with a warning.
 
 OpenAI's own document, like many public ones, fails strict validation in ways that do not change
-what the code means (a `default: null` on a non-nullable schema, `nullable` in 3.1, a numeric bound
-written as a string). `validate` stays strict; `generate` repairs these first, names each repair
-at its file and line, and then validates what is left, refusing whatever still fails.
+what the code means (a `default: null` on a non-nullable schema, `nullable` in 3.1, a boolean
+`exclusiveMinimum` in 3.1, a `required` list naming a property twice). `validate` stays strict;
+`generate` repairs these first, names each repair at its file and line, then validates what is
+left and refuses whatever still fails: a repair never guesses at what a schema means.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
-from apiforge.prepare import deref, is_ref
+from apiforge.prepare import deref
 from apiforge.resolve import Bundle, iter_objects
 
-_JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object", "null"}
+Fix = tuple[str, str]  # (pointer of what was repaired, what was done)
+SchemaRepair = Callable[[dict[str, Any], str, dict[str, Any]], Iterator[Fix]]
 
 
 def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
     """A copy of the bundle with harmless problems fixed, and one warning per fix."""
     doc = copy.deepcopy(bundle.data)
-    warnings = _repair(doc, bundle)
+    is_31 = str(doc.get("openapi", "")).startswith("3.1")
+    fixes: list[Fix] = list(_info(doc))
+    schemas = [(jp.from_tokens(t), n) for t, kind, n in iter_objects(doc) if kind == "schema"]
+    repairs: tuple[SchemaRepair, ...] = (
+        _nullable_in_31,
+        _boolean_bounds_in_31,
+        _draft_2019_keywords,
+        _required_list,
+        _text_fields,
+    )
+    for repair in repairs:
+        for at, node in schemas:
+            fixes.extend(repair(node, at, doc))
+    fixes.extend(_unfit_defaults(doc, schemas, is_31))
+    warnings = [bundle.diagnostic(at, what, Severity.WARNING, "repair") for at, what in fixes]
     return dataclasses.replace(bundle, data=doc), warnings
 
 
-def _repair(doc: dict[str, Any], bundle: Bundle) -> list[Diagnostic]:
-    """Fix what does not change the code's meaning: defaults that cannot be, unknown type names."""
-    warnings: list[Diagnostic] = []
-    for tokens, kind, node in iter_objects(doc):
-        if kind != "schema":
+def _is_31(doc: dict[str, Any]) -> bool:
+    return str(doc.get("openapi", "")).startswith("3.1")
+
+
+def _info(doc: dict[str, Any]) -> Iterator[Fix]:
+    info = doc.get("info")
+    if isinstance(info, dict) and "version" not in info:
+        info["version"] = ""
+        yield "#/info", "info.version is missing; generated as an empty string"
+
+
+def _nullable_in_31(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+    if not _is_31(doc) or "nullable" not in node:
+        return
+    nullable = node.pop("nullable")
+    kind = node.get("type")
+    if nullable is not True:
+        yield jp.join(at, "nullable"), "'nullable: false' in a 3.1 document was dropped"
+    elif isinstance(kind, str):
+        node["type"] = [kind, "null"]
+        yield jp.join(at, "nullable"), "'nullable' in a 3.1 document was read as type: [T, 'null']"
+    elif isinstance(kind, list):
+        node["type"] = [*kind, *([] if "null" in kind else ["null"])]
+        yield (
+            jp.join(at, "nullable"),
+            "'nullable' in a 3.1 document was read as type: [..., 'null']",
+        )
+    else:
+        inner = {k: node.pop(k) for k in list(node) if k not in ("description", "title", "default")}
+        node["anyOf"] = [inner, {"type": "null"}]
+        yield (
+            jp.join(at, "nullable"),
+            "'nullable' in a 3.1 document was read as anyOf [schema, null]",
+        )
+
+
+def _boolean_bounds_in_31(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+    if not _is_31(doc):
+        return
+    for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        value = node.get(flag)
+        if not isinstance(value, bool):
             continue
-        at = jp.from_tokens(tokens)
-        if "default" in node and not _default_fits(node["default"], node, doc):
+        del node[flag]
+        if value and isinstance(node.get(bound), int | float):
+            node[flag] = node.pop(bound)
+            yield jp.join(at, flag), f"boolean {flag} (3.0 style) was read as {flag}: {node[flag]}"
+        else:
+            yield jp.join(at, flag), f"boolean {flag} (3.0 style) without a bound was dropped"
+
+
+def _draft_2019_keywords(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+    for key in ("$recursiveAnchor", "$recursiveRef"):
+        if key in node and not isinstance(node[key], str):
+            del node[key]
+            yield jp.join(at, key), f"{key} (JSON Schema 2019-09) is not used by the generated code"
+
+
+def _required_list(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+    required = node.get("required")
+    if not isinstance(required, list):
+        return
+    names = [r for r in required if isinstance(r, str)]
+    unique = list(dict.fromkeys(names))
+    if unique != required:
+        node["required"] = unique
+        yield jp.join(at, "required"), "duplicate or non-string entries in 'required' were dropped"
+    declared = _declared_properties(node, doc)
+    if declared is None or node.get("additionalProperties") is False:
+        return
+    missing = [name for name in unique if name not in declared]
+    if missing:
+        props = node.setdefault("properties", {})
+        for name in missing:
+            props[name] = {}
+        what = f"required {missing} not in 'properties'; declared as properties of any type"
+        yield jp.join(at, "required"), what
+
+
+def _declared_properties(node: Any, doc: dict[str, Any], depth: int = 0) -> set[str] | None:
+    """Property names an object schema declares directly or through allOf (None: not an object).
+
+    Declaring a missing one as `{}` never changes what the schema accepts: `{}` accepts anything.
+    """
+    node = deref(node, doc)
+    if not isinstance(node, dict) or depth > 16 or node.get("type") not in (None, "object"):
+        return None
+    props = node.get("properties")
+    names = set(props) if isinstance(props, dict) else set()
+    parts = node.get("allOf")
+    for part in parts if isinstance(parts, list) else []:
+        names |= _declared_properties(part, doc, depth + 1) or set()
+    return names
+
+
+def _text_fields(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+    for key in ("description", "title"):
+        if key in node and not isinstance(node[key], str):
+            del node[key]
+            yield jp.join(at, key), f"{key} is not a string; it was dropped"
+
+
+def _unfit_defaults(
+    doc: dict[str, Any], schemas: list[tuple[str, dict[str, Any]]], is_31: bool
+) -> Iterator[Fix]:
+    """Defaults that their own schema rejects never reach the generated code."""
+    from openapi_schema_validator import OAS30Validator, OAS31Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    base = "urn:apiforge:document"
+    registry: Registry[Any] = Registry().with_resource(
+        base, Resource.from_contents(doc, default_specification=DRAFT202012)
+    )
+    validator_class = OAS31Validator if is_31 else OAS30Validator
+    for at, node in schemas:
+        if "default" not in node:
+            continue
+        schema = {"$ref": base + at}  # in place, so the schema's own local refs resolve
+        try:
+            fits = validator_class(schema, registry=registry).is_valid(node["default"])
+        except Exception:  # an unresolvable or odd schema: leave it to the validator
+            continue
+        if not fits:
             del node["default"]
-            message = (
-                "default does not fit the schema's type; it was left out of the generated code"
-            )
-            warnings.append(
-                bundle.diagnostic(jp.join(at, "default"), message, Severity.WARNING, "repair")
-            )
-        if node.get("nullable") is True and not bundle.openapi_version.startswith("3.0"):
-            kind_ = node.get("type")
-            if isinstance(kind_, str):
-                node["type"] = [kind_, "null"]
-            del node["nullable"]
-            message = "'nullable' in a 3.1 document was read as type: [T, 'null']"
-            warnings.append(
-                bundle.diagnostic(jp.join(at, "nullable"), message, Severity.WARNING, "repair")
-            )
-        for key in ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems"):
-            if key in node and not _is_number(node[key]):
-                del node[key]
-                message = f"{key} is not a number; the constraint was left out"
-                warnings.append(
-                    bundle.diagnostic(jp.join(at, key), message, Severity.WARNING, "repair")
-                )
-        if isinstance(node.get("required"), list):
-            node["required"] = [r for r in node["required"] if isinstance(r, str)]
-    return warnings
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _default_fits(value: Any, schema: dict[str, Any], doc: dict[str, Any]) -> bool:
-    kinds = schema.get("type")
-    nullable = schema.get("nullable") is True
-    if is_ref(schema) or any(k in schema for k in ("oneOf", "anyOf", "allOf")):
-        return value is not None or nullable or _nullable_union(schema, doc)
-    types = {kinds} if isinstance(kinds, str) else set(kinds) if isinstance(kinds, list) else set()
-    if "enum" in schema and isinstance(schema["enum"], list) and value not in schema["enum"]:
-        return False
-    if not types:
-        return True
-    if value is None:
-        return nullable or "null" in types
-    checks = {
-        "string": isinstance(value, str),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": _is_number(value),
-        "boolean": isinstance(value, bool),
-        "array": isinstance(value, list),
-        "object": isinstance(value, dict),
-    }
-    return any(checks.get(t, t not in _JSON_TYPES) for t in types)
-
-
-def _nullable_union(schema: dict[str, Any], doc: dict[str, Any]) -> bool:
-    for key in ("oneOf", "anyOf"):
-        for branch in schema.get(key) or []:
-            branch = deref(branch, doc)
-            if isinstance(branch, dict) and (
-                branch.get("type") == "null" or branch.get("nullable")
-            ):
-                return True
-    return False
+            yield jp.join(at, "default"), "default does not fit its schema; it was left out"

@@ -10,10 +10,12 @@ the network.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
@@ -25,6 +27,7 @@ _COMPONENT_KEY = re.compile(r"[^A-Za-z0-9._\-]")
 # Which kind of object each key leads to, per kind of object: enough of OpenAPI's grammar to know
 # where a $ref stands (a schema, a parameter, ...) and where values are data, never refs.
 _MAP_OF = "*"
+_MAPPING = "discriminatorMapping"  # values name schemas: refs to rewrite, or bare names to keep
 _GRAMMAR: dict[str, dict[str, str]] = {
     "root": {"paths": "paths", "webhooks": "paths", "components": "components"},
     "paths": {_MAP_OF: "pathItem"},
@@ -62,11 +65,13 @@ _GRAMMAR: dict[str, dict[str, str]] = {
     "schema": {
         **{k: "schema" for k in ("items", "additionalProperties", "not", "if", "then", "else")},
         **{k: "schema" for k in ("contains", "propertyNames", "unevaluatedItems")},
-        "unevaluatedProperties": "schema",
+        **{k: "schema" for k in ("unevaluatedProperties", "additionalItems", "contentSchema")},
         **{k: "schema[]" for k in ("allOf", "anyOf", "oneOf", "prefixItems")},
         **{k: "schema*" for k in ("properties", "patternProperties", "$defs", "definitions")},
         "dependentSchemas": "schema*",
+        "discriminator": "discriminator",
     },
+    "discriminator": {"mapping": _MAPPING},
 }
 _DATA_KEYS = {"example", "examples", "default", "enum", "const"}
 _SECTION_OF_KIND = {
@@ -157,6 +162,7 @@ class _Bundler:
         self.errors: list[Diagnostic] = []
         self.out: dict[str, Any] = {}
         self.local_refs: list[tuple[str, Document, tuple[str, ...]]] = []
+        self.to_copy: deque[tuple[Document, str, str, tuple[str, ...], Any]] = deque()
         self.taken: dict[str, set[str]] = {}
         self.inlining: set[tuple[Path, str]] = set()
         self.hoisted: dict[str, dict[str, Any]] = {}
@@ -169,12 +175,35 @@ class _Bundler:
                 if isinstance(entries, dict):
                     self.taken[section] = set(entries)
         self.out = self._copy(data, "root", self.root, (), ())
-        for section, entries in self.hoisted.items():
-            self.out.setdefault("components", {}).setdefault(section, {}).update(entries)
-        self._check_local_refs()
+        while self.to_copy:  # a queue, not recursion: chains of refs across files can be long
+            tdoc, fragment, kind, place, node = self.to_copy.popleft()
+            copied = self._copy(node, kind, tdoc, tuple(jp.split(fragment)), place)
+            self.hoisted[place[1]][place[2]] = copied
+        if self._place_hoisted():
+            self._check_local_refs()
         if self.errors:
             raise SpecError(self.errors)
         return Bundle(self.root, self.out, self.documents, self.origins)
+
+    def _place_hoisted(self) -> bool:
+        """Add the hoisted nodes to the bundle's components; False if there is nowhere to."""
+        if not self.hoisted:
+            return True
+        comps = self.out.setdefault("components", {})
+        if not isinstance(comps, dict):
+            message = "'components' must be a mapping: referenced files are gathered into it"
+            self._error(self.root, ("components",), message)
+            return False
+        placed = True
+        for section, entries in self.hoisted.items():
+            existing = comps.setdefault(section, {})
+            if isinstance(existing, dict):
+                existing.update(entries)
+            else:
+                message = f"components/{section} must be a mapping: referenced files add to it"
+                self._error(self.root, ("components", section), message)
+                placed = False
+        return placed
 
     # -- walking -----------------------------------------------------------------------------------
 
@@ -189,6 +218,8 @@ class _Bundler:
             ]
         if not isinstance(value, dict) or kind == "data":
             return _plain_copy(value)
+        if kind == _MAPPING:
+            return {k: self._rewrite_mapping(v, doc, (*src, k)) for k, v in value.items()}
         ref = value.get("$ref")
         if isinstance(ref, str):
             inlined = self._inline_target(ref, kind, doc, (*src, "$ref"), dest)
@@ -247,9 +278,17 @@ class _Bundler:
         self.placed[key] = local
         place = ("components", section, name)
         self.origins[place] = (tdoc, tuple(jp.split(fragment)))
-        copied = self._copy(node, kind, tdoc, tuple(jp.split(fragment)), place)
-        self.hoisted.setdefault(section, {})[name] = copied
+        self.hoisted.setdefault(section, {})[name] = None  # keeps first-seen order
+        self.to_copy.append((tdoc, fragment, kind, place, node))
         return local
+
+    def _rewrite_mapping(self, value: Any, doc: Document, at: tuple[str, ...]) -> Any:
+        """A discriminator mapping value: a ref into another file becomes a local ref."""
+        if not isinstance(value, str) or ("#" not in value and "/" not in value):
+            return value  # a bare schema name, or not a string (the validator reports it)
+        if doc is self.root and value.startswith("#"):
+            return value  # checked by the discriminator lint rule
+        return self._rewrite(value, "schema", doc, at)
 
     def _node(
         self, tdoc: Document, fragment: str, ref: str, doc: Document, at: tuple[str, ...]
@@ -281,6 +320,7 @@ class _Bundler:
 
     def _target(self, ref: str, doc: Document, at: tuple[str, ...]) -> tuple[Document, str] | None:
         file_part, _, fragment = ref.partition("#")
+        file_part, fragment = unquote(file_part), unquote(fragment)  # refs are URIs
         if fragment and not fragment.startswith("/"):
             self._error(doc, at, f"$ref {ref!r}: only JSON-pointer fragments (#/...) are supported")
             return None
@@ -323,7 +363,8 @@ class _Bundler:
                 if not isinstance(nxt, str) or not nxt.startswith("#"):
                     break
                 if nxt in seen:
-                    message = f"$ref {ref!r} is a loop of refs that never reaches a value"
+                    written = _written_ref(doc, at, ref)
+                    message = f"$ref {written!r} is a loop of refs that never reaches a value"
                     self._error(doc, at, message)
                     break
                 seen.add(nxt)
@@ -336,7 +377,8 @@ class _Bundler:
                 seen.add(ref)
                 yield ref, doc, at
         for ref in sorted(set(self.placed.values()) - seen):
-            yield ref, self.root, ()
+            tdoc, src = self.origins[tuple(jp.split(ref))]
+            yield ref, tdoc, (*src, "$ref")  # where a hoisted node that is only a ref says so
 
     def _error(self, doc: Document, at: tuple[str, ...], message: str) -> None:
         pointer = jp.from_tokens(at)
@@ -352,10 +394,10 @@ _NOT_FOUND = object()
 
 def _child_kind(kind: str, key: str) -> str:
     """The kind of object found under `key` in an object of `kind` ("data" holds no refs)."""
+    if kind.endswith("*") and not (kind == "response*" and key.startswith("x-")):
+        return kind[:-1]  # a map's keys are names: a property or header may be called x-...
     if key.startswith("x-"):
         return "data"
-    if kind.endswith("*"):
-        return kind[:-1]
     rules = _GRAMMAR.get(kind, {})
     if key in rules:
         return rules[key]
@@ -384,6 +426,15 @@ def iter_objects(data: Any) -> Iterator[tuple[tuple[str, ...], str, dict[str, An
             yield tokens, kind, node
         children = [((*tokens, k), _child_kind(kind, k), v) for k, v in node.items()]
         stack.extend(reversed(children))
+
+
+def _written_ref(doc: Document, at: tuple[str, ...], default: str) -> str:
+    """The ref as its file spells it (bundled refs are renamed)."""
+    try:
+        written = _walk_pointer(doc.data, list(at))
+    except (KeyError, IndexError, ValueError, TypeError):
+        return default
+    return written if isinstance(written, str) else default
 
 
 def _walk_pointer(data: Any, tokens: list[str]) -> Any:

@@ -4,6 +4,10 @@ The library validates sub-objects on their own, so its errors carry paths relati
 being checked. We register thin subclasses of its keyword validators that prefix each error's path
 with the path of the object they were called on, then follow that logical path (through refs) to
 where the node is written.
+
+The library follows any `$ref` it meets, even inside literal values (a schema's `default`) or under
+an `$id` with a URL, and would fetch it over the network or from disk; our validator's resolver
+refuses every such retrieval instead.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ def validate_bundle(bundle: Bundle) -> list[Diagnostic]:
     else:
         shown = version or "missing"
         message = f"unsupported 'openapi' version {shown!r}: apiforge reads 3.0.x and 3.1.x"
+        if not version and "swagger" in bundle.data:
+            message = "Swagger 2.0 is not supported: apiforge reads OpenAPI 3.0.x and 3.1.x"
+            return [bundle.diagnostic("#/swagger", message, rule="openapi-version")]
         return [bundle.diagnostic("#/openapi", message, rule="openapi-version")]
     validator = _located_validator(base)(bundle.data)
     found: dict[tuple[str, str], Diagnostic] = {}
@@ -45,6 +52,12 @@ def validate_bundle(bundle: Bundle) -> list[Diagnostic]:
     except RecursionError:
         found[("", "")] = bundle.diagnostic("#", "document is too deeply nested to validate")
     except Exception as exc:  # the validator must never turn into a traceback
+        refused = _refused_uri(exc)
+        if refused is not None:
+            message = f"$ref {refused!r} would be fetched by the validator; apiforge never fetches"
+            at = _find_ref(bundle.data, refused)
+            found[("", "")] = bundle.diagnostic(at, message, rule="ref")
+            return sorted(found.values(), key=lambda d: (d.file, d.line, d.col, d.message))
         message = f"the OpenAPI validator could not check this document: {exc}"
         found[("", "")] = bundle.diagnostic("#", message, rule="openapi")
     return sorted(found.values(), key=lambda d: (d.file, d.line, d.col, d.message))
@@ -53,12 +66,60 @@ def validate_bundle(bundle: Bundle) -> list[Diagnostic]:
 _CLASS_CACHE: dict[type[Any], type[Any]] = {}
 
 
+class _Refused(Exception):
+    def __init__(self, uri: str) -> None:
+        super().__init__(f"refused to retrieve {uri}")
+        self.uri = uri
+
+
+def _refuse(uri: str) -> Any:
+    raise _Refused(uri)
+
+
+class _NoRetrieval(dict[str, Any]):
+    """Resolver handlers for every URI scheme, each refusing: no network, no file reads."""
+
+    def __contains__(self, scheme: object) -> bool:
+        return True
+
+    def __getitem__(self, scheme: str) -> Any:
+        return _refuse
+
+
+def _refused_uri(exc: BaseException) -> str | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _Refused):
+            return current.uri
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _find_ref(data: Any, uri: str) -> str:
+    """The pointer of the first `$ref` whose value is (or ends) `uri`, or the root."""
+    stack: list[tuple[tuple[str, ...], Any]] = [((), data)]
+    while stack:
+        tokens, node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref and (ref == uri or uri.endswith(ref)):
+                return jp.from_tokens([*tokens, "$ref"])
+            stack.extend(((*tokens, str(k)), v) for k, v in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend(((*tokens, str(i)), v) for i, v in reversed(list(enumerate(node))))
+    return "#"
+
+
 def _located_validator(base: type[Any]) -> type[Any]:
     if base not in _CLASS_CACHE:
         mapping: Mapping[str, type[Any]] = getattr(base, "keyword_validators", {})
         located = {name: _located_keyword(cls) for name, cls in mapping.items()}
         _CLASS_CACHE[base] = type(
-            f"Located{base.__name__}", (base,), {"keyword_validators": located}
+            f"Located{base.__name__}",
+            (base,),
+            {"keyword_validators": located, "resolver_handlers": _NoRetrieval()},
         )
     return _CLASS_CACHE[base]
 
@@ -109,7 +170,8 @@ def _physical_pointer(data: Any, tokens: list[str]) -> str:
 
 
 def _message(error: ValidationError) -> str:
-    message = " ".join(str(error.message).split())
+    # the first paragraph: some backends append "Failed validating ... On instance ..." to it
+    message = " ".join(str(error.message).strip().split("\n\n")[0].split())
     if len(message) > 300:
         message = message[:297] + "..."
     return message

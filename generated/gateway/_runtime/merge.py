@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["ChunkMerger"]
+from pydantic import BaseModel
+
+__all__ = ["ChunkMerger", "merge_chunk_models"]
+
+_M = TypeVar("_M", bound=BaseModel)
 
 # Keys that name or tag a thing: the first value sent stands, later ones are not appended.
 _SET_ONCE = frozenset({"id", "type", "name", "role", "index"})
@@ -128,3 +132,11 @@ class ChunkMerger:
         completion["object"] = "chat.completion"
         completion["choices"] = [self._choices[i].result() for i in sorted(self._choices)]
         return completion
+
+
+def merge_chunk_models(chunks: Iterable[BaseModel], into: type[_M]) -> _M:
+    """Fold typed chunks into the typed completion a non-streamed call returns."""
+    merger = ChunkMerger()
+    for chunk in chunks:
+        merger.handle_chunk(chunk.model_dump(mode="json", by_alias=True, exclude_unset=True))
+    return into.model_validate(merger.result())

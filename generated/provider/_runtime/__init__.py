@@ -1,5 +1,13 @@
 """Runtime shipped inside every generated package: SSE, retries, stream merging, errors, HTTP."""
 
+from .client_base import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    BaseAPIClient,
+    RequestArgs,
+    TimeoutTypes,
+)
 from .errors import (
     DEFAULT_MESSAGE_POINTERS,
     APIConnectionError,
@@ -22,16 +30,19 @@ from .errors import (
     status_error_from_response,
     transport_error,
 )
-from .http import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    USER_AGENT,
-    AsyncAPIClient,
-    SyncAPIClient,
-    TimeoutTypes,
-)
-from .merge import ChunkMerger
+from .http import AsyncAPIClient, SyncAPIClient
+from .merge import ChunkMerger, merge_chunk_models
 from .notgiven import NOT_GIVEN, NotGiven
+from .request import (
+    Auth,
+    AuthKind,
+    compose_body,
+    encode_body,
+    fill_path,
+    header_values,
+    query_values,
+    setting,
+)
 from .retry import RetryPolicy, parse_retry_after
 from .sse import (
     DONE_SENTINEL,
@@ -56,7 +67,10 @@ __all__ = [
     "APITimeoutError",
     "AsyncAPIClient",
     "AsyncStream",
+    "Auth",
+    "AuthKind",
     "AuthenticationError",
+    "BaseAPIClient",
     "BadRequestError",
     "ChunkMerger",
     "ChunkPayloadDecoder",
@@ -66,6 +80,7 @@ __all__ = [
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestArgs",
     "RetryPolicy",
     "SSEDecoder",
     "ServerSentEvent",
@@ -74,10 +89,17 @@ __all__ = [
     "SyncAPIClient",
     "TimeoutTypes",
     "UnprocessableEntityError",
+    "compose_body",
+    "encode_body",
     "extract_message",
+    "fill_path",
+    "header_values",
     "iter_chunk_payloads",
+    "merge_chunk_models",
     "parse_retry_after",
+    "query_values",
     "read_error_body",
+    "setting",
     "status_error_class",
     "status_error_from_response",
     "transport_error",

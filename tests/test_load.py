@@ -1,0 +1,343 @@
+"""load.py: bytes -> Document, refusing what is unsafe or ambiguous, and pointers -> lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apiforge import load
+from apiforge.diagnostics import Diagnostic, SpecError
+from apiforge.load import Location, load_document, parse_document
+
+
+def refused(raw: bytes, name: str = "doc.yaml") -> Diagnostic:
+    with pytest.raises(SpecError) as info:
+        parse_document(raw, Path(name), name)
+    [diagnostic] = info.value.diagnostics
+    assert diagnostic.file == name
+    assert diagnostic.rule == "load"
+    return diagnostic
+
+
+BILLION_LAUGHS = b"""\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+# -- YAML refusals ---------------------------------------------------------------------------------
+
+
+def test_duplicate_key_is_refused_at_the_second_key() -> None:
+    d = refused(b"info:\n  title: a\n  title: b\n")
+    assert (d.line, d.col, d.pointer) == (3, 3, "#/info/title")
+    assert "duplicate key 'title'" in d.message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"a: !!python/object/apply:os.system ['echo pwned']\n",
+        b"!!python/object/apply:os.system ['echo pwned']\n",
+        b"a: !!python/name:os.system\n",
+        b"a: !custom {b: 1}\n",
+        b"a: !!binary aGVsbG8=\n",
+        b"a: !!set {b: null}\n",
+    ],
+)
+def test_custom_and_python_tags_are_refused(raw: bytes) -> None:
+    d = refused(raw)
+    assert "unsupported YAML tag" in d.message
+
+
+def test_merge_key_is_refused() -> None:
+    d = refused(b"base: &base {type: string}\nother:\n  <<: *base\n  minLength: 1\n")
+    assert (d.line, d.col) == (3, 3)
+    assert "merge keys" in d.message
+
+
+def test_alias_bomb_is_refused_before_expansion() -> None:
+    d = refused(BILLION_LAUGHS)
+    assert "alias bomb" in d.message
+
+
+def test_small_alias_reuse_is_fine() -> None:
+    doc = parse_document(b"a: &x {type: string}\nb: *x\n", Path("d.yaml"), "d.yaml")
+    assert doc.data == {"a": {"type": "string"}, "b": {"type": "string"}}
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("raw", [b"a: &a [*a]\n", b"a: &a {b: {c: *a}}\n"])
+def test_alias_to_its_own_ancestor_is_refused(raw: bytes) -> None:
+    d = refused(raw)
+    assert "contains it" in d.message
+
+
+def test_non_utf8_bytes_are_refused_with_their_position() -> None:
+    d = refused(b"info:\n  title: caf\xe9\n")
+    assert (d.line, d.col) == (2, 13)
+    assert "not valid UTF-8" in d.message
+
+
+def test_utf8_bom_is_accepted() -> None:
+    assert parse_document(b"\xef\xbb\xbfa: 1\n", Path("d.yaml"), "d").data == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    ("raw", "name", "message"),
+    [
+        (b"- a\n- b\n", "doc.yaml", "not a mapping"),
+        (b"just a string\n", "doc.yaml", "not a mapping"),
+        (b"42\n", "doc.yaml", "not a mapping"),
+        (b"", "doc.yaml", "empty"),
+        (b"# only a comment\n", "doc.yaml", "empty"),
+        (b"[1, 2]", "doc.json", "not a mapping"),
+        (b'"text"', "doc.json", "not a mapping"),
+        (b"null", "doc.json", "not a mapping"),
+    ],
+)
+def test_a_document_must_be_a_mapping(raw: bytes, name: str, message: str) -> None:
+    assert message in refused(raw, name).message
+
+
+def test_nul_character_is_refused() -> None:
+    assert "NUL" in refused(b"a: b\x00\n").message
+
+
+def test_control_character_is_refused_with_its_position() -> None:
+    d = refused(b"a: 1\nb: \x07\n")
+    assert (d.line, d.col) == (2, 4)
+    assert "\n" not in d.message
+
+
+@pytest.mark.parametrize("raw", [b"a: .nan\n", b"a: [1, -.inf]\n"])
+def test_yaml_numbers_json_cannot_hold_are_refused(raw: bytes) -> None:
+    assert "not a JSON number" in refused(raw).message
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"a: " + b"[" * 1000 + b"]" * 1000 + b"\n",
+        # deep enough to crash libyaml's recursive composer if it ever saw it
+        b"a: " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+        b"".join(b"  " * i + b"k:\n" for i in range(500)),
+    ],
+    ids=["flow-1000", "flow-100000", "block-500"],
+)
+def test_deep_yaml_nesting_is_refused(raw: bytes) -> None:
+    d = refused(raw)
+    assert f"nested deeper than {load.MAX_DEPTH} levels" in d.message
+
+
+@pytest.mark.parametrize(("head", "name"), [(b"a: ", "d.yaml"), (b'{"a": ', "d.json")])
+def test_nesting_at_the_limit_is_fine(head: bytes, name: str) -> None:
+    n = load.MAX_DEPTH
+    tail = b"}" if name.endswith(".json") else b""
+    node = parse_document(head + b"[" * n + b"]" * n + tail, Path(name), name).data["a"]
+    for _ in range(n - 1):
+        [node] = node
+    assert node == []
+
+
+def test_invalid_yaml_reports_line_and_column() -> None:
+    d = refused(b"openapi: 3.1.0\ninfo: [1, 2\npaths: {}\n")
+    assert d.message.startswith("invalid YAML:")
+    assert (d.line, d.col) == (3, 6)
+
+
+def test_a_second_yaml_document_is_refused() -> None:
+    d = refused(b"a: 1\n---\nb: 2\n")
+    assert d.line == 2
+
+
+def test_yaml_scalars_become_json_values() -> None:
+    raw = b"i: 1\nf: 1.5\nb: true\nn: null\nd: 2024-01-01\ns: '200'\n200: ok\non: yes\n"
+    data = parse_document(raw, Path("d.yaml"), "d").data
+    assert data == {
+        "i": 1,
+        "f": 1.5,
+        "b": True,
+        "n": None,
+        "d": "2024-01-01",
+        "s": "200",
+        "200": "ok",
+        "on": True,
+    }
+
+
+# -- JSON refusals ---------------------------------------------------------------------------------
+
+
+def test_invalid_json_reports_line_and_column() -> None:
+    d = refused(b'{\n  "openapi": "3.1.0",\n  "info": }\n', "doc.json")
+    assert d.message.startswith("invalid JSON:")
+    assert (d.line, d.col) == (3, 11)
+
+
+def test_json_duplicate_key_is_found_in_its_own_object() -> None:
+    raw = b'{\n  "a": {"title": 1},\n  "b": {"title": 2,\n        "title": 3}\n}\n'
+    d = refused(raw, "doc.json")
+    assert "duplicate key 'title'" in d.message
+    assert (d.line, d.col) == (4, 9)
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_json_numbers_json_cannot_hold_are_refused(token: str) -> None:
+    d = refused(b'{\n  "a": ' + token.encode() + b"\n}", "doc.json")
+    assert (d.line, d.col) == (2, 8)
+    assert "not a JSON number" in d.message
+
+
+def test_json_integer_too_long_is_a_spec_error() -> None:
+    d = refused(b'{"a": ' + b"1" * 5000 + b"}", "doc.json")
+    assert "too many digits" in d.message
+
+
+@pytest.mark.parametrize("depth", [load.MAX_DEPTH + 5, 900, 100_000])
+def test_deep_json_nesting_is_refused(depth: int) -> None:
+    d = refused(b'{"a": ' + b"[" * depth + b"]" * depth + b"}", "doc.json")
+    assert f"nested deeper than {load.MAX_DEPTH} levels" in d.message
+    assert d.line == 1 and d.col > load.MAX_DEPTH
+
+
+def test_json_unpaired_surrogate_is_refused() -> None:
+    d = refused(b'{\n  "a": "ok",\n  "b": "x\\ud800"\n}', "doc.json")
+    assert (d.line, d.col) == (3, 8)
+    assert "surrogate" in d.message
+
+
+def test_json_surrogate_pair_and_escaped_backslash_are_fine() -> None:
+    raw = b'{"a": "\\ud83d\\ude00", "b": "\\\\ud800"}'
+    assert parse_document(raw, Path("d.json"), "d").data == {"a": "\U0001f600", "b": "\\ud800"}
+
+
+# -- files -----------------------------------------------------------------------------------------
+
+
+def test_file_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tmp_path / "big.yaml"
+    spec.write_text("openapi: 3.1.0\n" + "x: " + "a" * 200 + "\n")
+    monkeypatch.setattr(load, "MAX_BYTES", 100)
+    with pytest.raises(SpecError) as info:
+        load_document(spec, "big.yaml")
+    assert "over the 100-byte limit" in info.value.diagnostics[0].message
+
+
+def test_unreadable_path_is_a_spec_error(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as info:
+        load_document(tmp_path / "missing.yaml", "missing.yaml")
+    assert "cannot read file" in info.value.diagnostics[0].message
+    with pytest.raises(SpecError):
+        load_document(tmp_path, "dir")
+
+
+# -- locate ----------------------------------------------------------------------------------------
+
+YAML_DOC = b"""\
+openapi: 3.1.0
+paths:
+  /pets/{id}:
+    get:
+      parameters:
+        - name: id
+          in: path
+        - name: q
+  "a~b":
+    x: 1
+list:
+  - [10, 20]
+  - key: value
+"""
+
+JSON_DOC = b"""\
+{
+  "openapi": "3.1.0",
+  "paths": {
+    "/pets/{id}": {
+      "get": {
+        "parameters": [
+          {"name": "id", "in": "path"},
+          {"name": "q, [with] {brackets}: \\"quoted\\""}
+        ]
+      }
+    },
+    "a~b": {"x": 1}
+  },
+  "list": [[10, 20], {"key": "value"}]
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("pointer", "yaml_at", "json_at"),
+    [
+        ("#", (1, 1), (1, 1)),
+        ("", (1, 1), (1, 1)),
+        ("#/openapi", (1, 10), (2, 14)),
+        ("#/paths/~1pets~1{id}", (4, 5), (4, 19)),
+        ("#/paths/~1pets~1{id}/get/parameters/0", (6, 11), (7, 11)),
+        ("#/paths/~1pets~1{id}/get/parameters/0/in", (7, 15), (7, 32)),
+        ("#/paths/~1pets~1{id}/get/parameters/1/name", (8, 17), (8, 20)),
+        ("#/paths/a~0b/x", (10, 8), (12, 18)),
+        ("#/list/0/1", (12, 10), (14, 17)),
+        ("#/list/1/key", (13, 10), (14, 30)),
+        # a pointer that goes past what exists stops at the deepest node found
+        ("#/paths/~1pets~1{id}/get/parameters/9", (6, 9), (6, 23)),
+        ("#/nope/deeper", (1, 1), (1, 1)),
+        ("not a pointer", (1, 1), (1, 1)),
+    ],
+)
+def test_locate_yaml_and_json(
+    pointer: str, yaml_at: tuple[int, int], json_at: tuple[int, int]
+) -> None:
+    ydoc = parse_document(YAML_DOC, Path("spec.yaml"), "spec.yaml")
+    jdoc = parse_document(JSON_DOC, Path("spec.json"), "spec.json")
+    assert ydoc.locate(pointer) == Location("spec.yaml", *yaml_at)
+    assert jdoc.locate(pointer) == Location("spec.json", *json_at)
+
+
+def test_yaml_and_json_parse_to_the_same_data() -> None:
+    ydoc = parse_document(YAML_DOC, Path("spec.yaml"), "spec.yaml").data
+    jdoc = parse_document(JSON_DOC, Path("spec.json"), "spec.json").data
+    assert ydoc["paths"]["a~b"] == jdoc["paths"]["a~b"] == {"x": 1}
+    assert ydoc["list"] == jdoc["list"]
+
+
+# -- never anything but a dict or a SpecError --------------------------------------------------------
+
+_YAMLISH = st.text(alphabet=st.sampled_from(list("ab:- \n\t[]{},&*!|>'\"#?%@`~.0123456789\\")))
+
+
+def _parse(raw: bytes, suffix: str) -> None:
+    try:
+        doc = parse_document(raw, Path("fuzz" + suffix), "fuzz" + suffix)
+    except SpecError as exc:
+        assert exc.diagnostics and all(d.line >= 1 and d.col >= 1 for d in exc.diagnostics)
+    else:
+        assert isinstance(doc.data, dict)
+        json.dumps(doc.data)  # JSON-compatible through and through
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=st.binary(max_size=300), suffix=st.sampled_from([".yaml", ".json"]))
+def test_arbitrary_bytes_parse_or_raise_spec_error(raw: bytes, suffix: str) -> None:
+    _parse(raw, suffix)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=300) | _YAMLISH, suffix=st.sampled_from([".yaml", ".json"]))
+def test_arbitrary_text_parses_or_raises_spec_error(text: str, suffix: str) -> None:
+    _parse(text.encode("utf-8", "surrogatepass"), suffix)
