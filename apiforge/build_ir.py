@@ -13,6 +13,7 @@ from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.lint import iter_operations
 from apiforge.models import ModelIndex
 from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
+from apiforge.nullability import not_null_fields
 from apiforge.prepare import ModelPlan, deref, get_ref
 
 _RESERVED_ARGS = {"self", "timeout", "max_retries", "extra_headers", "extra_query", "extra_body"}
@@ -90,6 +91,7 @@ def build_api(
         security=_security(doc),
         error_envelope=_error_envelope(doc, operations),
         models=tuple(sorted(index.classes)),
+        not_null=not_null_fields(doc, index, [op.body.model for op in operations if op.body]),
     )
     return api, notes
 

@@ -22,14 +22,18 @@ class Stale:
         return f"{self.path}: {self.reason}; run `apiforge generate`"
 
 
-def manifest_vouches(package_dir: Path, fingerprint: str) -> bool:
-    """True when the manifest proves the package is what its inputs would generate now."""
+def manifest_vouches(spec: Path, package_dir: Path, fingerprint: str) -> bool:
+    """True when the manifest proves the package is what the spec would generate now.
+
+    Its inputs are the spec and every file it references (relative to the spec's folder): a change
+    to which files are referenced is a change to one of them, so the list needs no refresh.
+    """
     try:
         manifest = json.loads((package_dir / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("generator") != fingerprint:
             return False
         for rel, digest in manifest["inputs"].items():
-            if sha256((package_dir / rel).read_bytes()) != digest:
+            if sha256((spec.parent / rel).read_bytes()) != digest:
                 return False
         return bool(tree_hashes(package_dir) == manifest["outputs"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -55,7 +59,7 @@ def find_stale(specs: list[Path], out_dir: Path, shown_out: str) -> list[Stale]:
     from apiforge.pipeline import generate, generator_fingerprint, package_name
 
     fingerprint = generator_fingerprint()
-    todo = [s for s in specs if not manifest_vouches(out_dir / package_name(s), fingerprint)]
+    todo = [s for s in specs if not manifest_vouches(s, out_dir / package_name(s), fingerprint)]
     if not todo:
         return []
     stale: list[Stale] = []

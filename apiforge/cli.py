@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "github"), default="text")
     check.set_defaults(run=cmd_check)
 
+    diff = sub.add_parser("diff", help="compare two documents; exit 1 on undeclared breaking changes")
+    diff.add_argument("old", type=Path, metavar="OLD")
+    diff.add_argument("new", type=Path, metavar="NEW")
+    diff.add_argument("--format", choices=("text", "json", "github", "markdown"), default="text")
+    diff.set_defaults(run=cmd_diff)
+
     serve = sub.add_parser("serve", help="run a generated server with a built-in mock model")
     serve.add_argument("name", help="package name under generated/ (e.g. gateway)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -184,8 +190,55 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from apiforge.diff import diff_documents
+    from apiforge.diff_report import FORMATS
+    from apiforge.pipeline import display_path
+    from apiforge.resolve import load_bundle
+
+    for path in (args.old, args.new):
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    old = load_bundle(args.old, display_path(args.old))
+    new = load_bundle(args.new, display_path(args.new))
+    result = diff_documents(old.data, new.data, old_locate=old.locate, new_locate=new.locate)
+    sys.stdout.write(FORMATS[args.format](result))
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
 def _check_breaking(specs: list[Path], base: str, fmt: str) -> int:
-    raise UsageError("--base is not available yet")
+    """Undeclared breaking changes (and bad declarations) between each spec at `base` and now."""
+    import tempfile
+
+    from apiforge.diff import diff_documents
+    from apiforge.diff_report import FORMATS
+    from apiforge.gitbase import export_folder
+    from apiforge.pipeline import display_path
+    from apiforge.resolve import load_bundle
+
+    problems = 0
+    with tempfile.TemporaryDirectory(prefix="apiforge-base-") as tmp:
+        exported: dict[Path, Path] = {}
+        for spec in specs:
+            folder = spec.parent.resolve()
+            if folder not in exported:
+                exported[folder] = export_folder(base, folder, Path(tmp))
+            old_path = exported[folder] / spec.name
+            if not old_path.is_file():
+                print(f"apiforge: {display_path(spec)} is new since {base}", file=sys.stderr)
+                continue
+            try:
+                old = load_bundle(old_path, f"{base}:{display_path(spec)}")
+            except SpecError as exc:
+                print(f"apiforge: {display_path(spec)} at {base} does not load; not compared", file=sys.stderr)
+                print_diagnostics(exc.diagnostics)
+                continue
+            new = load_bundle(spec, display_path(spec))
+            result = diff_documents(old.data, new.data, old_locate=old.locate, new_locate=new.locate)
+            if not result.ok:
+                sys.stdout.write(FORMATS["github" if fmt == "github" else "text"](result))
+                problems += len(result.undeclared_breaking) + len(result.errors)
+    return problems
 
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str = "text") -> None:

@@ -20,6 +20,7 @@ from apiforge.diff_rules import (
     Sub,
     canon,
     resolve,
+    words,
 )
 
 __all__ = [
@@ -38,60 +39,30 @@ __all__ = [
 DECLARATIONS_KEY = "x-apiforge-breaking"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DOCUMENT_KINDS = frozenset(
-    [
-        "api-path-removed-without-deprecation",
-        "api-path-removed-with-deprecation",
-        "api-removed-without-deprecation",
-        "api-removed-with-deprecation",
-        "endpoint-added",
-        "endpoint-deprecated",
-        "endpoint-reactivated",
-        "api-operation-id-added",
-        "api-operation-id-removed",
-        "api-operation-id-changed",
-        "api-tag-added",
-        "api-tag-removed",
-        "request-parameter-removed",
-        "new-request-path-parameter",
-        "new-required-request-parameter",
-        "new-optional-request-parameter",
-        "request-parameter-became-required",
-        "request-parameter-became-optional",
-        "request-parameter-deprecated",
-        "request-parameter-reactivated",
-        "request-parameter-serialization-changed",
-        "request-body-added-required",
-        "request-body-added-optional",
-        "request-body-removed",
-        "request-body-became-required",
-        "request-body-became-optional",
-        "request-body-media-type-added",
-        "request-body-media-type-removed",
-        "response-success-status-removed",
-        "response-non-success-status-removed",
-        "response-success-status-added",
-        "response-non-success-status-added",
-        "response-media-type-added",
-        "response-media-type-removed",
-        "required-response-header-removed",
-        "optional-response-header-removed",
-        "response-header-added",
-        "response-header-became-optional",
-        "response-header-became-required",
-        "api-security-added",
-        "api-security-removed",
-        "api-security-requirement-added",
-        "api-security-requirement-removed",
-        "api-security-scope-added",
-        "api-security-scope-removed",
-        "api-security-component-added",
-        "api-security-component-removed",
-        "api-security-component-type-changed",
-        "api-security-component-changed",
-        "api-security-component-oauth-url-changed",
-        "api-security-component-oauth-scope-added",
-        "api-security-component-oauth-scope-removed",
-    ]
+    words(
+        """
+        api-path-removed-without-deprecation api-path-removed-with-deprecation
+        api-removed-without-deprecation api-removed-with-deprecation endpoint-added
+        endpoint-deprecated endpoint-reactivated api-operation-id-added api-operation-id-removed
+        api-operation-id-changed api-tag-added api-tag-removed request-parameter-removed
+        new-request-path-parameter new-required-request-parameter new-optional-request-parameter
+        request-parameter-became-required request-parameter-became-optional
+        request-parameter-deprecated request-parameter-reactivated
+        request-parameter-serialization-changed request-body-added-required
+        request-body-added-optional request-body-removed request-body-became-required
+        request-body-became-optional request-body-media-type-added request-body-media-type-removed
+        response-success-status-removed response-non-success-status-removed
+        response-success-status-added response-non-success-status-added response-media-type-added
+        response-media-type-removed required-response-header-removed
+        optional-response-header-removed response-header-added response-header-became-optional
+        response-header-became-required api-security-added api-security-removed
+        api-security-requirement-added api-security-requirement-removed api-security-scope-added
+        api-security-scope-removed api-security-component-added api-security-component-removed
+        api-security-component-type-changed api-security-component-changed
+        api-security-component-oauth-url-changed api-security-component-oauth-scope-added
+        api-security-component-oauth-scope-removed
+        """
+    )
 )
 ALL_KINDS: frozenset[str] = SCHEMA_KINDS | DOCUMENT_KINDS
 
@@ -110,9 +81,20 @@ class Declaration:
         """Same kind (if given), and the pointer is the change's or a parent of it on either side."""
         if self.kind is not None and self.kind != change.kind:
             return False
-        mine = jp.split(self.pointer)
+        mine = jp.split(self.pointer)  # checked when the declaration was read
         places = (change.new_pointer, change.old_pointer, change.new_source, change.old_source)
-        return any(p is not None and jp.split(p)[: len(mine)] == mine for p in places)
+        for place in places:
+            tokens = _tokens(place) if place is not None else None
+            if tokens is not None and tokens[: len(mine)] == mine:
+                return True
+        return False
+
+
+def _tokens(pointer: str) -> list[str] | None:
+    try:
+        return jp.split(pointer)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -282,6 +264,10 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 class _Documents:
     """Walks paths, operations, parameters, bodies, responses and security of both documents."""
 
@@ -370,8 +356,8 @@ class _Documents:
                 )
             else:
                 self.emit("api-operation-id-changed", True, label, detail, at_o, at_n)
-        old_tags = {str(t) for t in o.get("tags") or []}
-        new_tags = {str(t) for t in n.get("tags") or []}
+        old_tags = {str(t) for t in _list(o.get("tags"))}
+        new_tags = {str(t) for t in _list(n.get("tags"))}
         for tag in sorted(old_tags - new_tags):
             self.emit("api-tag-removed", False, label, f"tag `{tag}` removed", o, n)
         for tag in sorted(new_tags - old_tags):
@@ -592,7 +578,7 @@ class _Documents:
         for requirement in at.node if isinstance(at.node, list) else []:
             alts.append(
                 {
-                    self._scheme_key(side, str(k)): frozenset(map(str, v or []))
+                    self._scheme_key(side, str(k)): frozenset(map(str, _list(v)))
                     for k, v in _mapping(requirement).items()
                 }
             )
@@ -721,7 +707,7 @@ def _params(doc: Any, item: _Side, op: _Side) -> dict[tuple[str, str], _Side]:
     """Path-level parameters overridden by the operation's, keyed by (in, name)."""
     found: dict[tuple[str, str], _Side] = {}
     for owner in (item, op):
-        for i, _ in enumerate(owner.get("parameters") or []):
+        for i, _ in enumerate(_list(owner.get("parameters"))):
             param = owner.at(doc, "parameters", i)
             where, name = str(param.get("in")), str(param.get("name"))
             found[(where, name.lower() if where == "header" else name)] = param
@@ -773,7 +759,7 @@ def _shape(scheme: Any) -> str:
     if not isinstance(scheme, Mapping):
         return canon(scheme)
     flat: dict[str, Any] = {
-        k: v for k, v in scheme.items() if k != "description" and not k.startswith("x-")
+        k: v for k, v in scheme.items() if k != "description" and not str(k).startswith("x-")
     }
     if isinstance(flat.get("flows"), Mapping):
         flat["flows"] = {

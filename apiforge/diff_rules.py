@@ -22,30 +22,36 @@ __all__ = [
     "SchemaContext",
     "SchemaDiffer",
     "SCHEMA_KINDS",
+    "Sub",
+    "canon",
     "resolve",
+    "words",
 ]
 
 ANNOTATIONS = frozenset(
     {"description", "title", "summary", "example", "examples", "$comment", "externalDocs", "xml"}
 )
-_SCHEMA_ONE = [
-    "items",
-    "additionalProperties",
-    "not",
-    "if",
-    "then",
-    "else",
-    "contains",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "additionalItems",
-    "contentSchema",
-]
+
+
+def words(text: str) -> list[str]:
+    """Whitespace-separated names, for long lists of keywords and kind ids."""
+    return text.split()
+
+
+_SCHEMA_ONE = words(
+    "items additionalProperties not if then else contains propertyNames unevaluatedItems "
+    "unevaluatedProperties additionalItems contentSchema"
+)
 _SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_MAP = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
 _UPPER = {"maxLength": "max-length", "maxItems": "max-items", "maxProperties": "max-properties"}
 _LOWER = {"minLength": "min-length", "minItems": "min-items", "minProperties": "min-properties"}
+_KEYWORDS = {stem: keyword for keyword, stem in (_UPPER | _LOWER).items()} | {
+    "max": "maximum",
+    "min": "minimum",
+    "exclusive-max": "exclusiveMaximum",
+    "exclusive-min": "exclusiveMinimum",
+}
 
 Sub = tuple[Any, str]  # a schema node and the physical pointer where it sits in its bundle
 
@@ -178,8 +184,25 @@ def resolve(doc: Any, ref: str) -> Any:
     return node
 
 
+def last_token(pointer: str) -> str:
+    """The last name in a pointer or ref, whatever comes before it."""
+    return jp.unescape(pointer.rsplit("/", 1)[-1])
+
+
 def canon(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    """Canonical JSON text; keys that are not strings (YAML allows them) become strings."""
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    except TypeError:
+        return canon(_string_keys(value))
+
+
+def _string_keys(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
 
 
 # --- fingerprints: structure with names and annotations removed --------------------------------
@@ -218,10 +241,10 @@ class Fingerprints:
         if isinstance(ref, str):
             parts["$ref"], low = self._ref(ref, stack)
         for key, value in node.items():
-            if key == "$ref" or key in ANNOTATIONS or key.startswith("x-"):
+            if key == "$ref" or key in ANNOTATIONS or str(key).startswith("x-"):
                 continue
             text, sub_low = self._keyword(node, key, value, stack)
-            parts[key] = text
+            parts[str(key)] = text
             low = min(low, sub_low)
         _normalise_nullable(node, parts)
         text = "{" + ",".join(f"{canon(k)}:{parts[k]}" for k in sorted(parts)) + "}"
@@ -266,10 +289,9 @@ def _normalise_nullable(node: Mapping[str, Any], parts: dict[str, str]) -> None:
     """Write 3.0 `nullable` and 3.1 `type: [T, "null"]` and `const` the same way."""
     if "const" in parts:
         parts["enum"] = parts.pop("const")
-    types = node.get("type")
-    if types is None:
+    names = _type_names(node.get("type"))
+    if names is None:
         return
-    names = {types} if isinstance(types, str) else {str(t) for t in types}
     if node.get("nullable") is True:
         names.add("null")
     parts.pop("nullable", None)
@@ -297,7 +319,7 @@ def effective_mapping(discriminator: Mapping[str, Any], branches: list[Any]) -> 
     for branch in branches:
         ref = branch.get("$ref") if isinstance(branch, Mapping) else None
         if isinstance(ref, str) and ref.startswith("#/components/schemas/") and ref not in targets:
-            mapping.setdefault(jp.split(ref)[-1], ref)
+            mapping.setdefault(last_token(ref), ref)
     return mapping
 
 
@@ -375,9 +397,8 @@ def _one(doc: Any, node: Any, ptr: str, stack: tuple[str, ...]) -> View:
 
 def _own(doc: Any, node: Mapping[str, Any], ptr: str, stack: tuple[str, ...]) -> View:
     v = View(pointer=ptr, key=(ptr,))
-    types = node.get("type")
-    if types is not None:
-        names = {types} if isinstance(types, str) else {str(t) for t in types}
+    names = _type_names(node.get("type"))
+    if names is not None:
         v.nullable = "null" in names
         v.types = frozenset(names - {"null"})
     v.force_nullable = node.get("nullable") is True
@@ -386,9 +407,13 @@ def _own(doc: Any, node: Mapping[str, Any], ptr: str, stack: tuple[str, ...]) ->
         if None in values:
             v.force_nullable = True
         v.enum = {canon(x): x for x in values if x is not None}
-    for name, sub in (node.get("properties") or {}).items():
+    props = node.get("properties")
+    for name, sub in props.items() if isinstance(props, Mapping) else ():
         v.props[str(name)] = [(sub, jp.join(ptr, "properties", str(name)))]
-    v.required = {str(n) for n in node.get("required") or [] if isinstance(n, str)}
+    required = node.get("required")
+    v.required = (
+        {n for n in required if isinstance(n, str)} if isinstance(required, list) else set()
+    )
     extra = node.get("additionalProperties", True)
     if extra is False:
         v.additional = False
@@ -410,7 +435,12 @@ def _own(doc: Any, node: Mapping[str, Any], ptr: str, stack: tuple[str, ...]) ->
     if isinstance(node.get("discriminator"), Mapping):
         v.discriminator = node["discriminator"]
         v.disc_pointer = jp.join(ptr, "discriminator")
-    members = [(m, jp.join(ptr, "allOf", i)) for i, m in enumerate(node.get("allOf") or [])]
+    all_of = node.get("allOf")
+    members = (
+        [(m, jp.join(ptr, "allOf", i)) for i, m in enumerate(all_of)]
+        if isinstance(all_of, list)
+        else []
+    )
     for keyword in ("oneOf", "anyOf"):
         branches = node.get(keyword)
         if not isinstance(branches, list) or v.union is not None:
@@ -427,6 +457,14 @@ def _own(doc: Any, node: Mapping[str, Any], ptr: str, stack: tuple[str, ...]) ->
     for member, member_ptr in members:
         _merge(v, _one(doc, member, member_ptr, stack))
     return v
+
+
+def _type_names(types: Any) -> set[str] | None:
+    if isinstance(types, str):
+        return {types}
+    if isinstance(types, list):
+        return {str(t) for t in types}
+    return None
 
 
 def _is_null(doc: Any, node: Any) -> bool:
@@ -720,7 +758,10 @@ class SchemaDiffer:
             tighter = (_tighter_upper if upper else _tighter_lower)(old, new) == new
             effect = Effect.NARROW if tighter else Effect.WIDEN
             verb = "decreased" if tighter == upper else "increased"
-        detail = f"{name.replace('-', ' ')} changed from {_bound_text(old)} to {_bound_text(new)}"
+        sign = "<" if upper else ">"
+        was, now = (_bound_text(b, sign) for b in (old, new))
+        change = {"set": f"set to {now}", "unset": f"removed (was {was})"}.get(verb)
+        detail = f"{_KEYWORDS[name]} {change or f'{verb} from {was} to {now}'}"
         self._emit(ctx, f"{name}-{verb}", effect, detail)
 
     def _flags(self, ctx: SchemaContext, ov: View, nv: View) -> None:
@@ -759,14 +800,18 @@ class SchemaDiffer:
         for i in removed:
             tokens = old_alts[i][1]
             bctx = replace(
-                ctx, old_pointer=jp.join(ctx.old_pointer, *tokens), old_src=old_br[i][0][1]
+                ctx,
+                old_pointer=jp.join(ctx.old_pointer, *tokens),
+                old_src=_src(old_br[i], ctx.old_src),
             )
             detail = f"alternative {self._name(0, old_br[i])} removed"
             self._emit(bctx, _stem(tokens, keyword) + "-removed", Effect.NARROW, detail)
         for j in added:
             tokens = new_alts[j][1]
             bctx = replace(
-                ctx, new_pointer=jp.join(ctx.new_pointer, *tokens), new_src=new_br[j][0][1]
+                ctx,
+                new_pointer=jp.join(ctx.new_pointer, *tokens),
+                new_src=_src(new_br[j], ctx.new_src),
             )
             detail = f"alternative {self._name(1, new_br[j])} added"
             self._emit(bctx, _stem(tokens, keyword) + "-added", Effect.WIDEN, detail)
@@ -787,7 +832,7 @@ class SchemaDiffer:
 
         def walk(keyword: str, branches: list[Sub], tokens: Tokens, depth: int) -> None:
             for node, ptr in branches:
-                here = (*tokens, keyword, jp.split(ptr)[-1])
+                here = (*tokens, keyword, last_token(ptr))
                 inner = _pure_union(self.docs[side], node, ptr)
                 if inner is not None and depth < 8:
                     walk(inner[0], inner[1], here, depth + 1)
@@ -800,7 +845,7 @@ class SchemaDiffer:
     def _name(self, side: int, branch: Branch) -> str:
         ref = _ref(branch)
         if ref is not None:
-            return f"`{jp.split(ref)[-1]}`"
+            return f"`{last_token(ref)}`"
         return f"`{_types(self._view(side, branch).types)}`"
 
     def _match(
@@ -956,6 +1001,10 @@ def _openness(additional: bool | list[Sub]) -> int:
     return 2 if additional else 0
 
 
+def _src(branch: Branch, default: str) -> str:
+    return branch[0][1] if branch else default
+
+
 def _stem(tokens: Tokens, keyword: str) -> str:
     return "any-of" if (tokens[-2] if tokens else keyword) == "anyOf" else "one-of"
 
@@ -967,7 +1016,7 @@ def _pure_union(doc: Any, node: Any, ptr: str) -> tuple[str, list[Sub]] | None:
         node = resolve(doc, ptr)
     if not isinstance(node, Mapping):
         return None
-    keys = {k for k in node if k not in ANNOTATIONS and not k.startswith("x-")}
+    keys = {k for k in node if k not in ANNOTATIONS and not str(k).startswith("x-")}
     for keyword in ("oneOf", "anyOf"):
         if keys <= {keyword, "discriminator"} and isinstance(node.get(keyword), list):
             branches = [(b, jp.join(ptr, keyword, i)) for i, b in enumerate(node[keyword])]
@@ -1014,79 +1063,50 @@ def _num(value: float | None) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-def _bound_text(bound: Bound | None) -> str:
+def _bound_text(bound: Bound | None, sign: str) -> str:
     if bound is None:
         return "none"
-    return ("<" if bound.exclusive else "") + _num(bound.value)
+    return (sign if bound.exclusive else "") + _num(bound.value)
 
 
 def _value(value: Any) -> str:
     return "none" if value is _MISSING else canon(value)
 
 
+_SUFFIXES = words(
+    """
+    type-changed type-generalized type-specialized list-of-types-narrowed list-of-types-widened
+    became-nullable became-not-nullable format-added format-removed format-changed became-enum
+    enum-removed enum-value-removed enum-value-added pattern-added pattern-removed pattern-changed
+    multiple-of-changed unique-items-set unique-items-unset deprecated reactivated
+    default-value-added default-value-removed default-value-changed became-read-only
+    became-not-read-only became-write-only became-not-write-only one-of-added one-of-removed
+    any-of-added any-of-removed discriminator-added discriminator-removed
+    discriminator-property-name-changed discriminator-mapping-added discriminator-mapping-deleted
+    discriminator-mapping-changed became-required became-optional additional-properties-narrowed
+    additional-properties-widened
+    """
+)
+_PROPERTY_KINDS = words(
+    """
+    new-required-request-property new-optional-request-property request-property-removed
+    response-required-property-added response-optional-property-added response-property-removed
+    """
+)
+
+
 def _schema_kinds() -> Iterator[str]:
-    stems = ["max", "exclusive-max", "min", "exclusive-min", *_UPPER.values(), *_LOWER.values()]
-    verbs = ["decreased", "increased", "set", "unset"]
-    suffixes = [f"{s}-{v}" for s in stems for v in verbs] + [
-        "type-changed",
-        "type-generalized",
-        "type-specialized",
-        "list-of-types-narrowed",
-        "list-of-types-widened",
-        "became-nullable",
-        "became-not-nullable",
-        "format-added",
-        "format-removed",
-        "format-changed",
-        "became-enum",
-        "enum-removed",
-        "enum-value-removed",
-        "enum-value-added",
-        "pattern-added",
-        "pattern-removed",
-        "pattern-changed",
-        "multiple-of-changed",
-        "unique-items-set",
-        "unique-items-unset",
-        "deprecated",
-        "reactivated",
-        "default-value-added",
-        "default-value-removed",
-        "default-value-changed",
-        "became-read-only",
-        "became-not-read-only",
-        "became-write-only",
-        "became-not-write-only",
-        "one-of-added",
-        "one-of-removed",
-        "any-of-added",
-        "any-of-removed",
-        "discriminator-added",
-        "discriminator-removed",
-        "discriminator-property-name-changed",
-        "discriminator-mapping-added",
-        "discriminator-mapping-deleted",
-        "discriminator-mapping-changed",
-        "became-required",
-        "became-optional",
-        "additional-properties-narrowed",
-        "additional-properties-widened",
-    ]
-    for side, parts in (
-        ("request", ("body", "property", "parameter", "parameter-property")),
-        ("response", ("body", "property", "header", "header-property")),
-    ):
-        for part in parts:
-            for suffix in suffixes:
-                yield f"{side}-{part}-{suffix}"
-    yield from [
-        "new-required-request-property",
-        "new-optional-request-property",
-        "request-property-removed",
-        "response-required-property-added",
-        "response-optional-property-added",
-        "response-property-removed",
-    ]
+    """Every kind a schema comparison can report: `<place>-<suffix>` and property presence."""
+    verbs = ("decreased", "increased", "set", "unset")
+    suffixes = _SUFFIXES + [f"{stem}-{verb}" for stem in _KEYWORDS for verb in verbs]
+    places = words(
+        "request-body request-property request-parameter request-parameter-property "
+        "response-body response-property response-header response-header-property"
+    )
+    for place in places:
+        for suffix in suffixes:
+            yield f"{place}-{suffix}"
+    yield from _PROPERTY_KINDS
 
 
 SCHEMA_KINDS: frozenset[str] = frozenset(_schema_kinds())

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from apiforge.diagnostics import UsageError
 
-RUFF_SETTINGS = ["--isolated", "--line-length", "100", "--target-version", "py311"]
-LINT_RULES = ["--select", "E,F,W,I,UP", "--ignore", "E501"]
+RUFF_SETTINGS = ["--isolated", "--target-version", "py311"]  # stock ruff: what users run
+LINT_RULES = ["--extend-select", "E,F,W,I,UP", "--ignore", "E501"]  # plus ruff's defaults
 
 
 def ruff_binary() -> str:

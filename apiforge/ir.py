@@ -110,6 +110,14 @@ class Security:
 
 
 @dataclass(frozen=True)
+class NotNull:
+    """Optional properties of a request model class that may be absent but, per the spec, not null."""
+
+    model: str
+    wire_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Api:
     package: str
     title: str
@@ -122,3 +130,4 @@ class Api:
     security: Security | None
     error_envelope: ErrorEnvelope
     models: tuple[str, ...]  # every class in models.py, for __all__
+    not_null: tuple[NotNull, ...] = ()  # request classes' optional properties that refuse null

@@ -38,7 +38,15 @@ class ModelIndex:
     classes: dict[str, ModelClass]
 
 
+EMPTY_MODELS = (
+    '\n\n"""This API declares no schemas, so there are no models."""\n\n__all__: list[str] = []\n'
+)
+
+
 def generate_models(plan: ModelPlan, header: str, display: str) -> str:
+    schemas = plan.document.get("components", {}).get("schemas")
+    if not schemas:  # the library refuses a document without models
+        return header + EMPTY_MODELS
     from datamodel_code_generator import (  # type: ignore[attr-defined]
         DataModelType,
         InputFileType,

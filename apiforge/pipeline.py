@@ -37,7 +37,7 @@ class BuiltPackage:
     name: str
     spec: Path
     files: dict[str, str | bytes]
-    inputs: dict[str, str]  # input file (relative to the package folder) -> sha256
+    inputs: dict[str, str]  # input file (relative to the spec's folder) -> sha256
     warnings: list[Diagnostic] = field(default_factory=list)
 
 
@@ -105,18 +105,10 @@ def generate(
         progress("format")
         format_tree(stage)
         for package in built:
-            inputs = {
-                _relative_to_output(package.spec.parent / rel, out_dir / package.name): digest
-                for rel, digest in package.inputs.items()
-            }
-            write_manifest(stage / package.name, inputs, generator_fingerprint())
+            write_manifest(stage / package.name, package.inputs, generator_fingerprint())
         progress("write")
         swap_in(stage, out_dir, [p.name for p in built])
     return built
-
-
-def _relative_to_output(path: Path, package_dir: Path) -> str:
-    return os.path.relpath(path.resolve(), package_dir.resolve()).replace(os.sep, "/")
 
 
 def file_header(spec_display: str) -> str:

@@ -164,7 +164,10 @@ def _unfit_defaults(
             continue
         schema = {"$ref": base + at}  # in place, so the schema's own local refs resolve
         try:
-            fits = validator_class(schema, registry=registry).is_valid(node["default"])
+            validator = validator_class(
+                schema, registry=registry, format_checker=validator_class.FORMAT_CHECKER
+            )
+            fits = validator.is_valid(node["default"])
         except Exception:  # an unresolvable or odd schema: leave it to the validator
             continue
         if not fits:

@@ -12,14 +12,22 @@ refuses every such retrieval instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import ast
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.validators import validator_for
 from jsonschema_path import SchemaPath
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from apiforge import pointer as jp
+
+try:  # the registry that knows the OpenAPI dialects' meta-schemas (to re-run a failed check)
+    from openapi_schema_validator._specifications import REGISTRY as _OAS_REGISTRY
+except ImportError:  # pragma: no cover
+    _OAS_REGISTRY = None
 from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.resolve import Bundle
 
@@ -137,8 +145,68 @@ def _located_keyword(cls: type[Any]) -> type[Any]:
                 error.path.extendleft(reversed((*(str(p) for p in at.parts), *suffix)))
             yield error
 
-    located = type(f"Located{cls.__name__}", (cls,), {"__call__": __call__})
+    namespace: dict[str, Any] = {"__call__": __call__}
+    if hasattr(cls, "_get_schema_checker"):
+
+        def _get_schema_checker(self: Any, schema: Any, schema_value: Any) -> Any:
+            return _in_document_order(cls._get_schema_checker(self, schema, schema_value))
+
+        namespace["_get_schema_checker"] = _get_schema_checker
+    located = type(f"Located{cls.__name__}", (cls,), namespace)
     return located
+
+
+def _in_document_order(check: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A schema meta-check that reports the schema's first error in document order.
+
+    jsonschema's check_schema raises the first error it meets, and it meets them in the order of a
+    set of property names (string hashes): without this, output would change from run to run.
+    Whether a schema fails is still the library's call; only which of its errors we show changes.
+    """
+    func = getattr(check, "func", check)
+    options: dict[str, Any] = dict(getattr(check, "keywords", None) or {})
+    cls = getattr(func, "__self__", None)
+    if not isinstance(cls, type) or not hasattr(cls, "META_SCHEMA"):
+        return check
+
+    def run(schema_value: Any) -> None:
+        try:
+            check(schema_value)
+        except SchemaError as error:
+            raise _first_meta_error(cls, options, schema_value) or error from None
+
+    return run
+
+
+def _first_meta_error(cls: type[Any], options: dict[str, Any], schema: Any) -> SchemaError | None:
+    try:
+        meta_schema = cls.META_SCHEMA
+        meta = validator_for(meta_schema, default=cls)
+        kwargs = {"format_checker": options.get("format_checker", cls.FORMAT_CHECKER)}
+        if _OAS_REGISTRY is not None:
+            kwargs["registry"] = _OAS_REGISTRY
+        errors = list(meta(meta_schema, **kwargs).iter_errors(schema))
+    except Exception:  # the library changed: keep its own choice
+        return None
+    if not errors:
+        return None
+    first = min(errors, key=lambda e: (_document_order(schema, e.path), e.message))
+    return SchemaError.create_from(first)
+
+
+def _document_order(data: Any, path: Sequence[Any]) -> tuple[int, ...]:
+    order: list[int] = []
+    node = data
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            order.append(list(node).index(part))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            order.append(part)
+            node = node[part]
+        else:
+            break
+    return tuple(order)
 
 
 def _logical_tokens(error: ValidationError) -> list[str]:
@@ -169,9 +237,20 @@ def _physical_pointer(data: Any, tokens: list[str]) -> str:
     return jp.from_tokens(physical)
 
 
+_LISTED = re.compile(r"^(Required list has not defined properties: )(\[.*\])$")
+
+
 def _message(error: ValidationError) -> str:
     # the first paragraph: some backends append "Failed validating ... On instance ..." to it
     message = " ".join(str(error.message).strip().split("\n\n")[0].split())
+    listed = _LISTED.match(message)
+    if listed:  # the library lists these from a set: sort them so output is the same every run
+        try:
+            names = sorted(map(str, ast.literal_eval(listed.group(2))))
+        except (ValueError, SyntaxError):
+            names = None
+        if names is not None:
+            message = listed.group(1) + repr(names)
     if len(message) > 300:
         message = message[:297] + "..."
     return message

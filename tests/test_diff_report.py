@@ -110,7 +110,7 @@ def test_markdown_sections_and_readable_places() -> None:
     assert breaking < declared < other < problems
     assert (
         "- `POST /v1/chat/completions` request body property `temperature`: "
-        "max changed from 2 to 1.5 (`request-property-max-decreased`)"
+        "maximum decreased from 2 to 1.5 (`request-property-max-decreased`)"
     ) in text[breaking:declared]
     assert "property `user`: became required — user is now mandatory" in text[declared:other]
     assert "_None._" in text[other:problems]

@@ -227,7 +227,9 @@ def test_json_surrogate_pair_and_escaped_backslash_are_fine() -> None:
 # -- files -----------------------------------------------------------------------------------------
 
 
-def test_file_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_over_the_size_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = tmp_path / "big.yaml"
     spec.write_text("openapi: 3.1.0\n" + "x: " + "a" * 200 + "\n")
     monkeypatch.setattr(load, "MAX_BYTES", 100)

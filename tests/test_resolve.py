@@ -143,7 +143,10 @@ def test_fragment_that_is_not_a_pointer_is_refused(spec: Path) -> None:
 
 
 def test_a_broken_component_file_is_reported_in_that_file(spec: Path) -> None:
-    files = {"api.yaml": one_ref("components/x.yaml#/A"), "components/x.yaml": "A:\n  a: 1\n  a: 2\n"}
+    files = {
+        "api.yaml": one_ref("components/x.yaml#/A"),
+        "components/x.yaml": "A:\n  a: 1\n  a: 2\n",
+    }
     [d] = errors_of(spec, files)
     assert d.file.endswith("components/x.yaml")
     assert (d.line, d.col, d.rule) == (3, 3, "load")
@@ -175,10 +178,24 @@ def test_loops_inside_component_files_are_reported_where_they_are_written(spec: 
         "components/x.yaml": "A: {$ref: 'y.yaml#/B'}\n",
         "components/y.yaml": "B: {$ref: 'x.yaml#/A'}\n",
     }
-    found = {(Path(d.file).name, d.line, d.col, d.pointer, d.message) for d in errors_of(spec, files)}
+    found = {
+        (Path(d.file).name, d.line, d.col, d.pointer, d.message) for d in errors_of(spec, files)
+    }
     assert found == {
-        ("x.yaml", 1, 11, "#/A/$ref", "$ref 'y.yaml#/B' is a loop of refs that never reaches a value"),
-        ("y.yaml", 1, 11, "#/B/$ref", "$ref 'x.yaml#/A' is a loop of refs that never reaches a value"),
+        (
+            "x.yaml",
+            1,
+            11,
+            "#/A/$ref",
+            "$ref 'y.yaml#/B' is a loop of refs that never reaches a value",
+        ),
+        (
+            "y.yaml",
+            1,
+            11,
+            "#/B/$ref",
+            "$ref 'x.yaml#/A' is a loop of refs that never reaches a value",
+        ),
     }
 
 
@@ -217,9 +234,13 @@ def test_recursive_schema_in_a_component_file_is_fine(spec: Path) -> None:
 
 def test_long_chains_of_refs_do_not_exhaust_the_stack(spec: Path) -> None:
     chain = "".join(
-        f"S{i}:\n  type: object\n  properties:\n    next: {{$ref: '#/S{i + 1}'}}\n" for i in range(600)
+        f"S{i}:\n  type: object\n  properties:\n    next: {{$ref: '#/S{i + 1}'}}\n"
+        for i in range(600)
     )
-    files = {"api.yaml": one_ref("components/x.yaml#/S0"), "components/x.yaml": chain + "S600: {}\n"}
+    files = {
+        "api.yaml": one_ref("components/x.yaml#/S0"),
+        "components/x.yaml": chain + "S600: {}\n",
+    }
     bundle = bundle_of(spec, files)
     assert len(bundle.data["components"]["schemas"]) == 601
 
@@ -250,7 +271,9 @@ def test_tilde_escapes_in_local_pointers(spec: Path) -> None:
 
 
 def test_wrongly_escaped_pointer_is_not_found(spec: Path) -> None:
-    [d] = errors_of(spec, {"api.yaml": one_ref("#/components/schemas/Odd/properties/a/b~c", ESCAPES)})
+    [d] = errors_of(
+        spec, {"api.yaml": one_ref("#/components/schemas/Odd/properties/a/b~c", ESCAPES)}
+    )
     assert "not found" in d.message
 
 
@@ -300,7 +323,10 @@ def test_external_targets_are_hoisted_and_keep_their_source(spec: Path) -> None:
 
 def test_name_clash_with_an_existing_component_is_renamed(spec: Path) -> None:
     tail = "components:\n  schemas:\n    Pet: {type: integer}\n"
-    files = {"api.yaml": one_ref("components/pets.yaml#/Pet", tail), "components/pets.yaml": COMPONENT}
+    files = {
+        "api.yaml": one_ref("components/pets.yaml#/Pet", tail),
+        "components/pets.yaml": COMPONENT,
+    }
     schemas = bundle_of(spec, files).data["components"]["schemas"]
     assert schemas["Pet"] == {"type": "integer"}
     assert schemas["PetsPet"]["required"] == ["name"]
@@ -316,7 +342,10 @@ components:
         x-id: {$ref: "components/x.yaml#/Id"}
       x-note: {$ref: "not/a/real/file.yaml"}
 """
-    files = {"api.yaml": one_ref("#/components/schemas/A", tail), "components/x.yaml": "Id: {type: string}\n"}
+    files = {
+        "api.yaml": one_ref("#/components/schemas/A", tail),
+        "components/x.yaml": "Id: {type: string}\n",
+    }
     bundle = bundle_of(spec, files)
     a = bundle.data["components"]["schemas"]["A"]
     assert a["properties"]["x-id"] == {"$ref": "#/components/schemas/Id"}
@@ -345,7 +374,10 @@ def test_discriminator_mapping_into_other_files_is_rewritten(spec: Path) -> None
 
 
 def test_components_that_is_not_a_mapping_is_an_error_not_a_crash(spec: Path) -> None:
-    files = {"api.yaml": one_ref("components/x.yaml#/A", "components: 5\n"), "components/x.yaml": "A: {}\n"}
+    files = {
+        "api.yaml": one_ref("components/x.yaml#/A", "components: 5\n"),
+        "components/x.yaml": "A: {}\n",
+    }
     [d] = errors_of(spec, files)
     assert d.pointer == "#/components" and "must be a mapping" in d.message
 

@@ -18,11 +18,12 @@ __all__ = [
     "Auth",
     "AuthKind",
     "compose_body",
+    "compose_optional_body",
     "encode_body",
+    "env_setting",
     "fill_path",
     "header_values",
     "query_values",
-    "setting",
 ]
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -52,11 +53,11 @@ class Auth:
             params[self.name] = key
 
 
-def setting(given: str | None, env_var: str, default: str | None) -> str | None:
-    """An explicit argument, else a non-empty environment variable, else the default."""
+def env_setting(given: str | None, prefix: str, name: str) -> str | None:
+    """An explicit argument, else the non-empty environment variable `<prefix>_<name>`, else None."""
     if given is not None:
         return given
-    return os.environ.get(env_var) or default
+    return os.environ.get(f"{prefix}_{name}") or None
 
 
 def _text(value: object) -> str:
@@ -107,6 +108,15 @@ def compose_body(model: type[_M], body: _M | None, fields: Mapping[str, object])
     merged = body.model_dump(by_alias=True, exclude_unset=True)
     merged.update(given)
     return model.model_validate(merged)
+
+
+def compose_optional_body(
+    model: type[_M], body: _M | None, fields: Mapping[str, object]
+) -> _M | None:
+    """compose_body for an optional request body: None when the caller gave nothing at all."""
+    if body is None and all(isinstance(v, NotGiven) for v in fields.values()):
+        return None
+    return compose_body(model, body, fields)
 
 
 def encode_body(body: object, content_type: str = _JSON) -> bytes | None:

@@ -73,7 +73,10 @@ class KeyCheck:
             )
         if self._digests is not None and _digest(credential) not in self._digests:
             raise ApiError(
-                401, "Incorrect API key provided.", code="invalid_api_key", headers=self._challenge()
+                401,
+                "Incorrect API key provided.",
+                code="invalid_api_key",
+                headers=self._challenge(),
             )
         return credential
 

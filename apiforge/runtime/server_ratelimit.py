@@ -52,7 +52,11 @@ class RateLimiter:
     def _trim(self, now: float) -> None:
         if len(self._buckets) <= self._max_keys:
             return
-        full = [k for k, (tokens, at) in self._buckets.items() if tokens + (now - at) * self.rate >= self.burst]
+        full = [
+            k
+            for k, (tokens, at) in self._buckets.items()
+            if tokens + (now - at) * self.rate >= self.burst
+        ]
         for key in full:
             del self._buckets[key]
         while len(self._buckets) > self._max_keys * 9 // 10:  # headroom: no scan on every new key

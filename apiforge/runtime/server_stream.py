@@ -70,37 +70,36 @@ class EventStreamResponse(Response):
                 group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
                 await self._send_events(send)
                 group.cancel_scope.cancel()
-        except OSError:  # the client went away while we were sending
+        except* OSError:  # the client went away while we were sending
             pass
         finally:
             await aclose_quietly(self.chunks)
 
     async def _send_events(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-        tail = b""
+        while True:
+            data, last = await self._next_event()
+            if last:
+                await send({"type": "http.response.body", "body": data, "more_body": False})
+                return
+            if data:
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+
+    async def _next_event(self) -> tuple[bytes, bool]:
+        """The next bytes to send and whether they end the stream; handler errors end it too."""
         try:
             if self.first is not None:
-                await _send_body(send, self.encoder.encode(self.first))
-            while True:
-                try:
-                    chunk = await self.chunks.__anext__()
-                except StopAsyncIteration:
-                    tail = self.encoder.finish()
-                    break
-                await _send_body(send, self.encoder.encode(chunk))
+                chunk, self.first = self.first, None
+            else:
+                chunk = await self.chunks.__anext__()
+            return self.encoder.encode(chunk), False
+        except StopAsyncIteration:
+            return self.encoder.finish(), True
         except ApiError as exc:
-            tail = self.encoder.error(error_json(self.envelope, exc))
-        except OSError:
-            raise
+            return self.encoder.error(error_json(self.envelope, exc)), True
         except Exception:
             logger.exception("the handler's stream failed")
-            tail = self.encoder.error(error_json(self.envelope, internal_error()))
-        await send({"type": "http.response.body", "body": tail, "more_body": False})
-
-
-async def _send_body(send: Send, data: bytes) -> None:
-    if data:
-        await send({"type": "http.response.body", "body": data, "more_body": True})
+            return self.encoder.error(error_json(self.envelope, internal_error())), True
 
 
 async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from .errors import DEFAULT_MESSAGE_POINTERS, StreamError, extract_message
 
@@ -15,11 +16,13 @@ __all__ = [
     "SSEDecoder",
     "ServerSentEvent",
     "iter_chunk_payloads",
+    "parse_payload",
 ]
 
 DONE_SENTINEL: Final = "[DONE]"
 _BOM: Final = b"\xef\xbb\xbf"
-_LINE_ENDS: Final = (b"\r", b"\n")
+_LINE_END: Final = re.compile("\r\n|\r|\n")
+_Fields = tuple[str | None, str, str | None, int | None]  # event, data, id, retry
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class SSEDecoder:
     def __init__(self) -> None:
         self.last_event_id: str | None = None
         self.retry: int | None = None
-        self._pending: list[bytes] = []
+        self._pending = b""
         self._at_stream_start = True
         self._skip_lf = False
         self._event: str | None = None
@@ -51,58 +54,83 @@ class SSEDecoder:
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Consume a chunk of the stream and return the events it completes."""
+        return [ServerSentEvent(*fields) for fields in self.feed_fields(data)]
+
+    def flush(self) -> list[ServerSentEvent]:
+        """End the stream: dispatch an unterminated last event too, then expect a new stream."""
+        return [ServerSentEvent(*fields) for fields in self.flush_fields()]
+
+    def feed_fields(self, data: bytes) -> list[_Fields]:
+        """feed(), as (event, data, id, retry) tuples: cheaper when a stream has many events."""
+        return self._fields(self._lines(data))
+
+    def flush_fields(self) -> list[_Fields]:
+        """flush(), as (event, data, id, retry) tuples."""
+        tail = self._pending.decode("utf-8", errors="replace")
+        self._pending = b""
+        self._at_stream_start = True
+        self._skip_lf = False
+        return self._fields([tail, ""] if tail else [""])
+
+    def _lines(self, data: bytes) -> list[str]:
+        """The lines this chunk completes, decoded; a partial last line waits for the next feed."""
         if self._at_stream_start:
             data = self._strip_bom(data)
             if self._at_stream_start:
                 return []
         if self._skip_lf and data:
             self._skip_lf = False
-            if data.startswith(b"\n"):
+            if data[:1] == b"\n":
                 data = data[1:]
-        if b"\r" not in data and b"\n" not in data:
-            if data:
-                self._pending.append(data)
+        buffer = self._pending + data if self._pending else data
+        cut = max(buffer.rfind(b"\n"), buffer.rfind(b"\r"))
+        if cut < 0:
+            self._pending = buffer
             return []
-        self._pending.append(data)
-        buffer = b"".join(self._pending)
-        self._pending = []
-        lines = buffer.splitlines(keepends=True)
-        if not lines[-1].endswith(_LINE_ENDS):
-            self._pending.append(lines.pop())
-        elif lines[-1].endswith(b"\r"):
-            self._skip_lf = True
-        events: list[ServerSentEvent] = []
-        for raw in lines:
-            event = self._process_line(raw.rstrip(b"\r\n").decode("utf-8", errors="replace"))
-            if event is not None:
-                events.append(event)
-        return events
-
-    def flush(self) -> list[ServerSentEvent]:
-        """End the stream: dispatch an unterminated last event too, then expect a new stream."""
-        tail = b"".join(self._pending).decode("utf-8", errors="replace")
-        self._pending = []
-        events = [self._process_line(tail)] if tail else []
-        events.append(self._process_line(""))
-        self._at_stream_start = True
-        self._skip_lf = False
-        return [event for event in events if event is not None]
+        self._pending = buffer[cut + 1 :]
+        text = buffer[: cut + 1].decode("utf-8", errors="replace")
+        if "\r" in text:
+            self._skip_lf = text[-1] == "\r" and not self._pending
+            lines = _LINE_END.split(text)
+        else:
+            lines = text.split("\n")
+        lines.pop()  # the empty rest after the last line end
+        return lines
 
     def _strip_bom(self, data: bytes) -> bytes:
         """Drop a UTF-8 BOM at stream start, waiting for more bytes while one may still follow."""
-        head = b"".join(self._pending) + data
+        head = self._pending + data
         if len(head) < len(_BOM) and _BOM.startswith(head):
-            self._pending = [head] if head else []
+            self._pending = head
             return b""
-        self._pending = []
+        self._pending = b""
         self._at_stream_start = False
         return head.removeprefix(_BOM)
 
-    def _process_line(self, line: str) -> ServerSentEvent | None:
-        if not line:
-            return self._dispatch()
-        if line.startswith(":"):
-            return None
+    def _fields(self, lines: list[str]) -> list[_Fields]:
+        """(event, data, id, retry) of each event the lines dispatch."""
+        events: list[_Fields] = []
+        for line in lines:
+            if not line:
+                if self._data:
+                    events.append(
+                        (
+                            self._event or None,
+                            "\n".join(self._data),
+                            self.last_event_id,
+                            self._event_retry,
+                        )
+                    )
+                    self._data = []
+                self._event = None
+                self._event_retry = None
+            elif line[:5] == "data:":
+                self._data.append(line[6:] if line[5:6] == " " else line[5:])
+            elif line[0] != ":":
+                self._process_field(line)
+        return events
+
+    def _process_field(self, line: str) -> None:
         field, colon, value = line.partition(":")
         if colon and value.startswith(" "):
             value = value[1:]
@@ -115,23 +143,6 @@ class SSEDecoder:
                 self.last_event_id = value
         elif field == "retry" and value.isascii() and value.isdigit():
             self.retry = self._event_retry = int(value)
-        return None
-
-    def _dispatch(self) -> ServerSentEvent | None:
-        if not self._data:
-            self._event = None
-            self._event_retry = None
-            return None
-        event = ServerSentEvent(
-            event=self._event or None,
-            data="\n".join(self._data),
-            id=self.last_event_id,
-            retry=self._event_retry,
-        )
-        self._event = None
-        self._data = []
-        self._event_retry = None
-        return event
 
 
 def _payload_error(payload: Any, pointers: Sequence[str]) -> StreamError:
@@ -141,27 +152,27 @@ def _payload_error(payload: Any, pointers: Sequence[str]) -> StreamError:
     return StreamError(f"Error in stream: {detail}", body=payload)
 
 
-def _is_done(event: ServerSentEvent, done: str | None) -> bool:
-    return done is not None and event.event in (None, "message") and event.data.strip() == done
+def _is_payload_event(event: str | None) -> bool:
+    return event is None or event == "message"
 
 
-def _event_payload(event: ServerSentEvent, pointers: Sequence[str]) -> tuple[bool, Any]:
-    """(is_payload, payload) for one event; raises StreamError for errors and bad JSON."""
-    if event.event == "error":
-        try:
-            body: Any = event.json()
-        except ValueError:
-            body = event.data
-        raise _payload_error(body, pointers)
-    if event.event not in (None, "message") or not event.data.strip():
-        return False, None
+def _raise_error_event(data: str, pointers: Sequence[str]) -> NoReturn:
     try:
-        payload = event.json()
+        body: Any = json.loads(data)
+    except ValueError:
+        body = data
+    raise _payload_error(body, pointers)
+
+
+def parse_payload(data: str, pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS) -> Any:
+    """One event's data as JSON; StreamError for bad JSON and for an `{"error": ...}` payload."""
+    try:
+        payload = json.loads(data)
     except ValueError as exc:
-        raise StreamError(f"Invalid JSON in stream event: {event.data!r}", body=event.data) from exc
+        raise StreamError(f"Invalid JSON in stream event: {data!r}", body=data) from exc
     if isinstance(payload, Mapping) and payload.get("error"):
         raise _payload_error(payload, pointers)
-    return True, payload
+    return payload
 
 
 def iter_chunk_payloads(
@@ -172,15 +183,19 @@ def iter_chunk_payloads(
 ) -> Iterator[Any]:
     """Yield each event's JSON payload until the `done` sentinel; raise StreamError on errors."""
     for event in events:
-        if _is_done(event, done):
+        if event.event == "error":
+            _raise_error_event(event.data, message_pointers)
+        if not _is_payload_event(event.event):
+            continue
+        text = event.data.strip()
+        if done is not None and text == done:
             return
-        is_payload, payload = _event_payload(event, message_pointers)
-        if is_payload:
-            yield payload
+        if text:
+            yield parse_payload(event.data, message_pointers)
 
 
 class ChunkPayloadDecoder:
-    """Bytes in, JSON chunk payloads out: SSEDecoder plus the rules of iter_chunk_payloads."""
+    """Bytes in, chunk payloads out: SSEDecoder plus the rules of iter_chunk_payloads."""
 
     def __init__(
         self,
@@ -194,22 +209,33 @@ class ChunkPayloadDecoder:
         self._pointers = message_pointers
 
     def feed(self, data: bytes) -> list[Any]:
-        """Payloads completed by this chunk; none once the done sentinel has been seen."""
-        return self._payloads(self._decoder.feed(data))
+        """JSON payloads completed by this chunk; none once the done sentinel has been seen."""
+        return [parse_payload(text, self._pointers) for text in self.feed_data(data)]
 
     def flush(self) -> list[Any]:
-        """Payloads of an unterminated last event at end of stream."""
-        return self._payloads(self._decoder.flush())
+        """JSON payloads of an unterminated last event at end of stream."""
+        return [parse_payload(text, self._pointers) for text in self.flush_data()]
 
-    def _payloads(self, events: list[ServerSentEvent]) -> list[Any]:
-        payloads: list[Any] = []
-        for event in events:
+    def feed_data(self, data: bytes) -> list[str]:
+        """The unparsed data of each payload event this chunk completes (for a faster parser)."""
+        return self._texts(self._decoder.feed_fields(data))
+
+    def flush_data(self) -> list[str]:
+        """The unparsed data of an unterminated last event at end of stream."""
+        return self._texts(self._decoder.flush_fields())
+
+    def _texts(self, events: list[_Fields]) -> list[str]:
+        texts: list[str] = []
+        for event, data, _, _ in events:
             if self.finished:
                 break
-            if _is_done(event, self._done):
+            if event == "error":
+                _raise_error_event(data, self._pointers)
+            if not _is_payload_event(event):
+                continue
+            if self._done is not None and (data == self._done or data.strip() == self._done):
                 self.finished = True
                 break
-            is_payload, payload = _event_payload(event, self._pointers)
-            if is_payload:
-                payloads.append(payload)
-        return payloads
+            if data and not data.isspace():
+                texts.append(data)
+        return texts

@@ -37,11 +37,12 @@ from .request import (
     Auth,
     AuthKind,
     compose_body,
+    compose_optional_body,
     encode_body,
+    env_setting,
     fill_path,
     header_values,
     query_values,
-    setting,
 )
 from .retry import RetryPolicy, parse_retry_after
 from .sse import (
@@ -50,6 +51,7 @@ from .sse import (
     ServerSentEvent,
     SSEDecoder,
     iter_chunk_payloads,
+    parse_payload,
 )
 from .streaming import AsyncStream, Stream
 
@@ -70,8 +72,8 @@ __all__ = [
     "Auth",
     "AuthKind",
     "AuthenticationError",
-    "BaseAPIClient",
     "BadRequestError",
+    "BaseAPIClient",
     "ChunkMerger",
     "ChunkPayloadDecoder",
     "ConflictError",
@@ -90,16 +92,18 @@ __all__ = [
     "TimeoutTypes",
     "UnprocessableEntityError",
     "compose_body",
+    "compose_optional_body",
     "encode_body",
+    "env_setting",
     "extract_message",
     "fill_path",
     "header_values",
     "iter_chunk_payloads",
     "merge_chunk_models",
+    "parse_payload",
     "parse_retry_after",
     "query_values",
     "read_error_body",
-    "setting",
     "status_error_class",
     "status_error_from_response",
     "transport_error",

@@ -39,7 +39,9 @@ class ChunkEncoder:
         if usage is None:
             return encode_event(_dump(chunk))
         self._usage = usage
-        if "choices" in type(chunk).model_fields and not getattr(chunk, "choices", None):
+        if "choices" in type(chunk).model_fields and not getattr(
+            chunk, "choices", None
+        ):
             return b""
         return encode_event(_dump(chunk, exclude={"usage"}))
 
@@ -60,4 +62,6 @@ class ChunkEncoder:
 
 
 def _dump(chunk: BaseModel, exclude: set[str] | None = None) -> bytes:
-    return chunk.model_dump_json(by_alias=True, exclude_unset=True, exclude=exclude).encode()
+    return chunk.model_dump_json(
+        by_alias=True, exclude_unset=True, exclude=exclude
+    ).encode()

@@ -46,7 +46,9 @@ def parse_json_body(
     if not raw.strip():
         if required:
             raise ApiError(
-                400, "The request body is missing: send a JSON object.", code="missing_body"
+                400,
+                "The request body is missing: send a JSON object.",
+                code="missing_body",
             )
         return None
     if not is_json_content_type(content_type):
@@ -56,7 +58,9 @@ def parse_json_body(
             code="invalid_content_type",
         )
     try:
-        value = model.model_validate_json(raw, strict=True, by_alias=True, by_name=False)
+        value = model.model_validate_json(
+            raw, strict=True, by_alias=True, by_name=False
+        )
     except ValidationError as exc:
         raise validation_error(exc, raw) from None
     if unknown == "reject" and model.model_config.get("extra") != "forbid":
@@ -76,13 +80,13 @@ def _unknown_error(names: Sequence[str]) -> ApiError:
     listed = ", ".join(f"'{n}'" for n in names)
     plural = "s" if len(names) > 1 else ""
     return ApiError(
-        400, f"Unrecognized request argument{plural} supplied: {listed}.", code="unknown_parameter"
+        400,
+        f"Unrecognized request argument{plural} supplied: {listed}.",
+        code="unknown_parameter",
     )
 
 
-def validation_error(
-    exc: ValidationError, raw: bytes | None = None, *, where: str = ""
-) -> ApiError:
+def validation_error(exc: ValidationError, raw: bytes | None = None) -> ApiError:
     """One message for a pydantic error list: the first problem, its field, and how many more."""
     errors = exc.errors(include_url=False, include_context=False, include_input=False)
     if not errors:
@@ -97,15 +101,23 @@ def validation_error(
     tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
     if kind == "json_invalid":
         detail = msg.removeprefix("Invalid JSON: ")
-        return ApiError(400, f"The request body is not valid JSON: {detail}.", code="invalid_json")
+        return ApiError(
+            400, f"The request body is not valid JSON: {detail}.", code="invalid_json"
+        )
     if not path:
-        return ApiError(400, f"The request body is invalid: {msg}.{tail}", code="invalid_request")
-    name = f"{where}'{path}'"
+        return ApiError(
+            400, f"The request body is invalid: {msg}{tail}.", code="invalid_request"
+        )
+    name = f"'{path}'"
     if kind == "missing":
         return ApiError(
-            400, f"Missing required parameter: {name}.{tail}", code="missing_required_parameter"
+            400,
+            f"Missing required parameter: {name}{tail}.",
+            code="missing_required_parameter",
         )
-    return ApiError(400, f"Invalid value for {name}: {msg}.{tail}", code="invalid_value")
+    return ApiError(
+        400, f"Invalid value for {name}: {msg}{tail}.", code="invalid_value"
+    )
 
 
 def _loads(raw: bytes | None) -> Any:
@@ -126,7 +138,9 @@ def _path(loc: Iterable[int | str], data: Any) -> str:
             out, data = f"{out}[{item}]", data[item]
         elif isinstance(item, str) and isinstance(data, dict) and item in data:
             out, data = f"{out}.{item}" if out else item, data[item]
-        elif data is None or i == len(items) - 1:  # no input to follow, or a missing key
+        elif (
+            data is None or i == len(items) - 1
+        ):  # no input to follow, or a missing key
             part = f"[{item}]" if isinstance(item, int) else str(item)
             out = f"{out}.{part}" if out and not part.startswith("[") else out + part
             data = None

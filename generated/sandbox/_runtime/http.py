@@ -65,7 +65,9 @@ class SyncAPIClient(BaseAPIClient):
             auth=auth,
         )
         self.sleep: Callable[[float], None] = time.sleep
-        self._client = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+        self._client = httpx.Client(
+            base_url=base_url, timeout=timeout, transport=transport
+        )
 
     @overload
     def request(
@@ -78,10 +80,17 @@ class SyncAPIClient(BaseAPIClient):
     ) -> None: ...
 
     def request(
-        self, method: str, path: str, *, cast_to: type[_M] | None, **args: Unpack[RequestArgs]
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[_M] | None,
+        **args: Unpack[RequestArgs],
     ) -> _M | None:
         """Send a request, retrying per RetryPolicy, and validate the 2xx body as `cast_to`."""
-        return self._parse(self._send(self._options(method, path, False, args)), cast_to)
+        return self._parse(
+            self._send(self._options(method, path, False, args)), cast_to
+        )
 
     def stream(
         self,
@@ -119,7 +128,9 @@ class SyncAPIClient(BaseAPIClient):
             self.sleep(delay)
             attempt += 1
 
-    def _read_status_error(self, response: httpx.Response, request: httpx.Request) -> Exception:
+    def _read_status_error(
+        self, response: httpx.Response, request: httpx.Request
+    ) -> Exception:
         try:
             response.read()
         except httpx.RequestError as exc:
@@ -171,7 +182,9 @@ class AsyncAPIClient(BaseAPIClient):
             auth=auth,
         )
         self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        self._client = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout, transport=transport
+        )
 
     @overload
     async def request(
@@ -184,7 +197,12 @@ class AsyncAPIClient(BaseAPIClient):
     ) -> None: ...
 
     async def request(
-        self, method: str, path: str, *, cast_to: type[_M] | None, **args: Unpack[RequestArgs]
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[_M] | None,
+        **args: Unpack[RequestArgs],
     ) -> _M | None:
         """Send a request, retrying per RetryPolicy, and validate the 2xx body as `cast_to`."""
         response = await self._send(self._options(method, path, False, args))
@@ -202,7 +220,9 @@ class AsyncAPIClient(BaseAPIClient):
         """Open an event stream of `cast_to` chunks; retries cover only the status line."""
         response = await self._send(self._options(method, path, True, args))
         pointers = self.error_message_pointers
-        return AsyncStream(response, cast_to=cast_to, done=done, message_pointers=pointers)
+        return AsyncStream(
+            response, cast_to=cast_to, done=done, message_pointers=pointers
+        )
 
     async def _send(self, options: Options) -> httpx.Response:
         policy = self._policy(options)

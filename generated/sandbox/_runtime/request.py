@@ -18,11 +18,12 @@ __all__ = [
     "Auth",
     "AuthKind",
     "compose_body",
+    "compose_optional_body",
     "encode_body",
+    "env_setting",
     "fill_path",
     "header_values",
     "query_values",
-    "setting",
 ]
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -52,11 +53,11 @@ class Auth:
             params[self.name] = key
 
 
-def setting(given: str | None, env_var: str, default: str | None) -> str | None:
-    """An explicit argument, else a non-empty environment variable, else the default."""
+def env_setting(given: str | None, prefix: str, name: str) -> str | None:
+    """An explicit argument, else the non-empty environment variable `<prefix>_<name>`, else None."""
     if given is not None:
         return given
-    return os.environ.get(env_var) or default
+    return os.environ.get(f"{prefix}_{name}") or None
 
 
 def _text(value: object) -> str:
@@ -71,7 +72,9 @@ def _given(values: Mapping[str, object] | None) -> dict[str, object]:
     """The entries a caller actually passed: NOT_GIVEN and None mean leave it out."""
     if not values:
         return {}
-    return {k: v for k, v in values.items() if v is not None and not isinstance(v, NotGiven)}
+    return {
+        k: v for k, v in values.items() if v is not None and not isinstance(v, NotGiven)
+    }
 
 
 def fill_path(template: str, values: Mapping[str, object] | None) -> str:
@@ -93,7 +96,9 @@ def header_values(
     headers = {name: _text(value) for name, value in _given(values).items()}
     jar = _given(cookies)
     if jar:
-        headers["Cookie"] = "; ".join(f"{k}={quote(_text(v), safe='')}" for k, v in jar.items())
+        headers["Cookie"] = "; ".join(
+            f"{k}={quote(_text(v), safe='')}" for k, v in jar.items()
+        )
     return headers
 
 
@@ -109,6 +114,15 @@ def compose_body(model: type[_M], body: _M | None, fields: Mapping[str, object])
     return model.model_validate(merged)
 
 
+def compose_optional_body(
+    model: type[_M], body: _M | None, fields: Mapping[str, object]
+) -> _M | None:
+    """compose_body for an optional request body: None when the caller gave nothing at all."""
+    if body is None and all(isinstance(v, NotGiven) for v in fields.values()):
+        return None
+    return compose_body(model, body, fields)
+
+
 def encode_body(body: object, content_type: str = _JSON) -> bytes | None:
     """The bytes of a request body: a model with the fields the caller set, as JSON or a form."""
     if body is None or isinstance(body, NotGiven):
@@ -119,6 +133,8 @@ def encode_body(body: object, content_type: str = _JSON) -> bytes | None:
         pairs = list(body.items()) if isinstance(body, Mapping) else body
         return urlencode(pairs, doseq=True).encode("ascii")  # type: ignore[arg-type]
     if isinstance(body, BaseModel):
-        return body.__pydantic_serializer__.to_json(body, by_alias=True, exclude_unset=True)
+        return body.__pydantic_serializer__.to_json(
+            body, by_alias=True, exclude_unset=True
+        )
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.encode("utf-8")

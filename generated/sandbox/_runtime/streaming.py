@@ -4,25 +4,52 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Generic, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from .errors import DEFAULT_MESSAGE_POINTERS, APIResponseValidationError, transport_error
-from .sse import DONE_SENTINEL, ChunkPayloadDecoder
+from .errors import (
+    DEFAULT_MESSAGE_POINTERS,
+    APIResponseValidationError,
+    transport_error,
+)
+from .sse import DONE_SENTINEL, ChunkPayloadDecoder, parse_payload
 
 __all__ = ["AsyncStream", "Stream"]
 
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def _validate(cast_to: type[_M], payload: Any, response: httpx.Response) -> _M:
-    try:
-        return cast_to.model_validate(payload)
-    except ValidationError as exc:
-        message = f"Stream chunk does not match {cast_to.__name__}: {exc}"
-        raise APIResponseValidationError(message, response=response, body=payload) from exc
+class _Chunks(Generic[_M]):
+    """Event data -> typed chunks, parsed once by pydantic; errors found as iter_chunk_payloads does."""
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        cast_to: type[_M],
+        message_pointers: Sequence[str],
+    ) -> None:
+        self.response = response
+        self.cast_to = cast_to
+        self.pointers = message_pointers
+
+    def parse(self, data: str) -> _M:
+        if (
+            '"error"' not in data
+        ):  # an error payload has that key; a chunk rarely has the text
+            try:
+                return self.cast_to.model_validate_json(data)
+            except ValidationError:
+                pass  # parse again below, for the StreamError or the error the slow path gives
+        payload = parse_payload(data, self.pointers)
+        try:
+            return self.cast_to.model_validate(payload)
+        except ValidationError as exc:
+            message = f"Stream chunk does not match {self.cast_to.__name__}: {exc}"
+            raise APIResponseValidationError(
+                message, response=self.response, body=payload
+            ) from exc
 
 
 class Stream(Generic[_M]):
@@ -39,19 +66,22 @@ class Stream(Generic[_M]):
         message_pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS,
     ) -> None:
         self.response = response
-        self._cast_to = cast_to
-        self._decoder = ChunkPayloadDecoder(done=done, message_pointers=message_pointers)
+        self._parser = _Chunks(response, cast_to, message_pointers)
+        self._decoder = ChunkPayloadDecoder(
+            done=done, message_pointers=message_pointers
+        )
         self._chunks = self._generate()
 
     def _generate(self) -> Generator[_M, None, None]:
         try:
+            parse, decoder = self._parser.parse, self._decoder
             for data in self.response.iter_bytes():
-                for payload in self._decoder.feed(data):
-                    yield _validate(self._cast_to, payload, self.response)
-                if self._decoder.finished:
+                for text in decoder.feed_data(data):
+                    yield parse(text)
+                if decoder.finished:
                     return
-            for payload in self._decoder.flush():
-                yield _validate(self._cast_to, payload, self.response)
+            for text in decoder.flush_data():
+                yield parse(text)
         except httpx.RequestError as exc:
             raise transport_error(exc, self.response.request) from exc
         finally:
@@ -98,19 +128,22 @@ class AsyncStream(Generic[_M]):
         message_pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS,
     ) -> None:
         self.response = response
-        self._cast_to = cast_to
-        self._decoder = ChunkPayloadDecoder(done=done, message_pointers=message_pointers)
+        self._parser = _Chunks(response, cast_to, message_pointers)
+        self._decoder = ChunkPayloadDecoder(
+            done=done, message_pointers=message_pointers
+        )
         self._chunks = self._generate()
 
     async def _generate(self) -> AsyncGenerator[_M, None]:
         try:
+            parse, decoder = self._parser.parse, self._decoder
             async for data in self.response.aiter_bytes():
-                for payload in self._decoder.feed(data):
-                    yield _validate(self._cast_to, payload, self.response)
-                if self._decoder.finished:
+                for text in decoder.feed_data(data):
+                    yield parse(text)
+                if decoder.finished:
                     return
-            for payload in self._decoder.flush():
-                yield _validate(self._cast_to, payload, self.response)
+            for text in decoder.flush_data():
+                yield parse(text)
         except httpx.RequestError as exc:
             raise transport_error(exc, self.response.request) from exc
         finally:

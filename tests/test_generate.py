@@ -1,0 +1,205 @@
+"""`apiforge generate` and `apiforge check` end to end: golden trees, determinism, atomicity, staleness."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from apiforge.diagnostics import SpecError
+from apiforge.pipeline import generate
+from tests.helpers import REPO, run_cli, tree_bytes
+
+GOLDEN = REPO / "tests" / "golden"
+CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / f"{p.name}.yaml").is_file())
+
+
+def _generate_case(case: str, out: Path) -> None:
+    spec_dir = GOLDEN / case
+    done = run_cli("generate", f"{case}.yaml", "--out", str(out), "--quiet", cwd=spec_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_output(case: str, tmp_path: Path) -> None:
+    """The generated tree equals the committed expected tree, file for file, byte for byte."""
+    _generate_case(case, tmp_path)
+    expected = GOLDEN / case / "expected"
+    if os.environ.get("APIFORGE_UPDATE_GOLDEN"):
+        shutil.rmtree(expected, ignore_errors=True)
+        shutil.copytree(tmp_path / case, expected)
+    got, want = tree_bytes(tmp_path / case), tree_bytes(expected)
+    assert sorted(got) == sorted(want)
+    for name in want:
+        assert got[name] == want[name], f"{case}/{name} differs from the golden file"
+
+
+def test_generated_code_is_clean_under_ruff_and_mypy_strict(tmp_path: Path) -> None:
+    """Golden cases and the shipped dialects type-check strictly and lint clean, as users run them."""
+    for case in CASES:
+        _generate_case(case, tmp_path)
+    shutil.copytree(REPO / "generated", tmp_path / "generated")
+    targets = [*CASES, "generated"]
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", *targets],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    assert lint.returncode == 0, lint.stdout
+    fmt = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--isolated", "--check", *targets],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    assert fmt.returncode == 0, fmt.stdout
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *targets],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    assert mypy.returncode == 0, mypy.stdout
+
+
+def test_output_is_identical_under_different_hash_seeds(tmp_path: Path) -> None:
+    trees = []
+    for seed in ("0", "4242"):
+        out = tmp_path / seed
+        done = run_cli(
+            "generate", "--out", str(out), "--quiet", env={"PYTHONHASHSEED": seed}
+        )
+        assert done.returncode == 0, done.stderr
+        trees.append(tree_bytes(out))
+    assert trees[0] == trees[1]
+    assert trees[0] == {k: v for k, v in tree_bytes(REPO / "generated").items() if k in trees[0]}
+
+
+def test_output_has_no_timestamps_or_absolute_paths(tmp_path: Path) -> None:
+    done = run_cli("generate", "--out", str(tmp_path), "--quiet")
+    assert done.returncode == 0
+    for name, data in tree_bytes(tmp_path).items():
+        text = data.decode()
+        assert str(REPO) not in text, name
+        assert str(tmp_path) not in text, name
+        assert "timestamp:" not in text.lower(), name
+
+
+def _copy_project(tmp_path: Path) -> Path:
+    """A throwaway copy of the project's specs and generated code to edit."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "spec", project / "spec")
+    shutil.copytree(REPO / "generated", project / "generated", ignore=shutil.ignore_patterns("__pycache__"))
+    return project
+
+
+def test_check_passes_on_a_clean_tree_and_names_a_hand_edited_file(tmp_path: Path) -> None:
+    project = _copy_project(tmp_path)
+    assert run_cli("check", cwd=project).returncode == 0
+    models = project / "generated" / "gateway" / "models.py"
+    models.write_text(models.read_text() + "\n# hand edit\n")
+    done = run_cli("check", cwd=project)
+    assert done.returncode == 1
+    assert "generated/gateway/models.py: differs" in done.stdout
+
+
+def test_check_fails_after_a_spec_edit_without_regeneration(tmp_path: Path) -> None:
+    project = _copy_project(tmp_path)
+    spec = project / "spec" / "sandbox.yaml"
+    spec.write_text(spec.read_text().replace("title:", "title: Edited", 1))
+    done = run_cli("check", cwd=project)
+    assert done.returncode == 1
+    assert "generated/sandbox/" in done.stdout
+    assert run_cli("generate", "--quiet", cwd=project).returncode == 0
+    assert run_cli("check", cwd=project).returncode == 0
+
+
+def test_check_reports_extra_and_missing_files(tmp_path: Path) -> None:
+    project = _copy_project(tmp_path)
+    (project / "generated" / "provider" / "stray.py").write_text("x = 1\n")
+    (project / "generated" / "gateway" / "py.typed").unlink()
+    done = run_cli("check", cwd=project)
+    assert done.returncode == 1
+    assert "generated/provider/stray.py: extra" in done.stdout
+    assert "generated/gateway/py.typed: missing" in done.stdout
+
+
+def test_check_fails_on_an_invalid_spec(tmp_path: Path) -> None:
+    project = _copy_project(tmp_path)
+    spec = project / "spec" / "sandbox.yaml"
+    spec.write_text(spec.read_text().replace("openapi: 3.1.0", "openapi: 3.1.0\nopenapi: 3.0.0", 1))
+    done = run_cli("check", cwd=project)
+    assert done.returncode == 1
+    assert "duplicate key 'openapi'" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_broken_spec_leaves_the_previous_output_byte_identical(tmp_path: Path) -> None:
+    project = _copy_project(tmp_path)
+    before = tree_bytes(project / "generated")
+    spec = project / "spec" / "provider.yaml"
+    spec.write_text(spec.read_text().replace("operationId: createChatCompletion", "operationId: [oops"))
+    done = run_cli("generate", cwd=project)
+    assert done.returncode == 1
+    assert "nothing was written" in done.stderr
+    assert tree_bytes(project / "generated") == before
+    assert not [p for p in (project / "generated").iterdir() if p.name.startswith(".apiforge")]
+
+
+def test_a_failure_while_formatting_leaves_the_previous_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even a failure after models were rendered (the last stage before the swap) writes nothing."""
+    project = _copy_project(tmp_path)
+    before = tree_bytes(project / "generated")
+    (project / "spec" / "sandbox.yaml").write_text(
+        (project / "spec" / "sandbox.yaml").read_text().replace("title:", "title: Changed", 1)
+    )
+
+    def broken_format(root: Path) -> None:
+        raise RuntimeError("formatter crashed")
+
+    monkeypatch.setattr("apiforge.pipeline.format_tree", broken_format)
+    with pytest.raises(RuntimeError):
+        generate(sorted((project / "spec").glob("*.yaml")), project / "generated")
+    assert tree_bytes(project / "generated") == before
+    assert not [p for p in (project / "generated").iterdir() if p.name.startswith(".apiforge")]
+
+
+def test_generate_refuses_invalid_input_without_writing(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}:\n    get:\n      responses: {'200': {description: ok}}\n")
+    with pytest.raises(SpecError) as err:
+        generate([spec], tmp_path / "out")
+    assert any("path parameter {id} is not declared" in d.message for d in err.value.diagnostics)
+    assert not (tmp_path / "out" / "bad").exists()
+
+
+def test_cli_generate_prints_a_summary_and_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    piped = run_cli("generate", "--out", str(tmp_path / "a"))
+    assert piped.returncode == 0
+    assert "apiforge: wrote 3 package(s) (gateway, provider, sandbox)" in piped.stderr
+    assert ": load" not in piped.stderr
+    if sys.platform == "win32":  # pragma: no cover
+        return
+    import pty
+
+    out_dir = tmp_path / "b"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "apiforge", "generate", "--out", str(out_dir)],
+        cwd=REPO, stdout=slave, stderr=slave, stdin=slave, close_fds=True,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=300)
+    os.close(master)
+    shown = b"".join(chunks).decode()
+    assert "gateway: load" in shown and "format" in shown and "write" in shown
+    quiet = run_cli("generate", "--out", str(tmp_path / "c"), "--quiet")
+    assert quiet.stderr.count("\n") == 1

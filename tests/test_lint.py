@@ -1,0 +1,371 @@
+"""lint.py: each rule fires on the smallest document that breaks it, and stays quiet otherwise."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from apiforge.diagnostics import Diagnostic, Severity
+from apiforge.lint import RULES, iter_operations, lint_bundle
+from apiforge.resolve import load_bundle
+
+HEAD31 = 'openapi: 3.1.0\ninfo: {title: t, version: "1"}\n'
+HEAD30 = 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\n'
+OK = '{"200": {description: ok}}'
+
+
+def lint(tmp_path: Path, body: str, head: str = HEAD31, **files: str) -> list[Diagnostic]:
+    spec = tmp_path / "api.yaml"
+    spec.write_text(head + textwrap.dedent(body))
+    for name, text in files.items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    return lint_bundle(load_bundle(spec, "api.yaml"))
+
+
+def fired(diagnostics: list[Diagnostic], rule: str) -> list[tuple[str, str, str]]:
+    return [(d.severity.value, d.pointer, d.message) for d in diagnostics if d.rule == rule]
+
+
+def test_the_rules() -> None:
+    assert sorted(RULES) == [
+        "discriminator",
+        "error-response-schema",
+        "operation-id",
+        "path-params",
+        "security-schemes",
+        "version-keywords",
+    ]
+
+
+CLEAN = """\
+security: [{bearer: []}]
+paths:
+  /pets/{petId}:
+    parameters:
+      - {name: petId, in: path, required: true, schema: {type: string}}
+    get:
+      operationId: getPet
+      security: [{bearer: []}, {}]
+      responses:
+        "200": {description: ok}
+        "404":
+          description: missing
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Error"}
+        default: {$ref: "#/components/responses/Problem"}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+  responses:
+    Problem:
+      description: problem
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+  schemas:
+    Error:
+      type: object
+      properties:
+        message: {type: [string, "null"]}
+        code: {type: integer, exclusiveMinimum: 0}
+    Pet:
+      oneOf: [{$ref: "#/components/schemas/Cat"}, {$ref: "#/components/schemas/Error"}]
+      discriminator:
+        propertyName: kind
+        mapping: {cat: Cat, error: "#/components/schemas/Error"}
+    Cat: {type: object}
+"""
+
+
+def test_a_clean_document_has_no_findings(tmp_path: Path) -> None:
+    assert lint(tmp_path, CLEAN) == []
+
+
+# -- operation-id ----------------------------------------------------------------------------------
+
+
+def test_operation_id_missing_duplicate_and_unsafe(tmp_path: Path) -> None:
+    body = f"""\
+    paths:
+      /a:
+        get: {{responses: {OK}}}
+        post: {{operationId: same, responses: {OK}}}
+      /b:
+        put: {{operationId: same, responses: {OK}}}
+        delete: {{operationId: delete-it, responses: {OK}}}
+        patch: {{operationId: class, responses: {OK}}}
+    """
+    found = fired(lint(tmp_path, body), "operation-id")
+    assert found == [
+        (
+            "warning",
+            "#/paths/~1a/get",
+            "GET /a has no operationId; the client method name is guessed",
+        ),
+        ("error", "#/paths/~1b/put/operationId", "operationId 'same' is also used by POST /a"),
+        (
+            "warning",
+            "#/paths/~1b/delete/operationId",
+            "operationId 'delete-it' is not a safe identifier (letters, digits, _)",
+        ),
+        (
+            "warning",
+            "#/paths/~1b/patch/operationId",
+            "operationId 'class' is not a safe identifier (letters, digits, _)",
+        ),
+    ]
+
+
+# -- path-params -----------------------------------------------------------------------------------
+
+
+def test_path_params_undeclared_and_unused(tmp_path: Path) -> None:
+    body = """\
+    paths:
+      /pets/{petId}/toys/{toyId}:
+        parameters:
+          - {name: petId, in: path, required: true, schema: {type: string}}
+        get:
+          operationId: getToy
+          parameters:
+            - {name: colour, in: path, required: true, schema: {type: string}}
+            - {name: toyId, in: query, schema: {type: string}}
+          responses:
+            "200": {description: ok}
+    """
+    found = fired(lint(tmp_path, body), "path-params")
+    assert found == [
+        (
+            "error",
+            "#/paths/~1pets~1{petId}~1toys~1{toyId}/get",
+            "GET /pets/{petId}/toys/{toyId}: path parameter {toyId} is not declared",
+        ),
+        (
+            "error",
+            "#/paths/~1pets~1{petId}~1toys~1{toyId}/get/parameters/0",
+            "path parameter 'colour' is not in the path '/pets/{petId}/toys/{toyId}'",
+        ),
+    ]
+
+
+def test_path_params_declared_through_refs_are_seen(tmp_path: Path) -> None:
+    body = """\
+    paths:
+      /pets/{petId}:
+        get:
+          operationId: getPet
+          parameters: [{$ref: "#/components/parameters/PetId"}]
+          responses:
+            "200": {description: ok}
+    components:
+      parameters:
+        PetId: {name: petId, in: path, required: true, schema: {type: string}}
+    """
+    assert fired(lint(tmp_path, body), "path-params") == []
+
+
+def test_operations_in_a_path_item_from_another_file_are_linted(tmp_path: Path) -> None:
+    body = """\
+    paths:
+      /pets/{petId}:
+        $ref: "items.yaml#/Pet"
+    """
+    item = """\
+    Pet:
+      get:
+        responses:
+          "200": {description: ok}
+    """
+    diagnostics = lint(tmp_path, body, **{"items.yaml": item})
+    assert [(Path(d.file).name, d.rule, d.pointer) for d in diagnostics] == [
+        ("items.yaml", "operation-id", "#/Pet/get"),
+        ("items.yaml", "path-params", "#/Pet/get"),
+    ]
+
+
+# -- security-schemes ------------------------------------------------------------------------------
+
+
+def test_security_requirements_name_defined_schemes(tmp_path: Path) -> None:
+    body = f"""\
+    security: [{{apiKey: []}}]
+    paths:
+      /a:
+        get:
+          operationId: getA
+          security: [{{bearer: []}}, {{oauth: [read]}}]
+          responses: {OK}
+    components:
+      securitySchemes:
+        bearer: {{type: http, scheme: bearer}}
+    """
+    found = fired(lint(tmp_path, body), "security-schemes")
+    assert found == [
+        ("error", "#/security/0/apiKey", "security scheme 'apiKey' is not defined"),
+        ("error", "#/paths/~1a/get/security/1/oauth", "security scheme 'oauth' is not defined"),
+    ]
+
+
+# -- discriminator ---------------------------------------------------------------------------------
+
+
+def test_discriminator_mapping_must_resolve(tmp_path: Path) -> None:
+    body = """\
+    paths: {}
+    components:
+      schemas:
+        Pet:
+          oneOf: [{$ref: "#/components/schemas/Cat"}]
+          discriminator:
+            propertyName: kind
+            mapping:
+              cat: Cat
+              dog: Dog
+              bird: "#/components/schemas/Bird"
+        Cat: {type: object}
+    """
+    found = fired(lint(tmp_path, body), "discriminator")
+    at = "#/components/schemas/Pet/discriminator/mapping"
+    assert found == [
+        ("error", f"{at}/dog", "discriminator mapping 'dog' -> 'Dog' does not resolve"),
+        (
+            "error",
+            f"{at}/bird",
+            "discriminator mapping 'bird' -> '#/components/schemas/Bird' does not resolve",
+        ),
+    ]
+
+
+# -- version-keywords ------------------------------------------------------------------------------
+
+
+def test_30_keywords_in_a_31_document(tmp_path: Path) -> None:
+    body = """\
+    paths: {}
+    components:
+      schemas:
+        A: {type: string, nullable: true}
+        B: {type: integer, minimum: 0, exclusiveMinimum: true}
+    """
+    found = fired(lint(tmp_path, body), "version-keywords")
+    assert [(sev, at) for sev, at, _ in found] == [
+        ("error", "#/components/schemas/A/nullable"),
+        ("error", "#/components/schemas/B/exclusiveMinimum"),
+    ]
+
+
+def test_31_keywords_in_a_30_document(tmp_path: Path) -> None:
+    body = """\
+    paths: {}
+    components:
+      schemas:
+        A: {type: [string, "null"]}
+        B: {type: integer, exclusiveMaximum: 10}
+        C: {const: 1}
+    """
+    found = fired(lint(tmp_path, body, head=HEAD30), "version-keywords")
+    assert [(sev, at) for sev, at, _ in found] == [
+        ("error", "#/components/schemas/A/type"),
+        ("error", "#/components/schemas/B/exclusiveMaximum"),
+        ("warning", "#/components/schemas/C/const"),
+    ]
+
+
+def test_each_versions_own_keywords_are_fine(tmp_path: Path) -> None:
+    body30 = "paths: {}\ncomponents:\n  schemas:\n    A: {type: string, nullable: true, exclusiveMinimum: true, minimum: 1}\n"
+    body31 = "paths: {}\ncomponents:\n  schemas:\n    A: {type: [string, 'null'], exclusiveMinimum: 1, const: x}\n"
+    assert fired(lint(tmp_path, body30, head=HEAD30), "version-keywords") == []
+    assert fired(lint(tmp_path, body31), "version-keywords") == []
+
+
+def test_keywords_inside_examples_are_not_schemas(tmp_path: Path) -> None:
+    body = """\
+    paths: {}
+    components:
+      schemas:
+        A:
+          type: object
+          example: {nullable: true}
+          properties:
+            nullable: {type: boolean}
+    """
+    assert fired(lint(tmp_path, body), "version-keywords") == []
+
+
+# -- error-response-schema -------------------------------------------------------------------------
+
+
+def test_error_responses_need_a_body_schema(tmp_path: Path) -> None:
+    body = """\
+    paths:
+      /a:
+        get:
+          operationId: getA
+          responses:
+            "200": {description: ok}
+            "404": {description: missing}
+            "5XX":
+              description: broken
+              content: {application/json: {}}
+            default: {$ref: "#/components/responses/Bare"}
+            "429":
+              description: slow down
+              content:
+                application/json: {schema: {type: object}}
+    components:
+      responses:
+        Bare: {description: bare}
+    """
+    found = fired(lint(tmp_path, body), "error-response-schema")
+    assert [(sev, at) for sev, at, _ in found] == [
+        ("warning", "#/paths/~1a/get/responses/404"),
+        ("warning", "#/paths/~1a/get/responses/5XX"),
+        ("warning", "#/paths/~1a/get/responses/default"),
+    ]
+    assert found[0][2] == "GET /a: error response 404 has no body schema"
+
+
+# -- shape -----------------------------------------------------------------------------------------
+
+
+def test_findings_are_sorted_and_located(tmp_path: Path) -> None:
+    body = f"""\
+    paths:
+      /b:
+        get: {{responses: {OK}}}
+      /a:
+        get: {{responses: {OK}}}
+    """
+    diagnostics = lint(tmp_path, body)
+    assert [(d.line, d.col, d.pointer) for d in diagnostics] == [
+        (5, 10, "#/paths/~1b/get"),
+        (7, 10, "#/paths/~1a/get"),
+    ]
+    assert all(d.file == "api.yaml" and d.severity is Severity.WARNING for d in diagnostics)
+
+
+def test_iter_operations_follows_path_item_refs(tmp_path: Path) -> None:
+    body = """\
+    paths:
+      /a: {$ref: "#/components/pathItems/A"}
+      /b: {get: {responses: {"200": {description: ok}}}}
+    components:
+      pathItems:
+        A: {post: {responses: {"200": {description: ok}}}}
+    """
+    spec = tmp_path / "api.yaml"
+    spec.write_text(HEAD31 + textwrap.dedent(body))
+    found = [(p, m, at) for p, m, _, at in iter_operations(load_bundle(spec).data)]
+    assert found == [
+        ("/a", "post", "#/components/pathItems/A/post"),
+        ("/b", "get", "#/paths/~1b/get"),
+    ]
+
+
+@pytest.mark.parametrize("paths", ["paths: []", "paths: {/a: 5}", "paths: {/a: {get: 5}}"])
+def test_malformed_documents_do_not_crash_the_rules(tmp_path: Path, paths: str) -> None:
+    body = f"{paths}\nsecurity: 5\ncomponents: {{schemas: []}}\n"
+    assert lint(tmp_path, body) == []
