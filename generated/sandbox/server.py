@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Collection
 from typing import Protocol
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from . import models
@@ -31,6 +32,7 @@ from ._runtime.server_errors import ApiError, ErrorEnvelope
 __all__ = [
     "AUTH",
     "ERRORS",
+    "NOT_NULL",
     "OPERATIONS",
     "ApiError",
     "Handler",
@@ -60,6 +62,16 @@ ERRORS = ErrorEnvelope(
     code="/error/code",
 )
 AUTH: AuthScheme | None = AuthScheme("bearer", "Authorization")
+
+# optional properties the spec lets a client leave out but not send as null
+NOT_NULL: dict[type[BaseModel], frozenset[str]] = {
+    models.CreateChatCompletionRequest: frozenset(
+        (
+            "temperature",
+            "stream",
+        )
+    ),
+}
 
 OPERATIONS: dict[str, OperationSpec] = {
     "create_chat_completion": OperationSpec(
@@ -104,7 +116,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    server = Server(app, ERRORS, AUTH, api_keys=api_keys, rate_limit=rate_limit)
+    server = Server(
+        app, ERRORS, AUTH, api_keys=api_keys, rate_limit=rate_limit, not_null=NOT_NULL
+    )
 
     @server.operation(OPERATIONS["create_chat_completion"])
     async def create_chat_completion_endpoint(call: Call) -> Response:

@@ -28,6 +28,7 @@ from .server_ratelimit import RateLimiter, retry_after_header
 from .server_sse import ChunkEncoder
 from .server_stream import aclose_quietly, start_stream
 from .server_validation import (
+    NotNullTable,
     field_value,
     parse_json_body,
     read_pointer,
@@ -177,8 +178,10 @@ class Server:
         *,
         api_keys: Collection[str] | None = None,
         rate_limit: RateLimitSetting = "spec",
+        not_null: NotNullTable | None = None,
     ) -> None:
         self.app = app
+        self.not_null = not_null or {}
         self.envelope = envelope
         self.auth = auth
         self.keys = KeyCheck(auth, api_keys) if auth is not None else None
@@ -253,6 +256,7 @@ class Server:
                     required=spec.body.required,
                     unknown=spec.body.unknown,
                     content_type=headers.get("content-type"),
+                    not_null=self.not_null,
                 )
             params = read_params(request) if read_params is not None else None
             if body is not None and spec.models_without_tools:

@@ -12,16 +12,21 @@ from pydantic import BaseModel, ValidationError
 from .server_errors import ApiError
 
 __all__ = [
+    "NotNullTable",
     "field_value",
     "is_json_content_type",
     "parse_json_body",
     "read_pointer",
+    "reject_nulls",
     "reject_tools_for_models",
     "validation_error",
 ]
 
 M = TypeVar("M", bound=BaseModel)
 UnknownProperties = Literal["ignore", "reject", "allow"]
+NotNullTable = Mapping[
+    type[BaseModel], frozenset[str]
+]  # class -> wire names that refuse null
 
 
 def is_json_content_type(value: str | None) -> bool:
@@ -41,6 +46,7 @@ def parse_json_body(
     required: bool,
     unknown: UnknownProperties = "ignore",
     content_type: str | None = None,
+    not_null: NotNullTable | None = None,
 ) -> M | None:
     """Strict JSON validation (no "1" for 1): what the spec's JSON Schema accepts, nothing more."""
     if not raw.strip():
@@ -65,7 +71,47 @@ def parse_json_body(
         raise validation_error(exc, raw) from None
     if unknown == "reject" and model.model_config.get("extra") != "forbid":
         _reject_unknown(raw, model)
+    if not_null:
+        reject_nulls(value, not_null)
     return value
+
+
+def reject_nulls(
+    value: Any, not_null: NotNullTable, at: tuple[str | int, ...] = ()
+) -> None:
+    """ApiError(400) for an explicit null where the spec allows a property to be absent, not null.
+
+    The models read both as None; `model_fields_set` tells them apart.
+    """
+    if isinstance(value, BaseModel):
+        wire = _attribute_wire_names(type(value))
+        banned = not_null.get(type(value), frozenset())
+        for name in value.model_fields_set:
+            child = getattr(value, name)
+            if child is None and wire.get(name, name) in banned:
+                where = _format_loc((*at, wire.get(name, name)))
+                raise ApiError(
+                    400,
+                    f"Invalid value for '{where}': null is not allowed; leave it out instead.",
+                    code="invalid_value",
+                )
+            if isinstance(child, BaseModel | list | dict):
+                reject_nulls(child, not_null, (*at, wire.get(name, name)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, BaseModel | list | dict):
+                reject_nulls(item, not_null, (*at, i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, BaseModel | list | dict):
+                reject_nulls(item, not_null, (*at, str(key)))
+
+
+def _format_loc(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for item in loc:
+        out += f"[{item}]" if isinstance(item, int) else (f".{item}" if out else item)
+    return out
 
 
 def _reject_unknown(raw: bytes, model: type[BaseModel]) -> None:
@@ -151,6 +197,12 @@ def _path(loc: Iterable[int | str], data: Any) -> str:
 def _wire_names(model: type[BaseModel]) -> dict[str, str]:
     """JSON property name -> attribute name."""
     return {(f.alias or name): name for name, f in model.model_fields.items()}
+
+
+@lru_cache(maxsize=256)
+def _attribute_wire_names(model: type[BaseModel]) -> dict[str, str]:
+    """Attribute name -> JSON property name."""
+    return {name: (f.alias or name) for name, f in model.model_fields.items()}
 
 
 def field_value(model: BaseModel, wire_name: str) -> Any:

@@ -1,0 +1,88 @@
+"""`apiforge check --base` in a temporary git repository: what a pull request's CI sees."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO, run_cli
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    """A git repo holding the project's specs and generated code, committed as `base`."""
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "spec", root / "spec")
+    shutil.copytree(REPO / "generated", root / "generated", ignore=shutil.ignore_patterns("__pycache__"))
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base")
+    _git(root, "tag", "base")
+    return root
+
+
+def _make_temperature_required(repo: Path) -> None:
+    spec = repo / "spec" / "sandbox.yaml"
+    text = spec.read_text()
+    assert "        - messages\n" in text
+    spec.write_text(text.replace("        - messages\n", "        - messages\n        - temperature\n", 1))
+
+
+def test_unchanged_specs_pass(repo: Path) -> None:
+    done = run_cli("check", "--base", "base", cwd=repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_undeclared_breaking_edit_fails(repo: Path) -> None:
+    _make_temperature_required(repo)
+    assert run_cli("generate", "--quiet", cwd=repo).returncode == 0
+    done = run_cli("check", "--base", "base", cwd=repo)
+    assert done.returncode == 1
+    assert "request-property-became-required" in done.stdout
+    assert "temperature" in done.stdout
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True)
+    assert "spec/sandbox.yaml" in status.stdout  # the work tree was left as it was
+
+
+def test_the_same_edit_declared_passes(repo: Path) -> None:
+    _make_temperature_required(repo)
+    spec = repo / "spec" / "sandbox.yaml"
+    declaration = (
+        "x-apiforge-breaking:\n"
+        "  - pointer: \"#/components/schemas/CreateChatCompletionRequest/properties/temperature\"\n"
+        "    kind: request-property-became-required\n"
+        "    reason: every client we know already sends temperature\n"
+    )
+    spec.write_text(spec.read_text().replace("paths:\n", declaration + "paths:\n", 1))
+    assert run_cli("generate", "--quiet", cwd=repo).returncode == 0
+    done = run_cli("check", "--base", "base", cwd=repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_spec_edit_without_regeneration_fails_naming_the_stale_file(repo: Path) -> None:
+    spec = repo / "spec" / "sandbox.yaml"
+    spec.write_text(spec.read_text().replace("title:", "title: Renamed", 1))
+    done = run_cli("check", "--base", "base", cwd=repo)
+    assert done.returncode == 1
+    assert "generated/sandbox/" in done.stdout and "run `apiforge generate`" in done.stdout
+
+
+def test_github_format_annotates_the_spec_line(repo: Path) -> None:
+    _make_temperature_required(repo)
+    assert run_cli("generate", "--quiet", cwd=repo).returncode == 0
+    done = run_cli("check", "--base", "base", "--format", "github", cwd=repo)
+    assert done.returncode == 1
+    assert "::error file=spec/sandbox.yaml,line=" in done.stdout
+
+
+def test_an_unknown_ref_is_a_usage_error(repo: Path) -> None:
+    done = run_cli("check", "--base", "no-such-ref", cwd=repo)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
