@@ -61,6 +61,7 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         use_standard_collections=True,
         use_union_operator=True,
         field_constraints=True,
+        use_annotated=True,  # constraints as Annotated metadata: never calls in annotations
         disable_timestamp=True,
         enum_field_as_literal="all",
         collapse_root_models=True,
@@ -151,20 +152,35 @@ def index_models(source: str) -> ModelIndex:
 
 
 def _field(name: str, stmt: ast.AnnAssign) -> ModelField:
-    annotation = ast.unparse(stmt.annotation)
+    """Name, JSON name, plain annotation and required-ness of one field, from its syntax."""
+    calls = [stmt.value] + _annotated_metadata(stmt.annotation)
     wire, required = name, stmt.value is None
-    value = stmt.value
-    if isinstance(value, ast.Call) and ast.unparse(value.func) == "Field":
-        args = value.args
-        if (
-            args
-            and isinstance(args[0], ast.Constant)
-            and args[0].value is Ellipsis
-            or not args
-            and not any(k.arg in ("default", "default_factory") for k in value.keywords)
-        ):
-            required = True
-        for kw in value.keywords:
+    for call in calls:
+        if not (isinstance(call, ast.Call) and ast.unparse(call.func) == "Field"):
+            continue
+        if call is stmt.value:
+            first = call.args[0] if call.args else None
+            has_default = any(k.arg in ("default", "default_factory") for k in call.keywords)
+            is_ellipsis = isinstance(first, ast.Constant) and first.value is Ellipsis
+            required = is_ellipsis or (first is None and not has_default)
+        for kw in call.keywords:
             if kw.arg == "alias" and isinstance(kw.value, ast.Constant):
                 wire = str(kw.value.value)
-    return ModelField(name, wire, annotation, required)
+    return ModelField(name, wire, ast.unparse(_StripAnnotated().visit(stmt.annotation)), required)
+
+
+def _annotated_metadata(annotation: ast.expr) -> list[ast.expr]:
+    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value) == "Annotated":
+        elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else []
+        return list(elements[1:])
+    return []
+
+
+class _StripAnnotated(ast.NodeTransformer):
+    """`Annotated[X, Field(...)]` -> `X`: the metadata belongs to the model, not to a signature."""
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        if ast.unparse(node.value) == "Annotated" and isinstance(node.slice, ast.Tuple):
+            inner: ast.AST = self.visit(node.slice.elts[0])
+            return inner
+        return self.generic_visit(node)

@@ -332,7 +332,11 @@ class _Bundler:
         if file_part.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", file_part):
             self._error(doc, at, f"absolute $ref path {file_part!r} is not allowed")
             return None
-        candidate = (doc.path.parent / file_part).resolve()
+        try:
+            candidate = (doc.path.parent / file_part).resolve()
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
+            self._error(doc, at, f"$ref {ref!r}: file {file_part!r} cannot be resolved")
+            return None
         if not candidate.is_relative_to(self.root_dir):
             where = self.root_dir.name
             self._error(doc, at, f"$ref {ref!r} leaves the spec's root folder {where}/")
@@ -454,6 +458,6 @@ def _plain_copy(value: Any) -> Any:
 
 def _display(path: Path) -> str:
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(path.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)

@@ -132,6 +132,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else each small write waits out the client's delayed ACK
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -120,6 +120,19 @@ def test_symlink_staying_inside_the_root_is_fine(spec: Path) -> None:
     assert bundle.data["components"]["schemas"]["A"] == {"type": "string"}
 
 
+def test_symlink_loop_is_an_error_not_a_crash(spec: Path) -> None:
+    (spec / "a.yaml").symlink_to(spec / "b.yaml")
+    (spec / "b.yaml").symlink_to(spec / "a.yaml")
+    [d] = errors_of(spec, {"api.yaml": one_ref("a.yaml#/A")})
+    assert d.message == "$ref 'a.yaml#/A': file 'a.yaml' cannot be resolved"
+
+
+def test_nul_in_a_ref_path_is_an_error_not_a_crash(spec: Path) -> None:
+    api = ONE_REF.replace("{ref}", '"a\\0.yaml"')
+    [d] = errors_of(spec, {"api.yaml": api})
+    assert "cannot be resolved" in d.message
+
+
 def test_missing_file_is_refused(spec: Path) -> None:
     [d] = errors_of(spec, {"api.yaml": one_ref("components/nope.yaml#/A")})
     assert d.message == "$ref 'components/nope.yaml#/A': file 'components/nope.yaml' not found"

@@ -19,6 +19,7 @@ from .client_base import (
     Options,
     RequestArgs,
     TimeoutTypes,
+    default_ssl_context,
 )
 from .errors import DEFAULT_MESSAGE_POINTERS, transport_error
 from .request import Auth
@@ -65,7 +66,12 @@ class SyncAPIClient(BaseAPIClient):
             auth=auth,
         )
         self.sleep: Callable[[float], None] = time.sleep
-        self._client = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+        self._client = httpx.Client(
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            verify=default_ssl_context(),
+        )
 
     @overload
     def request(
@@ -171,7 +177,12 @@ class AsyncAPIClient(BaseAPIClient):
             auth=auth,
         )
         self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            verify=default_ssl_context(),
+        )
 
     @overload
     async def request(

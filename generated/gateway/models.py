@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +16,9 @@ class ResponseFormat(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: str | None = Field(None, examples=["text", "json_object", "json_schema"])
+    type: Annotated[
+        str | None, Field(examples=["text", "json_object", "json_schema"])
+    ] = None
     """
     The type of response format.
     """
@@ -48,7 +50,7 @@ class GatewayError(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    status: str | None = Field(None, examples=["400"])
+    status: Annotated[str | None, Field(examples=["400"])] = None
     """
     The HTTP status code of the response, as a string (for example "400", "401", "403" or "500").
     """
@@ -143,7 +145,7 @@ class ToolCall(BaseModel):
     """
     The ID of the tool call.
     """
-    type: str = Field(..., examples=["function"])
+    type: Annotated[str, Field(examples=["function"])]
     """
     The type of the tool. Currently only `function` is used.
     """
@@ -204,7 +206,7 @@ class ToolCallChunk(BaseModel):
     """
     The ID of the tool call.
     """
-    type: str | None = Field(None, examples=["function"])
+    type: Annotated[str | None, Field(examples=["function"])] = None
     """
     The type of the tool. Currently only `function` is used.
     """
@@ -291,7 +293,7 @@ class ChatCompletionChunkDelta(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    role: str | None = Field(None, examples=["assistant"])
+    role: Annotated[str | None, Field(examples=["assistant"])] = None
     """
     The role of the author of the message (in practice `assistant`); usually sent only in the first chunk.
     """
@@ -321,7 +323,7 @@ class ChatCompletion(BaseModel):
     """
     Unique identifier for the chat completion
     """
-    object: str | None = Field(None, examples=["chat.completion"])
+    object: Annotated[str | None, Field(examples=["chat.completion"])] = None
     """
     The object type.
     """
@@ -348,7 +350,7 @@ class Tool(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: str = Field(..., examples=["function"])
+    type: Annotated[str, Field(examples=["function"])]
     """
     The type of the tool. Currently only `function` is used.
     """

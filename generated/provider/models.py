@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -151,7 +151,7 @@ class ToolCall(BaseModel):
     """
     The ID of the tool call.
     """
-    type: str = Field(..., examples=["function"])
+    type: Annotated[str, Field(examples=["function"])]
     """
     The type of the tool. Currently only `function` is used.
     """
@@ -235,7 +235,7 @@ class ToolCallChunk(BaseModel):
     """
     The ID of the tool call.
     """
-    type: str | None = Field(None, examples=["function"])
+    type: Annotated[str | None, Field(examples=["function"])] = None
     """
     The type of the tool. Currently only `function` is used.
     """
@@ -292,7 +292,7 @@ class ResponseFormatJsonSchema(BaseModel):
     """
     The name of the response format.
     """
-    schema_: JsonSchema = Field(..., alias="schema")
+    schema_: Annotated[JsonSchema, Field(alias="schema")]
     strict: bool | None = None
     """
     Whether to enable strict schema adherence when generating the output.
@@ -326,7 +326,7 @@ class Tool(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: str = Field(..., examples=["function"])
+    type: Annotated[str, Field(examples=["function"])]
     """
     The type of the tool. Currently only `function` is used.
     """
@@ -341,7 +341,7 @@ class ChatCompletionChunkDelta(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    role: str | None = Field(None, examples=["assistant"])
+    role: Annotated[str | None, Field(examples=["assistant"])] = None
     """
     The role of the author of the message (in practice `assistant`); usually sent only in the first chunk.
     """
@@ -394,7 +394,7 @@ class ChatCompletion(BaseModel):
     """
     The model used for the chat completion.
     """
-    object: str = Field(..., examples=["chat.completion"])
+    object: Annotated[str, Field(examples=["chat.completion"])]
     """
     The object type.
     """

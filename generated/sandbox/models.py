@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -134,7 +134,7 @@ class ToolCallChunk(BaseModel):
     """
     The ID of the tool call.
     """
-    type: str | None = Field(None, examples=["function"])
+    type: Annotated[str | None, Field(examples=["function"])] = None
     """
     The type of the tool. Currently only `function` is used.
     """
@@ -149,7 +149,7 @@ class CreateChatCompletionRequest(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    model: str = Field(..., examples=["gpt-4o"])
+    model: Annotated[str, Field(examples=["gpt-4o"])]
     """
     ID of the model; selects the target model.
     """
@@ -179,7 +179,7 @@ class ChatCompletion(BaseModel):
     """
     Unique identifier of the chat completion.
     """
-    object: str | None = Field(None, examples=["chat.completion"])
+    object: Annotated[str | None, Field(examples=["chat.completion"])] = None
     """
     The object type.
     """
@@ -198,7 +198,7 @@ class ChatCompletionChunkDelta(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    role: str | None = Field(None, examples=["assistant"])
+    role: Annotated[str | None, Field(examples=["assistant"])] = None
     """
     The role of the author of the message (in practice `assistant`); usually sent only in the first chunk.
     """

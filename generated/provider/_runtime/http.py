@@ -19,6 +19,7 @@ from .client_base import (
     Options,
     RequestArgs,
     TimeoutTypes,
+    default_ssl_context,
 )
 from .errors import DEFAULT_MESSAGE_POINTERS, transport_error
 from .request import Auth
@@ -66,7 +67,10 @@ class SyncAPIClient(BaseAPIClient):
         )
         self.sleep: Callable[[float], None] = time.sleep
         self._client = httpx.Client(
-            base_url=base_url, timeout=timeout, transport=transport
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            verify=default_ssl_context(),
         )
 
     @overload
@@ -183,7 +187,10 @@ class AsyncAPIClient(BaseAPIClient):
         )
         self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
         self._client = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout, transport=transport
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            verify=default_ssl_context(),
         )
 
     @overload
