@@ -56,12 +56,14 @@ def compare_trees(expected: Path, actual: Path, shown: str) -> list[Stale]:
 
 def find_stale(specs: list[Path], out_dir: Path, shown_out: str) -> list[Stale]:
     """Stale files of the packages these specs generate (SpecError if a spec is invalid)."""
-    from apiforge.pipeline import generate, generator_fingerprint, package_name
+    from apiforge.fingerprint import generator_fingerprint, package_name
 
     fingerprint = generator_fingerprint()
     todo = [s for s in specs if not manifest_vouches(s, out_dir / package_name(s), fingerprint)]
     if not todo:
         return []
+    from apiforge.pipeline import generate  # only now: it imports every stage
+
     stale: list[Stale] = []
     with tempfile.TemporaryDirectory(prefix="apiforge-check-") as tmp:
         fresh = Path(tmp)

@@ -70,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "github"), default="text")
     check.set_defaults(run=cmd_check)
 
-    diff = sub.add_parser("diff", help="compare two documents; exit 1 on undeclared breaking changes")
+    diff = sub.add_parser(
+        "diff", help="compare two documents; exit 1 on undeclared breaking changes"
+    )
     diff.add_argument("old", type=Path, metavar="OLD")
     diff.add_argument("new", type=Path, metavar="NEW")
     diff.add_argument("--format", choices=("text", "json", "github", "markdown"), default="text")
@@ -83,7 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-key", action="append", default=[], metavar="KEY", dest="api_keys")
     serve.add_argument("--rate-limit", type=float, metavar="N", help="requests per second")
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--out", type=Path, help="folder of generated packages (default: generated/)")
+    serve.add_argument(
+        "--out", type=Path, help="folder of generated packages (default: generated/)"
+    )
     serve.set_defaults(run=cmd_serve)
     return parser
 
@@ -109,7 +113,7 @@ def spec_paths(specs: Sequence[Path]) -> list[Path]:
 def check_spec(path: Path) -> tuple[Bundle | None, list[Diagnostic]]:
     """Load, resolve, validate and lint one document: the bundle (if it loads) and diagnostics."""
     from apiforge.lint import lint_bundle
-    from apiforge.pipeline import display_path
+    from apiforge.paths import display_path
     from apiforge.resolve import load_bundle
     from apiforge.validate import validate_bundle
 
@@ -139,7 +143,8 @@ def _out_dir(args: argparse.Namespace) -> Path:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from apiforge.pipeline import display_path, generate
+    from apiforge.paths import display_path
+    from apiforge.pipeline import generate
 
     specs = spec_paths(args.specs)
     out_dir = _out_dir(args)
@@ -164,7 +169,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from apiforge.check import find_stale
-    from apiforge.pipeline import display_path
+    from apiforge.paths import display_path
 
     specs = spec_paths(args.specs)
     out_dir = _out_dir(args)
@@ -193,7 +198,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from apiforge.diff import diff_documents
     from apiforge.diff_report import FORMATS
-    from apiforge.pipeline import display_path
+    from apiforge.paths import display_path
     from apiforge.resolve import load_bundle
 
     for path in (args.old, args.new):
@@ -213,7 +218,7 @@ def _check_breaking(specs: list[Path], base: str, fmt: str) -> int:
     from apiforge.diff import diff_documents
     from apiforge.diff_report import FORMATS
     from apiforge.gitbase import export_folder
-    from apiforge.pipeline import display_path
+    from apiforge.paths import display_path
     from apiforge.resolve import load_bundle
 
     problems = 0
@@ -230,11 +235,16 @@ def _check_breaking(specs: list[Path], base: str, fmt: str) -> int:
             try:
                 old = load_bundle(old_path, f"{base}:{display_path(spec)}")
             except SpecError as exc:
-                print(f"apiforge: {display_path(spec)} at {base} does not load; not compared", file=sys.stderr)
+                print(
+                    f"apiforge: {display_path(spec)} at {base} does not load; not compared",
+                    file=sys.stderr,
+                )
                 print_diagnostics(exc.diagnostics)
                 continue
             new = load_bundle(spec, display_path(spec))
-            result = diff_documents(old.data, new.data, old_locate=old.locate, new_locate=new.locate)
+            result = diff_documents(
+                old.data, new.data, old_locate=old.locate, new_locate=new.locate
+            )
             if not result.ok:
                 sys.stdout.write(FORMATS["github" if fmt == "github" else "text"](result))
                 problems += len(result.undeclared_breaking) + len(result.errors)

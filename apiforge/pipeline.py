@@ -5,23 +5,23 @@ folder until every package of the run has been built and formatted.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 
 from apiforge import __version__
 from apiforge.build_ir import build_api
 from apiforge.diagnostics import Diagnostic, SpecError, UsageError
+from apiforge.fingerprint import generator_fingerprint, package_name
 from apiforge.format import format_tree
 from apiforge.lint import lint_bundle
 from apiforge.models import generate_models, index_models
-from apiforge.names import PythonIdentifier
+from apiforge.paths import display_path
 from apiforge.prepare import plan_models
 from apiforge.render import render_package
 from apiforge.repair import repair_bundle
@@ -39,18 +39,6 @@ class BuiltPackage:
     files: dict[str, str | bytes]
     inputs: dict[str, str]  # input file (relative to the spec's folder) -> sha256
     warnings: list[Diagnostic] = field(default_factory=list)
-
-
-def package_name(spec: Path) -> str:
-    return str(PythonIdentifier(spec.stem.replace("-", "_"), avoid_builtins=False))
-
-
-def display_path(path: Path) -> str:
-    """A path for messages and headers: relative to the working folder, never absolute."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.name
 
 
 def build_package(spec: Path, progress: Progress = lambda _: None) -> BuiltPackage:
@@ -127,28 +115,6 @@ def runtime_files() -> dict[str, str | bytes]:
         if entry.name.endswith(".py"):
             out[f"_runtime/{entry.name}"] = entry.read_bytes()
     return out
-
-
-_FINGERPRINT: str | None = None
-
-
-def generator_fingerprint() -> str:
-    """Changes whenever anything that shapes the output changes: our code or a tool's version."""
-    global _FINGERPRINT
-    if _FINGERPRINT is None:
-        digest = hashlib.sha256(__version__.encode())
-        for dist in ("datamodel-code-generator", "ruff", "jinja2"):
-            try:
-                digest.update(f"{dist}={metadata.version(dist)}".encode())
-            except metadata.PackageNotFoundError:
-                digest.update(dist.encode())
-        package = Path(__file__).parent
-        for path in sorted(package.rglob("*")):
-            if path.suffix in (".py", ".jinja") and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(package).as_posix().encode())
-                digest.update(path.read_bytes())
-        _FINGERPRINT = digest.hexdigest()
-    return _FINGERPRINT
 
 
 def _start_validation(bundle: Bundle) -> Callable[[], list[Diagnostic]]:

@@ -2,9 +2,16 @@
 # Do not edit: change the spec and run `apiforge generate`.
 """Sandbox OpenAI chat completions: typed HTTP clients generated from spec/sandbox.yaml.
 
-`Client` blocks, `AsyncClient` awaits; both take `base_url` and `api_key` (else the environment
-variables SANDBOX_BASE_URL and SANDBOX_API_KEY, else the spec's server), have one method per
-operation, retry transient failures and raise one exception class per HTTP status.
+    with Client() as client:  # or `async with AsyncClient() as client` and `await` each call
+        result = client.some_operation(field=..., other=...)  # one keyword per body field
+        result = client.some_operation(models.SomeRequest(...))  # or the request model
+        with client.some_operation(..., stream=True) as chunks:  # where the spec streams
+            for chunk in chunks: ...  # typed chunks; merge_chunks(chunks) folds them
+
+`base_url` and `api_key` default to $SANDBOX_BASE_URL and $SANDBOX_API_KEY, then to the spec's first
+server. Every method also takes `timeout`, `max_retries` and `extra_headers`; transient failures
+are retried (Retry-After honoured); other failures raise APIStatusError subclasses carrying
+`.status_code`, `.headers` and `.body` parsed with the spec's error model.
 """
 
 from __future__ import annotations
@@ -192,7 +199,7 @@ class Client(SyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]:
-        """OpenAI chat completions: `POST /v1/chat/completions`; keyword arguments, or a `models.CreateChatCompletionRequest` (later keywords override it)."""
+        """OpenAI chat completions: `POST /v1/chat/completions` with keyword arguments or a `models.CreateChatCompletionRequest`; `stream=True` streams `models.ChatCompletionChunk`."""
         _request = _runtime.compose_body(
             _models.CreateChatCompletionRequest,
             body,
@@ -340,7 +347,7 @@ class AsyncClient(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]:
-        """OpenAI chat completions: `POST /v1/chat/completions`; keyword arguments, or a `models.CreateChatCompletionRequest` (later keywords override it)."""
+        """OpenAI chat completions: `POST /v1/chat/completions` with keyword arguments or a `models.CreateChatCompletionRequest`; `stream=True` streams `models.ChatCompletionChunk`."""
         _request = _runtime.compose_body(
             _models.CreateChatCompletionRequest,
             body,

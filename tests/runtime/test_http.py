@@ -668,3 +668,16 @@ def test_retry_policy_is_configurable(mode: str) -> None:
     assert harness.client.max_retries == 4
     assert harness.request().id == "c1"
     assert harness.sleeps == [0.1, 0.15]
+
+
+def test_stream_chunk_mentioning_error_is_still_a_chunk(mode: str) -> None:
+    server = Server(stream_response(sse({"id": "error", "n": 1}, {"id": "s", "n": 2}), mode))
+    chunks, _ = Harness(mode, server).stream()
+    assert chunks == [Chunk(id="error", n=1), Chunk(id="s", n=2)]
+
+
+def test_stream_invalid_json_is_a_stream_error(mode: str) -> None:
+    server = Server(stream_response(b"data: {not json\n\n", mode))
+    with pytest.raises(StreamError, match="Invalid JSON"):
+        Harness(mode, server).stream()
+    assert server.responses[0].is_closed

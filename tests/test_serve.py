@@ -1,0 +1,311 @@
+"""`apiforge serve` for each dialect on 127.0.0.1, called with the official openai SDK."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import openai
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+GATEWAY_KEY = "gw-secret"
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string", "minLength": 2},
+                "days": {"type": "integer", "minimum": 1, "maximum": 7},
+                "unit": {"type": "string", "enum": ["c", "f"]},
+                "hourly": {"type": "boolean"},
+            },
+            "required": ["city", "days", "unit"],
+            "additionalProperties": False,
+        },
+    },
+}
+HELLO = [{"role": "user", "content": "Hello there, general Kenobi!"}]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Served:
+    """One `python -m apiforge serve` process, up until `stop()`."""
+
+    def __init__(self, name: str, *flags: str, log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        command = [sys.executable, "-m", "apiforge", "serve", name, "--port", str(self.port)]
+        command += ["--out", str(REPO / "generated"), *flags]
+        with open(log, "wb") as sink:
+            self.process = subprocess.Popen(command, cwd=REPO, stdout=sink, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
+            try:
+                httpx.get(self.base + "/", timeout=1.0)
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server not ready after {timeout} s:\n{self.log.read_text()}")
+
+    def client(self, key: str, **options: Any) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.base + "/v1", api_key=key, max_retries=0, **options)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Served]]:
+    logs = tmp_path_factory.mktemp("serve")
+    started = {
+        "provider": Served("provider", log=logs / "provider.log"),  # any key; the spec's 10 rps
+        "gateway": Served("gateway", "--api-key", GATEWAY_KEY, log=logs / "gateway.log"),
+        "sandbox": Served("sandbox", "--workers", "2", log=logs / "sandbox.log"),
+    }
+    try:
+        for served in started.values():
+            served.wait_ready()
+        yield started
+    finally:
+        for served in started.values():
+            served.stop()
+
+
+@pytest.fixture
+def provider(servers: dict[str, Served], request: pytest.FixtureRequest) -> openai.OpenAI:
+    """A key of its own per test: the provider's rate limit is per key."""
+    return servers["provider"].client(f"sk-{request.node.name}")
+
+
+@pytest.fixture
+def gateway(servers: dict[str, Served]) -> openai.OpenAI:
+    return servers["gateway"].client(GATEWAY_KEY)
+
+
+def streamed_text(stream: Any) -> tuple[str, list[Any]]:
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    return text, chunks
+
+
+@pytest.mark.parametrize("dialect", ["provider", "gateway", "sandbox"])
+def test_plain_and_streamed_answers_agree(servers: dict[str, Served], dialect: str) -> None:
+    client = servers[dialect].client(GATEWAY_KEY)
+    plain = client.chat.completions.create(model="m", messages=HELLO)  # type: ignore[arg-type]
+    assert plain.choices[0].message.content == HELLO[0]["content"]
+    assert plain.choices[0].finish_reason == "stop"
+    usage = plain.usage
+    assert usage is not None
+    assert usage.prompt_tokens + usage.completion_tokens == usage.total_tokens > 0
+    text, chunks = streamed_text(
+        client.chat.completions.create(model="m", messages=HELLO, stream=True)  # type: ignore[arg-type]
+    )
+    assert text == plain.choices[0].message.content
+    assert len(chunks) > 3
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert all(c.usage is None for c in chunks)
+
+
+def test_provider_usage_has_total_time_and_a_final_usage_chunk(provider: openai.OpenAI) -> None:
+    plain = provider.chat.completions.create(model="m", messages=HELLO)  # type: ignore[arg-type]
+    assert plain.usage is not None
+    assert (plain.usage.model_extra or {}).get("total_time", -1) >= 0
+    text, chunks = streamed_text(
+        provider.chat.completions.create(
+            model="m",
+            messages=HELLO,  # type: ignore[arg-type]
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    assert text == HELLO[0]["content"]
+    last = chunks[-1]
+    assert last.choices == []
+    assert last.usage is not None
+    assert last.usage.total_tokens == plain.usage.total_tokens
+    assert all(c.usage is None for c in chunks[:-1])
+
+
+def test_provider_developer_role_and_reasoning_effort(provider: openai.OpenAI) -> None:
+    answer = provider.chat.completions.create(
+        model="reasoner",
+        messages=[
+            {"role": "developer", "content": "Answer briefly."},
+            {"role": "user", "content": "Why is the sky blue?"},
+        ],
+        reasoning_effort="high",
+    )
+    assert answer.model == "reasoner"
+    assert answer.choices[0].message.content == "Why is the sky blue?"
+
+
+@pytest.mark.parametrize("dialect", ["provider", "gateway"])
+def test_tool_call_arguments_fit_the_schema(servers: dict[str, Served], dialect: str) -> None:
+    client = servers[dialect].client(GATEWAY_KEY)
+    options: dict[str, Any] = {}
+    if dialect == "gateway":  # the provider's spec has no tool_choice
+        options["tool_choice"] = {"type": "function", "function": {"name": "get_weather"}}
+    answer = client.chat.completions.create(
+        model="m",
+        messages=[{"role": "user", "content": "Weather in Bonn?"}],
+        tools=[WEATHER],  # type: ignore[list-item]
+        **options,
+    )
+    choice = answer.choices[0]
+    assert choice.finish_reason == "tool_calls"
+    calls = choice.message.tool_calls
+    assert calls is not None and len(calls) == 1
+    call: Any = calls[0]
+    assert call.function.name == "get_weather"
+    jsonschema.validate(json.loads(call.function.arguments), WEATHER["function"]["parameters"])  # type: ignore[index]
+    _, chunks = streamed_text(
+        client.chat.completions.create(
+            model="m",
+            messages=[{"role": "user", "content": "Weather in Bonn?"}],
+            tools=[WEATHER],  # type: ignore[list-item]
+            stream=True,
+            **options,
+        )
+    )
+    pieces = [
+        tc.function.arguments or ""
+        for c in chunks
+        if c.choices
+        for tc in c.choices[0].delta.tool_calls or []
+        if tc.function is not None
+    ]
+    assert "".join(pieces) == call.function.arguments
+
+
+def test_gateway_tool_choice_none_answers_with_text(gateway: openai.OpenAI) -> None:
+    answer = gateway.chat.completions.create(
+        model="m",
+        messages=HELLO,  # type: ignore[arg-type]
+        tools=[WEATHER],  # type: ignore[list-item]
+        tool_choice="none",
+    )
+    assert answer.choices[0].message.content == HELLO[0]["content"]
+
+
+def test_tools_to_a_model_without_tools_is_400_on_the_gateway(gateway: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        gateway.chat.completions.create(
+            model="perplexity/sonar",
+            messages=HELLO,  # type: ignore[arg-type]
+            tools=[WEATHER],  # type: ignore[list-item]
+        )
+    body: Any = caught.value.body
+    assert body["status"] == "400"
+    assert "perplexity/sonar" in body["message"]
+    plain = gateway.chat.completions.create(model="perplexity/sonar", messages=HELLO)  # type: ignore[arg-type]
+    assert plain.choices[0].message.content
+
+
+def test_unknown_parameters_dropped_by_the_gateway(gateway: openai.OpenAI) -> None:
+    answer = gateway.chat.completions.create(
+        model="m",
+        messages=HELLO,  # type: ignore[arg-type]
+        top_p=0.5,
+        seed=7,
+        extra_body={"frobnicate": True},
+    )
+    assert answer.choices[0].message.content == HELLO[0]["content"]
+
+
+def test_unknown_parameters_rejected_by_the_provider(provider: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        provider.chat.completions.create(
+            model="m",
+            messages=HELLO,  # type: ignore[arg-type]
+            extra_body={"frobnicate": True},
+        )
+    body: Any = caught.value.body  # the SDK hands over the inner `error` object
+    assert body["type"] == "invalid_request_error"
+    assert body["code"] == "unknown_parameter"
+    assert "'frobnicate'" in body["message"]
+
+
+def test_invalid_input_is_400_in_each_envelope(servers: dict[str, Served]) -> None:
+    bad: list[Any] = [{"role": "robot", "content": "x"}]
+    with pytest.raises(openai.BadRequestError) as provider_error:
+        servers["provider"].client("sk-400").chat.completions.create(model="m", messages=bad)
+    assert "'messages[0].role'" in provider_error.value.body["message"]  # type: ignore[index]
+    with pytest.raises(openai.BadRequestError) as gateway_error:
+        servers["gateway"].client(GATEWAY_KEY).chat.completions.create(model="m", messages=bad)
+    body: Any = gateway_error.value.body
+    assert set(body) == {"status", "message"} and body["status"] == "400"
+    assert "'messages[0].role'" in body["message"]
+
+
+def test_sandbox_refuses_the_developer_role(servers: dict[str, Served]) -> None:
+    with pytest.raises(openai.BadRequestError):
+        servers["sandbox"].client("k").chat.completions.create(
+            model="m", messages=[{"role": "developer", "content": "x"}]
+        )
+
+
+def test_missing_or_wrong_key_is_401(servers: dict[str, Served]) -> None:
+    with pytest.raises(openai.AuthenticationError) as wrong:
+        servers["gateway"].client("not-the-key").chat.completions.create(
+            model="m",
+            messages=HELLO,  # type: ignore[arg-type]
+        )
+    assert wrong.value.body == {"status": "401", "message": "Incorrect API key provided."}
+    with pytest.raises(openai.AuthenticationError) as missing:
+        servers["provider"].client("unsent").chat.completions.create(
+            model="m",
+            messages=HELLO,  # type: ignore[arg-type]
+            extra_headers={"Authorization": openai.Omit()},
+        )
+    assert missing.value.body["code"] == "missing_api_key"  # type: ignore[index]
+
+
+def test_provider_rate_limit_is_429_with_retry_after(provider: openai.OpenAI) -> None:
+    with pytest.raises(openai.RateLimitError) as caught:
+        for _ in range(30):  # the spec allows 10 per second, in bursts of 10
+            provider.chat.completions.create(model="m", messages=HELLO)  # type: ignore[arg-type]
+    assert int(caught.value.response.headers["retry-after"]) >= 1
+    assert caught.value.body["code"] == "rate_limit_exceeded"  # type: ignore[index]
+
+
+def test_missing_package_is_exit_2(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "apiforge", "serve", "nothing", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert done.returncode == 2
+    assert "no generated package 'nothing'" in done.stderr
+    assert "Traceback" not in done.stderr
