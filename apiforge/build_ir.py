@@ -120,7 +120,7 @@ def _operation(
     if body is not None:
         taken = field_names | {p.name for p in params} | _RESERVED_ARGS
         body = dataclasses.replace(body, arg_name=unique("body", taken))
-    success, errors = _responses(op, at, plan)
+    success, errors = _responses(op, at, plan, index)
     stream = _stream(op, at, plan, body)
     security = op.get("security", root_security)
     requires_auth = isinstance(security, list) and any(
@@ -242,8 +242,9 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
         model = plan.entry_classes.get(pointer)
         if model is None or model not in index.classes:
             continue
-        cls = index.classes[model]
         schema = deref(get_ref(doc, jp.join("#/components/schemas", model)), doc)
+        model = _variant(model, "Request", schema, index)
+        cls = index.classes[model]
         schema = schema if isinstance(schema, dict) else {}
         unknown: ir.UnknownProperties = (
             "reject" if schema.get("additionalProperties") is False else "ignore"
@@ -274,7 +275,7 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
 
 
 def _responses(
-    op: dict[str, Any], at: str, plan: ModelPlan
+    op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex
 ) -> tuple[ir.Response | None, tuple[ir.Response, ...]]:
     doc = plan.document
     responses = _obj(op.get("responses"))
@@ -292,6 +293,8 @@ def _responses(
                 continue
             model = plan.entry_classes.get(jp.join(at, "responses", status, "content", mime))
             if model:
+                schema = deref(get_ref(doc, jp.join("#/components/schemas", model)), doc)
+                model = _variant(model, "Response", schema, index)
                 break
         code = int(status) if status.isdigit() else None
         entry = ir.Response(status, code, model, _text(response.get("description")))
@@ -393,6 +396,15 @@ def _base_url(doc: dict[str, Any]) -> str:
                 url = url.replace("{" + str(key) + "}", str(default if default is not None else ""))
             return url.rstrip("/")
     return "http://127.0.0.1:8000"
+
+
+def _variant(model: str, role: str, schema: Any, index: ModelIndex) -> str:
+    """`CatRequest` for a body whose schema has readOnly/writeOnly fields (`CatResponse` back)."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    marked = isinstance(props, dict) and any(
+        isinstance(p, dict) and (p.get("readOnly") or p.get("writeOnly")) for p in props.values()
+    )
+    return f"{model}{role}" if marked and f"{model}{role}" in index.classes else model
 
 
 def _obj(value: Any) -> dict[str, Any]:

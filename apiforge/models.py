@@ -51,6 +51,7 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         DataModelType,
         InputFileType,
         PythonVersion,
+        ReadOnlyWriteOnlyModelType,
         generate,
     )
 
@@ -61,7 +62,9 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         use_standard_collections=True,
         use_union_operator=True,
         field_constraints=True,
-        use_annotated=True,  # constraints as Annotated metadata: never calls in annotations
+        use_annotated=True,
+        # Cat plus CatRequest (no readOnly fields) and CatResponse (no writeOnly ones)
+        read_only_write_only_model_type=ReadOnlyWriteOnlyModelType.All,  # constraints as Annotated metadata: never calls in annotations
         disable_timestamp=True,
         enum_field_as_literal="all",
         collapse_root_models=True,
