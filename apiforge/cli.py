@@ -23,11 +23,29 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a spec's text must not crash a narrow terminal
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help is 0, bad usage is 2
         return int(exc.code or 0)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("apiforge: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for the user
+        message = f"{type(exc).__name__}: {exc}"
+        print(
+            f"apiforge: internal error ({message}); this is a bug in apiforge, please report it",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code: int = args.run(args)
         return code
@@ -37,12 +55,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as exc:
         print_diagnostics(exc.diagnostics)
         print("apiforge: nothing was written", file=sys.stderr)
-        return EXIT_INVALID
-    except KeyboardInterrupt:
-        print("apiforge: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # never a traceback for the user
-        print(f"apiforge: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INVALID
 
 
@@ -105,6 +117,8 @@ def spec_paths(specs: Sequence[Path]) -> list[Path]:
 
         return load_config().default_specs()
     for spec in specs:
+        if spec.is_dir():
+            raise UsageError(f"{spec}: is a directory; name the documents (e.g. {spec}/*.yaml)")
         if not spec.is_file():
             raise UsageError(f"{spec}: no such file")
     return list(specs)

@@ -152,7 +152,9 @@ def generated_runner(base_url: str) -> Runner:
 
     def stream() -> int:
         n = 0
-        with client.create_chat_completion(model="bench-model", messages=messages, stream=True) as s:
+        with client.create_chat_completion(
+            model="bench-model", messages=messages, stream=True
+        ) as s:
             for _ in s:
                 n += 1
         return n
@@ -164,13 +166,14 @@ def openai_runner(base_url: str) -> Runner:
     import openai
 
     client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="sk-bench", max_retries=0)
+    messages: Any = MESSAGES
 
     def call() -> None:
-        client.chat.completions.create(model="bench-model", messages=MESSAGES)  # type: ignore[arg-type]
+        client.chat.completions.create(model="bench-model", messages=messages)
 
     def stream() -> int:
         n = 0
-        s = client.chat.completions.create(model="bench-model", messages=MESSAGES, stream=True)  # type: ignore[arg-type]
+        s = client.chat.completions.create(model="bench-model", messages=messages, stream=True)
         with s:
             for _ in s:
                 n += 1

@@ -35,7 +35,11 @@ TOOL_CALLS = [
         "type": "function",
         "function": {"name": "get_weather", "arguments": '{"city": "Berlin"}'},
     },
-    {"id": "call_2", "type": "function", "function": {"name": "get_time", "arguments": '{"tz": 1}'}},
+    {
+        "id": "call_2",
+        "type": "function",
+        "function": {"name": "get_time", "arguments": '{"tz": 1}'},
+    },
 ]
 # (delta, finish_reason) of each streamed chunk; joined they give the completions below
 TEXT_DELTAS: list[tuple[dict[str, Any], str | None]] = [

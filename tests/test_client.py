@@ -178,7 +178,10 @@ def test_stream_of_typed_chunks_merges_into_the_plain_completion(driver: Driver)
 def test_tool_calls_streamed_and_merged(driver: Driver) -> None:
     plain = driver.create(model="tools")
     calls = plain.choices[0].message.tool_calls
-    assert [(c.id, c.function.name) for c in calls] == [("call_1", "get_weather"), ("call_2", "get_time")]
+    assert [(c.id, c.function.name) for c in calls] == [
+        ("call_1", "get_weather"),
+        ("call_2", "get_time"),
+    ]
     assert plain.choices[0].finish_reason == "tool_calls"
     chunks, _ = driver.stream(model="tools", **driver.usage_options())
     assert any(c.choices and c.choices[0].delta.tool_calls for c in chunks)

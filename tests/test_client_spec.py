@@ -240,7 +240,11 @@ def test_repeated_query_parameter_and_a_renamed_method(
     server = Server()
     items = call(server, "list_", tag=["x", "y"], limit=2)
     assert items.root == [models.Item.model_validate(ITEM)]
-    assert server.requests[0].url.params.multi_items() == [("tag", "x"), ("tag", "y"), ("limit", "2")]
+    assert server.requests[0].url.params.multi_items() == [
+        ("tag", "x"),
+        ("tag", "y"),
+        ("limit", "2"),
+    ]
 
 
 def test_object_body_from_keywords_or_a_model(call: Callable[..., Any], models: ModuleType) -> None:
@@ -269,7 +273,11 @@ def test_non_object_body_and_no_success_model(call: Callable[..., Any], models: 
         b"/api/items/i1/tags",
         ["a", "b"],
     )
-    assert (delete.method, delete.content, "content-type" in delete.headers) == ("DELETE", b"", False)
+    assert (delete.method, delete.content, "content-type" in delete.headers) == (
+        "DELETE",
+        b"",
+        False,
+    )
 
 
 def test_operation_without_security_sends_no_key(call: Callable[..., Any]) -> None:
@@ -297,7 +305,10 @@ def test_spec_text_stays_data(client_module: ModuleType) -> None:
 def test_client_imports_only_its_package_and_libraries(package: Path) -> None:
     tree = ast.parse((package / "client.py").read_text())
     absolute = {
-        alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
     } | {
         node.module or ""
         for node in ast.walk(tree)

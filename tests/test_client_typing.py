@@ -9,7 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
-USAGE = '''
+USAGE = """
 from typing import assert_type
 
 from generated.provider import models
@@ -58,7 +58,7 @@ def mistakes(client: Client) -> None:
     client.create_chat_completion(request, model="m")  # E: a request model takes no fields
     client.create_chat_completion(model="m", messages=messages, stream="yes")  # E: not a bool
     client.create_chat_completion(model="m", messages=messages, colour=1)  # E: no such field
-'''
+"""
 
 
 def test_overloads_give_mypy_the_return_types(tmp_path: Path) -> None:
@@ -72,9 +72,6 @@ def test_overloads_give_mypy_the_return_types(tmp_path: Path) -> None:
         timeout=300,
         check=False,
     )
-    errors = {
-        int(m.group(1))
-        for m in re.finditer(r"usage\.py:(\d+): error:", done.stdout)
-    }
+    errors = {int(m.group(1)) for m in re.finditer(r"usage\.py:(\d+): error:", done.stdout)}
     expected = {n for n, line in enumerate(USAGE.splitlines(), 1) if "# E:" in line}
     assert errors == expected, done.stdout + done.stderr

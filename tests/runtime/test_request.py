@@ -34,6 +34,10 @@ class Tags(RootModel[list[str]]):
     pass
 
 
+class Text(RootModel[str]):
+    pass
+
+
 @pytest.mark.parametrize(
     ("auth", "headers", "params"),
     [
@@ -70,7 +74,9 @@ def test_query_and_header_values_drop_unset() -> None:
         "a": 1,
         "d": ["x", "y"],
     }
-    assert header_values({"X-A": True, "X-B": [1, 2], "X-C": NOT_GIVEN}, {"s": "a b", "t": None}) == {
+    assert header_values(
+        {"X-A": True, "X-B": [1, 2], "X-C": NOT_GIVEN}, {"s": "a b", "t": None}
+    ) == {
         "X-A": "true",
         "X-B": "1,2",
         "Cookie": "s=a%20b",
@@ -104,6 +110,10 @@ def test_encode_body() -> None:
     form = "application/x-www-form-urlencoded"
     assert encode_body(Body(model="a b", temperature=1.5), form) == b"model=a+b&temperature=1.5"
     assert encode_body({"k": ["1", "2"]}, form) == b"k=1&k=2"
+    assert encode_body("héllo", "text/plain") == "héllo".encode()
+    assert encode_body(Text("hi"), "text/plain; charset=utf-8") == b"hi"
+    assert encode_body(Text("hi")) == b'"hi"'
+    assert encode_body(b"\x00\x01", "application/octet-stream") == b"\x00\x01"
 
 
 class Item(BaseModel):
@@ -151,9 +161,7 @@ def test_form_body_content_type() -> None:
 
     client = SyncAPIClient("https://api.test", transport=httpx.MockTransport(handler))
     form = "application/x-www-form-urlencoded"
-    item = client.request(
-        "POST", "/f", cast_to=Item, json_body=Body(model="m"), content_type=form
-    )
+    item = client.request("POST", "/f", cast_to=Item, json_body=Body(model="m"), content_type=form)
     assert item == Item(id="x")
     assert (seen[0].headers["content-type"], seen[0].content) == (form, b"model=m")
 
@@ -174,7 +182,11 @@ class Completion(BaseModel):
 
 def test_merge_chunk_models() -> None:
     chunks = [
-        Chunk(id="c", object="chat.completion.chunk", choices=[{"index": 0, "delta": {"content": "a"}}]),
+        Chunk(
+            id="c",
+            object="chat.completion.chunk",
+            choices=[{"index": 0, "delta": {"content": "a"}}],
+        ),
         Chunk(
             id="c",
             object="chat.completion.chunk",

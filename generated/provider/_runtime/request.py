@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 
 from .notgiven import NotGiven
 
@@ -124,9 +124,15 @@ def compose_optional_body(
 
 
 def encode_body(body: object, content_type: str = _JSON) -> bytes | None:
-    """The bytes of a request body: a model with the fields the caller set, as JSON or a form."""
+    """A request body's bytes: bytes as they are, text for `text/*`, else JSON or a form of the
+    fields the caller set."""
     if body is None or isinstance(body, NotGiven):
         return None
+    raw = body.root if isinstance(body, RootModel) else body
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, str) and content_type.startswith("text/"):
+        return raw.encode("utf-8")
     if content_type == _FORM:
         if isinstance(body, BaseModel):
             body = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
