@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
 import anyio
@@ -247,10 +247,10 @@ def test_provider_rejects_unknown_parameters_and_nulls() -> None:
 def test_rate_limit_from_the_spec_and_overridden() -> None:
     client = TestClient(provider_server.create_app(Handler()))  # spec: 10 requests per second
     codes = [
-        client.post("/v1/chat/completions", headers=KEY, json=ASK).status_code for _ in range(11)
+        client.post("/v1/chat/completions", headers=KEY, json=ASK).status_code for _ in range(30)
     ]
-    assert codes[:10] == [200] * 10
-    assert codes[10] == 429
+    assert codes[:10] == [200] * 10  # a burst of one second's worth
+    assert 429 in codes  # tokens come back at 10 per second, slower than we ask
     other_key = {"Authorization": "Bearer sk-other"}
     assert client.post("/v1/chat/completions", headers=other_key, json=ASK).status_code == 200
     slow = provider(Handler(), rate_limit=1.0)
@@ -329,14 +329,14 @@ def test_client_disconnect_stops_the_handler() -> None:
     first_event = anyio.Event()
     sent: list[dict[str, Any]] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> MutableMapping[str, Any]:
         if not sent:
             sent.append({})
             return {"type": "http.request", "body": body, "more_body": False}
         await first_event.wait()
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.body" and message.get("body"):
             first_event.set()
 

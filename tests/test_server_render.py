@@ -134,7 +134,12 @@ def test_parameters_reach_the_handler(odd: tuple[Path, Any]) -> None:
     assert answer.status_code == 200
     assert answer.json() == {"id": "gpt-x", "limit": 5, "tags": ["a", "b"]}
     params, key = handler.seen[0]
-    assert (params.model_id, params.limit, params.tag, params.x_trace) == ("gpt-x", 5, ["a", "b"], "t")
+    assert (params.model_id, params.limit, params.tag, params.x_trace) == (
+        "gpt-x",
+        5,
+        ["a", "b"],
+        "t",
+    )
     assert key is None  # the operation needs no key
     bad = client.get("/v1/models/gpt-x?limit=five")
     assert bad.status_code == 400
@@ -151,7 +156,9 @@ def test_auth_from_an_api_key_header_and_empty_answers(odd: tuple[Path, Any]) ->
     assert (gone.status_code, gone.content) == (204, b"")
     missing = client.delete("/v1/things/404", headers={"X-API-Key": "k1"})
     assert missing.status_code == 404
-    assert missing.json() == {"error": {"message": "no such thing", "type": "invalid_request_error", "code": "not_found"}}
+    assert missing.json() == {
+        "error": {"message": "no such thing", "type": "invalid_request_error", "code": "not_found"}
+    }
     not_int = client.delete("/v1/things/x", headers={"X-API-Key": "k1"})
     assert not_int.status_code == 400
     assert "path parameter 'id'" in not_int.json()["error"]["message"]

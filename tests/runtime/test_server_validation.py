@@ -143,7 +143,10 @@ def test_form_bodies_are_refused() -> None:
     )
 
 
-NOT_NULL = {Request: frozenset({"temperature"}), Message: frozenset({"content"})}
+NOT_NULL: dict[type[BaseModel], frozenset[str]] = {
+    Request: frozenset({"temperature"}),
+    Message: frozenset({"content"}),
+}
 
 
 def test_explicit_null_refused_where_the_spec_says_so() -> None:

@@ -83,12 +83,16 @@ class SSEDecoder:
             if data[:1] == b"\n":
                 data = data[1:]
         buffer = self._pending + data if self._pending else data
-        cut = max(buffer.rfind(b"\n"), buffer.rfind(b"\r"))
-        if cut < 0:
-            self._pending = buffer
-            return []
-        self._pending = buffer[cut + 1 :]
-        text = buffer[: cut + 1].decode("utf-8", errors="replace")
+        if buffer[-1:] == b"\n":  # the usual case: a chunk ends where a line does
+            self._pending = b""
+            text = buffer.decode("utf-8", errors="replace")
+        else:
+            cut = max(buffer.rfind(b"\n"), buffer.rfind(b"\r"))
+            if cut < 0:
+                self._pending = buffer
+                return []
+            self._pending = buffer[cut + 1 :]
+            text = buffer[: cut + 1].decode("utf-8", errors="replace")
         if "\r" in text:
             self._skip_lf = text[-1] == "\r" and not self._pending
             lines = _LINE_END.split(text)
@@ -110,22 +114,24 @@ class SSEDecoder:
     def _fields(self, lines: list[str]) -> list[_Fields]:
         """(event, data, id, retry) of each event the lines dispatch."""
         events: list[_Fields] = []
+        data = self._data
         for line in lines:
             if not line:
-                if self._data:
+                if data:
+                    text = data[0] if len(data) == 1 else "\n".join(data)
                     events.append(
                         (
                             self._event or None,
-                            "\n".join(self._data),
+                            text,
                             self.last_event_id,
                             self._event_retry,
                         )
                     )
-                    self._data = []
+                    data = self._data = []
                 self._event = None
                 self._event_retry = None
             elif line[:5] == "data:":
-                self._data.append(line[6:] if line[5:6] == " " else line[5:])
+                data.append(line[6:] if line[5:6] == " " else line[5:])
             elif line[0] != ":":
                 self._process_field(line)
         return events
@@ -233,15 +239,15 @@ class ChunkPayloadDecoder:
         for event, data, _, _ in events:
             if self.finished:
                 break
-            if event == "error":
-                _raise_error_event(data, self._pointers)
-            if not _is_payload_event(event):
+            if event is not None and event != "message":
+                if event == "error":
+                    _raise_error_event(data, self._pointers)
                 continue
-            if self._done is not None and (
-                data == self._done or data.strip() == self._done
-            ):
+            if data[:1] == "{" and data != self._done:  # a JSON object: the usual chunk
+                texts.append(data)
+            elif data.strip() == self._done:
                 self.finished = True
                 break
-            if data and not data.isspace():
+            elif data and not data.isspace():
                 texts.append(data)
         return texts

@@ -76,35 +76,59 @@ def parse_json_body(
     return value
 
 
-def reject_nulls(
-    value: Any, not_null: NotNullTable, at: tuple[str | int, ...] = ()
-) -> None:
+def reject_nulls(value: Any, not_null: NotNullTable) -> None:
     """ApiError(400) for an explicit null where the spec allows a property to be absent, not null.
 
     The models read both as None; `model_fields_set` tells them apart.
     """
+    loc = _banned_null(value, not_null)
+    if loc is not None:
+        raise ApiError(
+            400,
+            f"Invalid value for '{_format_loc(loc)}': null is not allowed; leave it out instead.",
+            code="invalid_value",
+        )
+
+
+_CONTAINERS = (BaseModel, list, dict)
+
+
+def _banned_null(value: Any, not_null: NotNullTable) -> tuple[str | int, ...] | None:
+    """Where the first banned null is (the path is built only when there is one)."""
     if isinstance(value, BaseModel):
-        wire = _attribute_wire_names(type(value))
-        banned = not_null.get(type(value), frozenset())
+        cls = type(value)
+        wires = not_null.get(cls)
+        banned = _attributes(cls, wires) if wires else frozenset()
+        fields = value.__dict__
         for name in value.model_fields_set:
-            child = getattr(value, name)
-            if child is None and wire.get(name, name) in banned:
-                where = _format_loc((*at, wire.get(name, name)))
-                raise ApiError(
-                    400,
-                    f"Invalid value for '{where}': null is not allowed; leave it out instead.",
-                    code="invalid_value",
-                )
-            if isinstance(child, BaseModel | list | dict):
-                reject_nulls(child, not_null, (*at, wire.get(name, name)))
+            child = fields.get(name)
+            if child is None:
+                if name in banned:
+                    return (_attribute_wire_names(cls)[name],)
+            elif isinstance(child, _CONTAINERS):
+                found = _banned_null(child, not_null)
+                if found is not None:
+                    return (_attribute_wire_names(cls)[name], *found)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            if isinstance(item, BaseModel | list | dict):
-                reject_nulls(item, not_null, (*at, i))
+            if isinstance(item, _CONTAINERS):
+                found = _banned_null(item, not_null)
+                if found is not None:
+                    return (i, *found)
     elif isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(item, BaseModel | list | dict):
-                reject_nulls(item, not_null, (*at, str(key)))
+            if isinstance(item, _CONTAINERS):
+                found = _banned_null(item, not_null)
+                if found is not None:
+                    return (str(key), *found)
+    return None
+
+
+@lru_cache(maxsize=256)
+def _attributes(model: type[BaseModel], wire_names: frozenset[str]) -> frozenset[str]:
+    return frozenset(
+        a for a, w in _attribute_wire_names(model).items() if w in wire_names
+    )
 
 
 def _format_loc(loc: tuple[str | int, ...]) -> str:

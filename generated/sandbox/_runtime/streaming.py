@@ -32,6 +32,7 @@ class _Chunks(Generic[_M]):
     ) -> None:
         self.response = response
         self.cast_to = cast_to
+        self.validate_json = cast_to.__pydantic_validator__.validate_json
         self.pointers = message_pointers
 
     def parse(self, data: str) -> _M:
@@ -39,7 +40,8 @@ class _Chunks(Generic[_M]):
             '"error"' not in data
         ):  # an error payload has that key; a chunk rarely has the text
             try:
-                return self.cast_to.model_validate_json(data)
+                chunk: _M = self.validate_json(data)
+                return chunk
             except ValidationError:
                 pass  # parse again below, for the StreamError or the error the slow path gives
         payload = parse_payload(data, self.pointers)
