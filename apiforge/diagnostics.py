@@ -46,5 +46,12 @@ class UsageError(Exception):
     """A usage or I/O problem: exit code 2."""
 
 
+def located_error(
+    file: str, message: str, line: int = 1, col: int = 1, pointer: str = "#", rule: str = ""
+) -> SpecError:
+    """A SpecError holding one error at one place."""
+    return SpecError([Diagnostic(file, line, col, Severity.ERROR, message, pointer, rule)])
+
+
 def has_errors(diagnostics: list[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)

@@ -96,10 +96,8 @@ class Operations(Walk):
             where, name = key[0], olds[key].get("name") if key in olds else news[key].get("name")
             subject = f"{label} {where} parameter `{name}`"
             if key not in news:
-                detail = "parameter removed"
-                self.emit(
-                    "request-parameter-removed", True, subject, detail, olds[key], absent(new[1])
-                )
+                o, n = olds[key], absent(new[1])
+                self.emit("request-parameter-removed", True, subject, "parameter removed", o, n)
             elif key not in olds:
                 n = news[key]
                 required = where == "path" or n.get("required") is True
@@ -116,7 +114,7 @@ class Operations(Walk):
     def _parameter(self, subject: str, where: str, o: Side, n: Side) -> None:
         was = where == "path" or o.get("required") is True
         now = where == "path" or n.get("required") is True
-        self._requiredness("request-parameter", now, subject, (was, now), o, n)
+        self._requiredness("request-parameter", subject, was, now, o, n)
         if (o.get("deprecated") is True) != (n.get("deprecated") is True):
             kind = "request-parameter-" + ("deprecated" if n.get("deprecated") else "reactivated")
             self.emit(kind, False, subject, kind.rsplit("-", 1)[1], o, n)
@@ -127,20 +125,27 @@ class Operations(Walk):
         self._schema(Direction.REQUEST, "request-parameter", subject, o, n)
 
     def _requiredness(
-        self, place: str, breaking: bool, subject: str, levels: tuple[bool, bool], o: Side, n: Side
+        self, place: str, subject: str, was: bool, now: bool, o: Side, n: Side
     ) -> None:
-        """`<place>-became-required` or `-optional` when `levels` (was, now required) differ."""
-        if levels[0] != levels[1]:
-            level = "required" if levels[1] else "optional"
+        """A request part that became required breaks callers; so does a response part that became optional."""
+        if was != now:
+            level = "required" if now else "optional"
+            breaking = now if place.startswith("request-") else was
             self.emit(f"{place}-became-{level}", breaking, subject, f"became {level}", o, n)
 
     def _schema(self, direction: Direction, place: str, subject: str, o: Side, n: Side) -> None:
         """Compare the `schema` of a parameter, header or media type (or its first `content`)."""
         old, old_ptr = _schema_of(o)
         new, new_ptr = _schema_of(n)
-        nested = _NESTED[place]
         ctx = SchemaContext(
-            direction, place, nested, old_ptr, new_ptr, subject, old_src=o.src, new_src=n.src
+            direction,
+            place,
+            _NESTED[place],
+            old_ptr,
+            new_ptr,
+            subject,
+            old_src=o.src,
+            new_src=n.src,
         )
         self.schemas.compare(ctx, old, new)
 
@@ -151,20 +156,14 @@ class Operations(Walk):
         if o.node is None:
             required = n.get("required") is True
             level = "required" if required else "optional"
-            self.emit(
-                f"request-body-added-{level}",
-                required,
-                subject,
-                f"{level} request body added",
-                o,
-                n,
-            )
+            detail = f"{level} request body added"
+            self.emit(f"request-body-added-{level}", required, subject, detail, o, n)
             return
         if n.node is None:
             self.emit("request-body-removed", True, subject, "request body removed", o, n)
             return
         was, now = o.get("required") is True, n.get("required") is True
-        self._requiredness("request-body", now, subject, (was, now), o, n)
+        self._requiredness("request-body", subject, was, now, o, n)
         self._content(Direction.REQUEST, subject, o, n)
 
     def _content(self, direction: Direction, subject: str, o: Side, n: Side) -> None:
@@ -210,7 +209,7 @@ class Operations(Walk):
             elif name not in olds:
                 self.emit("response-header-added", False, label, "header added", at_o, at_n)
             else:
-                self._requiredness("response-header", was, label, (was, now), at_o, at_n)
+                self._requiredness("response-header", label, was, now, at_o, at_n)
                 self._schema(Direction.RESPONSE, "response-header", label, at_o, at_n)
 
 

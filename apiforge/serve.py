@@ -63,8 +63,10 @@ def serve(args: argparse.Namespace) -> int:
             log_level="info",
             access_log=False,
         )
-    except SystemExit as exc:  # uvicorn exits this way when it cannot bind
-        return exc.code if isinstance(exc.code, int) else 1
+    except SystemExit as exc:  # uvicorn exits this way when it cannot start (e.g. port in use)
+        if exc.code in (None, 0):
+            return 0
+        raise UsageError("the server could not start (uvicorn said why, above)") from None
     return 0
 
 

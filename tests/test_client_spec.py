@@ -98,6 +98,25 @@ paths:
             schema: {$ref: "#/components/schemas/Tags"}
       responses:
         "204": {description: Saved}
+  /generate:
+    post:
+      operationId: generate
+      x-apiforge-stream: {flag: stream, done: "[END]"}
+      parameters:
+        - {name: session, in: cookie, schema: {type: string}}
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/GenerateRequest"}
+      responses:
+        "200":
+          description: Text, or with stream true an event stream of pieces
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Generated"}
+            text/event-stream:
+              schema: {$ref: "#/components/schemas/Piece"}
   /health:
     get:
       operationId: health
@@ -133,6 +152,20 @@ components:
     Tags:
       type: array
       items: {type: string}
+    GenerateRequest:
+      type: object
+      properties:
+        prompt: {type: string}
+        stream: {type: boolean}
+    Generated:
+      type: object
+      properties:
+        text: {type: string}
+    Piece:
+      type: object
+      required: [text]
+      properties:
+        text: {type: string}
     Problem:
       type: object
       properties:
@@ -179,6 +212,13 @@ class Server:
         path = request.url.raw_path.decode().split("?")[0]
         if path == "/api/items/missing":
             return httpx.Response(404, json={"detail": "no such item"})
+        if path == "/api/generate" and b'"stream":true' in request.content:
+            events = b'data: {"text": "a"}\n\ndata: {"text": "b"}\n\ndata: [END]\n\ndata: {}\n\n'
+            return httpx.Response(
+                200, content=events, headers={"content-type": "text/event-stream"}
+            )
+        if path == "/api/generate":
+            return httpx.Response(200, json={"text": "ab"})
         if path == "/api/health":
             return httpx.Response(200, text="ok")
         if request.method in ("DELETE", "PUT"):
@@ -278,6 +318,27 @@ def test_non_object_body_and_no_success_model(call: Callable[..., Any], models: 
         b"",
         False,
     )
+
+
+def test_optional_body_stream_with_its_own_sentinel_and_a_cookie(
+    call: Callable[..., Any], client_module: ModuleType, models: ModuleType
+) -> None:
+    server = Server()
+    assert call(server, "generate") == models.Generated(text="ab")
+    assert server.requests[0].content == b""
+    pieces = call(server, "generate", prompt="p", stream=True, session="s 1")
+    assert pieces.__class__ in (client_module.Stream, client_module.AsyncStream)
+    streamed = server.requests[1]
+    assert json.loads(streamed.content) == {"prompt": "p", "stream": True}
+    assert streamed.headers["cookie"] == "session=s%201"
+    assert streamed.headers["accept"] == "text/event-stream"
+
+
+def test_streamed_pieces_end_at_the_specs_sentinel(client_module: ModuleType) -> None:
+    with client_module.Client(api_key="k1", transport=httpx.MockTransport(Server())) as client:
+        with client.generate(prompt="p", stream=True) as stream:
+            assert [piece.text for piece in stream] == ["a", "b"]
+        assert stream.response.is_closed
 
 
 def test_operation_without_security_sends_no_key(call: Callable[..., Any]) -> None:

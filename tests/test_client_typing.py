@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from apiforge.pipeline import generate
+from tests.test_client_spec import SPEC
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -61,17 +65,54 @@ def mistakes(client: Client) -> None:
 """
 
 
+INVENTORY_USAGE = """
+from typing import assert_type
+
+from inventory import models
+from inventory.client import Client, Stream
+
+
+def calls(client: Client) -> None:
+    assert_type(client.get_item(item_id="i", x_request_id="r", verbose=True), models.Item)
+    assert_type(client.delete_item(item_id="i"), None)
+    assert_type(client.list_(tag=["a"]), models.ListResponse)
+    assert_type(client.create_item(name="n", body="b"), models.Item)
+    assert_type(client.generate(), models.Generated)
+    assert_type(client.generate(prompt="p", stream=True, session="s"), Stream[models.Piece])
+    client.get_item(item_id="i")  # E: the header parameter is required
+    client.create_item(models.NewItem(name="n"), item_id="x")  # E: no such parameter
+"""
+
+
+def _expected(source: str) -> set[int]:
+    return {n for n, line in enumerate(source.splitlines(), 1) if "# E:" in line}
+
+
+def _errors(output: str, file: str) -> set[int]:
+    return {int(m.group(1)) for m in re.finditer(rf"{file}:(\d+): error:", output)}
+
+
 def test_overloads_give_mypy_the_return_types(tmp_path: Path) -> None:
-    usage = tmp_path / "usage.py"
-    usage.write_text(USAGE)
+    """One mypy run over our dialect's client in use, and over a client of a spec unlike ours."""
+    spec = tmp_path / "inventory.yaml"
+    spec.write_text(SPEC)
+    generate([spec], tmp_path / "out")
+    (tmp_path / "usage.py").write_text(USAGE)
+    (tmp_path / "inventory_usage.py").write_text(INVENTORY_USAGE)
+    files = ["usage.py", "inventory_usage.py"]  # mypy checks the clients they import too
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", str(usage)],
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary"]
+        + [str(tmp_path / f) for f in files],
         cwd=REPO,
+        env={**os.environ, "MYPYPATH": str(tmp_path / "out")},
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-    errors = {int(m.group(1)) for m in re.finditer(r"usage\.py:(\d+): error:", done.stdout)}
-    expected = {n for n, line in enumerate(USAGE.splitlines(), 1) if "# E:" in line}
-    assert errors == expected, done.stdout + done.stderr
+    report = done.stdout + done.stderr
+    assert _errors(done.stdout, "usage.py") - _errors(done.stdout, "inventory_usage.py") == (
+        _expected(USAGE)
+    ), report
+    assert _errors(done.stdout, "inventory_usage.py") == _expected(INVENTORY_USAGE), report
+    assert "client.py" not in done.stdout and "models.py" not in done.stdout, report

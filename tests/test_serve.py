@@ -86,31 +86,48 @@ class Served:
             self.process.wait()
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Served]]:
-    logs = tmp_path_factory.mktemp("serve")
-    started = {
-        "provider": Served("provider", log=logs / "provider.log"),  # any key; the spec's 10 rps
-        "gateway": Served("gateway", "--api-key", GATEWAY_KEY, log=logs / "gateway.log"),
-        "sandbox": Served("sandbox", "--workers", "2", log=logs / "sandbox.log"),
-    }
-    try:
-        for served in started.values():
+FLAGS = {
+    "provider": (),  # any non-empty key; the spec's rate limit, 10 per second
+    "gateway": ("--api-key", GATEWAY_KEY),
+    "sandbox": ("--workers", "2"),
+}
+
+
+class Servers:
+    """Each dialect's server, started when a test first asks for it (pytest -n runs fewer)."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.started: dict[str, Served] = {}
+
+    def __getitem__(self, name: str) -> Served:
+        if name not in self.started:
+            served = self.started[name] = Served(name, *FLAGS[name], log=self.logs / f"{name}.log")
             served.wait_ready()
-        yield started
-    finally:
-        for served in started.values():
+        return self.started[name]
+
+    def stop(self) -> None:
+        for served in self.started.values():
             served.stop()
 
 
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    running = Servers(tmp_path_factory.mktemp("serve"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture
-def provider(servers: dict[str, Served], request: pytest.FixtureRequest) -> Any:
+def provider(servers: Servers, request: pytest.FixtureRequest) -> Any:
     """A key of its own per test: the provider's rate limit is per key."""
     return servers["provider"].client(f"sk-{request.node.name}")
 
 
 @pytest.fixture
-def gateway(servers: dict[str, Served]) -> Any:
+def gateway(servers: Servers) -> Any:
     return servers["gateway"].client(GATEWAY_KEY)
 
 
@@ -121,7 +138,7 @@ def streamed_text(stream: Any) -> tuple[str, list[Any]]:
 
 
 @pytest.mark.parametrize("dialect", ["provider", "gateway", "sandbox"])
-def test_plain_and_streamed_answers_agree(servers: dict[str, Served], dialect: str) -> None:
+def test_plain_and_streamed_answers_agree(servers: Servers, dialect: str) -> None:
     client = servers[dialect].client(GATEWAY_KEY)
     plain = client.chat.completions.create(model="m", messages=HELLO)
     assert plain.choices[0].message.content == HELLO[0]["content"]
@@ -172,7 +189,7 @@ def test_provider_developer_role_and_reasoning_effort(provider: Any) -> None:
 
 
 @pytest.mark.parametrize("dialect", ["provider", "gateway"])
-def test_tool_call_arguments_fit_the_schema(servers: dict[str, Served], dialect: str) -> None:
+def test_tool_call_arguments_fit_the_schema(servers: Servers, dialect: str) -> None:
     client = servers[dialect].client(GATEWAY_KEY)
     options: dict[str, Any] = {}
     if dialect == "gateway":  # the provider's spec has no tool_choice
@@ -257,7 +274,7 @@ def test_unknown_parameters_rejected_by_the_provider(provider: Any) -> None:
     assert "'frobnicate'" in body["message"]
 
 
-def test_invalid_input_is_400_in_each_envelope(servers: dict[str, Served]) -> None:
+def test_invalid_input_is_400_in_each_envelope(servers: Servers) -> None:
     bad: list[Any] = [{"role": "robot", "content": "x"}]
     with pytest.raises(openai.BadRequestError) as provider_error:
         servers["provider"].client("sk-400").chat.completions.create(model="m", messages=bad)
@@ -270,14 +287,14 @@ def test_invalid_input_is_400_in_each_envelope(servers: dict[str, Served]) -> No
     assert "'messages[0].role'" in body["message"]
 
 
-def test_sandbox_refuses_the_developer_role(servers: dict[str, Served]) -> None:
+def test_sandbox_refuses_the_developer_role(servers: Servers) -> None:
     with pytest.raises(openai.BadRequestError):
         servers["sandbox"].client("k").chat.completions.create(
             model="m", messages=[{"role": "developer", "content": "x"}]
         )
 
 
-def test_missing_or_wrong_key_is_401(servers: dict[str, Served]) -> None:
+def test_missing_or_wrong_key_is_401(servers: Servers) -> None:
     with pytest.raises(openai.AuthenticationError) as wrong:
         servers["gateway"].client("not-the-key").chat.completions.create(
             model="m",

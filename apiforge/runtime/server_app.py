@@ -235,8 +235,8 @@ class Server:
                 key = read_credential(self.auth, headers, request.query_params)
             if keys is not None:
                 key = keys.check(key)
-            if limiter is not None:
-                wait = limiter.acquire(key or client or "")
+            if limiter is not None:  # per checked key; per peer address where none is required
+                wait = limiter.acquire((key if keys is not None else None) or client or "")
                 if wait > 0:
                     raise _rate_limited(limiter.rate, wait)
             body, raw = None, b""

@@ -3,8 +3,9 @@
 """FastAPI server of Sandbox OpenAI chat completions: `create_app(handler)` serves spec/sandbox.yaml.
 
 Implement `Handler` outside generated/ (one async method per operation) and pass it to
-`create_app`. Requests are validated with `.models`; every error, including invalid input (400),
-a missing or wrong key (401) and too many requests (429), is answered in the dialect's envelope.
+`create_app`. Requests are validated with `.models`; every error the server answers (invalid
+input, a missing or wrong key, too many requests, an unexpected exception) is written in the
+dialect's error envelope, `ERRORS`.
 """
 
 from __future__ import annotations
