@@ -13,6 +13,8 @@ from apiforge import __version__
 from apiforge.names import PythonIdentifier
 
 _FINGERPRINT: str | None = None
+# modules that never shape generated output: editing them must not make generated/ look stale
+_NOT_OUTPUT = {"cli.py", "__main__.py", "serve.py", "mock.py", "check.py", "gitbase.py", "paths.py"}
 
 
 def package_name(spec: Path) -> str:
@@ -31,6 +33,8 @@ def generator_fingerprint() -> str:
                 digest.update(dist.encode())
         package = Path(__file__).parent
         for path in sorted(package.rglob("*")):
+            if path.name in _NOT_OUTPUT or path.name.startswith("diff"):
+                continue
             if path.suffix in (".py", ".jinja") and "__pycache__" not in path.parts:
                 digest.update(path.relative_to(package).as_posix().encode())
                 digest.update(path.read_bytes())
