@@ -11,7 +11,7 @@ from pathlib import Path
 
 from apiforge.diagnostics import UsageError
 
-RUFF_SETTINGS = ["--isolated", "--target-version", "py311"]  # stock ruff: what users run
+RUFF_SETTINGS = ["--isolated", "--no-cache", "--target-version", "py311"]  # stock ruff: what users run
 LINT_RULES = ["--extend-select", "E,F,W,I,UP", "--ignore", "E501"]  # plus ruff's defaults
 
 
