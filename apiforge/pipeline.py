@@ -19,14 +19,12 @@ from apiforge.build_ir import build_api
 from apiforge.diagnostics import Diagnostic, SpecError, UsageError
 from apiforge.fingerprint import generator_fingerprint, package_name
 from apiforge.format import format_tree
-from apiforge.lint import lint_bundle
 from apiforge.models import generate_models, index_models
 from apiforge.paths import display_path
 from apiforge.prepare import plan_models
 from apiforge.render import render_package
 from apiforge.repair import repair_bundle
 from apiforge.resolve import Bundle, load_bundle
-from apiforge.validate import validate_bundle
 from apiforge.write import sha256, stage_package, staging, swap_in, write_manifest
 
 Progress = Callable[[str], None]
@@ -117,10 +115,18 @@ def runtime_files() -> dict[str, str | bytes]:
     return out
 
 
+def _check(bundle: Bundle) -> list[Diagnostic]:
+    # imported here: on POSIX only the child pays for the validator's imports, in parallel
+    from apiforge.lint import lint_bundle
+    from apiforge.validate import validate_bundle
+
+    return validate_bundle(bundle) + lint_bundle(bundle)
+
+
 def _start_validation(bundle: Bundle) -> Callable[[], list[Diagnostic]]:
     """Validate and lint in a forked child while the parent generates models (two cores, one wait)."""
     if not hasattr(os, "fork"):
-        found = validate_bundle(bundle) + lint_bundle(bundle)
+        found = _check(bundle)
         return lambda: found
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
@@ -130,7 +136,7 @@ def _start_validation(bundle: Bundle) -> Callable[[], list[Diagnostic]]:
         code = 0
         try:
             os.close(read_fd)
-            payload = pickle.dumps(validate_bundle(bundle) + lint_bundle(bundle))
+            payload = pickle.dumps(_check(bundle))
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(payload)
         except BaseException:
@@ -143,7 +149,7 @@ def _start_validation(bundle: Bundle) -> Callable[[], list[Diagnostic]]:
             payload = pipe.read()
         _, status = os.waitpid(pid, 0)
         if status != 0 or not payload:
-            return validate_bundle(bundle) + lint_bundle(bundle)
+            return _check(bundle)
         found: list[Diagnostic] = pickle.loads(payload)
         return found
 

@@ -146,10 +146,60 @@ def _text_fields(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator
             yield jp.join(at, key), f"{key} is not a string; it was dropped"
 
 
+_PLAIN_KEYS = {"type", "default", "description", "title", "enum", "nullable", "example", "examples"}
+_PLAIN_KEYS |= {"readOnly", "writeOnly", "deprecated"}
+_PLAIN_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+def _plainly_fits(value: Any, schema: dict[str, Any]) -> bool | None:
+    """Decide without a validator when the schema is only a type and an enum; None otherwise."""
+    if any(key not in _PLAIN_KEYS and not key.startswith("x-") for key in schema):
+        return None
+    kinds = schema.get("type")
+    types = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else None
+    if types is None or any(t not in _PLAIN_TYPES and t != "null" for t in types):
+        return None
+    if value is None:
+        fits = "null" in types or schema.get("nullable") is True
+    else:
+        fits = any(
+            isinstance(value, _PLAIN_TYPES[t])
+            and not (isinstance(value, bool) and t in ("integer", "number"))
+            for t in types
+            if t != "null"
+        )
+    enum = schema.get("enum")
+    if fits and isinstance(enum, list) and value not in enum:
+        fits = value is None and None not in enum and schema.get("nullable") is True
+    return fits
+
+
 def _unfit_defaults(
     doc: dict[str, Any], schemas: list[tuple[str, dict[str, Any]]], is_31: bool
 ) -> Iterator[Fix]:
     """Defaults that their own schema rejects never reach the generated code."""
+    checker: Callable[[str, Any], bool] | None = None
+    for at, node in schemas:
+        if "default" not in node:
+            continue
+        fits = _plainly_fits(node["default"], node)
+        if fits is None:
+            checker = checker or _default_checker(doc, is_31)
+            fits = checker(at, node["default"])
+        if not fits:
+            del node["default"]
+            yield jp.join(at, "default"), "default does not fit its schema; it was left out"
+
+
+def _default_checker(doc: dict[str, Any], is_31: bool) -> Callable[[str, Any], bool]:
+    """JSON Schema validation of a value against the schema at a pointer, its refs resolved."""
     from openapi_schema_validator import OAS30Validator, OAS31Validator
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
@@ -159,17 +209,15 @@ def _unfit_defaults(
         base, Resource.from_contents(doc, default_specification=DRAFT202012)
     )
     validator_class = OAS31Validator if is_31 else OAS30Validator
-    for at, node in schemas:
-        if "default" not in node:
-            continue
+
+    def fits(at: str, value: Any) -> bool:
         schema = {"$ref": base + at}  # in place, so the schema's own local refs resolve
         try:
             validator = validator_class(
                 schema, registry=registry, format_checker=validator_class.FORMAT_CHECKER
             )
-            fits = validator.is_valid(node["default"])
-        except Exception:  # an unresolvable or odd schema: leave it to the validator
-            continue
-        if not fits:
-            del node["default"]
-            yield jp.join(at, "default"), "default does not fit its schema; it was left out"
+            return bool(validator.is_valid(value))
+        except Exception:  # an unresolvable or odd schema: leave it to the validator stage
+            return True
+
+    return fits

@@ -1,0 +1,90 @@
+"""repair: harmless mistakes of real documents are fixed with a located warning; nothing else is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from apiforge.repair import repair_bundle
+from apiforge.resolve import load_bundle
+
+
+def repaired(tmp_path: Path, schemas: dict[str, Any], version: str = "3.1.0") -> tuple[dict[str, Any], list[str]]:
+    spec = tmp_path / "doc.yaml"
+    doc = {"openapi": version, "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": schemas}}
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    bundle, warnings = repair_bundle(load_bundle(spec))
+    for w in warnings:
+        assert w.file == str(spec) or w.file.endswith("doc.yaml")
+        assert w.line > 1 and w.rule == "repair"
+    return bundle.data["components"]["schemas"], [w.message for w in warnings]
+
+
+@pytest.mark.parametrize(
+    ("schema", "kept"),
+    [
+        ({"type": "object", "default": None}, False),  # OpenAI's classic
+        ({"type": "integer", "default": "3"}, False),
+        ({"type": "integer", "default": True}, False),  # a bool is not an integer in JSON
+        ({"type": "string", "enum": ["a", "b"], "default": "c"}, False),
+        ({"type": "string", "enum": ["a", "b"], "default": "a"}, True),
+        ({"type": ["string", "null"], "default": None}, True),
+        ({"type": "number", "default": 1}, True),
+        ({"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}, True),
+        ({"anyOf": [{"type": "string"}, {"type": "integer"}], "default": None}, False),
+        ({"type": "string", "maxLength": 2, "default": "abc"}, False),
+        ({"type": "string", "format": "date", "default": "not a date"}, False),
+        ({"$ref": "#/components/schemas/Target", "default": 5}, False),
+    ],
+)
+def test_defaults_that_do_not_fit_are_dropped(tmp_path: Path, schema: dict[str, Any], kept: bool) -> None:
+    schemas, messages = repaired(tmp_path, {"S": schema, "Target": {"type": "string"}})
+    assert ("default" in schemas["S"]) is kept
+    assert any("default does not fit" in m for m in messages) is not kept
+
+
+def test_nullable_in_31_becomes_a_type_list(tmp_path: Path) -> None:
+    schemas, messages = repaired(tmp_path, {
+        "A": {"type": "string", "nullable": True},
+        "B": {"nullable": True, "allOf": [{"type": "string"}], "description": "d"},
+        "C": {"type": "string", "nullable": False},
+    })
+    assert schemas["A"] == {"type": ["string", "null"]}
+    assert schemas["B"] == {"description": "d", "anyOf": [{"allOf": [{"type": "string"}]}, {"type": "null"}]}
+    assert schemas["C"] == {"type": "string"}
+    assert len(messages) == 3
+
+
+def test_nullable_in_30_is_left_alone(tmp_path: Path) -> None:
+    schemas, messages = repaired(tmp_path, {"A": {"type": "string", "nullable": True}}, version="3.0.3")
+    assert schemas["A"] == {"type": "string", "nullable": True}
+    assert messages == []
+
+
+def test_boolean_bounds_in_31(tmp_path: Path) -> None:
+    schemas, _ = repaired(tmp_path, {
+        "A": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+        "B": {"type": "number", "exclusiveMaximum": False, "maximum": 3},
+    })
+    assert schemas["A"] == {"type": "number", "exclusiveMinimum": 0}
+    assert schemas["B"] == {"type": "number", "maximum": 3}
+
+
+def test_required_lists(tmp_path: Path) -> None:
+    schemas, _ = repaired(tmp_path, {
+        "A": {"type": "object", "required": ["a", "a", "b"], "properties": {"a": {}, "b": {}}},
+        "B": {"type": "object", "required": ["x"], "allOf": [{"properties": {"y": {}}}]},
+        "C": {"type": "object", "required": ["x"], "additionalProperties": False, "properties": {}},
+    })
+    assert schemas["A"]["required"] == ["a", "b"]
+    assert schemas["B"]["properties"] == {"x": {}}  # `{}` accepts anything: the meaning is kept
+    assert schemas["C"] == {"type": "object", "required": ["x"], "additionalProperties": False, "properties": {}}
+
+
+def test_a_valid_document_is_untouched(tmp_path: Path) -> None:
+    schemas = {"A": {"type": "object", "properties": {"n": {"type": "integer", "default": 2}}}}
+    fixed, messages = repaired(tmp_path, schemas)
+    assert fixed == schemas and messages == []
