@@ -58,6 +58,7 @@ CLIENT_MEMBERS = frozenset(
         "models",
         "httpx",
         "type",
+        "overload",  # the class body calls typing.overload: a method of that name would shadow it
     ]
 ) | (_ANNOTATION_NAMES - {"Any", "Literal", "None"})
 _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
@@ -115,7 +116,7 @@ def _operation(
 ) -> ir.Operation:
     doc = plan.document
     body = _body(op, at, plan, index)
-    field_names = {f.name for f in body.fields} if body else set()
+    field_names = {f.arg_name for f in body.fields} if body else set()
     params = _params(op, path, doc, field_names)
     if body is not None:
         taken = field_names | {p.name for p in params} | _RESERVED_ARGS
@@ -252,6 +253,7 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
         if schema.get("x-apiforge-unknown-properties") in ("ignore", "reject"):
             unknown = schema["x-apiforge-unknown-properties"]
         ignored = schema.get("x-apiforge-ignored-parameters")
+        taken_args = set(_RESERVED_ARGS)
         fields = tuple(
             ir.Field(
                 f.name,
@@ -259,9 +261,9 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
                 f.annotation,
                 f.required,
                 qualified_annotation(f.annotation, index.classes),
+                arg_name=unique(f"{f.name}_" if f.name in _RESERVED_ARGS else f.name, taken_args),
             )
             for f in cls.fields
-            if f.name not in _RESERVED_ARGS
         )
         return ir.Body(
             model=model,
@@ -373,15 +375,14 @@ def _security(doc: dict[str, Any]) -> ir.Security | None:
 def _error_envelope(doc: dict[str, Any], operations: list[ir.Operation]) -> ir.ErrorEnvelope:
     model = next((e.model for op in operations for e in op.errors if e.model), None)
     ext = doc.get("x-apiforge-error-envelope")
-    if isinstance(ext, dict) and isinstance(ext.get("message"), str):
+    message = ext.get("message") if isinstance(ext, dict) else None
+    if isinstance(ext, dict) and isinstance(message, str) and message.startswith("/"):
 
         def pointer(key: str) -> str | None:
             value = ext.get(key)
             return value if isinstance(value, str) and value.startswith("/") else None
 
-        return ir.ErrorEnvelope(
-            model, ext["message"], pointer("status"), pointer("type"), pointer("code")
-        )
+        return ir.ErrorEnvelope(model, message, pointer("status"), pointer("type"), pointer("code"))
     return ir.ErrorEnvelope(model, "/error/message", None, "/error/type", "/error/code")
 
 

@@ -9,6 +9,7 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from apiforge.write import MANIFEST, sha256, tree_hashes
 
@@ -16,14 +17,15 @@ from apiforge.write import MANIFEST, sha256, tree_hashes
 @dataclass(frozen=True)
 class Stale:
     path: str  # relative to the working folder
-    reason: str  # "differs", "missing", "extra", "not generated"
+    reason: str  # "differs", "missing", "extra", "not generated", ...
+    hint: str = "run `apiforge generate`"
 
     def format(self) -> str:
-        return f"{self.path}: {self.reason}; run `apiforge generate`"
+        return f"{self.path}: {self.reason}; {self.hint}"
 
 
-def manifest_vouches(spec: Path, package_dir: Path, fingerprint: str) -> bool:
-    """True when the manifest proves the package is what the spec would generate now.
+def vouching_manifest(spec: Path, package_dir: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The package's manifest when it proves the package is what the spec would generate now.
 
     Its inputs are the spec and every file it references (relative to the spec's folder): a change
     to which files are referenced is a change to one of them, so the list needs no refresh.
@@ -31,13 +33,41 @@ def manifest_vouches(spec: Path, package_dir: Path, fingerprint: str) -> bool:
     try:
         manifest = json.loads((package_dir / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("generator") != fingerprint:
-            return False
+            return None
         for rel, digest in manifest["inputs"].items():
             if sha256((spec.parent / rel).read_bytes()) != digest:
-                return False
-        return bool(tree_hashes(package_dir) == manifest["outputs"])
+                return None
+        if tree_hashes(package_dir) != manifest["outputs"]:
+            return None
+        return dict(manifest)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
+        return None
+
+
+def proven_strictly_valid(spec: Path, out_dir: Path) -> bool:
+    """Whether an unchanged manifest records that the spec passed `validate` as written."""
+    from apiforge.fingerprint import generator_fingerprint, package_name
+
+    manifest = vouching_manifest(spec, out_dir / package_name(spec), generator_fingerprint())
+    return bool(manifest and manifest.get("strictly_valid") is True)
+
+
+def orphan_packages(out_dir: Path, specs: list[Path], shown_out: str) -> list[Stale]:
+    """Generated packages that no spec generates any more (a deleted or renamed spec)."""
+    from apiforge.fingerprint import package_name
+
+    expected = {package_name(s) for s in specs}
+    if not out_dir.is_dir():
+        return []
+    return [
+        Stale(
+            f"{shown_out}/{child.name}/",
+            "extra package, no spec generates it",
+            "delete it, or restore its spec",
+        )
+        for child in sorted(out_dir.iterdir())
+        if (child / MANIFEST).is_file() and child.name not in expected
+    ]
 
 
 def compare_trees(expected: Path, actual: Path, shown: str) -> list[Stale]:
@@ -59,7 +89,7 @@ def find_stale(specs: list[Path], out_dir: Path, shown_out: str) -> list[Stale]:
     from apiforge.fingerprint import generator_fingerprint, package_name
 
     fingerprint = generator_fingerprint()
-    todo = [s for s in specs if not manifest_vouches(s, out_dir / package_name(s), fingerprint)]
+    todo = [s for s in specs if not vouching_manifest(s, out_dir / package_name(s), fingerprint)]
     if not todo:
         return []
     from apiforge.pipeline import generate  # only now: it imports every stage

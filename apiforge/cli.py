@@ -52,6 +52,10 @@ def _run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"apiforge: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a folder that cannot be written, a disk that is full, ...
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"apiforge: error: I/O error{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except SpecError as exc:
         print_diagnostics(exc.diagnostics)
         print("apiforge: nothing was written", file=sys.stderr)
@@ -182,18 +186,26 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from apiforge.check import find_stale
+    from apiforge.check import find_stale, orphan_packages, proven_strictly_valid
     from apiforge.paths import display_path
 
     specs = spec_paths(args.specs)
     out_dir = _out_dir(args)
+    shown_out = display_path(out_dir)
     problems = 0
+    for spec in specs:  # strict, as `validate`, unless an unchanged manifest already proves it
+        if not proven_strictly_valid(spec, out_dir):
+            _, diagnostics = check_spec(spec)
+            print_diagnostics(diagnostics, args.format)
+            problems += has_errors(diagnostics)
     try:
-        stale = find_stale(specs, out_dir, display_path(out_dir))
+        stale = find_stale(specs, out_dir, shown_out)
     except SpecError as exc:
         print_diagnostics(exc.diagnostics, args.format)
-        print("apiforge: check failed: a spec is invalid", file=sys.stderr)
-        return EXIT_INVALID
+        stale = []
+        problems += 1
+    if not args.specs:
+        stale += orphan_packages(out_dir, specs, shown_out)
     for item in stale:
         print(item.format())
     problems += len(stale)
@@ -202,10 +214,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if problems:
         print(f"apiforge: check failed: {problems} problem(s)", file=sys.stderr)
         return EXIT_INVALID
-    print(
-        f"apiforge: check passed: {len(specs)} spec(s) valid, generated code up to date",
-        file=sys.stderr,
-    )
+    summary = f"{len(specs)} spec(s) valid, generated code up to date"
+    print(f"apiforge: check passed: {summary}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -266,11 +276,14 @@ def _check_breaking(specs: list[Path], base: str, fmt: str) -> int:
 
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str = "text") -> None:
-    for d in diagnostics:
-        if fmt == "github":
+    if fmt == "github":  # escaped: spec text must not inject workflow commands into CI logs
+        from apiforge.diff_report import _annotation as github_annotation
+
+        for d in diagnostics:
             level = "error" if d.is_error else "warning"
             print(
-                f"::{level} file={d.file},line={d.line},col={d.col}::{d.message} (at {d.pointer})"
+                github_annotation(level, d, d.rule or "apiforge", f"{d.message} (at {d.pointer})")
             )
-        else:
-            print(d.format())
+        return
+    for d in diagnostics:
+        print(d.format())

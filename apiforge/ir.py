@@ -25,6 +25,8 @@ class Field:
     # `annotation` for a module that does `from . import models`: classes written `models.X`,
     # anything models.py imports from elsewhere (datetimes, URLs...) widened to `Any`
     qualified_annotation: str = "Any"
+    # the keyword argument: `name`, or `timeout_` where the field would hide a per-call option
+    arg_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,21 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import BaseModel
+
+from apiforge import pointer as jp
 
 __all__ = ["Reply", "minimal_instance", "mock_handler", "plan_reply", "tokens"]
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _PIECE = re.compile(r"\S+\s*|\s+")
 _ARGUMENT_PIECE = 16  # characters of tool-call arguments per streamed chunk
+# Bounds on a minimal instance of a client's schema, so that one request cannot exhaust the server:
+_MAX_COUNT = 64  # items of an array, characters of a string, whatever minItems/minLength ask
+_MAX_DEPTH = 16  # levels of nesting, refs followed included
+_MAX_SIZE = 10_000  # values plus string characters in the whole instance
 
 
 @dataclass(frozen=True)
@@ -112,63 +119,118 @@ def _chosen_tool(request: dict[str, Any], messages: list[dict[str, Any]]) -> tup
     return functions[0]["name"], functions[0].get("parameters")
 
 
-def minimal_instance(schema: Any, *, top: bool = False, depth: int = 0) -> Any:
-    """A small value valid against a JSON schema (the common keywords; `pattern` is not honoured).
+def minimal_instance(schema: Any, *, top: bool = False) -> Any:
+    """A small value valid against a JSON schema (common keywords, local `$ref`s; not `pattern`).
 
-    `top` makes the answer an object, as tool-call arguments must be.
+    `top` makes the answer an object, as tool-call arguments must be. The schema comes from the
+    client, so the value is bounded (see `_MAX_COUNT`, `_MAX_DEPTH`, `_MAX_SIZE`): it is valid
+    whenever the schema's own minimums fit in those bounds.
     """
-    if not isinstance(schema, dict) or depth > 16:
-        return {} if top else None
-    if "const" in schema:
-        return schema["const"]
-    if isinstance(schema.get("enum"), list) and schema["enum"]:
-        return schema["enum"][0]
-    if isinstance(schema.get("allOf"), list):
-        return minimal_instance(_merge_all_of(schema), top=top, depth=depth + 1)
-    for key in ("oneOf", "anyOf"):
-        options = schema.get(key)
-        if isinstance(options, list) and options:
-            return minimal_instance(options[0], top=top, depth=depth + 1)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), kind[0] if kind else None)
-    if kind == "object" or top or "properties" in schema:
-        return _minimal_object(schema, depth)
-    if kind == "array":
-        min_items = schema.get("minItems")
-        count = min_items if isinstance(min_items, int) else 0
-        return [minimal_instance(schema.get("items"), depth=depth + 1) for _ in range(count)]
-    if kind == "string":
-        return _minimal_string(schema)
-    if kind in ("integer", "number"):
-        return _minimal_number(schema, integer=kind == "integer")
-    if kind == "boolean":
-        return False
-    return None
+    return _Instance(schema).build(schema, top, 0)
 
 
-def _merge_all_of(schema: dict[str, Any]) -> dict[str, Any]:
-    """allOf folded into one schema: properties and required lists united, other keys first wins."""
-    merged = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in schema["allOf"]:
-        if not isinstance(part, dict):
-            continue
-        part = _merge_all_of(part) if isinstance(part.get("allOf"), list) else part
-        for key, value in part.items():
-            if key == "properties" and isinstance(value, dict):
-                merged["properties"] = {**value, **(merged.get("properties") or {})}
-            elif key == "required" and isinstance(value, list):
-                merged["required"] = [*(merged.get("required") or []), *value]
-            else:
-                merged.setdefault(key, value)
-    return merged
+class _Instance:
+    """One bounded walk: `left` is what remains of the size budget, shared by the whole value."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.left = _MAX_SIZE
+
+    def build(self, schema: Any, top: bool, depth: int) -> Any:
+        self.left -= 1
+        schema = self.deref(schema, depth)
+        if not isinstance(schema, dict) or depth > _MAX_DEPTH or self.left < 0:
+            return {} if top else None
+        if "const" in schema:
+            return schema["const"]
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            return schema["enum"][0]
+        if isinstance(schema.get("allOf"), list):
+            return self.build(self.merge_all_of(schema, depth), top, depth + 1)
+        for key in ("oneOf", "anyOf"):
+            options = schema.get(key)
+            if isinstance(options, list) and options:
+                return self.build(options[0], top, depth + 1)
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), kind[0] if kind else None)
+        if kind == "object" or top or "properties" in schema:
+            return self.object(schema, depth)
+        if kind == "array":
+            items: list[Any] = []
+            for _ in range(_count(schema.get("minItems"))):
+                if self.left <= 0:
+                    break
+                items.append(self.build(schema.get("items"), False, depth + 1))
+            return items
+        if kind == "string":
+            text = _minimal_string(schema)
+            self.left -= len(text)
+            return text
+        if kind in ("integer", "number"):
+            return _minimal_number(schema, integer=kind == "integer")
+        if kind == "boolean":
+            return False
+        return None
+
+    def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        found = schema.get("properties")
+        properties: dict[str, Any] = found if isinstance(found, dict) else {}
+        value: dict[str, Any] = {}
+        for name in schema.get("required") or []:
+            if self.left <= 0:
+                break
+            if isinstance(name, str) and name not in value:
+                value[name] = self.build(properties.get(name), False, depth + 1)
+        return value
+
+    def deref(self, schema: Any, depth: int) -> Any:
+        """Follow `#...` refs within the root schema; a ref it cannot follow is left as written."""
+        for _ in range(_MAX_DEPTH - depth):
+            ref = schema.get("$ref") if isinstance(schema, dict) else None
+            target = _local_target(self.root, ref) if isinstance(ref, str) else None
+            if target is None:
+                return schema
+            schema = target
+        return None  # a chain of refs longer than the depth allowed
+
+    def merge_all_of(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        """allOf folded into one schema: properties and required lists united, first key wins."""
+        merged = {k: v for k, v in schema.items() if k != "allOf"}
+        for part in schema["allOf"]:
+            part = self.deref(part, depth + 1)
+            if not isinstance(part, dict) or depth >= _MAX_DEPTH:
+                continue
+            if isinstance(part.get("allOf"), list):
+                part = self.merge_all_of(part, depth + 1)
+            for key, value in part.items():
+                if key == "properties" and isinstance(value, dict):
+                    merged["properties"] = {**value, **(merged.get("properties") or {})}
+                elif key == "required" and isinstance(value, list):
+                    merged["required"] = [*(merged.get("required") or []), *value]
+                else:
+                    merged.setdefault(key, value)
+        return merged
 
 
-def _minimal_object(schema: dict[str, Any], depth: int) -> dict[str, Any]:
-    found = schema.get("properties")
-    properties: dict[str, Any] = found if isinstance(found, dict) else {}
-    required = [r for r in schema.get("required") or [] if isinstance(r, str)]
-    return {name: minimal_instance(properties.get(name), depth=depth + 1) for name in required}
+def _local_target(root: Any, ref: str) -> Any:
+    """The node a `#/...` ref names inside the root schema; None for any other ref or a miss."""
+    if not ref.startswith("#"):
+        return None
+    node = root
+    try:
+        for token in jp.split(unquote(ref)):
+            node = node[int(token)] if isinstance(node, list) else node[token]
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
+    return node
+
+
+def _count(value: Any) -> int:
+    """A client's minItems or minLength as a count in 0.._MAX_COUNT (0 when it is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return 0
+    return max(0, min(_MAX_COUNT, math.ceil(value)))
 
 
 def _minimal_string(schema: dict[str, Any]) -> str:
@@ -181,23 +243,26 @@ def _minimal_string(schema: dict[str, Any]) -> str:
         "uuid": "00000000-0000-0000-0000-000000000000",
     }
     text = formats.get(str(schema.get("format")), "")
-    min_length = schema.get("minLength")
-    if isinstance(min_length, int) and len(text) < min_length:
-        text += "x" * (min_length - len(text))
-    return text
+    return text + "x" * (_count(schema.get("minLength")) - len(text))
 
 
 def _minimal_number(schema: dict[str, Any], *, integer: bool) -> int | float:
-    low, high = schema.get("minimum"), schema.get("maximum")
-    exclusive = schema.get("exclusiveMinimum")
-    value: float = 0
-    if isinstance(low, int | float):
-        value = low
-    if isinstance(exclusive, int | float) and not isinstance(exclusive, bool):
+    low, high = _finite(schema.get("minimum")), _finite(schema.get("maximum"))
+    exclusive = _finite(schema.get("exclusiveMinimum"))
+    value: float = 0 if low is None else low
+    if exclusive is not None:
         value = max(value, exclusive + 1 if integer else exclusive + 0.5)
-    if isinstance(high, int | float) and value > high:
+    if high is not None and value > high:
         value = high
+    if not math.isfinite(value):  # a bound near the float limit, pushed over it
+        value = 0
     return math.ceil(value) if integer else float(value)
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if math.isfinite(value) else None
 
 
 class MockChat:

@@ -7,6 +7,7 @@ network. Its own formatting is off: the format stage runs ruff once over the who
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import warnings
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.prepare import ModelPlan
+from apiforge.resolve import iter_objects
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,11 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         custom_file_header=header,
         formatters=[],
     )
+    options["allow_remote_refs"] = False  # the bundle has only local refs; never fetch
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out = generate(json.dumps(plan.document), **options)
+            out = generate(json.dumps(model_input(plan.document)), **options)
     except RecursionError:
         raise _failed(display, "schemas nest too deeply to generate models") from None
     except Exception as exc:  # the library's errors are many and untyped
@@ -87,7 +90,49 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         raise _failed(display, f"cannot generate models: {message}") from None
     if not isinstance(out, str):
         raise _failed(display, "the model generator returned several modules; expected one")
+    foreign = foreign_imports(out)
+    if foreign:
+        raise _failed(display, f"the models would import {', '.join(foreign)}; refused")
     return _allow_field_overrides(out, header)
+
+
+# Keywords the model generator acts on that let spec text choose code (custom types, imports,
+# base classes) or reach outside the bundle (dynamic refs, $id, $schema): a spec author could
+# make the generated models import any module. None of them is needed for standard schemas.
+_UNSAFE_KEYWORDS = {
+    "customTypePath",
+    "customBasePath",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$recursiveRef",
+    "$recursiveAnchor",
+    "$id",
+    "$anchor",
+    "$schema",
+    "$vocabulary",
+}
+_SAFE_MODULES = {"__future__", "typing", "typing_extensions", "pydantic", "datetime", "enum"}
+_SAFE_MODULES |= {"uuid", "decimal", "ipaddress", "collections.abc", "pathlib", "re"}
+
+
+def model_input(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the document without extensions or keywords that pick code or fetch things."""
+    doc = copy.deepcopy(document)
+    for _tokens, _kind, node in iter_objects(doc):
+        for key in [k for k in node if k in _UNSAFE_KEYWORDS or k.startswith("x-")]:
+            del node[key]
+    return doc
+
+
+def foreign_imports(source: str) -> list[str]:
+    """Modules the generated source imports beyond those plain pydantic models need."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            found.add(node.module or ".")
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return sorted(m for m in found if m not in _SAFE_MODULES)
 
 
 _OVERRIDE_NOTE = (

@@ -11,3 +11,13 @@ def display_path(path: Path) -> str:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.name
+
+
+def source_label(spec: Path) -> str:
+    """How generated code names its spec: relative to the project (the nearest folder up with a
+    pyproject.toml or .git), so the output is the same from whichever folder generate runs."""
+    spec = spec.resolve()
+    for folder in spec.parents:
+        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+            return spec.relative_to(folder).as_posix()
+    return spec.name

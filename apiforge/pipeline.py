@@ -20,7 +20,7 @@ from apiforge.diagnostics import Diagnostic, SpecError, UsageError
 from apiforge.fingerprint import generator_fingerprint, package_name
 from apiforge.format import format_tree
 from apiforge.models import generate_models, index_models
-from apiforge.paths import display_path
+from apiforge.paths import display_path, source_label
 from apiforge.prepare import plan_models
 from apiforge.render import render_package
 from apiforge.repair import repair_bundle
@@ -37,18 +37,20 @@ class BuiltPackage:
     files: dict[str, str | bytes]
     inputs: dict[str, str]  # input file (relative to the spec's folder) -> sha256
     warnings: list[Diagnostic] = field(default_factory=list)
+    repaired: bool = False  # generate fixed something that `validate` rejects
 
 
 def build_package(spec: Path, progress: Progress = lambda _: None) -> BuiltPackage:
     """Every step but writing: SpecError on bad input, with nothing written."""
     name = package_name(spec)
     shown = display_path(spec)
+    label = source_label(spec)
     progress(f"{name}: load")
     bundle = load_bundle(spec, shown)
     bundle, repairs = repair_bundle(bundle)
     progress(f"{name}: validate + models")
     pending = _start_validation(bundle)
-    header = file_header(shown)
+    header = file_header(label)
     try:
         plan = plan_models(bundle)
         models_source = generate_models(plan, header, shown)
@@ -57,13 +59,16 @@ def build_package(spec: Path, progress: Progress = lambda _: None) -> BuiltPacka
         if errors:
             raise SpecError(repairs + errors) from None
         raise
+    except BaseException:
+        pending()  # never leave the validating child behind
+        raise
     diagnostics = pending()
     errors = [d for d in diagnostics if d.is_error]
     if errors:
         raise SpecError(repairs + errors)
     progress(f"{name}: render")
     index = index_models(models_source)
-    api, notes = build_api(plan, index, package=name, spec_file=shown)
+    api, notes = build_api(plan, index, package=name, spec_file=label)
     files: dict[str, str | bytes] = dict(render_package(api, header))
     files["models.py"] = models_source
     files["py.typed"] = ""
@@ -73,7 +78,7 @@ def build_package(spec: Path, progress: Progress = lambda _: None) -> BuiltPacka
         for path in sorted(bundle.documents)
     }
     warnings = repairs + [d for d in diagnostics if not d.is_error] + notes
-    return BuiltPackage(name, spec, files, inputs, warnings)
+    return BuiltPackage(name, spec, files, inputs, warnings, repaired=bool(repairs))
 
 
 def generate(
@@ -91,7 +96,12 @@ def generate(
         progress("format")
         format_tree(stage)
         for package in built:
-            write_manifest(stage / package.name, package.inputs, generator_fingerprint())
+            write_manifest(
+                stage / package.name,
+                package.inputs,
+                generator_fingerprint(),
+                strictly_valid=not package.repaired,
+            )
         progress("write")
         swap_in(stage, out_dir, [p.name for p in built])
     return built

@@ -61,29 +61,38 @@ def tree_hashes(root: Path) -> dict[str, str]:
     return out
 
 
-def write_manifest(package: Path, inputs: Mapping[str, str], fingerprint: str) -> None:
+def write_manifest(
+    package: Path, inputs: Mapping[str, str], fingerprint: str, *, strictly_valid: bool
+) -> None:
+    """`strictly_valid`: the spec passed `validate` as written, with nothing repaired."""
     manifest = {
         "generator": fingerprint,
         "inputs": dict(sorted(inputs.items())),
         "outputs": tree_hashes(package),
+        "strictly_valid": strictly_valid,
     }
     (package / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
 def swap_in(stage: Path, out_dir: Path, names: list[str]) -> None:
-    """Move each staged package over its old version; on a failed rename, put the old one back."""
+    """Move every staged package over its old version, all or nothing: on a failed rename the
+    packages already moved are taken back out and the old ones put back."""
     root_init = out_dir / "__init__.py"
     if not root_init.exists():
         root_init.write_text(PACKAGE_ROOT_INIT)
-    for name in names:
-        new, current = stage / name, out_dir / name
-        old = stage / f".old-{name}"
-        had_old = current.exists()
-        if had_old:
-            os.replace(current, old)
-        try:
-            os.replace(new, current)
-        except OSError as exc:
-            if had_old:
-                os.replace(old, current)
-            raise UsageError(f"cannot write {current}: {exc.strerror or exc}") from None
+    set_aside: list[str] = []
+    swapped: list[str] = []
+    try:
+        for name in names:
+            if (out_dir / name).exists():
+                os.replace(out_dir / name, stage / f".old-{name}")
+                set_aside.append(name)
+        for name in names:
+            os.replace(stage / name, out_dir / name)
+            swapped.append(name)
+    except OSError as exc:
+        for name in swapped:
+            os.replace(out_dir / name, stage / name)
+        for name in set_aside:
+            os.replace(stage / f".old-{name}", out_dir / name)
+        raise UsageError(f"cannot write {out_dir}: {exc.strerror or exc}") from None

@@ -134,3 +134,38 @@ def test_shipped_dialects_carry_their_rules() -> None:
     assert sb.stream is not None and sb.requires_auth
     assert apis["gateway"].error_envelope.status == "/status"
     assert apis["gateway"].base_url == "https://app.meingpt.com/api/openai"
+
+
+def test_names_that_would_hide_client_machinery_are_moved_aside(tmp_path: Path) -> None:
+    """A body field `timeout` keeps working as a field; an operation `overload` keeps overloads working."""
+    import importlib
+    import inspect
+    import sys
+
+    from apiforge.pipeline import generate
+
+    body = {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["timeout"], "properties": {
+        "timeout": {"type": "integer"}, "max_retries": {"type": "integer"}, "timeout_": {"type": "string"}}}}}}
+    stream_like = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    spec = tmp_path / "clash.yaml"
+    spec.write_text(yaml.safe_dump(doc({"/o": {"post": {"operationId": "overload", "requestBody": body, "responses": stream_like}}})))
+    generate([spec], tmp_path / "out")
+    sys.path.insert(0, str(tmp_path / "out"))
+    try:
+        client = importlib.import_module("clash.client")
+    finally:
+        sys.path.remove(str(tmp_path / "out"))
+    method = client.Client.overload_
+    params = inspect.signature(method).parameters
+    assert {"timeout_", "max_retries_", "timeout_2", "timeout", "max_retries"} <= set(params)
+    import httpx
+
+    seen = {}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen["body"] = request.content
+        return httpx.Response(200, json={})
+
+    with client.Client(base_url="http://test", api_key="k", transport=httpx.MockTransport(answer)) as c:
+        c.overload_(timeout_=5, max_retries_=1, timeout_2="x", timeout=3.0)
+    assert yaml.safe_load(seen["body"]) == {"timeout": 5, "max_retries": 1, "timeout_": "x"}

@@ -163,3 +163,33 @@ def test_refs_that_leave_the_spec_are_refused_before_generation(ref: str, tmp_pa
         generate([spec], tmp_path / "out")
     assert refused.value.diagnostics[0].line == 7
     assert not (tmp_path / "out" / "leaky").exists()
+
+
+def test_dynamic_refs_and_custom_type_keywords_never_reach_the_models(tmp_path: Path) -> None:
+    """`$dynamicRef` must not read files; `customTypePath`/`x-python-*` must not choose imports."""
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"LEAKED_SECRET_FIELD": {"type": "string"}}')
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    spec = folder / "sneaky.yaml"
+    spec.write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+        "    A:\n      type: object\n      customBasePath: subprocess.Popen\n      properties:\n"
+        f"        leak: {{$dynamicRef: '{secret.as_uri()}'}}\n"
+        "        b: {type: string, customTypePath: os.system, x-python-type: os.system}\n"
+        "        c: {type: string, x-python-import: {module: os, name: system}}\n"
+    )
+    generate([spec], tmp_path / "out")
+    models = (tmp_path / "out" / "sneaky" / "models.py").read_text()
+    assert "LEAKED_SECRET_FIELD" not in models
+    assert "system" not in models and "Popen" not in models
+    from apiforge.models import foreign_imports
+
+    assert foreign_imports(models) == []
+
+
+def test_models_importing_anything_unexpected_are_refused() -> None:
+    from apiforge.models import foreign_imports
+
+    source = "from __future__ import annotations\nfrom os import system\nimport subprocess\nfrom pydantic import BaseModel\n"
+    assert foreign_imports(source) == ["os", "subprocess"]

@@ -30,6 +30,7 @@ def fired(diagnostics: list[Diagnostic], rule: str) -> list[tuple[str, str, str]
 
 def test_the_rules() -> None:
     assert sorted(RULES) == [
+        "apiforge-extensions",
         "discriminator",
         "error-response-schema",
         "operation-id",
@@ -369,3 +370,32 @@ def test_iter_operations_follows_path_item_refs(tmp_path: Path) -> None:
 def test_malformed_documents_do_not_crash_the_rules(tmp_path: Path, paths: str) -> None:
     body = f"{paths}\nsecurity: 5\ncomponents: {{schemas: []}}\n"
     assert lint(tmp_path, body) == []
+
+
+def test_apiforge_extensions_rule_fires_on_malformed_extensions(tmp_path: Path) -> None:
+    from apiforge.lint import lint_bundle
+    from apiforge.resolve import load_bundle
+
+    spec = tmp_path / "ext.yaml"
+    spec.write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\n"
+        "x-apiforge-error-envelope: {message: error.message, colour: /x}\n"
+        "paths:\n  /a:\n    post:\n      operationId: a\n"
+        "      x-apiforge-rate-limit: {requests-per-second: -1}\n"
+        "      x-apiforge-models-without-tools: {prefixes: perplexity/}\n"
+        "      responses: {'200': {description: ok}}\n"
+        "components:\n  schemas:\n    R: {type: object, x-apiforge-unknown-properties: drop}\n"
+    )
+    found = [d for d in lint_bundle(load_bundle(spec)) if d.rule == "apiforge-extensions"]
+    assert {d.line for d in found} == {3, 8, 9, 13}
+    assert all(d.is_error for d in found)
+
+
+def test_apiforge_extensions_rule_accepts_the_shipped_specs() -> None:
+    from apiforge.lint import lint_bundle
+    from apiforge.resolve import load_bundle
+    from tests.helpers import REPO
+
+    for name in ("gateway", "provider", "sandbox"):
+        found = lint_bundle(load_bundle(REPO / "spec" / f"{name}.yaml"))
+        assert [d for d in found if d.rule == "apiforge-extensions"] == []

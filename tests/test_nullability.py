@@ -1,0 +1,115 @@
+"""Which optional request properties refuse null: answers, speed on shared refs, data refs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from apiforge import ir
+from apiforge.models import ModelClass, ModelField, ModelIndex
+from apiforge.nullability import allows_null, not_null_fields
+
+
+def doc_with(schemas: dict[str, Any]) -> dict[str, Any]:
+    return {"openapi": "3.1.0", "info": {}, "paths": {}, "components": {"schemas": schemas}}
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def optional(*names: str) -> tuple[ModelField, ...]:
+    return tuple(ModelField(n, n, "Any | None", required=False) for n in names)
+
+
+def chain(depth: int, end: dict[str, Any]) -> dict[str, Any]:
+    """S0 .. S{depth-1}, each `anyOf: [next, next]`, ending in `end`: 2**depth paths, depth refs."""
+    schemas: dict[str, Any] = {f"S{i}": {"anyOf": [ref(f"S{i + 1}")] * 2} for i in range(depth)}
+    schemas[f"S{depth}"] = end
+    return doc_with(schemas)
+
+
+def test_basic_answers() -> None:
+    doc = doc_with({"Maybe": {"type": ["string", "null"]}, "Text": {"type": "string"}})
+    assert allows_null({"type": "string", "nullable": True}, doc)
+    assert not allows_null({"type": "integer"}, doc)
+    assert allows_null(ref("Maybe"), doc)
+    assert not allows_null(ref("Text"), doc)
+    assert allows_null({"anyOf": [ref("Text"), ref("Maybe")]}, doc)
+    assert not allows_null({"allOf": [ref("Maybe"), ref("Text")]}, doc)
+    assert allows_null(ref("Missing"), doc)  # unsure: allow
+
+
+@pytest.mark.parametrize("depth", [30, 60])
+def test_a_deep_chain_of_shared_refs_is_walked_once_per_ref(depth: int) -> None:
+    """Without a memo this takes 2**depth steps; finishing at all is the check."""
+    assert not allows_null(ref("S0"), chain(depth, {"type": "string"}))
+    assert allows_null(ref("S0"), chain(depth, {"type": ["string", "null"]}))
+
+
+def test_a_cycle_of_refs_ends() -> None:
+    doc = doc_with(
+        {
+            "A": {"anyOf": [ref("B"), {"type": "string"}]},
+            "B": {"oneOf": [ref("A"), ref("A")]},
+            "Self": {"allOf": [ref("Self"), {"type": "integer"}]},
+        }
+    )
+    assert allows_null(ref("A"), doc)  # unsure inside a cycle: never refuse wrongly
+    assert not allows_null(ref("Self"), doc)
+
+
+def test_not_null_fields_on_a_deep_chain() -> None:
+    doc = chain(60, {"type": "string"})
+    doc["components"]["schemas"]["Body"] = {
+        "type": "object",
+        "properties": {"s": ref("S0"), "n": {"type": ["integer", "null"]}},
+    }
+    index = ModelIndex({"Body": ModelClass("Body", optional("s", "n"), is_root=False)})
+    assert not_null_fields(doc, index, ["Body"]) == (ir.NotNull("Body", ("s",)),)
+
+
+def test_refs_in_extension_and_example_data_are_not_followed() -> None:
+    """Validate accepts `$ref` strings in data; they name no schema and must not crash."""
+    inner = {
+        "type": "object",
+        "x-note": {"$ref": "not-a-pointer"},
+        "example": {"$ref": "also not a pointer"},
+        "properties": {"v": {"type": "string", "default": {"$ref": "#/components/schemas/Ghost"}}},
+    }
+    doc = doc_with(
+        {
+            "Body": {
+                "type": "object",
+                "x-extra": {"$ref": "#/components/schemas/Ghost"},
+                "properties": {
+                    "inner": ref("Inner"),
+                    "x-prop": {"type": "integer"},  # a property named x-...: still a schema
+                },
+            },
+            "Inner": inner,
+            "Ghost": {"type": "object", "properties": {"g": {"type": "string"}}},
+        }
+    )
+    index = ModelIndex(
+        {
+            "Body": ModelClass("Body", optional("inner", "x-prop"), is_root=False),
+            "Inner": ModelClass("Inner", optional("v"), is_root=False),
+            "Ghost": ModelClass("Ghost", optional("g"), is_root=False),
+        }
+    )
+    assert not_null_fields(doc, index, ["Body"]) == (
+        ir.NotNull("Body", ("inner", "x-prop")),
+        ir.NotNull("Inner", ("v",)),
+    )
+
+
+def test_allof_properties_through_shared_refs() -> None:
+    schemas: dict[str, Any] = {f"P{i}": {"allOf": [ref(f"P{i + 1}")] * 3} for i in range(40)}
+    schemas["P40"] = {"type": "object", "properties": {"leaf": {"type": "string"}}}
+    schemas["Body"] = {"allOf": [ref("P0")], "properties": {"own": {"type": "boolean"}}}
+    index = ModelIndex({"Body": ModelClass("Body", optional("leaf", "own"), is_root=False)})
+    assert not_null_fields(doc_with(schemas), index, ["Body"]) == (
+        ir.NotNull("Body", ("leaf", "own")),
+    )
