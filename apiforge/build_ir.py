@@ -73,13 +73,18 @@ def build_api(
     root_security = doc.get("security")
     operations: list[ir.Operation] = []
     taken_methods: set[str] = set()
+    taken_prefixes: set[str] = set()
     for path, method, op, at in iter_operations(doc):
         name = _method_name(op, method, path)
         if name in CLIENT_MEMBERS:
             name += "_"
         method_name = unique(name, taken_methods | _RESERVED_ARGS)
         taken_methods.add(method_name)
-        operations.append(_operation(op, at, path, method, method_name, plan, index, root_security))
+        operation = _operation(op, at, path, method, method_name, plan, index, root_security)
+        prefix = unique(
+            operation.class_prefix, taken_prefixes
+        )  # GetAB2 from get_a_b2 and get_a_b_2
+        operations.append(dataclasses.replace(operation, class_prefix=prefix))
     api = ir.Api(
         package=package,
         title=str(info.get("title") or package),
@@ -93,6 +98,14 @@ def build_api(
         error_envelope=_error_envelope(doc, operations),
         models=tuple(sorted(index.classes)),
         not_null=not_null_fields(doc, index, [op.body.model for op in operations if op.body]),
+        merge_chunks=next(
+            (
+                ir.MergeChunks(op.method_name, op.stream.chunk_model, op.success.model)
+                for op in operations
+                if op.stream and op.success and op.success.model
+            ),
+            None,
+        ),
     )
     return api, notes
 

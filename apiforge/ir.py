@@ -120,6 +120,15 @@ class NotNull:
 
 
 @dataclass(frozen=True)
+class MergeChunks:
+    """The `merge_chunks` helper: folds the chunks of one streaming operation into its result."""
+
+    method_name: str
+    chunk_model: str
+    completion_model: str
+
+
+@dataclass(frozen=True)
 class Api:
     package: str
     title: str
@@ -133,3 +142,4 @@ class Api:
     error_envelope: ErrorEnvelope
     models: tuple[str, ...]  # every class in models.py, for __all__
     not_null: tuple[NotNull, ...] = ()  # request classes' optional properties that refuse null
+    merge_chunks: MergeChunks | None = None  # the first streaming operation with a result model

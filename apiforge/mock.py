@@ -32,7 +32,7 @@ _ARGUMENT_PIECE = 16  # characters of tool-call arguments per streamed chunk
 # Bounds on a minimal instance of a client's schema, so that one request cannot exhaust the server:
 _MAX_COUNT = 64  # items of an array, characters of a string, whatever minItems/minLength ask
 _MAX_DEPTH = 16  # levels of nesting, refs followed included
-_MAX_SIZE = 10_000  # values plus string characters in the whole instance
+_MAX_SIZE = 10_000  # values plus string characters in the whole instance (consts included)
 
 
 @dataclass(frozen=True)
@@ -138,13 +138,13 @@ class _Instance:
 
     def build(self, schema: Any, top: bool, depth: int) -> Any:
         self.left -= 1
-        schema = self.deref(schema, depth)
+        schema = self.deref(schema)
         if not isinstance(schema, dict) or depth > _MAX_DEPTH or self.left < 0:
             return {} if top else None
-        if "const" in schema:
-            return schema["const"]
-        if isinstance(schema.get("enum"), list) and schema["enum"]:
-            return schema["enum"][0]
+        if "const" in schema or (isinstance(schema.get("enum"), list) and schema["enum"]):
+            value = schema["const"] if "const" in schema else schema["enum"][0]
+            self.left -= _size(value, self.left)  # the client's data, maybe large, maybe repeated
+            return value
         if isinstance(schema.get("allOf"), list):
             return self.build(self.merge_all_of(schema, depth), top, depth + 1)
         for key in ("oneOf", "anyOf"):
@@ -174,42 +174,48 @@ class _Instance:
         return None
 
     def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
-        found = schema.get("properties")
-        properties: dict[str, Any] = found if isinstance(found, dict) else {}
+        properties = _object(schema.get("properties"))
         value: dict[str, Any] = {}
-        for name in schema.get("required") or []:
+        for name in _names(schema.get("required")):
             if self.left <= 0:
                 break
-            if isinstance(name, str) and name not in value:
+            if name not in value:
                 value[name] = self.build(properties.get(name), False, depth + 1)
         return value
 
-    def deref(self, schema: Any, depth: int) -> Any:
+    def deref(self, schema: Any) -> Any:
         """Follow `#...` refs within the root schema; a ref it cannot follow is left as written."""
-        for _ in range(_MAX_DEPTH - depth):
+        for _ in range(_MAX_DEPTH):
             ref = schema.get("$ref") if isinstance(schema, dict) else None
             target = _local_target(self.root, ref) if isinstance(ref, str) else None
             if target is None:
                 return schema
             schema = target
-        return None  # a chain of refs longer than the depth allowed
+        return None  # a loop of refs, or a chain too long to follow
 
     def merge_all_of(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
-        """allOf folded into one schema: properties and required lists united, first key wins."""
+        """allOf folded into one schema: properties and required lists united, first key wins.
+
+        Refs can make one part appear many times over: each merge is charged to the budget.
+        """
         merged = {k: v for k, v in schema.items() if k != "allOf"}
         for part in schema["allOf"]:
-            part = self.deref(part, depth + 1)
-            if not isinstance(part, dict) or depth >= _MAX_DEPTH:
+            part = self.deref(part)
+            if not isinstance(part, dict) or depth >= _MAX_DEPTH or self.left <= 0:
                 continue
             if isinstance(part.get("allOf"), list):
                 part = self.merge_all_of(part, depth + 1)
             for key, value in part.items():
                 if key == "properties" and isinstance(value, dict):
-                    merged["properties"] = {**value, **(merged.get("properties") or {})}
+                    merged["properties"] = {**value, **_object(merged.get("properties"))}
+                    self.left -= len(merged["properties"])
                 elif key == "required" and isinstance(value, list):
-                    merged["required"] = [*(merged.get("required") or []), *value]
+                    names = _names(merged.get("required")) + _names(value)
+                    merged["required"] = list(dict.fromkeys(names))
+                    self.left -= len(merged["required"])
                 else:
                     merged.setdefault(key, value)
+            self.left -= 1
         return merged
 
 
@@ -224,6 +230,30 @@ def _local_target(root: Any, ref: str) -> Any:
     except (KeyError, IndexError, ValueError, TypeError):
         return None
     return node
+
+
+def _size(value: Any, limit: int) -> int:
+    """Values plus string characters in a JSON value, counted until `limit` is passed."""
+    size, stack = 0, [value]
+    while stack and size <= limit:
+        item = stack.pop()
+        size += 1
+        if isinstance(item, str):
+            size += len(item)
+        elif isinstance(item, dict):
+            size += sum(len(k) for k in item if isinstance(k, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return size
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> list[str]:
+    return [n for n in value if isinstance(n, str)] if isinstance(value, list) else []
 
 
 def _count(value: Any) -> int:
@@ -242,7 +272,8 @@ def _minimal_string(schema: dict[str, Any]) -> str:
         "uri": "https://example.com",
         "uuid": "00000000-0000-0000-0000-000000000000",
     }
-    text = formats.get(str(schema.get("format")), "")
+    fmt = schema.get("format")
+    text = formats.get(fmt, "") if isinstance(fmt, str) else ""
     return text + "x" * (_count(schema.get("minLength")) - len(text))
 
 

@@ -131,3 +131,124 @@ def test_arguments_are_an_object_even_without_a_schema() -> None:
     tool = {"type": "function", "function": {"name": "f"}}
     reply = plan_reply(ask(USER, tools=[tool]))
     assert reply.tool_call is not None and reply.tool_call.arguments == "{}"
+
+
+def test_refs_within_the_schema_are_followed() -> None:
+    """Tool schemas made by pydantic put their models under $defs and refer to them."""
+    schema = {
+        "$defs": {
+            "Unit": {"enum": ["c", "f"]},
+            "Place": {"type": "object", "required": ["city"], "properties": {"city": {}}},
+        },
+        "type": "object",
+        "required": ["unit", "place", "both"],
+        "properties": {
+            "unit": {"$ref": "#/$defs/Unit"},
+            "place": {"$ref": "#/$defs/Place"},
+            "both": {"allOf": [{"$ref": "#/$defs/Place"}, {"required": ["n"]}]},
+        },
+    }
+    value = minimal_instance(schema, top=True)
+    jsonschema.validate(value, schema)
+    assert value["unit"] == "c"
+
+
+BIG = 10**9
+
+
+def bounded(value: Any) -> int:
+    """The instance's JSON size, checked to be modest (the bound is generous: any cap will do)."""
+    size = len(json.dumps(value))
+    assert size < 1_000_000
+    return size
+
+
+def tool_call_arguments(parameters: dict[str, Any]) -> Any:
+    tool = {"type": "function", "function": {"name": "f", "parameters": parameters}}
+    reply = plan_reply(ask(USER, tools=[tool]))
+    assert reply.tool_call is not None
+    return json.loads(reply.tool_call.arguments)
+
+
+def an_object_with(prop: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": ["p"], "properties": {"p": prop}}
+
+
+def test_a_huge_min_items_is_capped() -> None:
+    arguments = tool_call_arguments(an_object_with({"type": "array", "minItems": BIG}))
+    assert 0 < len(arguments["p"]) <= 64
+    bounded(arguments)
+
+
+def test_a_huge_min_length_is_capped() -> None:
+    schema = {
+        "type": "json_schema",
+        "json_schema": {"schema": {"type": "string", "minLength": BIG}},
+    }
+    content = plan_reply(ask(USER, response_format=schema)).content or ""
+    assert 0 < len(json.loads(content)) <= 64
+
+
+def test_nested_arrays_stay_small() -> None:
+    schema: dict[str, Any] = {"type": "integer"}
+    for _ in range(30):
+        schema = {"type": "array", "minItems": 64, "items": schema}
+    bounded(tool_call_arguments(an_object_with(schema)))
+
+
+def test_repeated_large_constants_stay_small() -> None:
+    item = {"type": "array", "minItems": 64, "items": {"const": "x" * 100_000}}
+    bounded(minimal_instance(an_object_with({"type": "array", "minItems": 64, "items": item})))
+
+
+@pytest.mark.parametrize(
+    "count", ["3", None, True, -5, 2.5, [1], {"n": 1}, float("nan"), float("inf"), -float("inf")]
+)
+def test_odd_minimums_do_not_crash(count: Any) -> None:
+    schema = an_object_with(
+        {
+            "type": "array",
+            "minItems": count,
+            "items": {"type": "string", "minLength": count, "minimum": count},
+        }
+    )
+    schema["properties"]["n"] = {"type": "integer", "minimum": count, "exclusiveMinimum": count}
+    schema["required"] = ["p", "n", 7, ["n"]]
+    value = minimal_instance(schema, top=True)
+    assert isinstance(value["p"], list) and isinstance(value["n"], int)
+
+
+def test_small_minimums_are_still_met() -> None:
+    schema = an_object_with(
+        {"type": "array", "minItems": 3, "items": {"type": "array", "minItems": 2, "items": {}}}
+    )
+    schema["properties"]["s"] = {"type": "string", "minLength": 64}
+    schema["required"].append("s")
+    jsonschema.validate(minimal_instance(schema, top=True), schema)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "required": ["next"], "properties": {"next": {"$ref": "#"}}},
+        {
+            "$defs": {
+                "Node": {
+                    "type": "object",
+                    "required": ["kids"],
+                    "properties": {
+                        "kids": {"type": "array", "minItems": 8, "items": {"$ref": "#/$defs/Node"}}
+                    },
+                }
+            },
+            "$ref": "#/$defs/Node",
+        },
+        {"$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}}, "$ref": "#/$defs/A"},
+        {"allOf": [{"$ref": "#"}, {"$ref": "#"}, {"$ref": "#"}], "required": ["a"]},
+        {"anyOf": [{"$ref": "#/anyOf/0"}]},
+        {"$ref": "#/nowhere"},
+        {"$ref": "https://example.com/schema.json"},
+    ],
+)
+def test_recursive_and_broken_refs_end(schema: dict[str, Any]) -> None:
+    assert isinstance(bounded(tool_call_arguments(schema)), int)
