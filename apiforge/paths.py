@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
 def display_path(path: Path) -> str:
-    """Relative to the working folder when inside it, else just the file name."""
+    """Relative to the working folder (with `..` when outside it): short, clickable, never absolute."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
+        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
+    except ValueError:  # another drive on Windows
         return path.name
 
 

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.load import Document, Location, load_document
+from apiforge.paths import display_path
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _COMPONENT_KEY = re.compile(r"[^A-Za-z0-9._\-]")
@@ -241,13 +242,15 @@ class _Bundler:
         if section is not None or (kind == "pathItem" and self._is_31()):
             return _NOT_INLINED
         target = self._target(ref, doc, at)
-        if target is None or target[0] is self.root:
+        if target is None:
+            return {"$ref": ref}  # already reported; resolving it again would report it twice
+        if target[0] is self.root:
             return _NOT_INLINED
         tdoc, fragment = target
         key = (tdoc.path, fragment)
         node = self._node(tdoc, fragment, ref, doc, at)
         if node is _NOT_FOUND:
-            return _NOT_INLINED
+            return {"$ref": ref}
         if key in self.inlining:
             self._error(doc, at, f"$ref {ref!r} includes itself")
             return {}
@@ -346,7 +349,7 @@ class _Bundler:
                 self._error(doc, at, f"$ref {ref!r}: file {file_part!r} not found")
                 return None
             try:
-                self.documents[candidate] = load_document(candidate, _display(candidate))
+                self.documents[candidate] = load_document(candidate, display_path(candidate))
             except SpecError as exc:
                 self.errors.extend(exc.diagnostics)
                 return None
@@ -454,10 +457,3 @@ def _plain_copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain_copy(v) for v in value]
     return value
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
