@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,34 +27,51 @@ _SCHEMA_ONE = (
 _SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_MAP = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
 
+Stack = tuple[str, ...]  # the refs being expanded, outermost first
+
 
 class Fingerprints:
-    """Canonical text of a schema with refs inlined, so renamed components compare equal."""
+    """Digests of schemas with refs followed, so renamed components compare equal.
+
+    A schema's digest hashes its canonical text, in which each sub-schema appears as its own
+    digest: the text stays small however often a schema is referenced. A ref back into the
+    refs being expanded is written as its distance up that stack.
+    """
 
     def __init__(self, doc: Any) -> None:
         self.doc = doc
-        self._cache: dict[int, str] = {}
+        self._cache: dict[int, str] = {}  # schemas whose digest does not depend on the stack
+        self._in_cycle: dict[tuple[int, Stack], tuple[str, int]] = {}  # the others, per call
 
     def of(self, subs: list[Sub]) -> str:
-        return "&".join(self._schema(node, ())[0] for node, _ in subs)
+        try:
+            return "&".join(self._schema(node, ())[0] for node, _ in subs)
+        finally:
+            self._in_cycle.clear()
 
     def of_ref(self, ref: str) -> str:
-        return self._ref(ref, ())[0]
+        try:
+            return self._ref(ref, ())[0]
+        finally:
+            self._in_cycle.clear()
 
-    def _ref(self, ref: str, stack: tuple[str, ...]) -> tuple[str, int]:
+    def _ref(self, ref: str, stack: Stack) -> tuple[str, int]:
         if ref in stack:
             at = stack.index(ref)
-            return canon({"$cycle": len(stack) - at}), at
-        text, low = self._schema(resolve(self.doc, ref), (*stack, ref))
-        return text, min(low, len(stack))
+            return _digest(canon({"$cycle": len(stack) - at})), at
+        digest, low = self._schema(resolve(self.doc, ref), (*stack, ref))
+        return digest, min(low, len(stack))
 
-    def _schema(self, node: Any, stack: tuple[str, ...]) -> tuple[str, int]:
-        """(text, lowest stack index it refers back to, or len(stack) if none)."""
+    def _schema(self, node: Any, stack: Stack) -> tuple[str, int]:
+        """(digest, lowest stack index it refers back to, or len(stack) if none)."""
         if not isinstance(node, Mapping):
-            return canon(node), len(stack)
+            return _digest(canon(node)), len(stack)
         cached = self._cache.get(id(node))
         if cached is not None:
             return cached, len(stack)
+        found = self._in_cycle.get((id(node), stack))
+        if found is not None:
+            return found
         low = len(stack)
         parts: dict[str, str] = {}
         ref = node.get("$ref")
@@ -66,13 +84,15 @@ class Fingerprints:
             parts[str(key)] = text
             low = min(low, sub_low)
         _normalise_nullable(node, parts)
-        text = "{" + ",".join(f"{canon(k)}:{parts[k]}" for k in sorted(parts)) + "}"
+        digest = _digest("{" + ",".join(f"{canon(k)}:{parts[k]}" for k in sorted(parts)) + "}")
         if low >= len(stack):
-            self._cache[id(node)] = text
-        return text, low
+            self._cache[id(node)] = digest
+        else:
+            self._in_cycle[(id(node), stack)] = digest, low
+        return digest, low
 
     def _keyword(
-        self, node: Mapping[str, Any], key: str, value: Any, stack: tuple[str, ...]
+        self, node: Mapping[str, Any], key: str, value: Any, stack: Stack
     ) -> tuple[str, int]:
         if key in _SCHEMA_ONE and isinstance(value, Mapping):
             return self._schema(value, stack)
@@ -94,7 +114,7 @@ class Fingerprints:
     def _join(
         brackets: str,
         parts: Sequence[tuple[str | None, tuple[str, int]]],
-        stack: tuple[str, ...],
+        stack: Stack,
         first: str | None = None,
     ) -> tuple[str, int]:
         """Bracket the parts' texts (each after `"name":` when named); the lowest back-reference."""
@@ -102,6 +122,11 @@ class Fingerprints:
         texts += [text if name is None else f"{canon(name)}:{text}" for name, (text, _) in parts]
         low = min((sub_low for _, (_, sub_low) in parts), default=len(stack))
         return brackets[0] + ",".join(texts) + brackets[1], min(low, len(stack))
+
+
+def _digest(text: str) -> str:
+    """A fixed-size stand-in for a schema's canonical text; `#` keeps it apart from any JSON."""
+    return "#" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _normalise_nullable(node: Mapping[str, Any], parts: dict[str, str]) -> None:

@@ -186,27 +186,34 @@ class ViewCache:
 def _view_of(doc: Any, subs: list[Sub], parent: str) -> View:
     if not subs:
         return View(pointer=parent, key=(parent + "/?",))
-    views = [_one(doc, node, ptr, ()) for node, ptr in subs]
+    expanded: set[str] = set()
+    views = [_one(doc, node, ptr, expanded) for node, ptr in subs]
     for other in views[1:]:
         _merge(views[0], other)
     return views[0]
 
 
-def _one(doc: Any, node: Any, ptr: str, stack: tuple[str, ...]) -> View:
+def _one(doc: Any, node: Any, ptr: str, expanded: set[str]) -> View:
+    """The view of one schema; a ref this build has expanded already is not expanded again.
+
+    `allOf` is idempotent, so folding a component in once is enough, whether it is reached
+    through a cycle or through two members: the view stays the size of the schemas it names.
+    """
     if not isinstance(node, Mapping):
         return View(pointer=ptr, key=(ptr,), types=None if node is not False else frozenset())
     ref = node.get("$ref")
     if not isinstance(ref, str):
-        return _own(doc, node, ptr, stack)
-    target = resolve(doc, ref) if ref not in stack else None
-    view = _one(doc, target, ref, (*stack, ref)) if target is not None else View(ref, (ref,))
+        return _own(doc, node, ptr, expanded)
+    target = resolve(doc, ref) if ref not in expanded else None
+    expanded.add(ref)
+    view = _one(doc, target, ref, expanded) if target is not None else View(ref, (ref,))
     siblings = {k: v for k, v in node.items() if k != "$ref" and k not in ANNOTATIONS}
     if siblings:
-        _merge(view, _own(doc, siblings, ptr, stack))
+        _merge(view, _own(doc, siblings, ptr, expanded))
     return view
 
 
-def _own(doc: Any, node: Mapping[str, Any], ptr: str, stack: tuple[str, ...]) -> View:
+def _own(doc: Any, node: Mapping[str, Any], ptr: str, expanded: set[str]) -> View:
     """The view of one schema object's own keywords, then its `allOf` members merged in."""
     v = View(pointer=ptr, key=(ptr,))
     names = type_names(node.get("type"))
@@ -235,7 +242,7 @@ def _own(doc: Any, node: Mapping[str, Any], ptr: str, stack: tuple[str, ...]) ->
         v.discriminator = node["discriminator"]
         v.disc_pointer = jp.join(ptr, "discriminator")
     for member, member_ptr in _members(doc, node, ptr, v):
-        _merge(v, _one(doc, member, member_ptr, stack))
+        _merge(v, _one(doc, member, member_ptr, expanded))
     return v
 
 
