@@ -31,17 +31,16 @@ Stack = tuple[str, ...]  # the refs being expanded, outermost first
 
 
 class Fingerprints:
-    """Digests of schemas with refs followed, so renamed components compare equal.
+    """Fixed-size digests of schemas with refs followed, so renamed components compare equal."""
 
-    A schema's digest hashes its canonical text, in which each sub-schema appears as its own
-    digest: the text stays small however often a schema is referenced. A ref back into the
-    refs being expanded is written as its distance up that stack.
-    """
+    # A schema's canonical text holds each sub-schema as that sub-schema's digest, so it stays
+    # small however often a schema is named; a ref back into the refs being expanded is written
+    # as its distance up that stack. Digests that depend on the stack are memoised per call.
 
     def __init__(self, doc: Any) -> None:
         self.doc = doc
         self._cache: dict[int, str] = {}  # schemas whose digest does not depend on the stack
-        self._in_cycle: dict[tuple[int, Stack], tuple[str, int]] = {}  # the others, per call
+        self._in_cycle: dict[tuple[int, Stack], tuple[str, int]] = {}  # the others, by stack
 
     def of(self, subs: list[Sub]) -> str:
         try:

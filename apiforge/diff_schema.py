@@ -194,11 +194,7 @@ def _view_of(doc: Any, subs: list[Sub], parent: str) -> View:
 
 
 def _one(doc: Any, node: Any, ptr: str, expanded: set[str]) -> View:
-    """The view of one schema; a ref this build has expanded already is not expanded again.
-
-    `allOf` is idempotent, so folding a component in once is enough, whether it is reached
-    through a cycle or through two members: the view stays the size of the schemas it names.
-    """
+    """One schema's view; a ref expanded once in this build is not again: `allOf` is idempotent."""
     if not isinstance(node, Mapping):
         return View(pointer=ptr, key=(ptr,), types=None if node is not False else frozenset())
     ref = node.get("$ref")

@@ -39,15 +39,17 @@ class Unions:
         if view.union is None:
             return [(subs, ())]
         found: list[tuple[Branch, Tokens]] = []
+        opened: set[str] = set()  # a union named twice adds its alternatives once
 
         def walk(keyword: str, branches: list[Sub], tokens: Tokens, depth: int) -> None:
             for node, ptr in branches:
                 here = (*tokens, keyword, last_token(ptr))
                 inner = _pure_union(self.views[side].doc, node, ptr)
-                if inner is not None and depth < 8:
-                    walk(inner[0], inner[1], here, depth + 1)
-                else:
+                if inner is None or depth >= 8:
                     found.append(([(node, ptr)], here))
+                elif inner[0] not in opened:
+                    opened.add(inner[0])
+                    walk(inner[1], inner[2], here, depth + 1)
 
         walk(view.union[0], view.union[1], (), 0)
         return found
@@ -144,8 +146,8 @@ def stem(tokens: Tokens, keyword: str) -> str:
     return "any-of" if (tokens[-2] if tokens else keyword) == "anyOf" else "one-of"
 
 
-def _pure_union(doc: Any, node: Any, ptr: str) -> tuple[str, list[Sub]] | None:
-    """The branches of a schema that is nothing but `oneOf`/`anyOf` (and a discriminator)."""
+def _pure_union(doc: Any, node: Any, ptr: str) -> tuple[str, str, list[Sub]] | None:
+    """A schema that is only `oneOf`/`anyOf` (and a discriminator): where it is, and its branches."""
     if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
         ptr = node["$ref"]
         node = resolve(doc, ptr)
@@ -155,7 +157,7 @@ def _pure_union(doc: Any, node: Any, ptr: str) -> tuple[str, list[Sub]] | None:
     for keyword in ("oneOf", "anyOf"):
         if keys <= {keyword, "discriminator"} and isinstance(node.get(keyword), list):
             branches = [(b, jp.join(ptr, keyword, i)) for i, b in enumerate(node[keyword])]
-            return keyword, [b for b in branches if not is_null(doc, b[0])]
+            return ptr, keyword, [b for b in branches if not is_null(doc, b[0])]
     return None
 
 

@@ -54,12 +54,14 @@ def _two_alternatives(i: int, back: dict[str, Any]) -> dict[str, Any]:
     return {"oneOf": branches, **({"type": "object", "properties": back} if back else {})}
 
 
-def chain(level: Level, last_type: str, cycle: bool) -> dict[str, Any]:
-    """`S0` .. `S39` built by `level`, then `S40` of `last_type`; both bodies of one operation use `S0`.
+def _eight_alternatives(i: int, back: dict[str, Any]) -> dict[str, Any]:
+    branches = [_ref(i + 1) for _ in range(8)]  # nested unions are opened: 8**8 if each is opened
+    return {"oneOf": branches, **({"type": "object", "properties": back} if back else {})}
 
-    `level(i, back)` names `S{i+1}` twice; `back` is `{"back": <ref to S0>}` at `S39` when the
-    chain is closed into a `cycle`, else `{}`.
-    """
+
+def chain(level: Level, last_type: str, cycle: bool) -> dict[str, Any]:
+    """`S0`..`S39` from `level`, `S40` of `last_type`; one operation's two bodies are `S0`."""
+    # `level(i, back)` names `S{i+1}` twice, and adds `back` (a ref to `S0`) at `S39` in a cycle
     back = {"back": _ref(0)}
     schemas = {f"S{i}": level(i, back if cycle and i == LEVELS - 1 else {}) for i in range(LEVELS)}
     schemas[f"S{LEVELS}"] = {"type": last_type}
@@ -88,6 +90,7 @@ SHAPES = [
     pytest.param(_items_and_additional, PROPERTY_TYPE, id="items-and-additionalProperties"),
     pytest.param(_member_and_single_branch, BODY_TYPE, id="allOf-and-single-branch-oneOf"),
     pytest.param(_two_alternatives, BODY_TYPE, id="two-oneOf-alternatives"),
+    pytest.param(_eight_alternatives, BODY_TYPE, id="eight-oneOf-alternatives"),
 ]
 
 
