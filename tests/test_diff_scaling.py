@@ -118,3 +118,21 @@ def test_fingerprint_size_does_not_grow_with_depth(cycle: bool) -> None:
     assert len(deep) == len(shallow)
     other = Fingerprints(chain(_two_properties, "integer", cycle))
     assert other.of_ref("#/components/schemas/S0") != deep
+
+
+def test_nested_union_named_twice_adds_its_alternatives_once() -> None:
+    def doc(*types: str) -> dict[str, Any]:
+        union = {"oneOf": [{"type": t} for t in types]}
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": "Union", "version": "1"},
+            "paths": {"/u": {"get": {"responses": {"200": {"description": "ok", **body}}}}},
+            "components": {"schemas": {"S0": {"oneOf": [_ref(1), _ref(1)]}, "S1": union}},
+        }
+
+    body = {"content": {"application/json": {"schema": _ref(0)}}}
+    (change,) = diff_documents(doc("string"), doc("string", "integer")).changes
+    assert (change.kind, change.detail) == (
+        "response-body-one-of-added",
+        "alternative `integer` added",
+    )
