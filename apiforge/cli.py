@@ -17,6 +17,7 @@ from apiforge import __version__
 from apiforge.diagnostics import Diagnostic, SpecError, UsageError, has_errors
 
 if TYPE_CHECKING:
+    from apiforge.diff import DiffResult
     from apiforge.resolve import Bundle
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -58,7 +59,8 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except SpecError as exc:
         print_diagnostics(exc.diagnostics)
-        print("apiforge: nothing was written", file=sys.stderr)
+        if args.command == "generate":
+            print("apiforge: nothing was written", file=sys.stderr)
         return EXIT_INVALID
 
 
@@ -220,7 +222,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from apiforge.diff import diff_documents
     from apiforge.diff_report import FORMATS
     from apiforge.paths import display_path
     from apiforge.resolve import load_bundle
@@ -230,9 +231,23 @@ def cmd_diff(args: argparse.Namespace) -> int:
             raise UsageError(f"{path}: no such file")
     old = load_bundle(args.old, display_path(args.old))
     new = load_bundle(args.new, display_path(args.new))
-    result = diff_documents(old.data, new.data, old_locate=old.locate, new_locate=new.locate)
+    result = _compare(old, new)
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def _compare(old: Bundle, new: Bundle) -> DiffResult:
+    """The structural diff; refs nested deeper than the comparison can follow are bad input."""
+    from apiforge.diagnostics import Diagnostic, Severity
+    from apiforge.diff import diff_documents
+
+    try:
+        return diff_documents(old.data, new.data, old_locate=old.locate, new_locate=new.locate)
+    except RecursionError:
+        message = "schemas nest too deeply (through $refs) to compare; flatten the chain"
+        raise SpecError(
+            [Diagnostic(new.root.display, 1, 1, Severity.ERROR, message, "#", "diff")]
+        ) from None
 
 
 def _check_breaking(specs: list[Path], base: str, fmt: str) -> int:
