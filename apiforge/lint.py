@@ -10,7 +10,7 @@ from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
-from apiforge.resolve import Bundle, iter_objects
+from apiforge.resolve import Bundle, iter_objects, walk_pointer
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SAFE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -69,18 +69,11 @@ def _iter_path_items(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]
             if not isinstance(ref, str) or not ref.startswith("#"):
                 break
             try:
-                item, where = _walk(data, jp.split(ref)), ref
+                item, where = walk_pointer(data, jp.split(ref)), ref
             except (KeyError, IndexError, TypeError, ValueError):
                 break
         if isinstance(item, dict):
             yield path, item, where
-
-
-def _walk(data: Any, tokens: list[str]) -> Any:
-    node = data
-    for token in tokens:
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
 
 
 @rule("operation-id")

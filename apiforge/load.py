@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from apiforge import pointer as jp
-from apiforge.diagnostics import SpecError, located_error
-from apiforge.load_json import index_json, line_col, parse_json
+from apiforge.diagnostics import SpecError
+from apiforge.load_json import index_json, line_col, load_error, parse_json
 
 MAX_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 200
@@ -78,36 +78,36 @@ def load_document(path: Path, display: str | None = None) -> Document:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise _fail(shown, f"file is {size} bytes, over the {MAX_BYTES}-byte limit")
+            raise load_error(shown, f"file is {size} bytes, over the {MAX_BYTES}-byte limit")
         raw = path.read_bytes()
     except OSError as exc:
-        raise _fail(shown, f"cannot read file: {exc.strerror or exc}") from None
+        raise load_error(shown, f"cannot read file: {exc.strerror or exc}") from None
     return parse_document(raw, path, shown)
 
 
 def parse_document(raw: bytes, path: Path, display: str) -> Document:
     if len(raw) > MAX_BYTES:
-        raise _fail(display, f"document is over the {MAX_BYTES}-byte limit")
+        raise load_error(display, f"document is over the {MAX_BYTES}-byte limit")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise _fail(display, f"file is not valid UTF-8 (byte {exc.start})", line, col) from None
+        raise load_error(
+            display, f"file is not valid UTF-8 (byte {exc.start})", line, col
+        ) from None
     if "\x00" in text:
-        raise _fail(display, "file contains a NUL character")
+        raise load_error(display, "file contains a NUL character")
     if path.suffix.lower() == ".json":
         data = parse_json(text, display, MAX_DEPTH)
         doc = Document(path.resolve(), display, data, _text=text)
     else:
         doc = _parse_yaml(text, path, display)
     if not isinstance(doc.data, dict):
-        raise _fail(display, "document is not a mapping (an OpenAPI document is a JSON object)")
+        raise load_error(
+            display, "document is not a mapping (an OpenAPI document is a JSON object)"
+        )
     return doc
-
-
-def _fail(display: str, message: str, line: int = 1, col: int = 1, pointer: str = "#") -> SpecError:
-    return located_error(display, message, line, col, pointer, "load")
 
 
 # --- YAML -----------------------------------------------------------------------------------------
@@ -120,18 +120,20 @@ def _parse_yaml(text: str, path: Path, display: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise _fail(display, f"invalid YAML: {exc.problem or exc.context}", line, col) from None
+        raise load_error(
+            display, f"invalid YAML: {exc.problem or exc.context}", line, col
+        ) from None
     except yaml.reader.ReaderError as exc:
         line, col = line_col(text, exc.position)
         char = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
         message = f"invalid YAML: character #x{char:04x}: {exc.reason}"
-        raise _fail(display, message, line, col) from None
+        raise load_error(display, message, line, col) from None
     except yaml.YAMLError as exc:
-        raise _fail(display, f"invalid YAML: {exc}") from None
+        raise load_error(display, f"invalid YAML: {exc}") from None
     except RecursionError:
-        raise _fail(display, "YAML nesting is too deep") from None
+        raise load_error(display, "YAML nesting is too deep") from None
     if root is None:
-        raise _fail(display, "document is empty")
+        raise load_error(display, "document is empty")
     builder = _YamlBuilder(display)
     builder.check_size(root)
     data = builder.build(root, [], 0)
@@ -149,7 +151,7 @@ def _check_yaml_depth(text: str, display: str) -> None:
                     mark = event.start_mark
                     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
                     message = f"document is nested deeper than {MAX_DEPTH} levels"
-                    raise _fail(display, message, line, col)
+                    raise load_error(display, message, line, col)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -165,7 +167,9 @@ class _YamlBuilder:
 
     def _error(self, node: yaml.Node, message: str, tokens: list[str]) -> SpecError:
         mark = node.start_mark
-        return _fail(self.display, message, mark.line + 1, mark.column + 1, jp.from_tokens(tokens))
+        return load_error(
+            self.display, message, mark.line + 1, mark.column + 1, jp.from_tokens(tokens)
+        )
 
     def check_size(self, root: yaml.Node) -> None:
         """Refuse alias bombs: count the nodes the data would have once aliases are expanded."""

@@ -18,7 +18,10 @@ from apiforge import pointer as jp
 from apiforge.diagnostics import SpecError, located_error
 
 
-def _fail(display: str, message: str, line: int = 1, col: int = 1, pointer: str = "#") -> SpecError:
+def load_error(
+    display: str, message: str, line: int = 1, col: int = 1, pointer: str = "#"
+) -> SpecError:
+    """A SpecError of the load stage (YAML and JSON alike)."""
     return located_error(display, message, line, col, pointer, "load")
 
 
@@ -48,25 +51,27 @@ def parse_json(text: str, display: str, max_depth: int) -> Any:
         )
     except _DuplicateKey as exc:
         where = _duplicate_key_position(text, exc.key)
-        raise _fail(display, f"duplicate key {exc.key!r}", *where) from None
+        raise load_error(display, f"duplicate key {exc.key!r}", *where) from None
     except _BadNumber as exc:
         bad = exc.token
         where = _json_position(text, lambda tok, _depth: tok == bad)
-        raise _fail(display, f"{bad} is not a JSON number", *where) from None
+        raise load_error(display, f"{bad} is not a JSON number", *where) from None
     except json.JSONDecodeError as exc:
-        raise _fail(display, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+        raise load_error(display, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except ValueError:  # an integer too long to convert
         digits = sys.get_int_max_str_digits()
         where = _json_position(text, lambda tok, _depth: len(tok.lstrip("-")) > digits)
-        raise _fail(display, "invalid JSON: a number has too many digits", *where) from None
+        raise load_error(display, "invalid JSON: a number has too many digits", *where) from None
     except RecursionError:
         data = _TOO_DEEP
     if data is _TOO_DEEP or _too_deep(data, max_depth):
         where = _json_position(text, lambda _tok, depth: depth > max_depth)
-        raise _fail(display, f"document is nested deeper than {max_depth} levels", *where)
+        raise load_error(display, f"document is nested deeper than {max_depth} levels", *where)
     if _SURROGATE_ESCAPE.search(text) and not _is_unicode(data):
         where = _json_position(text, lambda tok, _depth: not _is_unicode(tok, escaped=True))
-        raise _fail(display, "a string has an unpaired UTF-16 surrogate (\\uD800-\\uDFFF)", *where)
+        raise load_error(
+            display, "a string has an unpaired UTF-16 surrogate (\\uD800-\\uDFFF)", *where
+        )
     return data
 
 

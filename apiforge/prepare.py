@@ -14,7 +14,7 @@ from typing import Any
 from apiforge import pointer as jp
 from apiforge.lint import iter_operations
 from apiforge.names import ClassName, unique
-from apiforge.resolve import Bundle, iter_objects
+from apiforge.resolve import Bundle, iter_objects, walk_pointer
 
 
 @dataclass
@@ -136,13 +136,10 @@ def deref(node: Any, doc: dict[str, Any]) -> Any:
 
 
 def get_ref(doc: dict[str, Any], ref: str) -> Any:
-    node: Any = doc
     try:
-        for token in jp.split(ref):
-            node = node[int(token)] if isinstance(node, list) else node[token]
+        return walk_pointer(doc, jp.split(ref))
     except (KeyError, IndexError, ValueError, TypeError):
         return None
-    return node
 
 
 def _rename_components(doc: dict[str, Any], renames: dict[str, str]) -> None:

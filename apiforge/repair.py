@@ -26,7 +26,7 @@ SchemaRepair = Callable[[dict[str, Any], str, dict[str, Any]], Iterator[Fix]]
 def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
     """A copy of the bundle with harmless problems fixed, and one warning per fix."""
     doc = copy.deepcopy(bundle.data)
-    is_31 = str(doc.get("openapi", "")).startswith("3.1")
+    is_31 = _is_31(doc)
     fixes: list[Fix] = list(_info(doc))
     schemas = [(jp.from_tokens(t), n) for t, kind, n in iter_objects(doc) if kind == "schema"]
     repairs: tuple[SchemaRepair, ...] = (

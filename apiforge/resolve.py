@@ -144,7 +144,7 @@ class Bundle:
         return node
 
     def get(self, ref: str) -> Any:
-        return _walk_pointer(self.data, jp.split(ref))
+        return walk_pointer(self.data, jp.split(ref))
 
 
 def load_bundle(path: Path, display: str | None = None) -> Bundle:
@@ -297,7 +297,7 @@ class _Bundler:
         self, tdoc: Document, fragment: str, ref: str, doc: Document, at: tuple[str, ...]
     ) -> Any:
         try:
-            return _walk_pointer(tdoc.data, jp.split(fragment))
+            return walk_pointer(tdoc.data, jp.split(fragment))
         except (KeyError, IndexError, ValueError, TypeError):
             self._error(doc, at, f"$ref target {ref!r} not found in {tdoc.display}")
             return _NOT_FOUND
@@ -362,7 +362,7 @@ class _Bundler:
             current = ref
             while True:
                 try:
-                    node = _walk_pointer(self.out, jp.split(current))
+                    node = walk_pointer(self.out, jp.split(current))
                 except (KeyError, IndexError, ValueError, TypeError):
                     self._error(doc, at, f"$ref target {current!r} not found")
                     break
@@ -438,13 +438,14 @@ def iter_objects(data: Any) -> Iterator[tuple[tuple[str, ...], str, dict[str, An
 def _written_ref(doc: Document, at: tuple[str, ...], default: str) -> str:
     """The ref as its file spells it (bundled refs are renamed)."""
     try:
-        written = _walk_pointer(doc.data, list(at))
+        written = walk_pointer(doc.data, list(at))
     except (KeyError, IndexError, ValueError, TypeError):
         return default
     return written if isinstance(written, str) else default
 
 
-def _walk_pointer(data: Any, tokens: list[str]) -> Any:
+def walk_pointer(data: Any, tokens: list[str]) -> Any:
+    """The node at pointer tokens; KeyError, IndexError, ValueError or TypeError when absent."""
     node = data
     for token in tokens:
         node = node[int(token)] if isinstance(node, list) else node[token]
