@@ -154,8 +154,16 @@ def _check_yaml_depth(text: str, display: str) -> None:
                     raise load_error(display, message, line, col)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        if "nesting" in str(exc.problem):  # libyaml's own depth limit (PyYAML >= 6.0.3)
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            raise load_error(
+                display, f"document is nested deeper than {MAX_DEPTH} levels", line, col
+            ) from None
         return  # composing stops at the same place and reports it with its position
+    except yaml.YAMLError:
+        return
 
 
 class _YamlBuilder:

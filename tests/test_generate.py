@@ -91,6 +91,8 @@ def _copy_project(tmp_path: Path) -> Path:
     """A throwaway copy of the project's specs and generated code to edit."""
     project = tmp_path / "project"
     shutil.copytree(REPO / "spec", project / "spec")
+    # a project has a root marker; generated headers name the spec relative to it
+    shutil.copy(REPO / "pyproject.toml", project / "pyproject.toml")
     shutil.copytree(REPO / "generated", project / "generated", ignore=shutil.ignore_patterns("__pycache__"))
     return project
 
