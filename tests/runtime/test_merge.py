@@ -269,3 +269,25 @@ def test_result_is_a_fresh_copy_and_inputs_are_untouched() -> None:
 
 def test_no_chunks() -> None:
     assert ChunkMerger().result() == {"object": "chat.completion", "choices": []}
+
+
+def test_a_stream_without_usage_names_the_field_and_how_to_ask_for_it() -> None:
+    """The provider's completion requires usage; a stream sends it only with include_usage."""
+    import pytest
+
+    from apiforge.runtime import StreamError, merge_chunk_models
+    from generated.provider import models
+
+    chunks = [
+        models.ChatCompletionChunk.model_validate(chunk(delta(role="assistant", content="Hi"))),
+        models.ChatCompletionChunk.model_validate(chunk(delta(finish_reason="stop"))),
+    ]
+    with pytest.raises(StreamError) as caught:
+        merge_chunk_models(chunks, models.ChatCompletion)
+    message = str(caught.value)
+    assert "usage" in message and "include_usage" in message
+    assert caught.value.body["choices"][0]["message"]["content"] == "Hi"
+    usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    final = models.ChatCompletionChunk.model_validate({**BASE, "choices": [], "usage": usage})
+    merged = merge_chunk_models([*chunks, final], models.ChatCompletion)
+    assert merged.usage is not None and merged.usage.total_tokens == 2

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+
+from .errors import StreamError
 
 __all__ = ["ChunkMerger", "merge_chunk_models"]
 
@@ -149,4 +151,28 @@ def merge_chunk_models(chunks: Iterable[BaseModel], into: type[_M]) -> _M:
         merger.handle_chunk(
             chunk.model_dump(mode="json", by_alias=True, exclude_unset=True)
         )
-    return into.model_validate(merger.result())
+    merged = merger.result()
+    try:
+        return into.model_validate(merged)
+    except ValidationError as exc:
+        raise StreamError(_incomplete_message(exc, into), body=merged) from None
+
+
+def _incomplete_message(exc: ValidationError, into: type[BaseModel]) -> str:
+    """Say which fields the spec requires that the stream never sent, and how to ask for usage."""
+    missing = sorted(
+        {
+            ".".join(str(p) for p in e["loc"])
+            for e in exc.errors()
+            if e["type"] == "missing"
+        }
+    )
+    if not missing:
+        return f"the merged stream is not a valid {into.__name__}: {exc.errors()[0]['msg']}"
+    message = (
+        f"the merged stream is not a valid {into.__name__}: the spec requires "
+        f"{', '.join(missing)}, which no chunk sent"
+    )
+    if "usage" in missing:
+        message += "; streams send usage only when asked: pass stream_options={'include_usage': True}"
+    return message
