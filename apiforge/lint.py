@@ -123,6 +123,19 @@ def path_params(bundle: Bundle) -> Iterator[Finding]:
                 yield Finding(where, f"path parameter {name!r} is not in the path {path!r}")
 
 
+@rule("path-templates")
+def same_route_templates(bundle: Bundle) -> Iterator[Finding]:
+    """Two templates that differ only in parameter names (`/x/{id}`, `/x/{item}`) are one route."""
+    seen: dict[str, str] = {}
+    for path, _item, where in _iter_path_items(bundle.data):
+        route = _TEMPLATE_PARAM.sub("{}", path)
+        if route in seen:
+            message = f"path {path!r} is the same route as {seen[route]!r}: a server cannot tell them apart"
+            yield Finding(where, message)
+        else:
+            seen[route] = path
+
+
 @rule("security-schemes")
 def security_schemes(bundle: Bundle) -> Iterator[Finding]:
     """Security requirements name schemes that components/securitySchemes defines."""

@@ -35,6 +35,7 @@ def test_the_rules() -> None:
         "error-response-schema",
         "operation-id",
         "path-params",
+        "path-templates",
         "security-schemes",
         "version-keywords",
     ]
@@ -399,3 +400,21 @@ def test_apiforge_extensions_rule_accepts_the_shipped_specs() -> None:
     for name in ("gateway", "provider", "sandbox"):
         found = lint_bundle(load_bundle(REPO / "spec" / f"{name}.yaml"))
         assert [d for d in found if d.rule == "apiforge-extensions"] == []
+
+
+def test_templates_that_differ_only_in_parameter_names_are_one_route(tmp_path: Path) -> None:
+    found = lint(tmp_path, """
+        paths:
+          /v1/x/{id}:
+            get: {operationId: a, parameters: [{name: id, in: path, required: true, schema: {type: string}}], responses: RESP}
+          /v1/x/{item}:
+            get: {operationId: b, parameters: [{name: item, in: path, required: true, schema: {type: string}}], responses: RESP}
+          /v1/x/{item}/y:
+            get: {operationId: c, parameters: [{name: item, in: path, required: true, schema: {type: string}}], responses: RESP}
+        """.replace("RESP", OK))
+    hits = fired(found, "path-templates")
+    assert len(hits) == 1
+    severity, pointer, message = hits[0]
+    assert severity == "error" and pointer == "#/paths/~1v1~1x~1{item}"
+    assert "/v1/x/{id}" in message and "/v1/x/{item}" in message
+    assert found[[d.rule for d in found].index("path-templates")].line == 8  # the path item
