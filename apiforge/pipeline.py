@@ -5,6 +5,7 @@ folder until every package of the run has been built and formatted.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import re
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from apiforge import __version__
 from apiforge.build_ir import build_api
-from apiforge.diagnostics import Diagnostic, SpecError, UsageError
+from apiforge.diagnostics import Diagnostic, Severity, SpecError, UsageError
 from apiforge.fingerprint import generator_fingerprint, package_name
 from apiforge.format import format_tree
 from apiforge.models import generate_models, index_models
@@ -78,7 +79,8 @@ def build_package(spec: Path, progress: Progress = lambda _: None) -> BuiltPacka
         for path in sorted(bundle.documents)
     }
     warnings = repairs + [d for d in diagnostics if not d.is_error] + notes
-    return BuiltPackage(name, spec, files, inputs, warnings, repaired=bool(repairs))
+    relaxed = any(d.message.endswith(RELAXED) for d in diagnostics)
+    return BuiltPackage(name, spec, files, inputs, warnings, repaired=bool(repairs) or relaxed)
 
 
 def generate(
@@ -130,7 +132,21 @@ def _check(bundle: Bundle) -> list[Diagnostic]:
     from apiforge.lint import lint_bundle
     from apiforge.validate import validate_bundle
 
-    return validate_bundle(bundle) + lint_bundle(bundle)
+    return validate_bundle(bundle) + [_for_generate(d) for d in lint_bundle(bundle)]
+
+
+# Lint rules whose findings `validate` calls errors but that leave the generated code well defined:
+# an unknown security scheme is left out of the client's auth; a bodiless error response is raw JSON.
+GENERATE_WARNS = frozenset({"security-schemes", "error-response-schema"})
+RELAXED = " (an error for `validate`; generate goes on)"
+
+
+def _for_generate(diagnostic: Diagnostic) -> Diagnostic:
+    """`validate` stays strict; `generate` warns at file:line and goes on where the code is sound."""
+    if diagnostic.is_error and diagnostic.rule in GENERATE_WARNS:
+        message = diagnostic.message + RELAXED
+        return dataclasses.replace(diagnostic, severity=Severity.WARNING, message=message)
+    return diagnostic
 
 
 def _start_validation(bundle: Bundle) -> Callable[[], list[Diagnostic]]:

@@ -208,3 +208,39 @@ def test_cli_generate_prints_a_summary_and_progress_only_on_a_terminal(tmp_path:
     assert "gateway: load" in shown and "format" in shown and "write" in shown
     quiet = run_cli("generate", "--out", str(tmp_path / "c"), "--quiet")
     assert quiet.stderr.count("\n") == 1
+
+
+UNKNOWN_SCHEME = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /v1/ping:
+    get:
+      operationId: ping
+      security: [{NoSuchScheme: []}]
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {type: object}}}
+"""
+
+
+def test_a_lint_error_that_leaves_code_well_defined_is_a_warning_for_generate(tmp_path: Path) -> None:
+    """validate stays strict; generate warns at file:line, writes code that imports, and check
+    does not take the package for strictly valid."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "api.yaml").write_text(UNKNOWN_SCHEME)
+    refused = run_cli("validate", "api.yaml", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "api.yaml:7:" in refused.stdout and "error" in refused.stdout
+    done = run_cli("generate", "api.yaml", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = done.stdout + done.stderr
+    assert "api.yaml:7:" in shown and "warning" in shown and "NoSuchScheme" in shown
+    imported = subprocess.run(
+        [sys.executable, "-c", "import out.api.client, out.api.server"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
+    manifest = (tmp_path / "out" / "api" / MANIFEST).read_text()
+    assert '"strictly_valid": false' in manifest
