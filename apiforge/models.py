@@ -77,6 +77,8 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         keep_field_defaults_off_branch_roots=True,
         custom_file_header=header,
         formatters=[],
+        # EmailStr needs email-validator, which generated code cannot count on: plain strings
+        type_mappings=["email=string", "idn-email=string"],
     )
     options["allow_remote_refs"] = False  # the bundle has only local refs; never fetch
     try:

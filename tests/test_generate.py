@@ -244,3 +244,35 @@ def test_a_lint_error_that_leaves_code_well_defined_is_a_warning_for_generate(tm
     assert imported.returncode == 0, imported.stderr
     manifest = (tmp_path / "out" / "api" / MANIFEST).read_text()
     assert '"strictly_valid": false' in manifest
+
+
+EMAILS = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    Person:
+      type: object
+      required: [mail]
+      properties:
+        mail: {type: string, format: email}
+        idn: {type: string, format: idn-email}
+"""
+
+
+def test_email_formats_import_without_email_validator(tmp_path: Path) -> None:
+    """EmailStr would need email-validator, which apiforge does not bring: emails are strings."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "api.yaml").write_text(EMAILS)
+    done = run_cli("generate", "api.yaml", "--out", "out", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    code = (
+        "import sys; sys.modules['email_validator'] = None\n"
+        "from out.api.models import Person\n"
+        "assert Person(mail='a@example.com', idn='b@example.com').mail == 'a@example.com'\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
