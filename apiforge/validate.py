@@ -32,6 +32,10 @@ from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.resolve import Bundle
 
 _STAMP = "_apiforge_parts"
+# Exceptions of the validator's own checks (say, sorting names of mixed types) that must not
+# turn a document into a refusal: that part is left to the schema check and lint, with a warning.
+_LIBRARY_BUGS = (TypeError, AttributeError, KeyError, IndexError)
+_SKIPPED: list[tuple[tuple[str, ...], str]] = []
 
 
 def validate_bundle(bundle: Bundle) -> list[Diagnostic]:
@@ -51,6 +55,7 @@ def validate_bundle(bundle: Bundle) -> list[Diagnostic]:
         return [bundle.diagnostic("#/openapi", message, rule="openapi-version")]
     validator = _located_validator(base)(bundle.data)
     found: dict[tuple[str, str], Diagnostic] = {}
+    _SKIPPED.clear()
     try:
         for error in validator.iter_errors():
             logical = _logical_tokens(error)
@@ -68,6 +73,12 @@ def validate_bundle(bundle: Bundle) -> list[Diagnostic]:
             return sorted(found.values(), key=lambda d: (d.file, d.line, d.col, d.message))
         message = f"the OpenAPI validator could not check this document: {exc}"
         found[("", "")] = bundle.diagnostic("#", message, rule="openapi")
+    for parts, detail in _SKIPPED:
+        at = _physical_pointer(bundle.data, list(parts))
+        message = f"the OpenAPI validator failed on this part ({detail}); it is checked by lint only"
+        diag = bundle.diagnostic(at, message, Severity.WARNING, rule="openapi")
+        found.setdefault((diag.pointer + diag.file, diag.message), diag)
+    _SKIPPED.clear()
     return sorted(found.values(), key=lambda d: (d.file, d.line, d.col, d.message))
 
 
@@ -138,12 +149,16 @@ def _located_keyword(cls: type[Any]) -> type[Any]:
 
     def __call__(self: Any, *args: Any, **kwargs: Any) -> Iterator[ValidationError]:
         at = next((a for a in args if isinstance(a, SchemaPath)), None)
-        for error in cls.__call__(self, *args, **kwargs):
-            if at is not None and not hasattr(error, _STAMP):
-                # prefix the path itself: the library re-creates errors and keeps only their fields
-                setattr(error, _STAMP, True)
-                error.path.extendleft(reversed((*(str(p) for p in at.parts), *suffix)))
-            yield error
+        try:
+            for error in cls.__call__(self, *args, **kwargs):
+                if at is not None and not hasattr(error, _STAMP):
+                    # prefix the path itself: the library re-creates errors and keeps only their fields
+                    setattr(error, _STAMP, True)
+                    error.path.extendleft(reversed((*(str(p) for p in at.parts), *suffix)))
+                yield error
+        except _LIBRARY_BUGS as exc:  # its own sort or compare failed: skip this part, say so
+            parts = tuple(str(p) for p in at.parts) if at is not None else ()
+            _SKIPPED.append((parts, f"{type(exc).__name__}: {exc}"))
 
     namespace: dict[str, Any] = {"__call__": __call__}
     if hasattr(cls, "_get_schema_checker"):

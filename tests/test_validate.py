@@ -248,3 +248,30 @@ def test_shipped_specs_are_valid(spec: Path) -> None:
     # and openapi-spec-validator agrees, both on the files as written and on our bundle
     osv_validate(yaml.safe_load(spec.read_text()), base_uri=spec.as_uri())
     osv_validate(bundle.data)
+
+
+def test_a_crash_inside_the_validators_own_checks_is_a_located_warning(tmp_path: Path) -> None:
+    """Path parameter names of mixed types make the library's own checks raise: that part is
+    skipped with a warning at the operation, and the rest of the document is still judged."""
+    spec = write(
+        tmp_path / "api.yaml",
+        """\
+        openapi: 3.0.3
+        info: {title: t, version: "1"}
+        paths:
+          /v1/x/{a}/{1}:
+            get:
+              operationId: getX
+              parameters:
+                - {name: a, in: path, required: true, schema: {type: string}}
+                - {name: 1, in: path, required: true, schema: {type: string}}
+              responses:
+                "200": {description: ok}
+        """,
+    )
+    found = validate_file(spec, "api.yaml")
+    assert not any("could not check this document" in d.message for d in found)
+    warnings = [d for d in found if d.severity is Severity.WARNING]
+    assert any(d.pointer == "#/paths/~1v1~1x~1{a}~1{1}/get" and d.line == 6 for d in warnings)
+    errors = [d for d in found if d.is_error]
+    assert [d.pointer for d in errors] == ["#/paths/~1v1~1x~1{a}~1{1}/get/parameters/1"]
