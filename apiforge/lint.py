@@ -189,6 +189,22 @@ def _exists(bundle: Bundle, ref: str) -> bool:
     return True
 
 
+@rule("schema-refs")
+def schema_refs(bundle: Bundle) -> Iterator[Finding]:
+    """A schema's `$ref` lands on a schema, not on the info object, a response or a parameter."""
+    objects = list(iter_objects(bundle.data))
+    schemas = {tokens for tokens, kind, _ in objects if kind == "schema"}
+    for tokens, kind, node in objects:
+        ref = node.get("$ref") if kind == "schema" else None
+        if not isinstance(ref, str) or not _exists(bundle, ref):
+            continue  # a missing or remote target is the resolver's to report
+        target = tuple(jp.split(ref))
+        if target in schemas or isinstance(bundle.get(ref), bool):
+            continue
+        message = f"$ref {ref!r} is used as a schema but points at something that is not a schema"
+        yield Finding(jp.join(jp.from_tokens(list(tokens)), "$ref"), message)
+
+
 @rule("version-keywords")
 def version_keywords(bundle: Bundle) -> Iterator[Finding]:
     """Schema keywords of one OpenAPI version used in a document of the other."""

@@ -36,6 +36,7 @@ def test_the_rules() -> None:
         "operation-id",
         "path-params",
         "path-templates",
+        "schema-refs",
         "security-schemes",
         "version-keywords",
     ]
@@ -418,3 +419,32 @@ def test_templates_that_differ_only_in_parameter_names_are_one_route(tmp_path: P
     assert severity == "error" and pointer == "#/paths/~1v1~1x~1{item}"
     assert "/v1/x/{id}" in message and "/v1/x/{item}" in message
     assert found[[d.rule for d in found].index("path-templates")].line == 8  # the path item
+
+
+def test_a_schema_ref_must_land_on_a_schema(tmp_path: Path) -> None:
+    found = lint(tmp_path, """
+        paths:
+          /v1/x:
+            get:
+              operationId: getX
+              responses:
+                "200":
+                  description: ok
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          a: {$ref: "#/info"}
+                          b: {$ref: "#/components/responses/Gone"}
+                          c: {$ref: "#/components/schemas/Pet/properties/name"}
+                          d: {$ref: "#/components/schemas/Pet"}
+        components:
+          schemas:
+            Pet: {type: object, properties: {name: {type: string}}}
+          responses:
+            Gone: {description: gone}
+        """)
+    hits = fired(found, "schema-refs")
+    assert [(h[0], h[1].rsplit("/", 2)[-2]) for h in hits] == [("error", "a"), ("error", "b")]
+    assert "'#/info'" in hits[0][2] and "'#/components/responses/Gone'" in hits[1][2]
