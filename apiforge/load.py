@@ -118,8 +118,7 @@ def _parse_yaml(text: str, path: Path, display: str) -> Document:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = _position(exc.problem_mark or exc.context_mark)
         raise load_error(
             display, f"invalid YAML: {exc.problem or exc.context}", line, col
         ) from None
@@ -148,22 +147,25 @@ def _check_yaml_depth(text: str, display: str) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH + 1:
-                    mark = event.start_mark
-                    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                    line, col = _position(event.start_mark)
                     message = f"document is nested deeper than {MAX_DEPTH} levels"
                     raise load_error(display, message, line, col)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         if "nesting" in str(exc.problem):  # libyaml's own depth limit (PyYAML >= 6.0.3)
-            mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            line, col = _position(exc.problem_mark or exc.context_mark)
             raise load_error(
                 display, f"document is nested deeper than {MAX_DEPTH} levels", line, col
             ) from None
         return  # composing stops at the same place and reports it with its position
     except yaml.YAMLError:
         return
+
+
+def _position(mark: Any) -> tuple[int, int]:
+    """1-based line and column of a PyYAML or libyaml mark (both count from 0), or None."""
+    return (mark.line + 1, mark.column + 1) if mark else (1, 1)
 
 
 class _YamlBuilder:
