@@ -177,7 +177,7 @@ def test_optional_body(odd: tuple[Path, Any]) -> None:
 
 
 def test_the_mock_answers_501_where_it_has_nothing_to_say(odd: tuple[Path, Any]) -> None:
-    from apiforge.mock import mock_handler
+    from apiforge.serve.mock import mock_handler
 
     _, server = odd
     client = TestClient(server.create_app(mock_handler(server), api_keys=["k1"]))

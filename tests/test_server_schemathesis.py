@@ -20,9 +20,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from apiforge.mock import mock_handler
 from apiforge.resolve import load_bundle
 from apiforge.serve import load_server_module
+from apiforge.serve.mock import mock_handler
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-schemathesis"

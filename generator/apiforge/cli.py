@@ -1,0 +1,304 @@
+"""apiforge validate | generate | check | diff | serve.
+
+Errors become one message and an exit code (0 ok, 1 bad input or failed check, 2 usage or I/O);
+never a traceback. Heavy imports happen inside the commands, so `check` on an unchanged tree
+answers in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from apiforge import __version__
+from apiforge.diagnostics import Diagnostic, SpecError, UsageError, has_errors
+
+if TYPE_CHECKING:
+    from apiforge.diff import DiffResult
+    from apiforge.resolve import Bundle
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a spec's text must not crash a narrow terminal
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help is 0, bad usage is 2
+        return int(exc.code or 0)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("apiforge: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for the user
+        message = f"{type(exc).__name__}: {exc}"
+        print(
+            f"apiforge: internal error ({message}); this is a bug in apiforge, please report it",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        code: int = args.run(args)
+        return code
+    except UsageError as exc:
+        print(f"apiforge: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a folder that cannot be written, a disk that is full, ...
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"apiforge: error: I/O error{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics)
+        if args.command == "generate":
+            print("apiforge: nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="apiforge", description="Validate, generate and guard OpenAPI documents."
+    )
+    parser.add_argument("--version", action="version", version=f"apiforge {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = sub.add_parser("validate", help="check documents against OpenAPI and our lint")
+    validate.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
+    validate.set_defaults(run=cmd_validate)
+
+    generate = sub.add_parser("generate", help="write models, client and server packages")
+    generate.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
+    generate.add_argument("--out", type=Path, help="output folder (default: generated/)")
+    generate.add_argument("--quiet", "-q", action="store_true", help="no progress, only a summary")
+    generate.set_defaults(run=cmd_generate)
+
+    check = sub.add_parser("check", help="validate, lint, and confirm generated/ is up to date")
+    check.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
+    check.add_argument("--out", type=Path, help="output folder (default: generated/)")
+    check.add_argument("--base", metavar="GIT_REF", help="also refuse undeclared breaking changes")
+    check.add_argument("--format", choices=("text", "github"), default="text")
+    check.set_defaults(run=cmd_check)
+
+    diff = sub.add_parser(
+        "diff", help="compare two documents; exit 1 on undeclared breaking changes"
+    )
+    diff.add_argument("old", type=Path, metavar="OLD")
+    diff.add_argument("new", type=Path, metavar="NEW")
+    diff.add_argument("--format", choices=("text", "json", "github", "markdown"), default="text")
+    diff.set_defaults(run=cmd_diff)
+
+    serve = sub.add_parser("serve", help="run a generated server with a built-in mock model")
+    serve.add_argument("name", help="package name under generated/ (e.g. gateway)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--api-key", action="append", default=[], metavar="KEY", dest="api_keys")
+    serve.add_argument("--rate-limit", type=float, metavar="N", help="requests per second")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--out", type=Path, help="folder of generated packages (default: generated/)"
+    )
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from apiforge.serve import serve
+
+    return serve(args)
+
+
+def spec_paths(specs: Sequence[Path]) -> list[Path]:
+    """The documents named, or every top-level document in spec/; a missing file is exit 2."""
+    if not specs:
+        from apiforge.config import load_config
+
+        return load_config().default_specs()
+    for spec in specs:
+        if spec.is_dir():
+            raise UsageError(f"{spec}: is a directory; name the documents (e.g. {spec}/*.yaml)")
+        if not spec.is_file():
+            raise UsageError(f"{spec}: no such file")
+    return list(specs)
+
+
+def check_spec(path: Path) -> tuple[Bundle | None, list[Diagnostic]]:
+    """Load, resolve, validate and lint one document: the bundle (if it loads) and diagnostics."""
+    from apiforge.lint import lint_bundle
+    from apiforge.paths import display_path
+    from apiforge.resolve import load_bundle
+    from apiforge.validate import validate_bundle
+
+    try:
+        bundle = load_bundle(path, display_path(path))
+    except SpecError as exc:
+        return None, exc.diagnostics
+    return bundle, validate_bundle(bundle) + lint_bundle(bundle)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    failed = 0
+    paths = spec_paths(args.specs)
+    for path in paths:
+        _, diagnostics = check_spec(path)
+        print_diagnostics(diagnostics)
+        failed += has_errors(diagnostics)
+    ok = len(paths) - failed
+    print(f"apiforge: {ok} of {len(paths)} document(s) valid", file=sys.stderr)
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
+    from apiforge.config import load_config
+
+    return load_config(out_dir=str(args.out) if args.out else None).out_dir
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from apiforge.paths import display_path
+    from apiforge.pipeline import generate
+
+    specs = spec_paths(args.specs)
+    out_dir = _out_dir(args)
+    show = sys.stderr.isatty() and not args.quiet
+
+    def progress(step: str) -> None:
+        if show:
+            print(f"apiforge: {step}", file=sys.stderr, flush=True)
+
+    built = generate(specs, out_dir, progress)
+    for package in built:
+        print_diagnostics(package.warnings)
+    files = sum(len(p.files) for p in built)
+    names = ", ".join(p.name for p in built)
+    where = display_path(out_dir)
+    print(
+        f"apiforge: wrote {len(built)} package(s) ({names}), {files} files, to {where}/",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from apiforge.check import find_stale, orphan_packages, proven_strictly_valid
+    from apiforge.paths import display_path
+
+    specs = spec_paths(args.specs)
+    out_dir = _out_dir(args)
+    shown_out = display_path(out_dir)
+    problems = 0
+    for spec in specs:  # strict, as `validate`, unless an unchanged manifest already proves it
+        if not proven_strictly_valid(spec, out_dir):
+            _, diagnostics = check_spec(spec)
+            print_diagnostics(diagnostics, args.format)
+            problems += has_errors(diagnostics)
+    try:
+        stale = find_stale(specs, out_dir, shown_out)
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics, args.format)
+        stale = []
+        problems += 1
+    if not args.specs:
+        stale += orphan_packages(out_dir, specs, shown_out)
+    for item in stale:
+        print(item.format())
+    problems += len(stale)
+    if args.base:
+        problems += _check_breaking(specs, args.base, args.format)
+    if problems:
+        print(f"apiforge: check failed: {problems} problem(s)", file=sys.stderr)
+        return EXIT_INVALID
+    summary = f"{len(specs)} spec(s) valid, generated code up to date"
+    print(f"apiforge: check passed: {summary}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from apiforge.diff.report import FORMATS
+    from apiforge.paths import display_path
+    from apiforge.resolve import load_bundle
+
+    for path in (args.old, args.new):
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    old = load_bundle(args.old, display_path(args.old))
+    new = load_bundle(args.new, display_path(args.new))
+    result = _compare(old, new)
+    sys.stdout.write(FORMATS[args.format](result))
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def _compare(old: Bundle, new: Bundle) -> DiffResult:
+    """The structural diff; refs nested deeper than the comparison can follow are bad input."""
+    from apiforge.diagnostics import Diagnostic, Severity
+    from apiforge.diff import diff_documents
+
+    try:
+        return diff_documents(old.data, new.data, old_locate=old.locate, new_locate=new.locate)
+    except RecursionError:
+        message = "schemas nest too deeply (through $refs) to compare; flatten the chain"
+        raise SpecError(
+            [Diagnostic(new.root.display, 1, 1, Severity.ERROR, message, "#", "diff")]
+        ) from None
+
+
+def _check_breaking(specs: list[Path], base: str, fmt: str) -> int:
+    """Undeclared breaking changes (and bad declarations) between each spec at `base` and now."""
+    import tempfile
+
+    from apiforge.diff import diff_documents
+    from apiforge.diff.report import FORMATS
+    from apiforge.gitbase import export_folder
+    from apiforge.paths import display_path
+    from apiforge.resolve import load_bundle
+
+    problems = 0
+    with tempfile.TemporaryDirectory(prefix="apiforge-base-") as tmp:
+        exported: dict[Path, Path] = {}
+        for spec in specs:
+            folder = spec.parent.resolve()
+            if folder not in exported:
+                exported[folder] = export_folder(base, folder, Path(tmp))
+            old_path = exported[folder] / spec.name
+            if not old_path.is_file():
+                print(f"apiforge: {display_path(spec)} is new since {base}", file=sys.stderr)
+                continue
+            try:
+                old = load_bundle(old_path, f"{base}:{display_path(spec)}")
+            except SpecError as exc:
+                print(
+                    f"apiforge: {display_path(spec)} at {base} does not load; not compared",
+                    file=sys.stderr,
+                )
+                print_diagnostics(exc.diagnostics)
+                continue
+            new = load_bundle(spec, display_path(spec))
+            result = diff_documents(
+                old.data, new.data, old_locate=old.locate, new_locate=new.locate
+            )
+            if not result.ok:
+                sys.stdout.write(FORMATS["github" if fmt == "github" else "text"](result))
+                problems += len(result.undeclared_breaking) + len(result.errors)
+    return problems
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str = "text") -> None:
+    if fmt == "github":  # escaped: spec text must not inject workflow commands into CI logs
+        from apiforge.diff.report import _annotation as github_annotation
+
+        for d in diagnostics:
+            level = "error" if d.is_error else "warning"
+            print(
+                github_annotation(level, d, d.rule or "apiforge", f"{d.message} (at {d.pointer})")
+            )
+        return
+    for d in diagnostics:
+        print(d.format())

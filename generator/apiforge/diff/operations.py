@@ -1,0 +1,271 @@
+"""The document walk of `apiforge diff`: paths, operations, parameters, bodies and responses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from apiforge import pointer as jp
+from apiforge.diff.change import Emitter
+from apiforge.diff.compare import SchemaContext, SchemaDiffer
+from apiforge.diff.rules import Direction
+from apiforge.diff.schema import Sub
+from apiforge.diff.security import Security
+from apiforge.diff.sides import Side, Walk, absent, as_list, as_mapping
+
+__all__ = ["Operations"]
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+class Operations(Walk):
+    """Pairs the paths and operations of both documents and compares each pair found in both."""
+
+    def __init__(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], emitter: Emitter, security: Security
+    ) -> None:
+        super().__init__(old, new, emitter)
+        self.schemas = SchemaDiffer(old, new, emitter)
+        self.security = security
+
+    def compare_paths(self) -> None:
+        """Compare every path; `/pets/{id}` and `/pets/{petId}` count as the same path."""
+        index = [_path_index(doc) for doc in self.docs]
+        roots = [Side(doc.get("paths"), "#/paths", "#/paths") for doc in self.docs]
+        for template in sorted(set(index[0]) | set(index[1])):
+            names = index[0].get(template), index[1].get(template)
+            o = roots[0].at(self.docs[0], names[0]) if names[0] else absent(roots[0])
+            n = roots[1].at(self.docs[1], names[1]) if names[1] else absent(roots[1])
+            path = names[1] or names[0] or template
+            if n.node is None:
+                ops = [op for m in METHODS if isinstance(op := o.get(m), Mapping)]
+                deprecated = bool(ops) and all(op.get("deprecated") is True for op in ops)
+                kind = f"api-path-removed-{_with(deprecated)}-deprecation"
+                self.emit(kind, True, f"`{path}`", "path removed", o, n)
+                continue
+            for method in METHODS:
+                self._method(path, method, o, n)
+
+    def _method(self, path: str, method: str, item_o: Side, item_n: Side) -> None:
+        o, n = item_o.at(self.docs[0], method), item_n.at(self.docs[1], method)
+        label = f"`{method.upper()} {path}`"
+        if o.node is None and n.node is None:
+            return
+        if o.node is None:
+            self.emit("endpoint-added", False, label, "operation added", absent(item_o), n)
+        elif n.node is None:
+            kind = f"api-removed-{_with(o.get('deprecated') is True)}-deprecation"
+            self.emit(kind, True, label, "operation removed", o, absent(item_n))
+        else:
+            self.schemas.reset()
+            self._operation(label, o, n)
+            self._parameters(label, (item_o, o), (item_n, n))
+            self._request_body(
+                label, o.at(self.docs[0], "requestBody"), n.at(self.docs[1], "requestBody")
+            )
+            self._responses(label, o.at(self.docs[0], "responses"), n.at(self.docs[1], "responses"))
+            self.security.compare_requirements(label, o, n)
+
+    def _operation(self, label: str, o: Side, n: Side) -> None:
+        was, now = o.get("deprecated") is True, n.get("deprecated") is True
+        if was != now:
+            kind = "endpoint-deprecated" if now else "endpoint-reactivated"
+            self.emit(kind, False, label, kind.replace("endpoint-", "operation "), o, n)
+        old_id, new_id = o.get("operationId"), n.get("operationId")
+        if old_id != new_id:
+            at_o, at_n = o.at(self.docs[0], "operationId"), n.at(self.docs[1], "operationId")
+            if old_id is None:
+                detail = f"operationId `{new_id}` added"
+                self.emit("api-operation-id-added", False, label, detail, o, at_n)
+            elif new_id is None:
+                detail = f"operationId `{old_id}` removed"
+                self.emit("api-operation-id-removed", True, label, detail, at_o, n)
+            else:
+                detail = f"operationId changed from `{old_id}` to `{new_id}`"
+                self.emit("api-operation-id-changed", True, label, detail, at_o, at_n)
+        old_tags = {str(t) for t in as_list(o.get("tags"))}
+        new_tags = {str(t) for t in as_list(n.get("tags"))}
+        for tag in sorted(old_tags - new_tags):
+            self.emit("api-tag-removed", False, label, f"tag `{tag}` removed", o, n)
+        for tag in sorted(new_tags - old_tags):
+            self.emit("api-tag-added", False, label, f"tag `{tag}` added", o, n)
+
+    def _parameters(self, label: str, old: tuple[Side, Side], new: tuple[Side, Side]) -> None:
+        olds, news = _params(self.docs[0], *old), _params(self.docs[1], *new)
+        for key in sorted(set(olds) | set(news)):
+            where, name = key[0], olds[key].get("name") if key in olds else news[key].get("name")
+            subject = f"{label} {where} parameter `{name}`"
+            if key not in news:
+                o, n = olds[key], absent(new[1])
+                self.emit("request-parameter-removed", True, subject, "parameter removed", o, n)
+            elif key not in olds:
+                n = news[key]
+                required = where == "path" or n.get("required") is True
+                level = "required" if required else "optional"
+                kind = (
+                    "new-request-path-parameter"
+                    if where == "path"
+                    else f"new-{level}-request-parameter"
+                )
+                self.emit(kind, required, subject, f"{level} parameter added", absent(old[1]), n)
+            else:
+                self._parameter(subject, where, olds[key], news[key])
+
+    def _parameter(self, subject: str, where: str, o: Side, n: Side) -> None:
+        was = where == "path" or o.get("required") is True
+        now = where == "path" or n.get("required") is True
+        self._requiredness("request-parameter", subject, was, now, o, n)
+        if (o.get("deprecated") is True) != (n.get("deprecated") is True):
+            kind = "request-parameter-" + ("deprecated" if n.get("deprecated") else "reactivated")
+            self.emit(kind, False, subject, kind.rsplit("-", 1)[1], o, n)
+        old_style, new_style = _serialization(where, o), _serialization(where, n)
+        if old_style != new_style:
+            detail = f"serialization changed from {old_style} to {new_style}"
+            self.emit("request-parameter-serialization-changed", True, subject, detail, o, n)
+        self._schema(Direction.REQUEST, "request-parameter", subject, o, n)
+
+    def _requiredness(
+        self, place: str, subject: str, was: bool, now: bool, o: Side, n: Side
+    ) -> None:
+        """A request part that became required breaks callers; so does a response part that became optional."""
+        if was != now:
+            level = "required" if now else "optional"
+            breaking = now if place.startswith("request-") else was
+            self.emit(f"{place}-became-{level}", breaking, subject, f"became {level}", o, n)
+
+    def _schema(self, direction: Direction, place: str, subject: str, o: Side, n: Side) -> None:
+        """Compare the `schema` of a parameter, header or media type (or its first `content`)."""
+        old, old_ptr = _schema_of(o)
+        new, new_ptr = _schema_of(n)
+        ctx = SchemaContext(
+            direction,
+            place,
+            _NESTED[place],
+            old_ptr,
+            new_ptr,
+            subject,
+            old_src=o.src,
+            new_src=n.src,
+        )
+        self.schemas.compare(ctx, old, new)
+
+    def _request_body(self, label: str, o: Side, n: Side) -> None:
+        subject = f"{label} request body"
+        if o.node is None and n.node is None:
+            return
+        if o.node is None:
+            required = n.get("required") is True
+            level = "required" if required else "optional"
+            detail = f"{level} request body added"
+            self.emit(f"request-body-added-{level}", required, subject, detail, o, n)
+            return
+        if n.node is None:
+            self.emit("request-body-removed", True, subject, "request body removed", o, n)
+            return
+        was, now = o.get("required") is True, n.get("required") is True
+        self._requiredness("request-body", subject, was, now, o, n)
+        self._content(Direction.REQUEST, subject, o, n)
+
+    def _content(self, direction: Direction, subject: str, o: Side, n: Side) -> None:
+        olds, news = _media_types(o), _media_types(n)
+        request = direction is Direction.REQUEST
+        family = "request-body-media-type" if request else "response-media-type"
+        for media, at_o, at_n in self.keyed(o, n, olds, news, "content"):
+            label = subject if media == "application/json" else f"{subject} (`{media}`)"
+            if media not in news:
+                detail = f"media type `{media}` removed"
+                self.emit(f"{family}-removed", True, label, detail, at_o, at_n)
+            elif media not in olds:
+                detail = f"media type `{media}` added"
+                self.emit(f"{family}-added", False, label, detail, at_o, at_n)
+            else:
+                place = "request-body" if request else "response-body"
+                self._schema(direction, place, label, at_o, at_n)
+
+    def _responses(self, label: str, o: Side, n: Side) -> None:
+        olds = {str(k).upper(): str(k) for k in as_mapping(o.node)}
+        news = {str(k).upper(): str(k) for k in as_mapping(n.node)}
+        for code, at_o, at_n in self.keyed(o, n, olds, news):
+            subject = f"{label} response {code.lower() if code == 'DEFAULT' else code}"
+            success = code.startswith("2")
+            family = "response-success-status" if success else "response-non-success-status"
+            if code not in news:
+                self.emit(f"{family}-removed", success, subject, "status removed", at_o, at_n)
+            elif code not in olds:
+                self.emit(f"{family}-added", False, subject, "status added", at_o, at_n)
+            else:
+                self._content(Direction.RESPONSE, subject, at_o, at_n)
+                self._headers(subject, at_o, at_n)
+
+    def _headers(self, subject: str, o: Side, n: Side) -> None:
+        olds = {str(k).lower(): str(k) for k in as_mapping(o.get("headers"))}
+        news = {str(k).lower(): str(k) for k in as_mapping(n.get("headers"))}
+        for name, at_o, at_n in self.keyed(o, n, olds, news, "headers"):
+            label = f"{subject} header `{news.get(name) or olds[name]}`"
+            was, now = at_o.get("required") is True, at_n.get("required") is True
+            if name not in news:
+                kind = f"{'required' if was else 'optional'}-response-header-removed"
+                self.emit(kind, was, label, "header removed", at_o, at_n)
+            elif name not in olds:
+                self.emit("response-header-added", False, label, "header added", at_o, at_n)
+            else:
+                self._requiredness("response-header", label, was, now, at_o, at_n)
+                self._schema(Direction.RESPONSE, "response-header", label, at_o, at_n)
+
+
+_NESTED = {  # the kind prefix of a schema's root -> that of the properties inside it
+    "request-body": "request-property",
+    "request-parameter": "request-parameter-property",
+    "response-body": "response-property",
+    "response-header": "response-header-property",
+}
+
+
+def _with(deprecated: bool) -> str:
+    return "with" if deprecated else "without"
+
+
+def _path_index(doc: Mapping[str, Any]) -> dict[str, str]:
+    """`/pets/{id}` and `/pets/{petId}` are one path: map the template shape to the key."""
+    index: dict[str, str] = {}
+    for path in sorted(map(str, as_mapping(doc.get("paths")))):
+        shape = "/".join(
+            "{}" if s.startswith("{") and s.endswith("}") else s for s in path.split("/")
+        )
+        index.setdefault(shape, path)
+    return index
+
+
+def _params(doc: Any, item: Side, op: Side) -> dict[tuple[str, str], Side]:
+    """Path-level parameters overridden by the operation's, keyed by (in, name)."""
+    found: dict[tuple[str, str], Side] = {}
+    for owner in (item, op):
+        for i, _ in enumerate(as_list(owner.get("parameters"))):
+            param = owner.at(doc, "parameters", i)
+            where, name = str(param.get("in")), str(param.get("name"))
+            found[(where, name.lower() if where == "header" else name)] = param
+    return found
+
+
+def _serialization(where: str, param: Side) -> str:
+    style = param.get("style") or ("form" if where in ("query", "cookie") else "simple")
+    explode = param.get("explode")
+    explode = style == "form" if explode is None else explode is True
+    return f"style={style}, explode={str(explode).lower()}"
+
+
+def _schema_of(side: Side) -> tuple[list[Sub], str]:
+    """The schema of a parameter, header or media type, and its logical pointer."""
+    if side.get("schema") is not None:
+        return [(side.get("schema"), jp.join(side.src, "schema"))], jp.join(side.pointer, "schema")
+    content = as_mapping(side.get("content"))
+    for media in sorted(content):
+        schema = as_mapping(content[media]).get("schema")
+        if schema is not None:
+            tokens = ("content", media, "schema")
+            return [(schema, jp.join(side.src, *tokens))], jp.join(side.pointer, *tokens)
+    return [], jp.join(side.pointer, "schema")
+
+
+def _media_types(side: Side) -> dict[str, str]:
+    return {str(k).split(";")[0].strip().lower(): str(k) for k in as_mapping(side.get("content"))}

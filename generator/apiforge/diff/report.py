@@ -1,0 +1,186 @@
+"""Render a `DiffResult` as text, JSON, GitHub Actions annotations or a Markdown changelog."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from apiforge.diff.documents import Change, Declaration, DeclarationError, DiffResult, Location
+
+__all__ = ["FORMATS", "format_github", "format_json", "format_markdown", "format_text", "summary"]
+
+UNUSED = "unused-declaration"
+MALFORMED = "malformed-declaration"
+
+
+def summary(result: DiffResult) -> str:
+    """One line: `3 changes: 2 breaking (1 undeclared, 1 declared), 1 non-breaking`."""
+    text = (
+        f"{len(result.changes)} change{'s' * (len(result.changes) != 1)}: "
+        f"{len(result.breaking)} breaking ({len(result.undeclared_breaking)} undeclared, "
+        f"{len(result.declared_breaking)} declared), {len(result.non_breaking)} non-breaking"
+    )
+    if result.unused_declarations:
+        text += f", {len(result.unused_declarations)} unused declaration(s)"
+    if result.errors:
+        text += f", {len(result.errors)} malformed declaration(s)"
+    return text
+
+
+def _where(change: Change) -> Location | None:
+    return change.new_location or change.old_location
+
+
+def _place(location: Location | None) -> str:
+    return f"{location.file}:{location.line}:{location.col}: " if location else ""
+
+
+def _level(change: Change) -> str:
+    if not change.breaking:
+        return "info"
+    return "warning" if change.declared else "error"
+
+
+def _reason(change: Change) -> str:
+    return "; ".join(d.reason for d in change.declarations)
+
+
+def _groups(result: DiffResult) -> tuple[tuple[Change, ...], ...]:
+    return result.undeclared_breaking, result.declared_breaking, result.non_breaking
+
+
+def format_text(result: DiffResult, *, non_breaking: bool = True) -> str:
+    """Diagnostic lines `file:line:col: level: message [kind] (at pointer)`, then a summary."""
+    lines = []
+    for group in _groups(result)[: 3 if non_breaking else 2]:
+        for c in group:
+            declared = f" (declared: {_reason(c)})" if c.declared else ""
+            lines.append(
+                f"{_place(_where(c))}{_level(c)}: {c.message}{declared} [{c.kind}] (at {c.pointer})"
+            )
+    for d in result.unused_declarations:
+        lines.append(
+            f"{_place(d.location)}warning: declaration matches no breaking change [{UNUSED}]"
+            f" (at {d.pointer})"
+        )
+    for e in result.errors:
+        lines.append(f"{_place(e.location)}error: {e.message} [{MALFORMED}] (at {e.pointer})")
+    lines.append(summary(result))
+    return "\n".join(lines) + "\n"
+
+
+def _location_json(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"file": location.file, "line": location.line, "col": location.col}
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {
+        "kind": change.kind,
+        "breaking": change.breaking,
+        "declared": change.declared,
+        "reason": _reason(change) or None,
+        "subject": change.subject,
+        "message": change.message,
+        "old_pointer": change.old_pointer,
+        "new_pointer": change.new_pointer,
+        "old_location": _location_json(change.old_location),
+        "new_location": _location_json(change.new_location),
+    }
+
+
+def _declaration_json(d: Declaration) -> dict[str, Any]:
+    return {
+        "pointer": d.pointer,
+        "kind": d.kind,
+        "reason": d.reason,
+        "location": _location_json(d.location),
+    }
+
+
+def _error_json(e: DeclarationError) -> dict[str, Any]:
+    return {"pointer": e.pointer, "message": e.message, "location": _location_json(e.location)}
+
+
+def format_json(result: DiffResult) -> str:
+    """A stable document: every change, the declarations left unused, errors and counts."""
+    body = {
+        "summary": {
+            "changes": len(result.changes),
+            "breaking": len(result.breaking),
+            "undeclared_breaking": len(result.undeclared_breaking),
+            "declared_breaking": len(result.declared_breaking),
+            "non_breaking": len(result.non_breaking),
+            "unused_declarations": len(result.unused_declarations),
+            "errors": len(result.errors),
+            "ok": result.ok,
+        },
+        "changes": [_change_json(c) for c in result.changes],
+        "unused_declarations": [_declaration_json(d) for d in result.unused_declarations],
+        "errors": [_error_json(e) for e in result.errors],
+    }
+    return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _annotation(level: str, location: Location | None, title: str, message: str) -> str:
+    props = []
+    if location is not None:
+        props += [f"file={_escape_property(location.file)}", f"line={location.line}"]
+        props.append(f"col={location.col}")
+    props.append(f"title={_escape_property(title)}")
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+
+
+def format_github(result: DiffResult) -> str:
+    """Workflow commands: `::error` for undeclared breaks, `::warning` for everything else."""
+    lines = []
+    for group in _groups(result):
+        for c in group:
+            level = "error" if c.breaking and not c.declared else "warning"
+            message = c.message + (f" (declared breaking: {_reason(c)})" if c.declared else "")
+            lines.append(_annotation(level, _where(c), c.kind, message))
+    for d in result.unused_declarations:
+        message = f"declaration {d.pointer} matches no breaking change; remove it"
+        lines.append(_annotation("warning", d.location, UNUSED, message))
+    for e in result.errors:
+        lines.append(_annotation("error", e.location, MALFORMED, f"{e.message} (at {e.pointer})"))
+    lines.append(f"apiforge diff: {summary(result)}")
+    return "\n".join(lines) + "\n"
+
+
+def format_markdown(result: DiffResult) -> str:
+    """A release-notes changelog with one section per verdict."""
+    out = ["# API changes", "", summary(result) + "."]
+    titles = ("Breaking changes", "Declared breaking changes", "Other changes")
+    for title, group in zip(titles, _groups(result), strict=True):
+        out += ["", f"## {title}", ""]
+        for c in group:
+            reason = f" — {_reason(c)}" if c.declared else ""
+            out.append(f"- {c.subject}: {c.detail}{reason} (`{c.kind}`)")
+        if not group:
+            out.append("_None._")
+    if result.unused_declarations or result.errors:
+        out += ["", "## Declaration problems", ""]
+        for d in result.unused_declarations:
+            out.append(f"- `{d.pointer}`: matches no breaking change (`{UNUSED}`)")
+        for e in result.errors:
+            out.append(f"- `{e.pointer}`: {e.message} (`{MALFORMED}`)")
+    return "\n".join(out) + "\n"
+
+
+FORMATS: dict[str, Callable[[DiffResult], str]] = {
+    "text": format_text,
+    "json": format_json,
+    "github": format_github,
+    "markdown": format_markdown,
+}

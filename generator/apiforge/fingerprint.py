@@ -1,0 +1,54 @@
+"""What identifies a generated package cheaply: its name, and a hash of everything that shapes it.
+
+Kept free of heavy imports, so that `apiforge check` on an unchanged tree answers quickly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import metadata
+from pathlib import Path
+
+from apiforge import __version__
+from apiforge.assets import PACKAGE, templates_dir
+from apiforge.names import PythonIdentifier
+
+_FINGERPRINT: str | None = None
+# what never shapes generated output: editing it must not make generated/ look stale
+_NOT_OUTPUT_MODULES = {"cli.py", "__main__.py", "check.py", "gitbase.py", "paths.py"}
+_NOT_OUTPUT_PACKAGES = {"diff", "serve"}
+
+
+def package_name(spec: Path) -> str:
+    return str(PythonIdentifier(spec.stem.replace("-", "_"), avoid_builtins=False))
+
+
+def generator_fingerprint() -> str:
+    """Changes whenever anything that shapes the output changes: our code or a tool's version."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        digest = hashlib.sha256(__version__.encode())
+        for dist in ("datamodel-code-generator", "ruff", "jinja2"):
+            try:
+                digest.update(f"{dist}={metadata.version(dist)}".encode())
+            except metadata.PackageNotFoundError:
+                digest.update(dist.encode())
+        for label, path in _output_sources():
+            digest.update(label.encode())
+            digest.update(path.read_bytes())
+        _FINGERPRINT = digest.hexdigest()
+    return _FINGERPRINT
+
+
+def _output_sources() -> list[tuple[str, Path]]:
+    """(label, file) for every module and template that shapes output, in a stable order."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if "__pycache__" in relative.parts or relative.parts[0] in _NOT_OUTPUT_PACKAGES:
+            continue
+        if relative.name not in _NOT_OUTPUT_MODULES:
+            found.append((relative.as_posix(), path))
+    templates = templates_dir()
+    found += [(f"templates/{p.name}", p) for p in sorted(templates.glob("*.jinja"))]
+    return found
