@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from apiforge.diagnostics import Diagnostic, Severity
-from apiforge.lint import RULES, iter_operations, lint_bundle
+from apiforge.lint import RULES, lint_bundle
 from apiforge.resolve import load_bundle
+from apiforge.walk import iter_operations
 
 HEAD31 = 'openapi: 3.1.0\ninfo: {title: t, version: "1"}\n'
 HEAD30 = 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\n'

@@ -9,7 +9,8 @@ import pytest
 
 from apiforge.diagnostics import Diagnostic, SpecError
 from apiforge.load import Location
-from apiforge.resolve import Bundle, iter_objects, load_bundle
+from apiforge.resolve import Bundle, load_bundle
+from apiforge.walk import iter_objects
 
 HEAD = """\
 openapi: 3.1.0

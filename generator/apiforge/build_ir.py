@@ -10,11 +10,11 @@ from typing import Any
 from apiforge import __version__, ir
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
-from apiforge.lint import iter_operations
 from apiforge.models import ModelIndex
 from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
 from apiforge.nullability import not_null_fields
-from apiforge.prepare import ModelPlan, deref, get_ref
+from apiforge.prepare import ModelPlan
+from apiforge.walk import deref, get_ref, iter_operations
 
 _RESERVED_ARGS = {"self", "timeout", "max_retries", "extra_headers", "extra_query", "extra_body"}
 # Members of the generated Client/AsyncClient (and of their runtime base) that a method may not

@@ -10,9 +10,9 @@ from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
-from apiforge.resolve import Bundle, iter_objects, walk_pointer
+from apiforge.resolve import Bundle
+from apiforge.walk import iter_objects, iter_operations, iter_path_items
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SAFE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
 
@@ -44,38 +44,6 @@ def lint_bundle(bundle: Bundle) -> list[Diagnostic]:
     return sorted(set(out), key=lambda d: (d.file, d.line, d.col, d.rule, d.message))
 
 
-def iter_operations(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
-    """(path, method, operation, pointer) for every operation under `paths`.
-
-    A path item that is a local `$ref` (a bundled file's path item) is followed; the pointer is
-    where the operation is written.
-    """
-    for path, item, where in _iter_path_items(data):
-        for method in HTTP_METHODS:
-            op = item.get(method)
-            if isinstance(op, dict):
-                yield path, method, op, jp.join(where, method)
-
-
-def _iter_path_items(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """(path, path item, pointer) for every path, through local refs."""
-    paths = data.get("paths")
-    if not isinstance(paths, dict):
-        return
-    for path, item in paths.items():
-        where = jp.join("#/paths", path)
-        for _ in range(64):  # loops of refs were refused when bundling
-            ref = item.get("$ref") if isinstance(item, dict) else None
-            if not isinstance(ref, str) or not ref.startswith("#"):
-                break
-            try:
-                item, where = walk_pointer(data, jp.split(ref)), ref
-            except (KeyError, IndexError, TypeError, ValueError):
-                break
-        if isinstance(item, dict):
-            yield path, item, where
-
-
 @rule("operation-id")
 def operation_ids(bundle: Bundle) -> Iterator[Finding]:
     """Every operation has an operationId that is unique and a safe Python identifier."""
@@ -103,7 +71,7 @@ def operation_ids(bundle: Bundle) -> Iterator[Finding]:
 @rule("path-params")
 def path_params(bundle: Bundle) -> Iterator[Finding]:
     """Each `{name}` in a path template is declared as an `in: path` parameter, and vice versa."""
-    items = {path: (item, where) for path, item, where in _iter_path_items(bundle.data)}
+    items = {path: (item, where) for path, item, where in iter_path_items(bundle.data)}
     for path, method, op, at in iter_operations(bundle.data):
         item, item_at = items[path]
         declared: dict[str, str] = {}
@@ -127,7 +95,7 @@ def path_params(bundle: Bundle) -> Iterator[Finding]:
 def same_route_templates(bundle: Bundle) -> Iterator[Finding]:
     """Two templates that differ only in parameter names (`/x/{id}`, `/x/{item}`) are one route."""
     seen: dict[str, str] = {}
-    for path, _item, where in _iter_path_items(bundle.data):
+    for path, _item, where in iter_path_items(bundle.data):
         route = _TEMPLATE_PARAM.sub("{}", path)
         if route in seen:
             message = f"path {path!r} is the same route as {seen[route]!r}: a server cannot tell them apart"

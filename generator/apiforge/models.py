@@ -15,7 +15,7 @@ from typing import Any
 
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.prepare import ModelPlan
-from apiforge.resolve import iter_objects
+from apiforge.walk import iter_objects
 
 
 @dataclass(frozen=True)

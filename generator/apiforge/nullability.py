@@ -11,8 +11,7 @@ from typing import Any
 from apiforge import ir
 from apiforge import pointer as jp
 from apiforge.models import ModelIndex
-from apiforge.prepare import deref, get_ref, is_ref
-from apiforge.resolve import iter_objects
+from apiforge.walk import deref, get_ref, is_ref, iter_objects
 
 _SCHEMAS = "#/components/schemas"
 _MAX_DEPTH = 200  # nesting levels and refs followed; beyond it the answer is "unsure"

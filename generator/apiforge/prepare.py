@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from apiforge import pointer as jp
-from apiforge.lint import iter_operations
 from apiforge.names import ClassName, unique
-from apiforge.resolve import Bundle, iter_objects, walk_pointer
+from apiforge.resolve import Bundle
+from apiforge.walk import deref, get_ref, is_ref, iter_objects, iter_operations
 
 
 @dataclass
@@ -62,10 +62,6 @@ def _schemas(doc: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(schemas, dict):
         schemas = comps["schemas"] = {}
     return schemas
-
-
-def is_ref(schema: Any) -> bool:
-    return isinstance(schema, dict) and isinstance(schema.get("$ref"), str)
 
 
 def is_object_schema(schema: Any, doc: dict[str, Any], depth: int = 0) -> bool:
@@ -124,22 +120,6 @@ def _json_media(owner: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         ):
             out.append((str(mime), media))
     return out
-
-
-def deref(node: Any, doc: dict[str, Any]) -> Any:
-    """Follow local refs inside a plain document to the node they name (None when broken)."""
-    hops = 0
-    while is_ref(node) and hops < 32:
-        node = get_ref(doc, node["$ref"])
-        hops += 1
-    return node
-
-
-def get_ref(doc: dict[str, Any], ref: str) -> Any:
-    try:
-        return walk_pointer(doc, jp.split(ref))
-    except (KeyError, IndexError, ValueError, TypeError):
-        return None
 
 
 def _rename_components(doc: dict[str, Any], renames: dict[str, str]) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
-from apiforge.prepare import deref
-from apiforge.resolve import Bundle, iter_objects
+from apiforge.resolve import Bundle
+from apiforge.walk import deref, iter_objects
 
 Fix = tuple[str, str]  # (pointer of what was repaired, what was done)
 SchemaRepair = Callable[[dict[str, Any], str, dict[str, Any]], Iterator[Fix]]

@@ -21,60 +21,11 @@ from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.load import Document, Location, load_document
 from apiforge.paths import display_path
+from apiforge.walk import MAPPING_KIND, child_kind, deref, walk_pointer
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _COMPONENT_KEY = re.compile(r"[^A-Za-z0-9._\-]")
 
-# Which kind of object each key leads to, per kind of object: enough of OpenAPI's grammar to know
-# where a $ref stands (a schema, a parameter, ...) and where values are data, never refs.
-_MAP_OF = "*"
-_MAPPING = "discriminatorMapping"  # values name schemas: refs to rewrite, or bare names to keep
-_GRAMMAR: dict[str, dict[str, str]] = {
-    "root": {"paths": "paths", "webhooks": "paths", "components": "components"},
-    "paths": {_MAP_OF: "pathItem"},
-    "components": {
-        "schemas": "schema*",
-        "parameters": "parameter*",
-        "responses": "response*",
-        "requestBodies": "requestBody*",
-        "headers": "header*",
-        "securitySchemes": "securityScheme*",
-        "examples": "example*",
-        "links": "link*",
-        "callbacks": "callback*",
-        "pathItems": "pathItem*",
-    },
-    "pathItem": {
-        "parameters": "parameter[]",
-        **{m: "operation" for m in ("get", "put", "post", "delete", "options", "head", "patch")},
-        "trace": "operation",
-    },
-    "operation": {
-        "parameters": "parameter[]",
-        "requestBody": "requestBody",
-        "responses": "response*",
-        "callbacks": "callback*",
-    },
-    "callback": {_MAP_OF: "pathItem"},
-    "requestBody": {"content": "mediaType*"},
-    "response": {"content": "mediaType*", "headers": "header*", "links": "link*"},
-    "mediaType": {"schema": "schema", "examples": "example*", "encoding": "encoding*"},
-    "encoding": {"headers": "header*"},
-    "parameter": {"schema": "schema", "content": "mediaType*", "examples": "example*"},
-    "header": {"schema": "schema", "content": "mediaType*", "examples": "example*"},
-    "example": {"value": "data"},
-    "schema": {
-        **{k: "schema" for k in ("items", "additionalProperties", "not", "if", "then", "else")},
-        **{k: "schema" for k in ("contains", "propertyNames", "unevaluatedItems")},
-        **{k: "schema" for k in ("unevaluatedProperties", "additionalItems", "contentSchema")},
-        **{k: "schema[]" for k in ("allOf", "anyOf", "oneOf", "prefixItems")},
-        **{k: "schema*" for k in ("properties", "patternProperties", "$defs", "definitions")},
-        "dependentSchemas": "schema*",
-        "discriminator": "discriminator",
-    },
-    "discriminator": {"mapping": _MAPPING},
-}
-_DATA_KEYS = {"example", "examples", "default", "enum", "const"}
 _SECTION_OF_KIND = {
     "schema": "schemas",
     "parameter": "parameters",
@@ -136,14 +87,12 @@ class Bundle:
         loc = src.location()
         return Diagnostic(loc.file, loc.line, loc.col, severity, message, src.pointer, rule)
 
-    def deref(self, node: Any, limit: int = 64) -> Any:
-        """Follow local `$ref`s to a node that is not a ref (loops were refused at bundle time)."""
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and limit > 0:
-            node = self.get(node["$ref"])
-            limit -= 1
-        return node
+    def deref(self, node: Any) -> Any:
+        """`walk.deref` within this bundle: the node a chain of local refs ends at, None if broken."""
+        return deref(node, self.data)
 
     def get(self, ref: str) -> Any:
+        """The node a local ref names; KeyError, IndexError, ValueError or TypeError when absent."""
         return walk_pointer(self.data, jp.split(ref))
 
 
@@ -219,7 +168,7 @@ class _Bundler:
             ]
         if not isinstance(value, dict) or kind == "data":
             return _plain_copy(value)
-        if kind == _MAPPING:
+        if kind == MAPPING_KIND:
             return {k: self._rewrite_mapping(v, doc, (*src, k)) for k, v in value.items()}
         ref = value.get("$ref")
         if isinstance(ref, str):
@@ -231,7 +180,7 @@ class _Bundler:
             if key == "$ref" and isinstance(ref, str):
                 out[key] = self._rewrite(ref, kind, doc, (*src, key))
             else:
-                out[key] = self._copy(child, _child_kind(kind, key), doc, (*src, key), (*dest, key))
+                out[key] = self._copy(child, child_kind(kind, key), doc, (*src, key), (*dest, key))
         return out
 
     def _inline_target(
@@ -399,42 +348,6 @@ _NOT_INLINED = object()
 _NOT_FOUND = object()
 
 
-def _child_kind(kind: str, key: str) -> str:
-    """The kind of object found under `key` in an object of `kind` ("data" holds no refs)."""
-    if kind.endswith("*") and not (kind == "response*" and key.startswith("x-")):
-        return kind[:-1]  # a map's keys are names: a property or header may be called x-...
-    if key.startswith("x-"):
-        return "data"
-    rules = _GRAMMAR.get(kind, {})
-    if key in rules:
-        return rules[key]
-    if key in _DATA_KEYS:
-        return "data"
-    return rules.get(_MAP_OF, "other")
-
-
-def iter_objects(data: Any) -> Iterator[tuple[tuple[str, ...], str, dict[str, Any]]]:
-    """Every object of a bundled document with its pointer tokens and kind (schema, operation, ...).
-
-    Refs are not followed, so each object is seen once, where it is written.
-    """
-    stack: list[tuple[tuple[str, ...], str, Any]] = [((), "root", data)]
-    while stack:
-        tokens, kind, node = stack.pop()
-        if kind == "data":
-            continue
-        if isinstance(node, list):
-            item = kind[:-2] if kind.endswith("[]") else kind
-            stack.extend(((*tokens, str(i)), item, v) for i, v in reversed(list(enumerate(node))))
-            continue
-        if not isinstance(node, dict):
-            continue
-        if not kind.endswith("*") and not kind.endswith("[]"):
-            yield tokens, kind, node
-        children = [((*tokens, k), _child_kind(kind, k), v) for k, v in node.items()]
-        stack.extend(reversed(children))
-
-
 def _written_ref(doc: Document, at: tuple[str, ...], default: str) -> str:
     """The ref as its file spells it (bundled refs are renamed)."""
     try:
@@ -442,14 +355,6 @@ def _written_ref(doc: Document, at: tuple[str, ...], default: str) -> str:
     except (KeyError, IndexError, ValueError, TypeError):
         return default
     return written if isinstance(written, str) else default
-
-
-def walk_pointer(data: Any, tokens: list[str]) -> Any:
-    """The node at pointer tokens; KeyError, IndexError, ValueError or TypeError when absent."""
-    node = data
-    for token in tokens:
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
 
 
 def _plain_copy(value: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 from apiforge.diff.change import Emitter
 from apiforge.diff.schema import canon
-from apiforge.diff.sides import Side, Walk, as_list, as_mapping, deref
+from apiforge.diff.sides import Side, Walk, as_list, as_mapping, deref_located
 
 __all__ = ["Security"]
 
@@ -33,7 +33,7 @@ class Security(Walk):
         super().__init__(old, new, emitter)
         self.roots = tuple(Side(_schemes_of(doc), _SCHEMES, _SCHEMES) for doc in self.docs)
         self.schemes = tuple(
-            {name: deref(doc, s, "#")[0] for name, s in as_mapping(root.node).items()}
+            {name: deref_located(doc, s, "#")[0] for name, s in as_mapping(root.node).items()}
             for doc, root in zip(self.docs, self.roots, strict=True)
         )
 

@@ -10,7 +10,7 @@ from apiforge import pointer as jp
 from apiforge.diff.change import Emitter
 from apiforge.diff.schema import resolve
 
-__all__ = ["Side", "Walk", "absent", "as_list", "as_mapping", "deref"]
+__all__ = ["Side", "Walk", "absent", "as_list", "as_mapping", "deref_located"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Side:
         for token in tokens:
             node = _child(node, token)
         logical, physical = jp.join(self.pointer, *tokens), jp.join(self.src, *tokens)
-        node, physical = deref(doc, node, physical)
+        node, physical = deref_located(doc, node, physical)
         return Side(node, logical, physical)
 
 
@@ -48,7 +48,7 @@ def _child(node: Any, token: str | int) -> Any:
     return next((v for k, v in node.items() if str(k) == str(token)), None)  # YAML int keys
 
 
-def deref(doc: Any, node: Any, src: str) -> tuple[Any, str]:
+def deref_located(doc: Any, node: Any, src: str) -> tuple[Any, str]:
     """Follow `$ref`s (stopping at a cycle) to the node and the physical pointer it sits at."""
     seen: set[str] = set()
     while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):

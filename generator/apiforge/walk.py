@@ -1,0 +1,178 @@
+"""The grammar of an OpenAPI document and the ways to walk it: objects by kind, operations, refs.
+
+Every stage that looks inside a document walks it through here, so "where does a schema stand"
+and "how is a local `$ref` followed" have one answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from apiforge import pointer as jp
+
+__all__ = [
+    "HTTP_METHODS",
+    "MAPPING_KIND",
+    "child_kind",
+    "deref",
+    "get_ref",
+    "is_ref",
+    "iter_objects",
+    "iter_operations",
+    "iter_path_items",
+    "walk_pointer",
+]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Which kind of object each key leads to, per kind of object: enough of OpenAPI's grammar to know
+# where a $ref stands (a schema, a parameter, ...) and where values are data, never refs.
+_MAP_OF = "*"
+MAPPING_KIND = "discriminatorMapping"  # values name schemas: refs to rewrite, or bare names to keep
+_GRAMMAR: dict[str, dict[str, str]] = {
+    "root": {"paths": "paths", "webhooks": "paths", "components": "components"},
+    "paths": {_MAP_OF: "pathItem"},
+    "components": {
+        "schemas": "schema*",
+        "parameters": "parameter*",
+        "responses": "response*",
+        "requestBodies": "requestBody*",
+        "headers": "header*",
+        "securitySchemes": "securityScheme*",
+        "examples": "example*",
+        "links": "link*",
+        "callbacks": "callback*",
+        "pathItems": "pathItem*",
+    },
+    "pathItem": {
+        "parameters": "parameter[]",
+        **{m: "operation" for m in ("get", "put", "post", "delete", "options", "head", "patch")},
+        "trace": "operation",
+    },
+    "operation": {
+        "parameters": "parameter[]",
+        "requestBody": "requestBody",
+        "responses": "response*",
+        "callbacks": "callback*",
+    },
+    "callback": {_MAP_OF: "pathItem"},
+    "requestBody": {"content": "mediaType*"},
+    "response": {"content": "mediaType*", "headers": "header*", "links": "link*"},
+    "mediaType": {"schema": "schema", "examples": "example*", "encoding": "encoding*"},
+    "encoding": {"headers": "header*"},
+    "parameter": {"schema": "schema", "content": "mediaType*", "examples": "example*"},
+    "header": {"schema": "schema", "content": "mediaType*", "examples": "example*"},
+    "example": {"value": "data"},
+    "schema": {
+        **{k: "schema" for k in ("items", "additionalProperties", "not", "if", "then", "else")},
+        **{k: "schema" for k in ("contains", "propertyNames", "unevaluatedItems")},
+        **{k: "schema" for k in ("unevaluatedProperties", "additionalItems", "contentSchema")},
+        **{k: "schema[]" for k in ("allOf", "anyOf", "oneOf", "prefixItems")},
+        **{k: "schema*" for k in ("properties", "patternProperties", "$defs", "definitions")},
+        "dependentSchemas": "schema*",
+        "discriminator": "discriminator",
+    },
+    "discriminator": {"mapping": MAPPING_KIND},
+}
+_DATA_KEYS = {"example", "examples", "default", "enum", "const"}
+
+
+def child_kind(kind: str, key: str) -> str:
+    """The kind of object found under `key` in an object of `kind` ("data" holds no refs)."""
+    if kind.endswith("*") and not (kind == "response*" and key.startswith("x-")):
+        return kind[:-1]  # a map's keys are names: a property or header may be called x-...
+    if key.startswith("x-"):
+        return "data"
+    rules = _GRAMMAR.get(kind, {})
+    if key in rules:
+        return rules[key]
+    if key in _DATA_KEYS:
+        return "data"
+    return rules.get(_MAP_OF, "other")
+
+
+def iter_objects(data: Any) -> Iterator[tuple[tuple[str, ...], str, dict[str, Any]]]:
+    """Every object of a bundled document with its pointer tokens and kind (schema, operation, ...).
+
+    Refs are not followed, so each object is seen once, where it is written.
+    """
+    stack: list[tuple[tuple[str, ...], str, Any]] = [((), "root", data)]
+    while stack:
+        tokens, kind, node = stack.pop()
+        if kind == "data":
+            continue
+        if isinstance(node, list):
+            item = kind[:-2] if kind.endswith("[]") else kind
+            stack.extend(((*tokens, str(i)), item, v) for i, v in reversed(list(enumerate(node))))
+            continue
+        if not isinstance(node, dict):
+            continue
+        if not kind.endswith("*") and not kind.endswith("[]"):
+            yield tokens, kind, node
+        children = [((*tokens, k), child_kind(kind, k), v) for k, v in node.items()]
+        stack.extend(reversed(children))
+
+
+def iter_operations(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+    """(path, method, operation, pointer) for every operation under `paths`.
+
+    A path item that is a local `$ref` (a bundled file's path item) is followed; the pointer is
+    where the operation is written.
+    """
+    for path, item, where in iter_path_items(data):
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if isinstance(op, dict):
+                yield path, method, op, jp.join(where, method)
+
+
+def iter_path_items(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(path, path item, pointer) for every path, through local refs."""
+    paths = data.get("paths")
+    if not isinstance(paths, dict):
+        return
+    for path, item in paths.items():
+        where = jp.join("#/paths", path)
+        for _ in range(64):  # loops of refs were refused when bundling
+            ref = item.get("$ref") if isinstance(item, dict) else None
+            if not isinstance(ref, str) or not ref.startswith("#"):
+                break
+            try:
+                item, where = walk_pointer(data, jp.split(ref)), ref
+            except (KeyError, IndexError, TypeError, ValueError):
+                break
+        if isinstance(item, dict):
+            yield path, item, where
+
+
+def walk_pointer(data: Any, tokens: list[str]) -> Any:
+    """The node at pointer tokens; KeyError, IndexError, ValueError or TypeError when absent."""
+    node = data
+    for token in tokens:
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
+def is_ref(schema: Any) -> bool:
+    return isinstance(schema, dict) and isinstance(schema.get("$ref"), str)
+
+
+def deref(node: Any, doc: dict[str, Any], limit: int = 64) -> Any:
+    """Follow local refs to the node they name: None when one is broken, the last ref at `limit`.
+
+    Bundling refused loops of refs, so the limit only guards documents that were never bundled.
+    """
+    hops = 0
+    while is_ref(node) and hops < limit:
+        node = get_ref(doc, node["$ref"])
+        hops += 1
+    return node
+
+
+def get_ref(doc: dict[str, Any], ref: str) -> Any:
+    """The node a local ref names, or None."""
+    try:
+        return walk_pointer(doc, jp.split(ref))
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
