@@ -72,16 +72,35 @@ def tools(spec: Path, work: Path) -> dict[str, list[str]]:
     bin_dir = Path(sys.executable).parent
     return {
         "apiforge (models+client+server)": [
-            sys.executable, "-m", "apiforge", "generate", str(spec), "--out", str(work / "af"), "--quiet",
+            sys.executable,
+            "-m",
+            "apiforge",
+            "generate",
+            str(spec),
+            "--out",
+            str(work / "af"),
+            "--quiet",
         ],
         "datamodel-codegen (models)": [
-            str(bin_dir / "datamodel-codegen"), "--input", str(spec), "--input-file-type", "openapi",
-            "--output-model-type", "pydantic_v2.BaseModel", "--disable-timestamp",
-            "--output", str(work / "dm_models.py"),
+            str(bin_dir / "datamodel-codegen"),
+            "--input",
+            str(spec),
+            "--input-file-type",
+            "openapi",
+            "--output-model-type",
+            "pydantic_v2.BaseModel",
+            "--disable-timestamp",
+            "--output",
+            str(work / "dm_models.py"),
         ],
         "openapi-python-client (client)": [
-            str(bin_dir / "openapi-python-client"), "generate", "--path", str(spec),
-            "--output-path", str(work / "opc"), "--overwrite",
+            str(bin_dir / "openapi-python-client"),
+            "generate",
+            "--path",
+            str(spec),
+            "--output-path",
+            str(work / "opc"),
+            "--overwrite",
         ],
     }
 
@@ -96,7 +115,9 @@ def run_rounds(label: str, spec: Path, rounds: int) -> None:
                 if name in failures:
                     continue
                 start = time.perf_counter()
-                done = subprocess.run(command, cwd=work, capture_output=True, text=True, check=False)
+                done = subprocess.run(
+                    command, cwd=work, capture_output=True, text=True, check=False
+                )
                 elapsed = time.perf_counter() - start
                 if done.returncode != 0:
                     failures[name] = (done.stderr or done.stdout).strip().splitlines()[-1:][0][:160]
@@ -104,25 +125,42 @@ def run_rounds(label: str, spec: Path, rounds: int) -> None:
                 times.setdefault(name, []).append(elapsed)
                 shutil.rmtree(work / "opc", ignore_errors=True)
     print(f"\n{label}: {spec.name} ({spec.stat().st_size // 1024} KiB), {rounds} rounds")
-    ours = statistics.median(times["apiforge (models+client+server)"]) if "apiforge (models+client+server)" in times else None
+    ours = (
+        statistics.median(times["apiforge (models+client+server)"])
+        if "apiforge (models+client+server)" in times
+        else None
+    )
     for name, values in times.items():
         median = statistics.median(values)
-        ratio = f"  apiforge / this = {ours / median:.2f}x" if ours and "apiforge" not in name else ""
-        print(f"  {name:34s} median {median:7.2f} s  (min {min(values):.2f}, max {max(values):.2f}){ratio}")
+        ratio = (
+            f"  apiforge / this = {ours / median:.2f}x" if ours and "apiforge" not in name else ""
+        )
+        print(
+            f"  {name:34s} median {median:7.2f} s  (min {min(values):.2f}, max {max(values):.2f}){ratio}"
+        )
     for name, why in failures.items():
         print(f"  {name:34s} FAILED: {why}")
 
 
 def check_unchanged(rounds: int) -> None:
-    subprocess.run([sys.executable, "-m", "apiforge", "generate", "--quiet"], cwd=REPO, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "apiforge", "generate", "--quiet"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     values = []
     for _ in range(rounds):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "apiforge", "check"], cwd=REPO, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "apiforge", "check"], cwd=REPO, check=True, capture_output=True
+        )
         values.append(time.perf_counter() - start)
     median = statistics.median(values)
-    print(f"\napiforge check, unchanged tree (3 specs): median {median:.3f} s over {rounds} runs "
-          f"(target < 0.5 s: {'met' if median < 0.5 else 'MISSED'})")
+    print(
+        f"\napiforge check, unchanged tree (3 specs): median {median:.3f} s over {rounds} runs "
+        f"(target < 0.5 s: {'met' if median < 0.5 else 'MISSED'})"
+    )
 
 
 def main() -> None:

@@ -10,7 +10,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`python -m apiforge ARGS` in a subprocess: what a user runs, exit code and output."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
@@ -39,7 +41,11 @@ def import_fresh(package_parent: Path, module: str) -> object:
 
     sys.path.insert(0, str(package_parent))
     try:
-        for name in [m for m in sys.modules if m == module.split(".")[0] or m.startswith(module.split(".")[0] + ".")]:
+        for name in [
+            m
+            for m in sys.modules
+            if m == module.split(".")[0] or m.startswith(module.split(".")[0] + ".")
+        ]:
             del sys.modules[name]
         return importlib.import_module(module)
     finally:

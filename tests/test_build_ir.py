@@ -23,7 +23,9 @@ def api_of(tmp_path: Path, doc: dict[str, Any]) -> ir.Api:
     return api
 
 
-def doc(paths: dict[str, Any], schemas: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+def doc(
+    paths: dict[str, Any], schemas: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "t", "version": "1"},
@@ -37,24 +39,54 @@ OK = {"200": {"description": "ok"}}
 
 
 def test_method_names_are_snake_case_unique_and_never_keywords(tmp_path: Path) -> None:
-    api = api_of(tmp_path, doc({
-        "/a": {"get": {"operationId": "listThings", "responses": OK},
-               "post": {"operationId": "list_things", "responses": OK}},
-        "/b": {"get": {"operationId": "class", "responses": OK},
-               "put": {"responses": OK}},
-    }))
+    api = api_of(
+        tmp_path,
+        doc(
+            {
+                "/a": {
+                    "get": {"operationId": "listThings", "responses": OK},
+                    "post": {"operationId": "list_things", "responses": OK},
+                },
+                "/b": {"get": {"operationId": "class", "responses": OK}, "put": {"responses": OK}},
+            }
+        ),
+    )
     names = [op.method_name for op in api.operations]
     assert names == ["list_things", "list_things2", "class_", "put_b"]
 
 
 def test_params_are_typed_and_cleaned(tmp_path: Path) -> None:
-    api = api_of(tmp_path, doc({
-        "/u/{user-id}": {"get": {"operationId": "get", "parameters": [
-            {"name": "user-id", "in": "path", "required": True, "schema": {"type": "integer"}},
-            {"name": "from", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
-            {"name": "X-Trace", "in": "header", "schema": {"type": ["string", "null"]}},
-        ], "responses": OK}},
-    }))
+    api = api_of(
+        tmp_path,
+        doc(
+            {
+                "/u/{user-id}": {
+                    "get": {
+                        "operationId": "get",
+                        "parameters": [
+                            {
+                                "name": "user-id",
+                                "in": "path",
+                                "required": True,
+                                "schema": {"type": "integer"},
+                            },
+                            {
+                                "name": "from",
+                                "in": "query",
+                                "schema": {"type": "array", "items": {"type": "string"}},
+                            },
+                            {
+                                "name": "X-Trace",
+                                "in": "header",
+                                "schema": {"type": ["string", "null"]},
+                            },
+                        ],
+                        "responses": OK,
+                    }
+                },
+            }
+        ),
+    )
     params = {p.wire_name: p for p in api.operations[0].params}
     assert params["user-id"].name == "user_id" and params["user-id"].annotation == "int"
     assert params["user-id"].required and params["user-id"].location == "path"
@@ -63,13 +95,35 @@ def test_params_are_typed_and_cleaned(tmp_path: Path) -> None:
 
 
 def test_request_body_fields_unknown_properties_and_read_only_variant(tmp_path: Path) -> None:
-    schemas = {"Cat": {"type": "object", "required": ["name"], "additionalProperties": False,
-                       "properties": {"id": {"type": "integer", "readOnly": True},
-                                      "name": {"type": "string"},
-                                      "secret": {"type": "string", "writeOnly": True}}}}
-    body = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Cat"}}}}
-    resp = {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Cat"}}}}}
-    api = api_of(tmp_path, doc({"/cats": {"post": {"operationId": "addCat", "requestBody": body, "responses": resp}}}, schemas))
+    schemas = {
+        "Cat": {
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "integer", "readOnly": True},
+                "name": {"type": "string"},
+                "secret": {"type": "string", "writeOnly": True},
+            },
+        }
+    }
+    body = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Cat"}}},
+    }
+    resp = {
+        "200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Cat"}}},
+        }
+    }
+    api = api_of(
+        tmp_path,
+        doc(
+            {"/cats": {"post": {"operationId": "addCat", "requestBody": body, "responses": resp}}},
+            schemas,
+        ),
+    )
     op = api.operations[0]
     assert op.body is not None and op.body.model == "CatRequest"
     assert [f.name for f in op.body.fields] == ["name", "secret"]
@@ -79,26 +133,56 @@ def test_request_body_fields_unknown_properties_and_read_only_variant(tmp_path: 
 
 def test_stream_is_found_from_the_event_stream_response(tmp_path: Path) -> None:
     schemas = {
-        "Req": {"type": "object", "properties": {"stream": {"type": "boolean"}, "q": {"type": "string"}},
-                "x-apiforge-unknown-properties": "ignore"},
+        "Req": {
+            "type": "object",
+            "properties": {"stream": {"type": "boolean"}, "q": {"type": "string"}},
+            "x-apiforge-unknown-properties": "ignore",
+        },
         "Chunk": {"type": "object", "properties": {"delta": {"type": "string"}}},
         "Done": {"type": "object", "properties": {"text": {"type": "string"}}},
     }
     ref = lambda n: {"schema": {"$ref": f"#/components/schemas/{n}"}}  # noqa: E731
-    op = {"operationId": "ask", "x-apiforge-stream": {"flag": "stream", "done": "[END]"},
-          "requestBody": {"content": {"application/json": ref("Req")}},
-          "responses": {"200": {"description": "ok", "content": {
-              "application/json": ref("Done"), "text/event-stream": ref("Chunk")}}}}
+    op = {
+        "operationId": "ask",
+        "x-apiforge-stream": {"flag": "stream", "done": "[END]"},
+        "requestBody": {"content": {"application/json": ref("Req")}},
+        "responses": {
+            "200": {
+                "description": "ok",
+                "content": {"application/json": ref("Done"), "text/event-stream": ref("Chunk")},
+            }
+        },
+    }
     api = api_of(tmp_path, doc({"/ask": {"post": op}}, schemas))
     stream = api.operations[0].stream
-    assert stream == ir.Stream(flag="stream", flag_field="stream", chunk_model="Chunk", done="[END]", include_usage=None)
-    assert api.operations[0].body is not None and api.operations[0].body.unknown_properties == "ignore"
+    assert stream == ir.Stream(
+        flag="stream", flag_field="stream", chunk_model="Chunk", done="[END]", include_usage=None
+    )
+    assert (
+        api.operations[0].body is not None and api.operations[0].body.unknown_properties == "ignore"
+    )
 
 
 def test_inline_schemas_get_names_from_the_operation(tmp_path: Path) -> None:
-    body = {"content": {"application/json": {"schema": {"type": "object", "properties": {"a": {"type": "string"}}}}}}
-    resp = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "integer"}}}}}}
-    api = api_of(tmp_path, doc({"/x": {"post": {"operationId": "makeThing", "requestBody": body, "responses": resp}}}))
+    body = {
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "properties": {"a": {"type": "string"}}}
+            }
+        }
+    }
+    resp = {
+        "200": {
+            "description": "ok",
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "integer"}}}
+            },
+        }
+    }
+    api = api_of(
+        tmp_path,
+        doc({"/x": {"post": {"operationId": "makeThing", "requestBody": body, "responses": resp}}}),
+    )
     op = api.operations[0]
     assert op.body is not None and op.body.model == "MakeThingRequest"
     assert op.success is not None and op.success.model == "MakeThingResponse"
@@ -106,14 +190,22 @@ def test_inline_schemas_get_names_from_the_operation(tmp_path: Path) -> None:
 
 def test_security_and_error_envelope(tmp_path: Path) -> None:
     base = doc({"/x": {"get": {"operationId": "x", "responses": OK}}}, security=[{"key": []}])
-    base["components"]["securitySchemes"] = {"key": {"type": "apiKey", "in": "header", "name": "X-Key"}}
+    base["components"]["securitySchemes"] = {
+        "key": {"type": "apiKey", "in": "header", "name": "X-Key"}
+    }
     api = api_of(tmp_path, base)
     assert api.security == ir.Security("key", "header", "X-Key")
     assert api.operations[0].requires_auth
-    assert api.error_envelope.message == "/error/message"  # the OpenAI shape when nothing is declared
+    assert (
+        api.error_envelope.message == "/error/message"
+    )  # the OpenAI shape when nothing is declared
     base["x-apiforge-error-envelope"] = {"message": "/message", "status": "/status"}
     api = api_of(tmp_path, base)
-    assert (api.error_envelope.message, api.error_envelope.status, api.error_envelope.type) == ("/message", "/status", None)
+    assert (api.error_envelope.message, api.error_envelope.status, api.error_envelope.type) == (
+        "/message",
+        "/status",
+        None,
+    )
 
 
 def test_shipped_dialects_carry_their_rules() -> None:
@@ -126,7 +218,11 @@ def test_shipped_dialects_carry_their_rules() -> None:
         apis[name], _ = build_api(plan, index, package=name, spec_file=name)
     gw, pv, sb = (apis[n].operations[0] for n in ("gateway", "provider", "sandbox"))
     assert gw.models_without_tools == ("perplexity/",)
-    assert gw.body is not None and gw.body.unknown_properties == "ignore" and "seed" in gw.body.ignored_parameters
+    assert (
+        gw.body is not None
+        and gw.body.unknown_properties == "ignore"
+        and "seed" in gw.body.ignored_parameters
+    )
     assert pv.body is not None and pv.body.unknown_properties == "reject"
     assert pv.rate_limit == ir.RateLimit(10.0, 1)
     assert pv.stream is not None and pv.stream.include_usage == "/stream_options/include_usage"
@@ -144,11 +240,44 @@ def test_names_that_would_hide_client_machinery_are_moved_aside(tmp_path: Path) 
 
     from apiforge.pipeline import generate
 
-    body = {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["timeout"], "properties": {
-        "timeout": {"type": "integer"}, "max_retries": {"type": "integer"}, "timeout_": {"type": "string"}}}}}}
-    stream_like = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    body = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["timeout"],
+                    "properties": {
+                        "timeout": {"type": "integer"},
+                        "max_retries": {"type": "integer"},
+                        "timeout_": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+    stream_like = {
+        "200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
     spec = tmp_path / "clash.yaml"
-    spec.write_text(yaml.safe_dump(doc({"/o": {"post": {"operationId": "overload", "requestBody": body, "responses": stream_like}}})))
+    spec.write_text(
+        yaml.safe_dump(
+            doc(
+                {
+                    "/o": {
+                        "post": {
+                            "operationId": "overload",
+                            "requestBody": body,
+                            "responses": stream_like,
+                        }
+                    }
+                }
+            )
+        )
+    )
     generate([spec], tmp_path / "out")
     sys.path.insert(0, str(tmp_path / "out"))
     try:
@@ -166,6 +295,8 @@ def test_names_that_would_hide_client_machinery_are_moved_aside(tmp_path: Path) 
         seen["body"] = request.content
         return httpx.Response(200, json={})
 
-    with client.Client(base_url="http://test", api_key="k", transport=httpx.MockTransport(answer)) as c:
+    with client.Client(
+        base_url="http://test", api_key="k", transport=httpx.MockTransport(answer)
+    ) as c:
         c.overload_(timeout_=5, max_retries_=1, timeout_2="x", timeout=3.0)
     assert yaml.safe_load(seen["body"]) == {"timeout": 5, "max_retries": 1, "timeout_": "x"}

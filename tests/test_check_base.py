@@ -20,7 +20,10 @@ def repo(tmp_path: Path) -> Path:
     """A git repo holding the project's specs and generated code, committed as `base`."""
     root = tmp_path / "repo"
     shutil.copytree(REPO / "spec", root / "spec")
-    shutil.copytree(REPO / "generated", root / "generated", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", root)  # its ruff settings shaped generated/
+    shutil.copytree(
+        REPO / "generated", root / "generated", ignore=shutil.ignore_patterns("__pycache__")
+    )
     _git(root, "init", "-q", "-b", "main")
     _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
     _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base")
@@ -32,7 +35,9 @@ def _make_temperature_required(repo: Path) -> None:
     spec = repo / "spec" / "sandbox.yaml"
     text = spec.read_text()
     assert "        - messages\n" in text
-    spec.write_text(text.replace("        - messages\n", "        - messages\n        - temperature\n", 1))
+    spec.write_text(
+        text.replace("        - messages\n", "        - messages\n        - temperature\n", 1)
+    )
 
 
 def test_unchanged_specs_pass(repo: Path) -> None:
@@ -47,7 +52,9 @@ def test_an_undeclared_breaking_edit_fails(repo: Path) -> None:
     assert done.returncode == 1
     assert "request-property-became-required" in done.stdout
     assert "temperature" in done.stdout
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True
+    )
     assert "spec/sandbox.yaml" in status.stdout  # the work tree was left as it was
 
 
@@ -56,7 +63,7 @@ def test_the_same_edit_declared_passes(repo: Path) -> None:
     spec = repo / "spec" / "sandbox.yaml"
     declaration = (
         "x-apiforge-breaking:\n"
-        "  - pointer: \"#/components/schemas/CreateChatCompletionRequest/properties/temperature\"\n"
+        '  - pointer: "#/components/schemas/CreateChatCompletionRequest/properties/temperature"\n'
         "    kind: request-property-became-required\n"
         "    reason: every client we know already sends temperature\n"
     )

@@ -47,19 +47,26 @@ def test_generated_code_is_clean_under_ruff_and_mypy_strict(tmp_path: Path) -> N
         _generate_case(case, tmp_path)
     shutil.copytree(REPO / "generated", tmp_path / "generated")
     targets = [*CASES, "generated"]
-    lint = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--isolated", *targets],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
-    )
-    assert lint.returncode == 0, lint.stdout
-    fmt = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--isolated", "--check", *targets],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
-    )
-    assert fmt.returncode == 0, fmt.stdout
+    # golden cases were generated with no ruff settings around them: stock ruff; generated/ with ours
+    for settings, paths in (
+        (["--isolated"], CASES),
+        (["--config", str(REPO / "pyproject.toml")], ["generated"]),
+    ):
+        for command in (["check"], ["format", "--check"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "ruff", *command, "--no-cache", *settings, *paths],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 0, (command, settings, done.stdout)
     mypy = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *targets],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert mypy.returncode == 0, mypy.stdout
 
@@ -68,9 +75,7 @@ def test_output_is_identical_under_different_hash_seeds(tmp_path: Path) -> None:
     trees = []
     for seed in ("0", "4242"):
         out = tmp_path / seed
-        done = run_cli(
-            "generate", "--out", str(out), "--quiet", env={"PYTHONHASHSEED": seed}
-        )
+        done = run_cli("generate", "--out", str(out), "--quiet", env={"PYTHONHASHSEED": seed})
         assert done.returncode == 0, done.stderr
         trees.append(tree_bytes(out))
     assert trees[0] == trees[1]
@@ -93,7 +98,9 @@ def _copy_project(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "spec", project / "spec")
     # a project has a root marker; generated headers name the spec relative to it
     shutil.copy(REPO / "pyproject.toml", project / "pyproject.toml")
-    shutil.copytree(REPO / "generated", project / "generated", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "generated", project / "generated", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return project
 
 
@@ -142,7 +149,9 @@ def test_a_broken_spec_leaves_the_previous_output_byte_identical(tmp_path: Path)
     project = _copy_project(tmp_path)
     before = tree_bytes(project / "generated")
     spec = project / "spec" / "provider.yaml"
-    spec.write_text(spec.read_text().replace("operationId: createChatCompletion", "operationId: [oops"))
+    spec.write_text(
+        spec.read_text().replace("operationId: createChatCompletion", "operationId: [oops")
+    )
     done = run_cli("generate", cwd=project)
     assert done.returncode == 1
     assert "nothing was written" in done.stderr
@@ -150,7 +159,9 @@ def test_a_broken_spec_leaves_the_previous_output_byte_identical(tmp_path: Path)
     assert not [p for p in (project / "generated").iterdir() if p.name.startswith(".apiforge")]
 
 
-def test_a_failure_while_formatting_leaves_the_previous_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_while_formatting_leaves_the_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Even a failure after models were rendered (the last stage before the swap) writes nothing."""
     project = _copy_project(tmp_path)
     before = tree_bytes(project / "generated")
@@ -158,7 +169,7 @@ def test_a_failure_while_formatting_leaves_the_previous_output(tmp_path: Path, m
         (project / "spec" / "sandbox.yaml").read_text().replace("title:", "title: Changed", 1)
     )
 
-    def broken_format(root: Path) -> None:
+    def broken_format(root: Path, config: object) -> None:
         raise RuntimeError("formatter crashed")
 
     monkeypatch.setattr("apiforge.pipeline.format_tree", broken_format)
@@ -170,7 +181,9 @@ def test_a_failure_while_formatting_leaves_the_previous_output(tmp_path: Path, m
 
 def test_generate_refuses_invalid_input_without_writing(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
-    spec.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}:\n    get:\n      responses: {'200': {description: ok}}\n")
+    spec.write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}:\n    get:\n      responses: {'200': {description: ok}}\n"
+    )
     with pytest.raises(SpecError) as err:
         generate([spec], tmp_path / "out")
     assert any("path parameter {id} is not declared" in d.message for d in err.value.diagnostics)
@@ -190,7 +203,11 @@ def test_cli_generate_prints_a_summary_and_progress_only_on_a_terminal(tmp_path:
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "apiforge", "generate", "--out", str(out_dir)],
-        cwd=REPO, stdout=slave, stderr=slave, stdin=slave, close_fds=True,
+        cwd=REPO,
+        stdout=slave,
+        stderr=slave,
+        stdin=slave,
+        close_fds=True,
     )
     os.close(slave)
     chunks = []
@@ -225,7 +242,9 @@ paths:
 """
 
 
-def test_a_lint_error_that_leaves_code_well_defined_is_a_warning_for_generate(tmp_path: Path) -> None:
+def test_a_lint_error_that_leaves_code_well_defined_is_a_warning_for_generate(
+    tmp_path: Path,
+) -> None:
     """validate stays strict; generate warns at file:line, writes code that imports, and check
     does not take the package for strictly valid."""
     (tmp_path / "pyproject.toml").write_text("")
@@ -239,7 +258,10 @@ def test_a_lint_error_that_leaves_code_well_defined_is_a_warning_for_generate(tm
     assert "api.yaml:7:" in shown and "warning" in shown and "NoSuchScheme" in shown
     imported = subprocess.run(
         [sys.executable, "-c", "import out.api.client, out.api.server"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert imported.returncode == 0, imported.stderr
     manifest = (tmp_path / "out" / "api" / MANIFEST).read_text()

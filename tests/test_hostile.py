@@ -38,7 +38,13 @@ def hostile_spec(canary: Path) -> dict[str, object]:
     texts = [f"{b}{evil}{b}" for b in BREAKOUTS] + [f'"+{evil}+"', f"'+{evil}+'", f"\\'+{evil}#"]
     joined = " ".join(texts)
     props = {
-        f"p{i}{name}": {"type": "string", "description": text, "default": text, "examples": [text], "pattern": "^.*$"}
+        f"p{i}{name}": {
+            "type": "string",
+            "description": text,
+            "default": text,
+            "examples": [text],
+            "pattern": "^.*$",
+        }
         for i, (name, text) in enumerate(zip(["_a", "_b", "_c", "_d"], texts, strict=False))
     }
     props["class"] = {"type": "string", "enum": texts, "description": joined}
@@ -50,28 +56,56 @@ def hostile_spec(canary: Path) -> dict[str, object]:
         "x-apiforge-error-envelope": {"message": f"/error/{evil}"},
         "paths": {
             "/items/{id}/'\"%7B%7Bx%7D%7D": {
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
                 "post": {
                     "operationId": f"do'; {evil}; x='",
                     "summary": joined,
                     "description": joined,
                     "parameters": [
-                        {"name": "x", "in": "query", "description": joined, "schema": {"type": "string", "default": texts[1]}},
+                        {
+                            "name": "x",
+                            "in": "query",
+                            "description": joined,
+                            "schema": {"type": "string", "default": texts[1]},
+                        },
                         {"name": f"h-{texts[2]}", "in": "header", "schema": {"type": "string"}},
                         {"name": "'\"", "in": "cookie", "schema": {"type": "string"}},
                     ],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Evil.Name-1"}}},
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Evil.Name-1"}
+                            }
+                        },
                     },
                     "responses": {
                         "200": {
                             "description": joined,
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Evil.Name-1"}}},
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Evil.Name-1"}
+                                }
+                            },
                         },
                         "400": {
                             "description": joined,
-                            "content": {"application/json": {"schema": {"type": "object", "description": joined, "properties": {"error": {"type": "object", "properties": {"message": {"type": "string"}}}}}}},
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "description": joined,
+                                        "properties": {
+                                            "error": {
+                                                "type": "object",
+                                                "properties": {"message": {"type": "string"}},
+                                            }
+                                        },
+                                    }
+                                }
+                            },
                         },
                     },
                 },
@@ -87,7 +121,10 @@ def hostile_spec(canary: Path) -> dict[str, object]:
                     "properties": props,
                 },
                 "__import__.os": {"type": "string", "enum": texts, "description": joined},
-                "import": {"type": "object", "properties": {"def": {"type": "boolean", "default": True}}},
+                "import": {
+                    "type": "object",
+                    "properties": {"def": {"type": "boolean", "default": True}},
+                },
             }
         },
     }
@@ -101,7 +138,9 @@ def test_hostile_document_generates_inert_code(tmp_path: Path) -> None:
     generate([spec], out)
     assert not canary.exists(), "generation ran spec text"
     sources = "\n".join(p.read_text() for p in (out / "evil").glob("*.py"))
-    assert "{{" not in sources.replace("'{{", "").replace('"{{', "") or "7 * 7" in sources  # rendered as text
+    assert (
+        "{{" not in sources.replace("'{{", "").replace('"{{', "") or "7 * 7" in sources
+    )  # rendered as text
     assert "49" not in sources  # no template expression was evaluated
     code = (
         "import importlib\n"
@@ -110,12 +149,26 @@ def test_hostile_document_generates_inert_code(tmp_path: Path) -> None:
         "from evil import models\n"
         "print(sorted(n for n in dir(models) if not n.startswith('_'))[:3])\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=out, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=out, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert not canary.exists(), "importing the generated package ran spec text"
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "evil"], cwd=out, capture_output=True, text=True, check=False)
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "evil"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert lint.returncode == 0, lint.stdout[-3000:]
-    mypy = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "evil"], cwd=out, capture_output=True, text=True, check=False)
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "evil"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert mypy.returncode == 0, mypy.stdout[-3000:]
     assert not canary.exists()
 
@@ -136,7 +189,9 @@ def test_hostile_enum_and_default_values_survive_as_data(tmp_path: Path) -> None
         "print(json.dumps({'defaults': [f.default for n, f in sorted(fields.items()) if isinstance(f.default, str)],\n"
         "                  'enum': list(typing.get_args(fields['class_'].annotation))}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=out, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=out, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout)
     props = doc["components"]["schemas"]["Evil.Name-1"]["properties"]  # type: ignore[index]
@@ -148,7 +203,13 @@ def test_hostile_enum_and_default_values_survive_as_data(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     "ref",
-    ["https://example.com/x.yaml#/A", "file:///etc/passwd", "../outside.yaml#/A", "/etc/hosts#/A", "//host/x"],
+    [
+        "https://example.com/x.yaml#/A",
+        "file:///etc/passwd",
+        "../outside.yaml#/A",
+        "/etc/hosts#/A",
+        "//host/x",
+    ],
 )
 def test_refs_that_leave_the_spec_are_refused_before_generation(ref: str, tmp_path: Path) -> None:
     folder = tmp_path / "specs"

@@ -405,7 +405,9 @@ def test_apiforge_extensions_rule_accepts_the_shipped_specs() -> None:
 
 
 def test_templates_that_differ_only_in_parameter_names_are_one_route(tmp_path: Path) -> None:
-    found = lint(tmp_path, """
+    found = lint(
+        tmp_path,
+        """
         paths:
           /v1/x/{id}:
             get: {operationId: a, parameters: [{name: id, in: path, required: true, schema: {type: string}}], responses: RESP}
@@ -413,7 +415,8 @@ def test_templates_that_differ_only_in_parameter_names_are_one_route(tmp_path: P
             get: {operationId: b, parameters: [{name: item, in: path, required: true, schema: {type: string}}], responses: RESP}
           /v1/x/{item}/y:
             get: {operationId: c, parameters: [{name: item, in: path, required: true, schema: {type: string}}], responses: RESP}
-        """.replace("RESP", OK))
+        """.replace("RESP", OK),
+    )
     hits = fired(found, "path-templates")
     assert len(hits) == 1
     severity, pointer, message = hits[0]
@@ -423,7 +426,9 @@ def test_templates_that_differ_only_in_parameter_names_are_one_route(tmp_path: P
 
 
 def test_a_schema_ref_must_land_on_a_schema(tmp_path: Path) -> None:
-    found = lint(tmp_path, """
+    found = lint(
+        tmp_path,
+        """
         paths:
           /v1/x:
             get:
@@ -445,7 +450,8 @@ def test_a_schema_ref_must_land_on_a_schema(tmp_path: Path) -> None:
             Pet: {type: object, properties: {name: {type: string}}}
           responses:
             Gone: {description: gone}
-        """)
+        """,
+    )
     hits = fired(found, "schema-refs")
     assert [(h[0], h[1].rsplit("/", 2)[-2]) for h in hits] == [("error", "a"), ("error", "b")]
     assert "'#/info'" in hits[0][2] and "'#/components/responses/Gone'" in hits[1][2]

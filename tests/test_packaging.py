@@ -91,7 +91,7 @@ def test_an_installed_wheel_generates_from_another_folder_what_the_checkout_does
     )
     project = tmp_path / "elsewhere"
     shutil.copytree(REPO / "spec", project / "spec")
-    (project / "pyproject.toml").write_text('[project]\nname = "elsewhere"\n')
+    shutil.copy(REPO / "pyproject.toml", project)  # the same ruff settings: the same bytes
 
     where = subprocess.run(
         [python, "-c", "import apiforge; print(apiforge.__file__)"],

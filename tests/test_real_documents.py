@@ -63,7 +63,11 @@ def _stage(spec: Path, name: str, into: Path) -> Path:
 def _mypy_strict(root: Path, packages: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *packages],
-        cwd=root, capture_output=True, text=True, check=False, timeout=900,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
     assert done.returncode == 0, done.stdout[-3000:]
 
@@ -72,7 +76,11 @@ def _import_all(root: Path, packages: list[str]) -> None:
     code = "import importlib, sys\nfor p in sys.argv[1:]:\n"
     code += "    for m in ('models', 'client', 'server'):\n        importlib.import_module(f'{p}.{m}')\n"
     done = subprocess.run(
-        [sys.executable, "-c", code, *packages], cwd=root, capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, *packages],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
 
@@ -116,8 +124,12 @@ def oas_examples() -> Path:
             pytest.skip("npm is not available to fetch @readme/oas-examples")
         cache.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
-            [npm, "pack", OAS_EXAMPLES, "--silent"], cwd=cache, capture_output=True, text=True,
-            check=False, timeout=300,
+            [npm, "pack", OAS_EXAMPLES, "--silent"],
+            cwd=cache,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
         )
         tarballs = list(cache.glob("*.tgz"))
         if done.returncode != 0 or not tarballs:
@@ -127,7 +139,9 @@ def oas_examples() -> Path:
     return cache / "package"
 
 
-def test_example_documents_generate_import_and_type_check(oas_examples: Path, tmp_path: Path) -> None:
+def test_example_documents_generate_import_and_type_check(
+    oas_examples: Path, tmp_path: Path
+) -> None:
     names = []
     specs = []
     for rel in VALID_EXAMPLES:

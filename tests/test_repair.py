@@ -12,9 +12,16 @@ from apiforge.repair import repair_bundle
 from apiforge.resolve import load_bundle
 
 
-def repaired(tmp_path: Path, schemas: dict[str, Any], version: str = "3.1.0") -> tuple[dict[str, Any], list[str]]:
+def repaired(
+    tmp_path: Path, schemas: dict[str, Any], version: str = "3.1.0"
+) -> tuple[dict[str, Any], list[str]]:
     spec = tmp_path / "doc.yaml"
-    doc = {"openapi": version, "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": schemas}}
+    doc = {
+        "openapi": version,
+        "info": {"title": "t", "version": "1"},
+        "paths": {},
+        "components": {"schemas": schemas},
+    }
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))
     bundle, warnings = repair_bundle(load_bundle(spec))
     for w in warnings:
@@ -40,48 +47,74 @@ def repaired(tmp_path: Path, schemas: dict[str, Any], version: str = "3.1.0") ->
         ({"$ref": "#/components/schemas/Target", "default": 5}, False),
     ],
 )
-def test_defaults_that_do_not_fit_are_dropped(tmp_path: Path, schema: dict[str, Any], kept: bool) -> None:
+def test_defaults_that_do_not_fit_are_dropped(
+    tmp_path: Path, schema: dict[str, Any], kept: bool
+) -> None:
     schemas, messages = repaired(tmp_path, {"S": schema, "Target": {"type": "string"}})
     assert ("default" in schemas["S"]) is kept
     assert any("default does not fit" in m for m in messages) is not kept
 
 
 def test_nullable_in_31_becomes_a_type_list(tmp_path: Path) -> None:
-    schemas, messages = repaired(tmp_path, {
-        "A": {"type": "string", "nullable": True},
-        "B": {"nullable": True, "allOf": [{"type": "string"}], "description": "d"},
-        "C": {"type": "string", "nullable": False},
-    })
+    schemas, messages = repaired(
+        tmp_path,
+        {
+            "A": {"type": "string", "nullable": True},
+            "B": {"nullable": True, "allOf": [{"type": "string"}], "description": "d"},
+            "C": {"type": "string", "nullable": False},
+        },
+    )
     assert schemas["A"] == {"type": ["string", "null"]}
-    assert schemas["B"] == {"description": "d", "anyOf": [{"allOf": [{"type": "string"}]}, {"type": "null"}]}
+    assert schemas["B"] == {
+        "description": "d",
+        "anyOf": [{"allOf": [{"type": "string"}]}, {"type": "null"}],
+    }
     assert schemas["C"] == {"type": "string"}
     assert len(messages) == 3
 
 
 def test_nullable_in_30_is_left_alone(tmp_path: Path) -> None:
-    schemas, messages = repaired(tmp_path, {"A": {"type": "string", "nullable": True}}, version="3.0.3")
+    schemas, messages = repaired(
+        tmp_path, {"A": {"type": "string", "nullable": True}}, version="3.0.3"
+    )
     assert schemas["A"] == {"type": "string", "nullable": True}
     assert messages == []
 
 
 def test_boolean_bounds_in_31(tmp_path: Path) -> None:
-    schemas, _ = repaired(tmp_path, {
-        "A": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
-        "B": {"type": "number", "exclusiveMaximum": False, "maximum": 3},
-    })
+    schemas, _ = repaired(
+        tmp_path,
+        {
+            "A": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+            "B": {"type": "number", "exclusiveMaximum": False, "maximum": 3},
+        },
+    )
     assert schemas["A"] == {"type": "number", "exclusiveMinimum": 0}
     assert schemas["B"] == {"type": "number", "maximum": 3}
 
 
 def test_required_lists(tmp_path: Path) -> None:
-    schemas, _ = repaired(tmp_path, {
-        "A": {"type": "object", "required": ["a", "a", "b"], "properties": {"a": {}, "b": {}}},
-        "B": {"type": "object", "required": ["x"], "allOf": [{"properties": {"y": {}}}]},
-        "C": {"type": "object", "required": ["x"], "additionalProperties": False, "properties": {}},
-    })
+    schemas, _ = repaired(
+        tmp_path,
+        {
+            "A": {"type": "object", "required": ["a", "a", "b"], "properties": {"a": {}, "b": {}}},
+            "B": {"type": "object", "required": ["x"], "allOf": [{"properties": {"y": {}}}]},
+            "C": {
+                "type": "object",
+                "required": ["x"],
+                "additionalProperties": False,
+                "properties": {},
+            },
+        },
+    )
     assert schemas["A"]["required"] == ["a", "b"]
     assert schemas["B"]["properties"] == {"x": {}}  # `{}` accepts anything: the meaning is kept
-    assert schemas["C"] == {"type": "object", "required": ["x"], "additionalProperties": False, "properties": {}}
+    assert schemas["C"] == {
+        "type": "object",
+        "required": ["x"],
+        "additionalProperties": False,
+        "properties": {},
+    }
 
 
 def test_a_valid_document_is_untouched(tmp_path: Path) -> None:

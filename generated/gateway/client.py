@@ -100,8 +100,7 @@ class Client(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
-            _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL")
-            or _DEFAULT_BASE_URL,
+            _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL") or _DEFAULT_BASE_URL,
             _runtime.env_setting(api_key, _ENV_PREFIX, "API_KEY"),
             timeout=timeout,
             max_retries=max_retries,
@@ -275,8 +274,7 @@ class AsyncClient(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
-            _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL")
-            or _DEFAULT_BASE_URL,
+            _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL") or _DEFAULT_BASE_URL,
             _runtime.env_setting(api_key, _ENV_PREFIX, "API_KEY"),
             timeout=timeout,
             max_retries=max_retries,

@@ -16,9 +16,7 @@ class ResponseFormat(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[
-        str | None, Field(examples=["text", "json_object", "json_schema"])
-    ] = None
+    type: Annotated[str | None, Field(examples=["text", "json_object", "json_schema"])] = None
     """
     The type of response format.
     """
@@ -160,10 +158,7 @@ class JsonSchema(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: (
-        Literal["object", "array", "string", "number", "boolean", "integer", "null"]
-        | None
-    ) = None
+    type: Literal["object", "array", "string", "number", "boolean", "integer", "null"] | None = None
     """
     The JSON type of the described value.
     """

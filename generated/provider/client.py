@@ -100,8 +100,7 @@ class Client(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
-            _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL")
-            or _DEFAULT_BASE_URL,
+            _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL") or _DEFAULT_BASE_URL,
             _runtime.env_setting(api_key, _ENV_PREFIX, "API_KEY"),
             timeout=timeout,
             max_retries=max_retries,
@@ -118,9 +117,7 @@ class Client(SyncAPIClient):
         *,
         messages: list[models.ChatMessage],
         model: str,
-        reasoning_effort: Literal["minimal", "medium", "high"]
-        | None
-        | NotGiven = NOT_GIVEN,
+        reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
@@ -148,9 +145,7 @@ class Client(SyncAPIClient):
         *,
         messages: list[models.ChatMessage],
         model: str,
-        reasoning_effort: Literal["minimal", "medium", "high"]
-        | None
-        | NotGiven = NOT_GIVEN,
+        reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
         stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
@@ -178,9 +173,7 @@ class Client(SyncAPIClient):
         *,
         messages: list[models.ChatMessage],
         model: str,
-        reasoning_effort: Literal["minimal", "medium", "high"]
-        | None
-        | NotGiven = NOT_GIVEN,
+        reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
@@ -244,9 +237,7 @@ class Client(SyncAPIClient):
         *,
         messages: list[models.ChatMessage] | NotGiven = NOT_GIVEN,
         model: str | NotGiven = NOT_GIVEN,
-        reasoning_effort: Literal["minimal", "medium", "high"]
-        | None
-        | NotGiven = NOT_GIVEN,
+        reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
@@ -331,8 +322,7 @@ class AsyncClient(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
-            _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL")
-            or _DEFAULT_BASE_URL,
+            _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL") or _DEFAULT_BASE_URL,
             _runtime.env_setting(api_key, _ENV_PREFIX, "API_KEY"),
             timeout=timeout,
             max_retries=max_retries,
@@ -349,9 +339,7 @@ class AsyncClient(AsyncAPIClient):
         *,
         messages: list[models.ChatMessage],
         model: str,
-        reasoning_effort: Literal["minimal", "medium", "high"]
-        | None
-        | NotGiven = NOT_GIVEN,
+        reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
@@ -379,9 +367,7 @@ class AsyncClient(AsyncAPIClient):
         *,
         messages: list[models.ChatMessage],
         model: str,
-        reasoning_effort: Literal["minimal", "medium", "high"]
-        | None
-        | NotGiven = NOT_GIVEN,
+        reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
         stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
@@ -409,9 +395,7 @@ class AsyncClient(AsyncAPIClient):
         *,
         messages: list[models.ChatMessage],
         model: str,
-        reasoning_effort: Literal["minimal", "medium", "high"]
-        | None
-        | NotGiven = NOT_GIVEN,
+        reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
@@ -475,9 +459,7 @@ class AsyncClient(AsyncAPIClient):
         *,
         messages: list[models.ChatMessage] | NotGiven = NOT_GIVEN,
         model: str | NotGiven = NOT_GIVEN,
-        reasoning_effort: Literal["minimal", "medium", "high"]
-        | None
-        | NotGiven = NOT_GIVEN,
+        reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,

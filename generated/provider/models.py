@@ -166,10 +166,7 @@ class JsonSchema(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: (
-        Literal["object", "array", "string", "number", "boolean", "integer", "null"]
-        | None
-    ) = None
+    type: Literal["object", "array", "string", "number", "boolean", "integer", "null"] | None = None
     """
     The JSON type of the described value.
     """

@@ -117,9 +117,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    server = Server(
-        app, ERRORS, AUTH, api_keys=api_keys, rate_limit=rate_limit, not_null=NOT_NULL
-    )
+    server = Server(app, ERRORS, AUTH, api_keys=api_keys, rate_limit=rate_limit, not_null=NOT_NULL)
 
     @server.operation(OPERATIONS["create_chat_completion"])
     async def create_chat_completion_endpoint(call: Call) -> Response:

@@ -46,9 +46,9 @@ def vouching_manifest(spec: Path, package_dir: Path, fingerprint: str) -> dict[s
 
 def proven_strictly_valid(spec: Path, out_dir: Path) -> bool:
     """Whether an unchanged manifest records that the spec passed `validate` as written."""
-    from apiforge.fingerprint import generator_fingerprint, package_name
+    from apiforge.fingerprint import output_fingerprint, package_name
 
-    manifest = vouching_manifest(spec, out_dir / package_name(spec), generator_fingerprint())
+    manifest = vouching_manifest(spec, out_dir / package_name(spec), output_fingerprint(out_dir))
     return bool(manifest and manifest.get("strictly_valid") is True)
 
 
@@ -86,9 +86,9 @@ def compare_trees(expected: Path, actual: Path, shown: str) -> list[Stale]:
 
 def find_stale(specs: list[Path], out_dir: Path, shown_out: str) -> list[Stale]:
     """Stale files of the packages these specs generate (SpecError if a spec is invalid)."""
-    from apiforge.fingerprint import generator_fingerprint, package_name
+    from apiforge.fingerprint import output_fingerprint, package_name
 
-    fingerprint = generator_fingerprint()
+    fingerprint = output_fingerprint(out_dir)
     todo = [s for s in specs if not vouching_manifest(s, out_dir / package_name(s), fingerprint)]
     if not todo:
         return []
@@ -97,7 +97,7 @@ def find_stale(specs: list[Path], out_dir: Path, shown_out: str) -> list[Stale]:
     stale: list[Stale] = []
     with tempfile.TemporaryDirectory(prefix="apiforge-check-") as tmp:
         fresh = Path(tmp)
-        generate(todo, fresh)
+        generate(todo, fresh, format_as=out_dir)
         for spec in todo:
             name = package_name(spec)
             if not (out_dir / name).is_dir():

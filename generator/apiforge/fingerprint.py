@@ -11,6 +11,7 @@ from pathlib import Path
 
 from apiforge import __version__
 from apiforge.assets import PACKAGE, templates_dir
+from apiforge.format import ruff_config_for
 from apiforge.names import PythonIdentifier
 
 _FINGERPRINT: str | None = None
@@ -21,6 +22,13 @@ _NOT_OUTPUT_PACKAGES = {"diff", "serve"}
 
 def package_name(spec: Path) -> str:
     return str(PythonIdentifier(spec.stem.replace("-", "_"), avoid_builtins=False))
+
+
+def output_fingerprint(out_dir: Path) -> str:
+    """What a manifest records: the generator's fingerprint and the output folder's ruff settings."""
+    digest = hashlib.sha256(generator_fingerprint().encode())
+    digest.update(ruff_config_for(out_dir).digest.encode())
+    return digest.hexdigest()
 
 
 def generator_fingerprint() -> str:

@@ -12,7 +12,9 @@ from apiforge.diagnostics import UsageError
 
 def _git(args: list[str], cwd: Path) -> bytes:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, timeout=120)
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, check=False, timeout=120
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"cannot run git: {exc}") from None
     if done.returncode != 0:

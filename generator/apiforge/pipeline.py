@@ -18,8 +18,8 @@ from apiforge import __version__
 from apiforge.assets import runtime_files
 from apiforge.build_ir import build_api
 from apiforge.diagnostics import Diagnostic, Severity, SpecError, UsageError
-from apiforge.fingerprint import generator_fingerprint, package_name
-from apiforge.format import format_tree
+from apiforge.fingerprint import output_fingerprint, package_name
+from apiforge.format import format_tree, ruff_config_for
 from apiforge.models import generate_models, index_models
 from apiforge.paths import display_path, source_label
 from apiforge.prepare import plan_models
@@ -84,9 +84,17 @@ def build_package(spec: Path, progress: Progress = lambda _: None) -> BuiltPacka
 
 
 def generate(
-    specs: list[Path], out_dir: Path, progress: Progress = lambda _: None
+    specs: list[Path],
+    out_dir: Path,
+    progress: Progress = lambda _: None,
+    *,
+    format_as: Path | None = None,
 ) -> list[BuiltPackage]:
-    """Build every package, then format and swap them all in; raise before writing on any error."""
+    """Build every package, then format and swap them all in; raise before writing on any error.
+
+    The code is formatted with the ruff settings of `format_as` (default: `out_dir`), so that
+    `check` can generate elsewhere exactly what the output folder holds.
+    """
     names = [package_name(s) for s in specs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -96,12 +104,14 @@ def generate(
         for package in built:
             stage_package(stage, package.name, package.files)
         progress("format")
-        format_tree(stage)
+        settings_folder = format_as or out_dir
+        format_tree(stage, ruff_config_for(settings_folder))
+        fingerprint = output_fingerprint(settings_folder)
         for package in built:
             write_manifest(
                 stage / package.name,
                 package.inputs,
-                generator_fingerprint(),
+                fingerprint,
                 strictly_valid=not package.repaired,
             )
         progress("write")

@@ -75,7 +75,9 @@ def validate_bundle(bundle: Bundle) -> list[Diagnostic]:
         found[("", "")] = bundle.diagnostic("#", message, rule="openapi")
     for parts, detail in _SKIPPED:
         at = _physical_pointer(bundle.data, list(parts))
-        message = f"the OpenAPI validator failed on this part ({detail}); it is checked by lint only"
+        message = (
+            f"the OpenAPI validator failed on this part ({detail}); it is checked by lint only"
+        )
         diag = bundle.diagnostic(at, message, Severity.WARNING, rule="openapi")
         found.setdefault((diag.pointer + diag.file, diag.message), diag)
     _SKIPPED.clear()

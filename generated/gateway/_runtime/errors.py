@@ -50,12 +50,7 @@ class APIConnectionError(APIError):
 
     request: httpx.Request | None
 
-    def __init__(
-        self,
-        message: str = "Connection error.",
-        *,
-        request: httpx.Request | None = None,
-    ):
+    def __init__(self, message: str = "Connection error.", *, request: httpx.Request | None = None):
         super().__init__(message)
         self.request = request
 
@@ -64,10 +59,7 @@ class APITimeoutError(APIConnectionError):
     """The request, or reading its response, ran past the configured timeout."""
 
     def __init__(
-        self,
-        message: str = "Request timed out.",
-        *,
-        request: httpx.Request | None = None,
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
     ):
         super().__init__(message, request=request)
 
@@ -224,14 +216,10 @@ def status_error_from_response(
     if len(detail) > _MAX_DETAIL:
         detail = detail[:_MAX_DETAIL] + "..."
     message = f"Error code: {response.status_code} - {detail}"
-    return status_error_class(response.status_code)(
-        message, response=response, body=parsed
-    )
+    return status_error_class(response.status_code)(message, response=response, body=parsed)
 
 
-def transport_error(
-    exc: httpx.RequestError, request: httpx.Request
-) -> APIConnectionError:
+def transport_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
     """Map an httpx failure to APITimeoutError for timeouts, else APIConnectionError."""
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(request=request)

@@ -84,17 +84,10 @@ class SyncAPIClient(BaseAPIClient):
     ) -> None: ...
 
     def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: type[_M] | None,
-        **args: Unpack[RequestArgs],
+        self, method: str, path: str, *, cast_to: type[_M] | None, **args: Unpack[RequestArgs]
     ) -> _M | None:
         """Send a request, retrying per RetryPolicy, and validate the 2xx body as `cast_to`."""
-        return self._parse(
-            self._send(self._options(method, path, False, args)), cast_to
-        )
+        return self._parse(self._send(self._options(method, path, False, args)), cast_to)
 
     def stream(
         self,
@@ -132,9 +125,7 @@ class SyncAPIClient(BaseAPIClient):
             self.sleep(delay)
             attempt += 1
 
-    def _read_status_error(
-        self, response: httpx.Response, request: httpx.Request
-    ) -> Exception:
+    def _read_status_error(self, response: httpx.Response, request: httpx.Request) -> Exception:
         try:
             response.read()
         except httpx.RequestError as exc:
@@ -204,12 +195,7 @@ class AsyncAPIClient(BaseAPIClient):
     ) -> None: ...
 
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: type[_M] | None,
-        **args: Unpack[RequestArgs],
+        self, method: str, path: str, *, cast_to: type[_M] | None, **args: Unpack[RequestArgs]
     ) -> _M | None:
         """Send a request, retrying per RetryPolicy, and validate the 2xx body as `cast_to`."""
         response = await self._send(self._options(method, path, False, args))
@@ -227,9 +213,7 @@ class AsyncAPIClient(BaseAPIClient):
         """Open an event stream of `cast_to` chunks; retries cover only the status line."""
         response = await self._send(self._options(method, path, True, args))
         pointers = self.error_message_pointers
-        return AsyncStream(
-            response, cast_to=cast_to, done=done, message_pointers=pointers
-        )
+        return AsyncStream(response, cast_to=cast_to, done=done, message_pointers=pointers)
 
     async def _send(self, options: Options) -> httpx.Response:
         policy = self._policy(options)

@@ -46,9 +46,7 @@ class _Choice:
     """What has arrived so far for one choice index."""
 
     index: int
-    message: dict[str, Any] = field(
-        default_factory=lambda: {"role": None, "content": None}
-    )
+    message: dict[str, Any] = field(default_factory=lambda: {"role": None, "content": None})
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     slots: dict[int, int] = field(default_factory=dict)
     finish_reason: Any = None
@@ -89,9 +87,7 @@ class _Choice:
             position = len(self.tool_calls) - 1
             if isinstance(slot, int):
                 self.slots[slot] = position
-        _merge(
-            self.tool_calls[position], {k: v for k, v in delta.items() if k != "index"}
-        )
+        _merge(self.tool_calls[position], {k: v for k, v in delta.items() if k != "index"})
 
     def result(self) -> dict[str, Any]:
         message = copy.deepcopy(self.message)
@@ -123,9 +119,7 @@ class ChunkMerger:
     def handle_chunk(self, chunk: Mapping[str, Any]) -> None:
         """Fold one `chat.completion.chunk` (as a JSON dict) into the running completion."""
         for key, value in chunk.items():
-            if key not in _TOP_LEVEL_SKIP and (
-                value is not None or key not in self._top
-            ):
+            if key not in _TOP_LEVEL_SKIP and (value is not None or key not in self._top):
                 self._top[key] = copy.deepcopy(value)
         for choice in chunk.get("choices") or ():
             index = choice.get("index")
@@ -138,9 +132,7 @@ class ChunkMerger:
         """The `chat.completion` dict for everything handled so far; a fresh copy each call."""
         completion = copy.deepcopy(self._top)
         completion["object"] = "chat.completion"
-        completion["choices"] = [
-            self._choices[i].result() for i in sorted(self._choices)
-        ]
+        completion["choices"] = [self._choices[i].result() for i in sorted(self._choices)]
         return completion
 
 
@@ -148,9 +140,7 @@ def merge_chunk_models(chunks: Iterable[BaseModel], into: type[_M]) -> _M:
     """Fold typed chunks into the typed completion a non-streamed call returns."""
     merger = ChunkMerger()
     for chunk in chunks:
-        merger.handle_chunk(
-            chunk.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        )
+        merger.handle_chunk(chunk.model_dump(mode="json", by_alias=True, exclude_unset=True))
     merged = merger.result()
     try:
         return into.model_validate(merged)
@@ -161,11 +151,7 @@ def merge_chunk_models(chunks: Iterable[BaseModel], into: type[_M]) -> _M:
 def _incomplete_message(exc: ValidationError, into: type[BaseModel]) -> str:
     """Say which fields the spec requires that the stream never sent, and how to ask for usage."""
     missing = sorted(
-        {
-            ".".join(str(p) for p in e["loc"])
-            for e in exc.errors()
-            if e["type"] == "missing"
-        }
+        {".".join(str(p) for p in e["loc"]) for e in exc.errors() if e["type"] == "missing"}
     )
     if not missing:
         return f"the merged stream is not a valid {into.__name__}: {exc.errors()[0]['msg']}"
@@ -174,5 +160,7 @@ def _incomplete_message(exc: ValidationError, into: type[BaseModel]) -> str:
         f"{', '.join(missing)}, which no chunk sent"
     )
     if "usage" in missing:
-        message += "; streams send usage only when asked: pass stream_options={'include_usage': True}"
+        message += (
+            "; streams send usage only when asked: pass stream_options={'include_usage': True}"
+        )
     return message

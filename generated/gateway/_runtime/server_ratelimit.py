@@ -32,9 +32,7 @@ class RateLimiter:
         self.burst = float(burst) if burst is not None else max(1.0, self.rate)
         self._clock = clock
         self._max_keys = max_keys
-        self._buckets: OrderedDict[str, tuple[float, float]] = (
-            OrderedDict()
-        )  # key -> (tokens, at)
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, at)
 
     def acquire(self, key: str) -> float:
         """Take one token: 0.0 when the request may go ahead, else the seconds until one is free."""
@@ -61,9 +59,7 @@ class RateLimiter:
         ]
         for key in full:
             del self._buckets[key]
-        while (
-            len(self._buckets) > self._max_keys * 9 // 10
-        ):  # headroom: no scan on every new key
+        while len(self._buckets) > self._max_keys * 9 // 10:  # headroom: no scan on every new key
             self._buckets.popitem(last=False)
 
 

@@ -72,9 +72,7 @@ def _given(values: Mapping[str, object] | None) -> dict[str, object]:
     """The entries a caller actually passed: NOT_GIVEN and None mean leave it out."""
     if not values:
         return {}
-    return {
-        k: v for k, v in values.items() if v is not None and not isinstance(v, NotGiven)
-    }
+    return {k: v for k, v in values.items() if v is not None and not isinstance(v, NotGiven)}
 
 
 def fill_path(template: str, values: Mapping[str, object] | None) -> str:
@@ -96,9 +94,7 @@ def header_values(
     headers = {name: _text(value) for name, value in _given(values).items()}
     jar = _given(cookies)
     if jar:
-        headers["Cookie"] = "; ".join(
-            f"{k}={quote(_text(v), safe='')}" for k, v in jar.items()
-        )
+        headers["Cookie"] = "; ".join(f"{k}={quote(_text(v), safe='')}" for k, v in jar.items())
     return headers
 
 
@@ -139,8 +135,6 @@ def encode_body(body: object, content_type: str = _JSON) -> bytes | None:
         pairs = list(body.items()) if isinstance(body, Mapping) else body
         return urlencode(pairs, doseq=True).encode("ascii")  # type: ignore[arg-type]
     if isinstance(body, BaseModel):
-        return body.__pydantic_serializer__.to_json(
-            body, by_alias=True, exclude_unset=True
-        )
+        return body.__pydantic_serializer__.to_json(body, by_alias=True, exclude_unset=True)
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.encode("utf-8")

@@ -120,12 +120,7 @@ class SSEDecoder:
                 if data:
                     text = data[0] if len(data) == 1 else "\n".join(data)
                     events.append(
-                        (
-                            self._event or None,
-                            text,
-                            self.last_event_id,
-                            self._event_retry,
-                        )
+                        (self._event or None, text, self.last_event_id, self._event_retry)
                     )
                     data = self._data = []
                 self._event = None
@@ -154,11 +149,7 @@ class SSEDecoder:
 def _payload_error(payload: Any, pointers: Sequence[str]) -> StreamError:
     detail = extract_message(payload, pointers)
     if detail is None:
-        detail = (
-            payload
-            if isinstance(payload, str)
-            else json.dumps(payload, ensure_ascii=False)
-        )
+        detail = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
     return StreamError(f"Error in stream: {detail}", body=payload)
 
 

@@ -9,11 +9,7 @@ from typing import Generic, Self, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from .errors import (
-    DEFAULT_MESSAGE_POINTERS,
-    APIResponseValidationError,
-    transport_error,
-)
+from .errors import DEFAULT_MESSAGE_POINTERS, APIResponseValidationError, transport_error
 from .sse import DONE_SENTINEL, ChunkPayloadDecoder, parse_payload
 
 __all__ = ["AsyncStream", "Stream"]
@@ -25,10 +21,7 @@ class _Chunks(Generic[_M]):
     """Event data -> typed chunks, parsed once by pydantic; errors found as iter_chunk_payloads does."""
 
     def __init__(
-        self,
-        response: httpx.Response,
-        cast_to: type[_M],
-        message_pointers: Sequence[str],
+        self, response: httpx.Response, cast_to: type[_M], message_pointers: Sequence[str]
     ) -> None:
         self.response = response
         self.cast_to = cast_to
@@ -36,9 +29,7 @@ class _Chunks(Generic[_M]):
         self.pointers = message_pointers
 
     def parse(self, data: str) -> _M:
-        if (
-            '"error"' not in data
-        ):  # an error payload has that key; a chunk rarely has the text
+        if '"error"' not in data:  # an error payload has that key; a chunk rarely has the text
             try:
                 chunk: _M = self.validate_json(data)
                 return chunk
@@ -49,9 +40,7 @@ class _Chunks(Generic[_M]):
             return self.cast_to.model_validate(payload)
         except ValidationError as exc:
             message = f"Stream chunk does not match {self.cast_to.__name__}: {exc}"
-            raise APIResponseValidationError(
-                message, response=self.response, body=payload
-            ) from exc
+            raise APIResponseValidationError(message, response=self.response, body=payload) from exc
 
 
 class Stream(Generic[_M]):
@@ -69,9 +58,7 @@ class Stream(Generic[_M]):
     ) -> None:
         self.response = response
         self._parser = _Chunks(response, cast_to, message_pointers)
-        self._decoder = ChunkPayloadDecoder(
-            done=done, message_pointers=message_pointers
-        )
+        self._decoder = ChunkPayloadDecoder(done=done, message_pointers=message_pointers)
         self._chunks = self._generate()
 
     def _generate(self) -> Generator[_M, None, None]:
@@ -131,9 +118,7 @@ class AsyncStream(Generic[_M]):
     ) -> None:
         self.response = response
         self._parser = _Chunks(response, cast_to, message_pointers)
-        self._decoder = ChunkPayloadDecoder(
-            done=done, message_pointers=message_pointers
-        )
+        self._decoder = ChunkPayloadDecoder(done=done, message_pointers=message_pointers)
         self._chunks = self._generate()
 
     async def _generate(self) -> AsyncGenerator[_M, None]:

@@ -13,11 +13,7 @@ from typing import Any, Final, TypedDict, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from .errors import (
-    APIResponseValidationError,
-    APIStatusError,
-    status_error_from_response,
-)
+from .errors import APIResponseValidationError, APIStatusError, status_error_from_response
 from .notgiven import NOT_GIVEN, NotGiven
 from .request import Auth, encode_body, fill_path, header_values, query_values
 from .retry import RetryPolicy
@@ -107,9 +103,7 @@ class BaseAPIClient:
         """Retries after the first attempt, unless a call passes its own `max_retries`."""
         return self.retry_policy.max_retries
 
-    def _options(
-        self, method: str, path: str, stream: bool, args: RequestArgs
-    ) -> Options:
+    def _options(self, method: str, path: str, stream: bool, args: RequestArgs) -> Options:
         content_type = args.get("content_type", "application/json")
         content = encode_body(args.get("json_body"), content_type)
         headers = {
@@ -135,9 +129,7 @@ class BaseAPIClient:
             content=content,
             params=params or None,
             headers=headers,
-            timeout=httpx.USE_CLIENT_DEFAULT
-            if isinstance(timeout, NotGiven)
-            else timeout,
+            timeout=httpx.USE_CLIENT_DEFAULT if isinstance(timeout, NotGiven) else timeout,
             max_retries=args.get("max_retries", NOT_GIVEN),
             stream=stream,
         )
@@ -191,10 +183,6 @@ class BaseAPIClient:
             except ValueError:
                 text = response.text
                 message = f"Response is not JSON: {text[:200]!r}"
-                raise APIResponseValidationError(
-                    message, response=response, body=text
-                ) from exc
+                raise APIResponseValidationError(message, response=response, body=text) from exc
             message = f"Response does not match {cast_to.__name__}: {exc}"
-            raise APIResponseValidationError(
-                message, response=response, body=data
-            ) from exc
+            raise APIResponseValidationError(message, response=response, body=data) from exc

@@ -63,9 +63,7 @@ class RequestContext:
     api_key: str | None  # the caller's key; checked when the operation requires auth
     headers: Mapping[str, str]
     client: str | None  # the peer's address
-    raw_body: bytes = (
-        b""  # as received: for what the models do not keep (unknown keywords)
-    )
+    raw_body: bytes = b""  # as received: for what the models do not keep (unknown keywords)
 
 
 @dataclass(frozen=True)
@@ -152,13 +150,9 @@ class Call:
             return await start_stream(chunks, self._encoder, self._envelope)
         if streamed:
             await aclose_quietly(result)
-            raise TypeError(
-                "the handler returned a stream for a request that did not ask for one"
-            )
+            raise TypeError("the handler returned a stream for a request that did not ask for one")
         if self._encoder is not None:
-            raise TypeError(
-                "the handler returned no stream for a request that asked for one"
-            )
+            raise TypeError("the handler returned no stream for a request that asked for one")
         if isinstance(result, BaseModel):
             content = result.model_dump_json(by_alias=True, exclude_unset=True)
             return Response(content, self._status, media_type="application/json")
@@ -187,9 +181,7 @@ class Server:
         self.keys = KeyCheck(auth, api_keys) if auth is not None else None
         self.rate_limit = rate_limit
         app.add_exception_handler(HTTPException, self._http_exception)
-        app.add_exception_handler(
-            RequestValidationError, self._request_validation_error
-        )
+        app.add_exception_handler(RequestValidationError, self._request_validation_error)
 
     def error_response(self, error: ApiError) -> Response:
         return Response(
@@ -243,12 +235,8 @@ class Server:
                 key = read_credential(self.auth, headers, request.query_params)
             if keys is not None:
                 key = keys.check(key)
-            if (
-                limiter is not None
-            ):  # per checked key; per peer address where none is required
-                wait = limiter.acquire(
-                    (key if keys is not None else None) or client or ""
-                )
+            if limiter is not None:  # per checked key; per peer address where none is required
+                wait = limiter.acquire((key if keys is not None else None) or client or "")
                 if wait > 0:
                     raise _rate_limited(limiter.rate, wait)
             body, raw = None, b""
@@ -266,9 +254,7 @@ class Server:
             if body is not None and spec.models_without_tools:
                 reject_tools_for_models(body, spec.models_without_tools)
             context = RequestContext(spec.operation_id, key, headers, client, raw)
-            return Call(
-                context, body, params, spec.status, self.envelope, _encoder(spec, body)
-            )
+            return Call(context, body, params, spec.status, self.envelope, _encoder(spec, body))
 
         return admit
 
@@ -282,25 +268,15 @@ class Server:
         else:
             message = str(getattr(exc, "detail", "")) or "The request failed."
         code = {404: "unknown_url", 405: "method_not_allowed"}.get(status)
-        return self.error_response(
-            ApiError(status, message, code=code, headers=headers)
-        )
+        return self.error_response(ApiError(status, message, code=code, headers=headers))
 
-    async def _request_validation_error(
-        self, request: Request, exc: Exception
-    ) -> Response:
+    async def _request_validation_error(self, request: Request, exc: Exception) -> Response:
         """Routes added to the app by hand answer in the envelope too, with 400 instead of 422."""
         errors = exc.errors() if isinstance(exc, RequestValidationError) else []
         first = errors[0] if errors else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        message = (
-            f"Invalid value for '{where}': {first.get('msg', 'invalid')}."
-            if where
-            else None
-        )
-        error = ApiError(
-            400, message or "The request is invalid.", code="invalid_value"
-        )
+        message = f"Invalid value for '{where}': {first.get('msg', 'invalid')}." if where else None
+        error = ApiError(400, message or "The request is invalid.", code="invalid_value")
         return self.error_response(error)
 
 
@@ -309,10 +285,7 @@ def _encoder(spec: OperationSpec, body: BaseModel | None) -> ChunkEncoder | None
     stream = spec.stream
     if stream is None or body is None or field_value(body, stream.flag) is not True:
         return None
-    usage = (
-        stream.include_usage is not None
-        and read_pointer(body, stream.include_usage) is True
-    )
+    usage = stream.include_usage is not None and read_pointer(body, stream.include_usage) is True
     return ChunkEncoder(done=stream.done, include_usage=usage)
 
 
@@ -329,9 +302,7 @@ def _rate_limited(rate: float, wait: float) -> ApiError:
 def _route_path(spec: OperationSpec) -> str:
     """The spec's path with each `{wire name}` renamed to its identifier, as Starlette requires."""
     names = {p.wire_name: p.name for p in spec.params if p.location == "path"}
-    return re.sub(
-        r"\{([^{}]+)\}", lambda m: "{" + names.get(m[1], m[1]) + "}", spec.path
-    )
+    return re.sub(r"\{([^{}]+)\}", lambda m: "{" + names.get(m[1], m[1]) + "}", spec.path)
 
 
 def _param_reader(spec: OperationSpec) -> Callable[[Request], object] | None:
@@ -374,12 +345,8 @@ def _params_error(exc: ValidationError, labels: Mapping[str, str]) -> ApiError:
     if label is None:
         return validation_error(exc)
     if first["type"] == "missing":
-        return ApiError(
-            400, f"Missing required {label}.", code="missing_required_parameter"
-        )
-    return ApiError(
-        400, f"Invalid value for {label}: {first['msg']}.", code="invalid_value"
-    )
+        return ApiError(400, f"Missing required {label}.", code="missing_required_parameter")
+    return ApiError(400, f"Invalid value for {label}: {first['msg']}.", code="invalid_value")
 
 
 def _is_list(annotation: Any) -> bool:

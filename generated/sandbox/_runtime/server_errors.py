@@ -53,18 +53,14 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.type = type or _DEFAULT_TYPES.get(
-            status, "server_error" if status >= 500 else "error"
-        )
+        self.type = type or _DEFAULT_TYPES.get(status, "server_error" if status >= 500 else "error")
         self.code = code
         self.headers: dict[str, str] = dict(headers or {})
 
 
 def internal_error() -> ApiError:
     """The 500 for an unexpected exception: a fixed message, nothing from the exception."""
-    return ApiError(
-        500, INTERNAL_ERROR_MESSAGE, type="server_error", code="internal_error"
-    )
+    return ApiError(500, INTERNAL_ERROR_MESSAGE, type="server_error", code="internal_error")
 
 
 def error_body(envelope: ErrorEnvelope, error: ApiError) -> dict[str, Any]:
@@ -75,9 +71,7 @@ def error_body(envelope: ErrorEnvelope, error: ApiError) -> dict[str, Any]:
         _put(body, envelope.status, str(error.status))
     if envelope.type is not None:
         _put(body, envelope.type, error.type)
-    if (
-        envelope.code is not None and error.code is not None
-    ):  # the schemas say string, not null
+    if envelope.code is not None and error.code is not None:  # the schemas say string, not null
         _put(body, envelope.code, error.code)
     return body
 

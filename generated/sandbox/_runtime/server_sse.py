@@ -39,9 +39,7 @@ class ChunkEncoder:
         if usage is None:
             return encode_event(_dump(chunk))
         self._usage = usage
-        if "choices" in type(chunk).model_fields and not getattr(
-            chunk, "choices", None
-        ):
+        if "choices" in type(chunk).model_fields and not getattr(chunk, "choices", None):
             return b""
         return encode_event(_dump(chunk, exclude={"usage"}))
 
@@ -62,6 +60,4 @@ class ChunkEncoder:
 
 
 def _dump(chunk: BaseModel, exclude: set[str] | None = None) -> bytes:
-    return chunk.model_dump_json(
-        by_alias=True, exclude_unset=True, exclude=exclude
-    ).encode()
+    return chunk.model_dump_json(by_alias=True, exclude_unset=True, exclude=exclude).encode()

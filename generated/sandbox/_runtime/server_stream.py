@@ -76,20 +76,14 @@ class EventStreamResponse(Response):
             await aclose_quietly(self.chunks)
 
     async def _send_events(self, send: Send) -> None:
-        await send(
-            {"type": "http.response.start", "status": 200, "headers": self.raw_headers}
-        )
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
         while True:
             data, last = await self._next_event()
             if last:
-                await send(
-                    {"type": "http.response.body", "body": data, "more_body": False}
-                )
+                await send({"type": "http.response.body", "body": data, "more_body": False})
                 return
             if data:
-                await send(
-                    {"type": "http.response.body", "body": data, "more_body": True}
-                )
+                await send({"type": "http.response.body", "body": data, "more_body": True})
 
     async def _next_event(self) -> tuple[bytes, bool]:
         """The next bytes to send and whether they end the stream; handler errors end it too."""

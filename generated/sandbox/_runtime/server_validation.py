@@ -24,9 +24,7 @@ __all__ = [
 
 M = TypeVar("M", bound=BaseModel)
 UnknownProperties = Literal["ignore", "reject", "allow"]
-NotNullTable = Mapping[
-    type[BaseModel], frozenset[str]
-]  # class -> wire names that refuse null
+NotNullTable = Mapping[type[BaseModel], frozenset[str]]  # class -> wire names that refuse null
 
 
 def is_json_content_type(value: str | None) -> bool:
@@ -52,9 +50,7 @@ def parse_json_body(
     if not raw.strip():
         if required:
             raise ApiError(
-                400,
-                "The request body is missing: send a JSON object.",
-                code="missing_body",
+                400, "The request body is missing: send a JSON object.", code="missing_body"
             )
         return None
     if not is_json_content_type(content_type):
@@ -64,9 +60,7 @@ def parse_json_body(
             code="invalid_content_type",
         )
     try:
-        value = model.model_validate_json(
-            raw, strict=True, by_alias=True, by_name=False
-        )
+        value = model.model_validate_json(raw, strict=True, by_alias=True, by_name=False)
     except ValidationError as exc:
         raise validation_error(exc, raw) from None
     if unknown == "reject" and model.model_config.get("extra") != "forbid":
@@ -126,9 +120,7 @@ def _banned_null(value: Any, not_null: NotNullTable) -> tuple[str | int, ...] | 
 
 @lru_cache(maxsize=256)
 def _attributes(model: type[BaseModel], wire_names: frozenset[str]) -> frozenset[str]:
-    return frozenset(
-        a for a, w in _attribute_wire_names(model).items() if w in wire_names
-    )
+    return frozenset(a for a, w in _attribute_wire_names(model).items() if w in wire_names)
 
 
 def _format_loc(loc: tuple[str | int, ...]) -> str:
@@ -150,9 +142,7 @@ def _unknown_error(names: Sequence[str]) -> ApiError:
     listed = ", ".join(f"'{n}'" for n in names)
     plural = "s" if len(names) > 1 else ""
     return ApiError(
-        400,
-        f"Unrecognized request argument{plural} supplied: {listed}.",
-        code="unknown_parameter",
+        400, f"Unrecognized request argument{plural} supplied: {listed}.", code="unknown_parameter"
     )
 
 
@@ -171,23 +161,15 @@ def validation_error(exc: ValidationError, raw: bytes | None = None) -> ApiError
     tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
     if kind == "json_invalid":
         detail = msg.removeprefix("Invalid JSON: ")
-        return ApiError(
-            400, f"The request body is not valid JSON: {detail}.", code="invalid_json"
-        )
+        return ApiError(400, f"The request body is not valid JSON: {detail}.", code="invalid_json")
     if not path:
-        return ApiError(
-            400, f"The request body is invalid: {msg}{tail}.", code="invalid_request"
-        )
+        return ApiError(400, f"The request body is invalid: {msg}{tail}.", code="invalid_request")
     name = f"'{path}'"
     if kind == "missing":
         return ApiError(
-            400,
-            f"Missing required parameter: {name}{tail}.",
-            code="missing_required_parameter",
+            400, f"Missing required parameter: {name}{tail}.", code="missing_required_parameter"
         )
-    return ApiError(
-        400, f"Invalid value for {name}: {msg}{tail}.", code="invalid_value"
-    )
+    return ApiError(400, f"Invalid value for {name}: {msg}{tail}.", code="invalid_value")
 
 
 def _loads(raw: bytes | None) -> Any:
@@ -208,9 +190,7 @@ def _path(loc: Iterable[int | str], data: Any) -> str:
             out, data = f"{out}[{item}]", data[item]
         elif isinstance(item, str) and isinstance(data, dict) and item in data:
             out, data = f"{out}.{item}" if out else item, data[item]
-        elif (
-            data is None or i == len(items) - 1
-        ):  # no input to follow, or a missing key
+        elif data is None or i == len(items) - 1:  # no input to follow, or a missing key
             part = f"[{item}]" if isinstance(item, int) else str(item)
             out = f"{out}.{part}" if out and not part.startswith("[") else out + part
             data = None
