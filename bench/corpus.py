@@ -137,6 +137,7 @@ class Stage:
     message: str = ""  # the line that says why it did not pass
     key: str = ""  # the message's class: paths, numbers and quoted names taken out
     traceback: bool = False
+    errors: list[str] = field(default_factory=list)  # every "error:" line (the first 50)
     stdout: str = ""
     stderr: str = ""
 
@@ -207,6 +208,7 @@ def run_stage(
         message,
         class_key(message) if message else "",
         traceback,
+        error_lines(out, err)[:50],
         out[-OUTPUT_TAIL:],
         err[-OUTPUT_TAIL:],
     )
@@ -279,6 +281,10 @@ def why(code: int | None, out: str, err: str, timeout: float) -> str:
         if tail:
             return tail[-1].strip()
     return lines[-1] if lines else f"exit code {code}, no output"
+
+
+def error_lines(out: str, err: str) -> list[str]:
+    return [line for line in (err + "\n" + out).splitlines() if ERROR_LINE.search(line)]
 
 
 def class_key(message: str) -> str:

@@ -44,11 +44,13 @@ def vouching_manifest(spec: Path, package_dir: Path, fingerprint: str) -> dict[s
         return None
 
 
-def proven_strictly_valid(spec: Path, out_dir: Path) -> bool:
+def proven_strictly_valid(spec: Path, out_dir: Path, templates: Path | None = None) -> bool:
     """Whether an unchanged manifest records that the spec passed `validate` as written."""
     from apiforge.fingerprint import output_fingerprint, package_name
 
-    manifest = vouching_manifest(spec, out_dir / package_name(spec), output_fingerprint(out_dir))
+    manifest = vouching_manifest(
+        spec, out_dir / package_name(spec), output_fingerprint(out_dir, templates)
+    )
     return bool(manifest and manifest.get("strictly_valid") is True)
 
 
@@ -84,11 +86,13 @@ def compare_trees(expected: Path, actual: Path, shown: str) -> list[Stale]:
     return stale
 
 
-def find_stale(specs: list[Path], out_dir: Path, shown_out: str) -> list[Stale]:
+def find_stale(
+    specs: list[Path], out_dir: Path, shown_out: str, templates: Path | None = None
+) -> list[Stale]:
     """Stale files of the packages these specs generate (SpecError if a spec is invalid)."""
     from apiforge.fingerprint import output_fingerprint, package_name
 
-    fingerprint = output_fingerprint(out_dir)
+    fingerprint = output_fingerprint(out_dir, templates)
     todo = [s for s in specs if not vouching_manifest(s, out_dir / package_name(s), fingerprint)]
     if not todo:
         return []
@@ -97,7 +101,7 @@ def find_stale(specs: list[Path], out_dir: Path, shown_out: str) -> list[Stale]:
     stale: list[Stale] = []
     with tempfile.TemporaryDirectory(prefix="apiforge-check-") as tmp:
         fresh = Path(tmp)
-        generate(todo, fresh, format_as=out_dir)
+        generate(todo, fresh, format_as=out_dir, templates=templates)
         for spec in todo:
             name = package_name(spec)
             if not (out_dir / name).is_dir():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,9 @@ from apiforge import __version__
 from apiforge.diagnostics import Diagnostic, SpecError, UsageError, has_errors
 
 if TYPE_CHECKING:
+    from apiforge.config import Config
     from apiforge.diff import DiffResult
+    from apiforge.pipeline import BuiltPackage
     from apiforge.resolve import Bundle
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -79,12 +81,22 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
     generate.add_argument("--out", type=Path, help="output folder (default: generated/)")
     generate.add_argument("--quiet", "-q", action="store_true", help="no progress, only a summary")
+    generate.add_argument("--templates", metavar="DIR", help="templates that replace ours by name")
+    generate.add_argument(
+        "--watch", action="store_true", help="regenerate whenever a spec changes (Ctrl-C stops)"
+    )
     generate.set_defaults(run=cmd_generate)
 
     check = sub.add_parser("check", help="validate, lint, and confirm generated/ is up to date")
     check.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
     check.add_argument("--out", type=Path, help="output folder (default: generated/)")
+    check.add_argument("--templates", metavar="DIR", help="templates that replace ours by name")
     check.add_argument("--base", metavar="GIT_REF", help="also refuse undeclared breaking changes")
+    check.add_argument(
+        "--skip-missing-base",
+        action="store_true",
+        help="when GIT_REF does not exist (a new clone, no remote), warn and skip that check",
+    )
     check.add_argument("--format", choices=("text", "github"), default="text")
     check.set_defaults(run=cmd_check)
 
@@ -156,25 +168,66 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_INVALID if failed else EXIT_OK
 
 
-def _out_dir(args: argparse.Namespace) -> Path:
+def _config(args: argparse.Namespace) -> Config:
     from apiforge.config import load_config
 
-    return load_config(out_dir=str(args.out) if args.out else None).out_dir
+    return load_config(out_dir=str(args.out) if args.out else None, templates=args.templates)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from apiforge.paths import display_path
     from apiforge.pipeline import generate
 
-    specs = spec_paths(args.specs)
-    out_dir = _out_dir(args)
+    config = _config(args)
     show = sys.stderr.isatty() and not args.quiet
 
     def progress(step: str) -> None:
         if show:
             print(f"apiforge: {step}", file=sys.stderr, flush=True)
 
-    built = generate(specs, out_dir, progress)
+    def generate_once() -> None:
+        built = generate(
+            spec_paths(args.specs), config.out_dir, progress, templates=config.templates
+        )
+        _summarize(built, config.out_dir)
+
+    if args.watch:
+        from apiforge.watch import watch
+
+        return watch(
+            _still_watching(generate_once), _watched_folders(args.specs, config), config.out_dir
+        )
+    generate_once()
+    return EXIT_OK
+
+
+def _still_watching(generate_once: Callable[[], None]) -> Callable[[], None]:
+    """One run of a watch: bad input is reported, and the previous output stays as it was."""
+
+    def attempt() -> None:
+        try:
+            generate_once()
+        except SpecError as exc:
+            print_diagnostics(exc.diagnostics)
+            print("apiforge: nothing was written; watching for the next edit", file=sys.stderr)
+        except UsageError as exc:
+            print(f"apiforge: error: {exc}; watching for the next edit", file=sys.stderr)
+        sys.stderr.flush()
+        sys.stdout.flush()
+
+    return attempt
+
+
+def _watched_folders(specs: Sequence[Path], config: Config) -> list[Path]:
+    """Every spec's folder (refs never leave it) and the templates; the spec folder by default."""
+    folders = {p.parent.resolve() for p in specs} if specs else {config.spec_dir.resolve()}
+    if config.templates is not None:
+        folders.add(config.templates)
+    return sorted(folders)
+
+
+def _summarize(built: list[BuiltPackage], out_dir: Path) -> None:
+    from apiforge.paths import display_path
+
     for package in built:
         print_diagnostics(package.warnings)
     files = sum(len(p.files) for p in built)
@@ -184,7 +237,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"apiforge: wrote {len(built)} package(s) ({names}), {files} files, to {where}/",
         file=sys.stderr,
     )
-    return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -192,16 +244,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     from apiforge.paths import display_path
 
     specs = spec_paths(args.specs)
-    out_dir = _out_dir(args)
+    config = _config(args)
+    out_dir = config.out_dir
     shown_out = display_path(out_dir)
     problems = 0
     for spec in specs:  # strict, as `validate`, unless an unchanged manifest already proves it
-        if not proven_strictly_valid(spec, out_dir):
+        if not proven_strictly_valid(spec, out_dir, config.templates):
             _, diagnostics = check_spec(spec)
             print_diagnostics(diagnostics, args.format)
             problems += has_errors(diagnostics)
     try:
-        stale = find_stale(specs, out_dir, shown_out)
+        stale = find_stale(specs, out_dir, shown_out, config.templates)
     except SpecError as exc:
         print_diagnostics(exc.diagnostics, args.format)
         stale = []
@@ -212,7 +265,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(item.format())
     problems += len(stale)
     if args.base:
-        problems += _check_breaking(specs, args.base, args.format)
+        from apiforge.gitbase import MissingRef
+
+        try:
+            problems += _check_breaking(specs, args.base, args.format)
+        except MissingRef as exc:
+            if not args.skip_missing_base:
+                raise
+            print(f"apiforge: warning: {exc}; skipped the breaking-change check", file=sys.stderr)
     if problems:
         print(f"apiforge: check failed: {problems} problem(s)", file=sys.stderr)
         return EXIT_INVALID

@@ -16,6 +16,7 @@ class Config:
     root: Path
     spec_dir: Path
     out_dir: Path
+    templates: Path | None = None  # a folder whose templates replace the built-in ones by name
 
     def default_specs(self) -> list[Path]:
         """Every top-level document in the spec folder (component files live in subfolders)."""
@@ -27,7 +28,10 @@ class Config:
         return specs
 
 
-def load_config(root: Path | None = None, out_dir: str | None = None) -> Config:
+def load_config(
+    root: Path | None = None, out_dir: str | None = None, templates: str | None = None
+) -> Config:
+    """Flags win over `[tool.apiforge]`; paths in pyproject.toml are relative to its folder."""
     root = (root or Path.cwd()).resolve()
     settings: dict[str, object] = {}
     pyproject = root / "pyproject.toml"
@@ -41,4 +45,8 @@ def load_config(root: Path | None = None, out_dir: str | None = None) -> Config:
         settings = found if isinstance(found, dict) else {}
     spec_dir = root / str(settings.get("spec-dir", "spec"))
     out = root / str(out_dir if out_dir is not None else settings.get("out-dir", "generated"))
-    return Config(root=root, spec_dir=spec_dir, out_dir=out)
+    chosen = templates if templates is not None else settings.get("templates")
+    template_dir = root / str(chosen) if chosen else None
+    if template_dir is not None and not template_dir.is_dir():
+        raise UsageError(f"templates folder {template_dir} does not exist")
+    return Config(root=root, spec_dir=spec_dir, out_dir=out, templates=template_dir)

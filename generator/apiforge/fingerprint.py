@@ -24,10 +24,15 @@ def package_name(spec: Path) -> str:
     return str(PythonIdentifier(spec.stem.replace("-", "_"), avoid_builtins=False))
 
 
-def output_fingerprint(out_dir: Path) -> str:
-    """What a manifest records: the generator's fingerprint and the output folder's ruff settings."""
+def output_fingerprint(out_dir: Path, templates: Path | None = None) -> str:
+    """What a manifest records: the generator, the output folder's ruff settings, user templates."""
     digest = hashlib.sha256(generator_fingerprint().encode())
     digest.update(ruff_config_for(out_dir).digest.encode())
+    if templates is not None:
+        for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+            if "__pycache__" not in path.parts:
+                digest.update(path.relative_to(templates).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

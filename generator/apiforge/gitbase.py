@@ -10,6 +10,10 @@ from pathlib import Path
 from apiforge.diagnostics import UsageError
 
 
+class MissingRef(UsageError):
+    """The base ref is not in this repository: a fresh clone, a fork, no remote yet."""
+
+
 def _git(args: list[str], cwd: Path) -> bytes:
     try:
         done = subprocess.run(
@@ -27,7 +31,13 @@ def export_folder(ref: str, folder: Path, into: Path) -> Path:
     """Write `folder` as it is at `ref` below `into`; return where it landed (it may not exist)."""
     folder = folder.resolve()
     top = Path(_git(["rev-parse", "--show-toplevel"], folder).decode().strip()).resolve()
-    _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
+    except UsageError:
+        raise MissingRef(
+            f"git ref {ref!r} does not exist in this repository; fetch it "
+            f"(e.g. `git fetch origin main`) or name another --base"
+        ) from None
     rel = folder.relative_to(top).as_posix()
     listing = _git(["ls-tree", "-r", "--name-only", ref, "--", rel], top)
     if not listing.strip():

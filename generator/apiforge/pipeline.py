@@ -41,7 +41,9 @@ class BuiltPackage:
     repaired: bool = False  # generate fixed something that `validate` rejects
 
 
-def build_package(spec: Path, progress: Progress = lambda _: None) -> BuiltPackage:
+def build_package(
+    spec: Path, progress: Progress = lambda _: None, templates: Path | None = None
+) -> BuiltPackage:
     """Every step but writing: SpecError on bad input, with nothing written."""
     name = package_name(spec)
     shown = display_path(spec)
@@ -70,7 +72,7 @@ def build_package(spec: Path, progress: Progress = lambda _: None) -> BuiltPacka
     progress(f"{name}: render")
     index = index_models(models_source)
     api, notes = build_api(plan, index, package=name, spec_file=label)
-    files: dict[str, str | bytes] = dict(render_package(api, header))
+    files: dict[str, str | bytes] = dict(render_package(api, header, templates))
     files["models.py"] = models_source
     files["py.typed"] = ""
     files.update(runtime_files())
@@ -89,24 +91,26 @@ def generate(
     progress: Progress = lambda _: None,
     *,
     format_as: Path | None = None,
+    templates: Path | None = None,
 ) -> list[BuiltPackage]:
     """Build every package, then format and swap them all in; raise before writing on any error.
 
     The code is formatted with the ruff settings of `format_as` (default: `out_dir`), so that
-    `check` can generate elsewhere exactly what the output folder holds.
+    `check` can generate elsewhere exactly what the output folder holds. Templates in `templates`
+    replace the built-in ones of the same name.
     """
     names = [package_name(s) for s in specs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise UsageError(f"two specs would both generate the package {duplicates[0]!r}")
-    built = [build_package(spec, progress) for spec in specs]
+    built = [build_package(spec, progress, templates) for spec in specs]
     with staging(out_dir) as stage:
         for package in built:
             stage_package(stage, package.name, package.files)
         progress("format")
         settings_folder = format_as or out_dir
         format_tree(stage, ruff_config_for(settings_folder))
-        fingerprint = output_fingerprint(settings_folder)
+        fingerprint = output_fingerprint(settings_folder, templates)
         for package in built:
             write_manifest(
                 stage / package.name,

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from apiforge import ir
 from apiforge.assets import templates_dir
+from apiforge.diagnostics import UsageError
 
 
 def py_str(value: Any) -> str:
@@ -28,10 +30,20 @@ def py_doc(value: Any) -> str:
     return " ".join(text.split())
 
 
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
+BUILTIN_PREFIX = "apiforge"  # `{% extends "apiforge/client.py.jinja" %}` reaches the built-in one
+_NOT_TEMPLATED = {"models.py"}  # written by datamodel-code-generator
+
+
+@lru_cache(maxsize=4)
+def environment(overrides: Path | None = None) -> jinja2.Environment:
+    """Templates by name: the user's folder first, then ours (also under `apiforge/`)."""
+    builtin = jinja2.FileSystemLoader(templates_dir())
+    loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({BUILTIN_PREFIX: builtin})]
+    if overrides is not None:
+        loaders.append(jinja2.FileSystemLoader(overrides))
+    loaders.append(builtin)
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
+        loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -43,11 +55,39 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_package(api: ir.Api, header: str) -> dict[str, str]:
+def module_templates(overrides: Path | None = None) -> list[str]:
+    """The `<module>.py.jinja` names that become modules: ours, plus any the user's folder adds."""
+    names = {p.name for p in templates_dir().glob("*.py.jinja")}
+    if overrides is not None:
+        names |= {p.name for p in overrides.glob("*.py.jinja") if p.is_file()}
+    for name in names:
+        module = name.removesuffix(".jinja")
+        if module in _NOT_TEMPLATED or not module.removesuffix(".py").isidentifier():
+            where = overrides / name if overrides else name
+            raise UsageError(f"{where}: no template may be named {name!r}")
+    return sorted(names)
+
+
+def render_package(api: ir.Api, header: str, overrides: Path | None = None) -> dict[str, str]:
     """File name -> source for each templated module of the package."""
-    env = environment()
-    names = sorted(n for n in env.list_templates() if n.endswith(".py.jinja"))
-    return {
-        name.removesuffix(".jinja"): env.get_template(name).render(api=api, header=header)
-        for name in names
-    }
+    env = environment(overrides)
+    out: dict[str, str] = {}
+    for name in module_templates(overrides):
+        try:
+            out[name.removesuffix(".jinja")] = env.get_template(name).render(api=api, header=header)
+        except jinja2.TemplateSyntaxError as exc:
+            raise UsageError(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+        except jinja2.TemplateError as exc:
+            raise UsageError(f"{_template_line(exc, name)}: {exc.message or exc}") from None
+    return out
+
+
+def _template_line(exc: BaseException, name: str) -> str:
+    """`file:line` of the innermost template frame of a render error (jinja keeps them)."""
+    where, tb = name, exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".jinja"):
+            where = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where

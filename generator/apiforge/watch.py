@@ -1,0 +1,58 @@
+"""`apiforge generate --watch`: regenerate after each burst of edits to a spec, a file it refers to,
+or a template. A failed run leaves the previous output (generation is atomic) and keeps watching.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from threading import Event
+
+from apiforge.diagnostics import UsageError
+from apiforge.paths import display_path
+
+__all__ = ["WATCHED_SUFFIXES", "watch"]
+
+WATCHED_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jinja"})  # not editors' swap files
+DEBOUNCE_MS = 300  # an editor's save is often several writes: wait for them to settle
+
+
+def watch(
+    run: Callable[[], None],
+    folders: Sequence[Path],
+    out_dir: Path,
+    *,
+    stop: Event | None = None,
+) -> int:
+    """Run once, then again after every change below `folders` (not in `out_dir`); 0 on Ctrl-C."""
+    import watchfiles
+
+    missing = [f for f in folders if not f.is_dir()]
+    if missing:
+        raise UsageError(f"cannot watch {display_path(missing[0])}: no such folder")
+    output = out_dir.resolve()
+
+    def relevant(_change: watchfiles.Change, path: str) -> bool:
+        where = Path(path)
+        return where.suffix in WATCHED_SUFFIXES and not where.is_relative_to(output)
+
+    try:
+        run()
+        shown = ", ".join(f"{display_path(f)}/" for f in folders)
+        print(f"apiforge: watching {shown} for changes; Ctrl-C stops", file=sys.stderr, flush=True)
+        for changes in watchfiles.watch(
+            *folders,
+            watch_filter=relevant,
+            debounce=DEBOUNCE_MS,
+            raise_interrupt=False,
+            stop_event=stop,
+        ):
+            names = sorted({display_path(Path(path)) for _, path in changes})
+            more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+            print(f"apiforge: changed: {', '.join(names[:3])}{more}", file=sys.stderr, flush=True)
+            run()
+    except KeyboardInterrupt:
+        pass
+    print("apiforge: stopped watching", file=sys.stderr, flush=True)
+    return 0
