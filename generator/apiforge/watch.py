@@ -16,6 +16,7 @@ __all__ = ["WATCHED_SUFFIXES", "watch"]
 
 WATCHED_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jinja"})  # not editors' swap files
 DEBOUNCE_MS = 300  # an editor's save is often several writes: wait for them to settle
+READY_TIMEOUT_MS = 200  # how soon an idle watcher first reports that it is running
 
 
 def watch(
@@ -39,15 +40,23 @@ def watch(
 
     try:
         run()
-        shown = ", ".join(f"{display_path(f)}/" for f in folders)
-        print(f"apiforge: watching {shown} for changes; Ctrl-C stops", file=sys.stderr, flush=True)
+        ready = False
         for changes in watchfiles.watch(
             *folders,
             watch_filter=relevant,
             debounce=DEBOUNCE_MS,
+            rust_timeout=READY_TIMEOUT_MS,
+            yield_on_timeout=True,  # the first empty yield: the watcher is running
             raise_interrupt=False,
             stop_event=stop,
         ):
+            if not ready:
+                ready = True
+                shown = ", ".join(f"{display_path(f)}/" for f in folders)
+                print(f"apiforge: watching {shown} for changes; Ctrl-C stops", file=sys.stderr)
+                sys.stderr.flush()
+            if not changes:
+                continue
             names = sorted({display_path(Path(path)) for _, path in changes})
             more = f" and {len(names) - 3} more" if len(names) > 3 else ""
             print(f"apiforge: changed: {', '.join(names[:3])}{more}", file=sys.stderr, flush=True)
