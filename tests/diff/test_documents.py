@@ -866,6 +866,87 @@ case(
     {"response-property-became-not-nullable"},
     reverse=(True, {"response-property-became-nullable"}),
 )
+# --- 3.0 -> 3.1 migrations: each side read by its own `openapi` version ---------------------------
+
+_NULLABLE_S: dict[str, Any] = {"type": "string", "nullable": True}
+case(
+    "3.0 nullable request property migrated to a 3.1 type list",
+    req(obj({"user": _NULLABLE_S})),
+    req(obj({"user": {"type": ["string", "null"]}}), openapi="3.1.0"),
+    False,
+    set(),
+    reverse=(False, set()),
+)
+case(
+    "3.0 nullable request property copied unmigrated into 3.1",  # 3.1 ignores `nullable`
+    req(obj({"user": _NULLABLE_S})),
+    req(obj({"user": _NULLABLE_S}), openapi="3.1.0"),
+    True,
+    {"request-property-became-not-nullable"},
+    reverse=(False, {"request-property-became-nullable"}),
+)
+case(
+    "3.0 nullable response property copied unmigrated into 3.1",
+    resp(obj({"user": _NULLABLE_S})),
+    resp(obj({"user": _NULLABLE_S}), openapi="3.1.0"),
+    False,
+    {"response-property-became-not-nullable"},
+    reverse=(True, {"response-property-became-nullable"}),
+)
+case(
+    "3.0 nullable allOf copied unmigrated into 3.1",
+    req(obj({"usage": {"allOf": [ref("Usage")], "nullable": True}}), schemas={"Usage": obj({})}),
+    req(
+        obj({"usage": {"allOf": [ref("Usage")], "nullable": True}}),
+        schemas={"Usage": obj({})},
+        openapi="3.1.0",
+    ),
+    True,
+    {"request-property-became-not-nullable"},
+)
+case(
+    "3.0 nullable query parameter copied unmigrated into 3.1",
+    api(params=[query("user", _NULLABLE_S)]),
+    api(params=[query("user", _NULLABLE_S)], openapi="3.1.0"),
+    True,
+    {"request-parameter-became-not-nullable"},
+)
+case(
+    "3.0 nullable migrated to 3.1 const null and oneOf null branches",
+    req(obj({"a": _NULLABLE_S, "b": {"allOf": [ref("U")], "nullable": True}}), schemas={"U": S}),
+    req(
+        obj({"a": {"anyOf": [S, {"const": None}]}, "b": {"oneOf": [ref("U"), {"type": "null"}]}}),
+        schemas={"U": S},
+        openapi="3.1.0",
+    ),
+    False,
+    set(),
+    reverse=(False, set()),
+)
+case(
+    "3.0 nullable without a type copied into 3.1: both allow anything",
+    req(obj({"x": {"nullable": True}})),
+    req(obj({"x": {"nullable": True}}), openapi="3.1.0"),
+    False,
+    set(),
+    reverse=(False, set()),
+)
+case(
+    "3.1 type list replaced by a 3.1 nullable that is no keyword",
+    req(obj({"user": {"type": ["string", "null"]}}), openapi="3.1.0"),
+    req(obj({"user": _NULLABLE_S}), openapi="3.1.0"),
+    True,
+    {"request-property-became-not-nullable"},
+    reverse=(False, {"request-property-became-nullable"}),
+)
+case(
+    "3.1 nullable annotation added changes nothing",
+    req(obj({"user": S}), openapi="3.1.0"),
+    req(obj({"user": _NULLABLE_S}), openapi="3.1.0"),
+    False,
+    set(),
+    reverse=(False, set()),
+)
 case(
     "const is a one-value enum",
     req(obj({"type": {"type": "string", "enum": ["function"]}}), openapi="3.1.0"),

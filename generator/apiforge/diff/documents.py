@@ -16,6 +16,7 @@ from apiforge.diff.declarations import (
 from apiforge.diff.kinds import ALL_KINDS
 from apiforge.diff.operations import Operations
 from apiforge.diff.security import Security
+from apiforge.diff.versions import version_warnings
 
 __all__ = [
     "ALL_KINDS",
@@ -33,11 +34,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DiffResult:
-    """Every change found, ordered by pointer, and the declarations read from the new document."""
+    """Every change found, ordered by pointer, and the declarations read from the new document.
+
+    `warnings` are about the comparison itself (e.g. the sides are different OpenAPI versions):
+    shown by every format, they never fail the build.
+    """
 
     changes: tuple[Change, ...]
     declarations: tuple[Declaration, ...] = ()
     errors: tuple[DeclarationError, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def breaking(self) -> tuple[Change, ...]:
@@ -74,7 +80,10 @@ def diff_documents(
     old_locate: Locator | None = None,
     new_locate: Locator | None = None,
 ) -> DiffResult:
-    """Compare two bundles (local `$ref`s only); breaking changes are judged per direction."""
+    """Compare two bundles (local `$ref`s only); breaking changes are judged per direction.
+
+    Each side's schemas are read by that side's own `openapi` version.
+    """
     emitter = Emitter(old_locate, new_locate)
     security = Security(old, new, emitter)
     Operations(old, new, emitter, security).compare_paths()
@@ -86,7 +95,7 @@ def diff_documents(
     for change in ordered:
         covering = tuple(d for d in declarations if change.breaking and d.covers(change))
         changes.append(replace(change, declarations=covering) if covering else change)
-    return DiffResult(tuple(changes), declarations, errors)
+    return DiffResult(tuple(changes), declarations, errors, version_warnings(old, new))
 
 
 def _order(change: Change) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from apiforge.diff.schema import ANNOTATIONS, Sub, canon, effective_mapping, resolve, type_names
+from apiforge.diff.versions import nullable_is_keyword
 
 __all__ = ["Fingerprints"]
 
@@ -39,6 +40,7 @@ class Fingerprints:
 
     def __init__(self, doc: Any) -> None:
         self.doc = doc
+        self.nullable_keyword = nullable_is_keyword(doc)  # 3.0 `nullable` admits null; 3.1's not
         self._cache: dict[int, str] = {}  # schemas whose digest does not depend on the stack
         self._in_cycle: dict[tuple[int, Stack], tuple[str, int]] = {}  # the others, by stack
 
@@ -82,7 +84,7 @@ class Fingerprints:
             text, sub_low = self._keyword(node, key, value, stack)
             parts[str(key)] = text
             low = min(low, sub_low)
-        _normalise_nullable(node, parts)
+        _normalise_nullable(node, parts, self.nullable_keyword)
         digest = _digest("{" + ",".join(f"{canon(k)}:{parts[k]}" for k in sorted(parts)) + "}")
         if low >= len(stack):
             self._cache[id(node)] = digest
@@ -128,14 +130,22 @@ def _digest(text: str) -> str:
     return "#" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _normalise_nullable(node: Mapping[str, Any], parts: dict[str, str]) -> None:
-    """Write 3.0 `nullable` and 3.1 `type: [T, "null"]` and `const` the same way."""
+def _normalise_nullable(
+    node: Mapping[str, Any], parts: dict[str, str], nullable_keyword: bool
+) -> None:
+    """Write 3.0 `nullable` and 3.1 `type: [T, "null"]` and `const` the same way.
+
+    In 3.1 `nullable` is an unknown keyword: dropped, it admits no null, so a 3.0 schema
+    copied unchanged into 3.1 no longer prints like the 3.0 one it was.
+    """
     if "const" in parts:
         parts["enum"] = parts.pop("const")
+    if not nullable_keyword:
+        parts.pop("nullable", None)
     names = type_names(node.get("type"))
     if names is None:
         return
-    if node.get("nullable") is True:
+    if nullable_keyword and node.get("nullable") is True:
         names.add("null")
     parts.pop("nullable", None)
     parts["type"] = canon(sorted(names))

@@ -51,8 +51,11 @@ def _groups(result: DiffResult) -> tuple[tuple[Change, ...], ...]:
 
 
 def format_text(result: DiffResult, *, non_breaking: bool = True) -> str:
-    """Diagnostic lines `file:line:col: level: message [kind] (at pointer)`, then a summary."""
-    lines = []
+    """Diagnostic lines `file:line:col: level: message [kind] (at pointer)`, then a summary.
+
+    Warnings about the comparison itself come first: they say how to read what follows.
+    """
+    lines = [f"warning: {w}" for w in result.warnings]
     for group in _groups(result)[: 3 if non_breaking else 2]:
         for c in group:
             declared = f" (declared: {_reason(c)})" if c.declared else ""
@@ -120,6 +123,7 @@ def format_json(result: DiffResult) -> str:
         "changes": [_change_json(c) for c in result.changes],
         "unused_declarations": [_declaration_json(d) for d in result.unused_declarations],
         "errors": [_error_json(e) for e in result.errors],
+        "warnings": list(result.warnings),
     }
     return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
@@ -143,7 +147,7 @@ def _annotation(level: str, location: Location | None, title: str, message: str)
 
 def format_github(result: DiffResult) -> str:
     """Workflow commands: `::error` for undeclared breaks, `::warning` for everything else."""
-    lines = []
+    lines = [f"::warning::{_escape_data(w)}" for w in result.warnings]  # not tied to a file
     for group in _groups(result):
         for c in group:
             level = "error" if c.breaking and not c.declared else "warning"
@@ -161,6 +165,8 @@ def format_github(result: DiffResult) -> str:
 def format_markdown(result: DiffResult) -> str:
     """A release-notes changelog with one section per verdict."""
     out = ["# API changes", "", summary(result) + "."]
+    for w in result.warnings:
+        out += ["", f"> **Warning:** {w}"]
     titles = ("Breaking changes", "Declared breaking changes", "Other changes")
     for title, group in zip(titles, _groups(result), strict=True):
         out += ["", f"## {title}", ""]

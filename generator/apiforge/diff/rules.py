@@ -102,7 +102,11 @@ def nullable_changes(ov: View, nv: View) -> Iterator[Finding]:
     if now:
         yield "became-nullable", Effect.WIDEN, "became nullable"
     else:
-        yield "became-not-nullable", Effect.NARROW, "became not nullable"
+        hint = _UNMIGRATED if nv.ignored_nullable else ""
+        yield "became-not-nullable", Effect.NARROW, "became not nullable" + hint
+
+
+_UNMIGRATED = ' (`nullable` is no keyword in 3.1: write type: [.., "null"])'  # a 3.0 leftover
 
 
 def _enum_changes(ov: View, nv: View) -> Iterator[Finding]:

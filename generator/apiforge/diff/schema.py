@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apiforge import pointer as jp
+from apiforge.diff.versions import nullable_is_keyword
 
 __all__ = [
     "ANNOTATIONS",
@@ -138,7 +139,8 @@ class View:
     key: tuple[str, ...]
     types: frozenset[str] | None = None
     nullable: bool | None = None
-    force_nullable: bool = False  # 3.0 `nullable: true` or a `{type: null}` branch
+    force_nullable: bool = False  # 3.0 `nullable: true`, a null enum value or a null branch
+    ignored_nullable: bool = False  # `nullable: true` in 3.1, where it is no keyword
     enum: dict[str, Any] | None = None  # canonical text -> value, null excluded
     props: dict[str, list[Sub]] = field(default_factory=dict)
     required: set[str] = field(default_factory=set)
@@ -168,10 +170,15 @@ class View:
 
 
 class ViewCache:
-    """One document's views, built once each: views are never changed once built."""
+    """One document's views, built once each: views are never changed once built.
+
+    The document's own `openapi` version says whether `nullable` is a keyword (3.0) or an
+    unknown annotation (3.1), so each side of a diff is read by its own rules.
+    """
 
     def __init__(self, doc: Any) -> None:
         self.doc = doc
+        self.nullable_keyword = nullable_is_keyword(doc)
         self._views: dict[Any, View] = {}
 
     def of(self, subs: list[Sub], parent: str = "#") -> View:
@@ -179,44 +186,51 @@ class ViewCache:
         key = (parent if not subs else "", *((id(node), ptr) for node, ptr in subs))
         found = self._views.get(key)
         if found is None:
-            found = self._views[key] = _view_of(self.doc, subs, parent)
+            found = self._views[key] = _view_of(self.doc, subs, parent, self.nullable_keyword)
         return found
 
 
-def _view_of(doc: Any, subs: list[Sub], parent: str) -> View:
+def _view_of(doc: Any, subs: list[Sub], parent: str, nullable_keyword: bool) -> View:
     if not subs:
         return View(pointer=parent, key=(parent + "/?",))
     expanded: set[str] = set()
-    views = [_one(doc, node, ptr, expanded) for node, ptr in subs]
+    views = [_one(doc, node, ptr, expanded, nullable_keyword) for node, ptr in subs]
     for other in views[1:]:
         _merge(views[0], other)
     return views[0]
 
 
-def _one(doc: Any, node: Any, ptr: str, expanded: set[str]) -> View:
+def _one(doc: Any, node: Any, ptr: str, expanded: set[str], nullable_keyword: bool) -> View:
     """One schema's view; a ref expanded once in this build is not again: `allOf` is idempotent."""
     if not isinstance(node, Mapping):
         return View(pointer=ptr, key=(ptr,), types=None if node is not False else frozenset())
     ref = node.get("$ref")
     if not isinstance(ref, str):
-        return _own(doc, node, ptr, expanded)
+        return _own(doc, node, ptr, expanded, nullable_keyword)
     target = resolve(doc, ref) if ref not in expanded else None
     expanded.add(ref)
-    view = _one(doc, target, ref, expanded) if target is not None else View(ref, (ref,))
+    view = (
+        _one(doc, target, ref, expanded, nullable_keyword)
+        if target is not None
+        else View(ref, (ref,))
+    )
     siblings = {k: v for k, v in node.items() if k != "$ref" and k not in ANNOTATIONS}
     if siblings:
-        _merge(view, _own(doc, siblings, ptr, expanded))
+        _merge(view, _own(doc, siblings, ptr, expanded, nullable_keyword))
     return view
 
 
-def _own(doc: Any, node: Mapping[str, Any], ptr: str, expanded: set[str]) -> View:
+def _own(
+    doc: Any, node: Mapping[str, Any], ptr: str, expanded: set[str], nullable_keyword: bool
+) -> View:
     """The view of one schema object's own keywords, then its `allOf` members merged in."""
     v = View(pointer=ptr, key=(ptr,))
     names = type_names(node.get("type"))
     if names is not None:
         v.nullable = "null" in names
         v.types = frozenset(names - {"null"})
-    v.force_nullable = node.get("nullable") is True
+    if node.get("nullable") is True:  # 3.1: an unknown keyword, it admits no null
+        v.force_nullable, v.ignored_nullable = nullable_keyword, not nullable_keyword
     values = [node["const"]] if "const" in node else node.get("enum")
     if isinstance(values, list):
         if None in values:
@@ -238,7 +252,7 @@ def _own(doc: Any, node: Mapping[str, Any], ptr: str, expanded: set[str]) -> Vie
         v.discriminator = node["discriminator"]
         v.disc_pointer = jp.join(ptr, "discriminator")
     for member, member_ptr in _members(doc, node, ptr, v):
-        _merge(v, _one(doc, member, member_ptr, expanded))
+        _merge(v, _one(doc, member, member_ptr, expanded, nullable_keyword))
     return v
 
 
@@ -313,6 +327,7 @@ def _merge(a: View, b: View) -> None:
     if b.nullable is not None:
         a.nullable = b.nullable if a.nullable is None else a.nullable and b.nullable
     a.force_nullable = a.force_nullable or b.force_nullable
+    a.ignored_nullable = a.ignored_nullable or b.ignored_nullable
     if b.enum is not None:
         a.enum = b.enum if a.enum is None else {k: x for k, x in a.enum.items() if k in b.enum}
     for name, subs in b.props.items():
