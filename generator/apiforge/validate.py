@@ -1,276 +1,36 @@
-"""openapi-spec-validator on a Bundle -> Diagnostics that point into the file that holds the problem.
+"""Bundle -> OpenAPI diagnostics: a fast verdict first, the located validator only when needed.
 
-The library validates sub-objects on their own, so its errors carry paths relative to the object
-being checked. We register thin subclasses of its keyword validators that prefix each error's path
-with the path of the object they were called on, then follow that logical path (through refs) to
-where the node is written.
-
-The library follows any `$ref` it meets, even inside literal values (a schema's `default`) or under
-an `$id` with a URL, and would fetch it over the network or from disk; our validator's resolver
-refuses every such retrieval instead.
+openapi-spec-validator-rs (a Rust port with the same verdicts) decides in milliseconds that a
+document is valid; most are. A document it finds invalid, or cannot judge safely, goes to
+openapi-spec-validator (`located_validator`), whose errors we can place at file:line:col, and
+whose imports (most of a second) only that path pays.
 """
 
 from __future__ import annotations
 
-import ast
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
-
-from jsonschema.exceptions import SchemaError, ValidationError
-from jsonschema.validators import validator_for
-from jsonschema_path import SchemaPath
-from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-
-from apiforge import pointer as jp
-
-try:  # the registry that knows the OpenAPI dialects' meta-schemas (to re-run a failed check)
-    from openapi_schema_validator._specifications import REGISTRY as _OAS_REGISTRY
-except ImportError:  # pragma: no cover
-    _OAS_REGISTRY = None
-from apiforge.diagnostics import Diagnostic, Severity
+from apiforge.diagnostics import Diagnostic
+from apiforge.fast_validator import fast_verdict
 from apiforge.resolve import Bundle
 
-_STAMP = "_apiforge_parts"
-# Exceptions of the validator's own checks (say, sorting names of mixed types) that must not
-# turn a document into a refusal: that part is left to the schema check and lint, with a warning.
-_LIBRARY_BUGS = (TypeError, AttributeError, KeyError, IndexError)
-_SKIPPED: list[tuple[tuple[str, ...], str]] = []
+__all__ = ["validate_bundle"]
 
 
 def validate_bundle(bundle: Bundle) -> list[Diagnostic]:
     """Standard OpenAPI validation of the whole bundled document; no I/O, no network."""
     version = bundle.openapi_version
-    base: type[Any]
-    if version.startswith("3.0."):
-        base = OpenAPIV30SpecValidator
-    elif version.startswith("3.1."):
-        base = OpenAPIV31SpecValidator
-    else:
-        shown = version or "missing"
-        message = f"unsupported 'openapi' version {shown!r}: apiforge reads 3.0.x and 3.1.x"
-        if not version and "swagger" in bundle.data:
-            message = "Swagger 2.0 is not supported: apiforge reads OpenAPI 3.0.x and 3.1.x"
-            return [bundle.diagnostic("#/swagger", message, rule="openapi-version")]
-        return [bundle.diagnostic("#/openapi", message, rule="openapi-version")]
-    validator = _located_validator(base)(bundle.data)
-    found: dict[tuple[str, str], Diagnostic] = {}
-    _SKIPPED.clear()
-    try:
-        for error in validator.iter_errors():
-            logical = _logical_tokens(error)
-            physical = _physical_pointer(bundle.data, logical)
-            diag = bundle.diagnostic(physical, _message(error), rule="openapi")
-            found.setdefault((diag.pointer + diag.file, diag.message), diag)
-    except RecursionError:
-        found[("", "")] = bundle.diagnostic("#", "document is too deeply nested to validate")
-    except Exception as exc:  # the validator must never turn into a traceback
-        refused = _refused_uri(exc)
-        if refused is not None:
-            message = f"$ref {refused!r} would be fetched by the validator; apiforge never fetches"
-            at = _find_ref(bundle.data, refused)
-            found[("", "")] = bundle.diagnostic(at, message, rule="ref")
-            return sorted(found.values(), key=lambda d: (d.file, d.line, d.col, d.message))
-        message = f"the OpenAPI validator could not check this document: {exc}"
-        found[("", "")] = bundle.diagnostic("#", message, rule="openapi")
-    for parts, detail in _SKIPPED:
-        at = _physical_pointer(bundle.data, list(parts))
-        message = (
-            f"the OpenAPI validator failed on this part ({detail}); it is checked by lint only"
-        )
-        diag = bundle.diagnostic(at, message, Severity.WARNING, rule="openapi")
-        found.setdefault((diag.pointer + diag.file, diag.message), diag)
-    _SKIPPED.clear()
-    return sorted(found.values(), key=lambda d: (d.file, d.line, d.col, d.message))
+    if not version.startswith(("3.0.", "3.1.")):
+        return [_unsupported(bundle, version)]
+    if fast_verdict(bundle.data, version) is True:
+        return []
+    from apiforge.located_validator import located_diagnostics
+
+    return located_diagnostics(bundle, version)
 
 
-_CLASS_CACHE: dict[type[Any], type[Any]] = {}
-
-
-class _Refused(Exception):
-    def __init__(self, uri: str) -> None:
-        super().__init__(f"refused to retrieve {uri}")
-        self.uri = uri
-
-
-def _refuse(uri: str) -> Any:
-    raise _Refused(uri)
-
-
-class _NoRetrieval(dict[str, Any]):
-    """Resolver handlers for every URI scheme, each refusing: no network, no file reads."""
-
-    def __contains__(self, scheme: object) -> bool:
-        return True
-
-    def __getitem__(self, scheme: str) -> Any:
-        return _refuse
-
-
-def _refused_uri(exc: BaseException) -> str | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, _Refused):
-            return current.uri
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
-def _find_ref(data: Any, uri: str) -> str:
-    """The pointer of the first `$ref` whose value is (or ends) `uri`, or the root."""
-    stack: list[tuple[tuple[str, ...], Any]] = [((), data)]
-    while stack:
-        tokens, node = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref and (ref == uri or uri.endswith(ref)):
-                return jp.from_tokens([*tokens, "$ref"])
-            stack.extend(((*tokens, str(k)), v) for k, v in reversed(list(node.items())))
-        elif isinstance(node, list):
-            stack.extend(((*tokens, str(i)), v) for i, v in reversed(list(enumerate(node))))
-    return "#"
-
-
-def _located_validator(base: type[Any]) -> type[Any]:
-    if base not in _CLASS_CACHE:
-        mapping: Mapping[str, type[Any]] = getattr(base, "keyword_validators", {})
-        located = {name: _located_keyword(cls) for name, cls in mapping.items()}
-        _CLASS_CACHE[base] = type(
-            f"Located{base.__name__}",
-            (base,),
-            {"keyword_validators": located, "resolver_handlers": _NoRetrieval()},
-        )
-    return _CLASS_CACHE[base]
-
-
-def _located_keyword(cls: type[Any]) -> type[Any]:
-    # a value validator checks a default against its schema: its paths start inside the default
-    suffix = ("default",) if any(c.__name__ == "ValueValidator" for c in cls.__mro__) else ()
-
-    def __call__(self: Any, *args: Any, **kwargs: Any) -> Iterator[ValidationError]:
-        at = next((a for a in args if isinstance(a, SchemaPath)), None)
-        try:
-            for error in cls.__call__(self, *args, **kwargs):
-                if at is not None and not hasattr(error, _STAMP):
-                    # prefix the path itself: the library re-creates errors and keeps only their fields
-                    setattr(error, _STAMP, True)
-                    error.path.extendleft(reversed((*(str(p) for p in at.parts), *suffix)))
-                yield error
-        except _LIBRARY_BUGS as exc:  # its own sort or compare failed: skip this part, say so
-            parts = tuple(str(p) for p in at.parts) if at is not None else ()
-            _SKIPPED.append((parts, f"{type(exc).__name__}: {exc}"))
-
-    namespace: dict[str, Any] = {"__call__": __call__}
-    if hasattr(cls, "_get_schema_checker"):
-
-        def _get_schema_checker(self: Any, schema: Any, schema_value: Any) -> Any:
-            return _in_document_order(cls._get_schema_checker(self, schema, schema_value))
-
-        namespace["_get_schema_checker"] = _get_schema_checker
-    located = type(f"Located{cls.__name__}", (cls,), namespace)
-    return located
-
-
-def _in_document_order(check: Callable[[Any], None]) -> Callable[[Any], None]:
-    """A schema meta-check that reports the schema's first error in document order.
-
-    jsonschema's check_schema raises the first error it meets, and it meets them in the order of a
-    set of property names (string hashes): without this, output would change from run to run.
-    Whether a schema fails is still the library's call; only which of its errors we show changes.
-    """
-    func = getattr(check, "func", check)
-    options: dict[str, Any] = dict(getattr(check, "keywords", None) or {})
-    cls = getattr(func, "__self__", None)
-    if not isinstance(cls, type) or not hasattr(cls, "META_SCHEMA"):
-        return check
-
-    def run(schema_value: Any) -> None:
-        try:
-            check(schema_value)
-        except SchemaError as error:
-            raise _first_meta_error(cls, options, schema_value) or error from None
-
-    return run
-
-
-def _first_meta_error(cls: type[Any], options: dict[str, Any], schema: Any) -> SchemaError | None:
-    try:
-        meta_schema = cls.META_SCHEMA
-        meta = validator_for(meta_schema, default=cls)
-        kwargs = {"format_checker": options.get("format_checker", cls.FORMAT_CHECKER)}
-        if _OAS_REGISTRY is not None:
-            kwargs["registry"] = _OAS_REGISTRY
-        errors = list(meta(meta_schema, **kwargs).iter_errors(schema))
-    except Exception:  # the library changed: keep its own choice
-        return None
-    if not errors:
-        return None
-    first = min(errors, key=lambda e: (_document_order(schema, e.path), e.message))
-    return SchemaError.create_from(first)
-
-
-def _document_order(data: Any, path: Sequence[Any]) -> tuple[int, ...]:
-    order: list[int] = []
-    node = data
-    for part in path:
-        if isinstance(node, dict) and part in node:
-            order.append(list(node).index(part))
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            order.append(part)
-            node = node[part]
-        else:
-            break
-    return tuple(order)
-
-
-def _logical_tokens(error: ValidationError) -> list[str]:
-    return [str(p) for p in error.absolute_path]
-
-
-def _physical_pointer(data: Any, tokens: list[str]) -> str:
-    """Follow a logical path through local refs to the pointer where its last node is written."""
-    node, physical = data, []
-    for token in tokens:
-        hops = 0
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and token not in node:
-            ref = node["$ref"]
-            if not ref.startswith("#") or hops > 32:
-                break
-            physical = jp.split(ref)
-            node = data
-            for part in physical:
-                node = node[int(part)] if isinstance(node, list) else node.get(part)
-            hops += 1
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            break
-        physical.append(token)
-    return jp.from_tokens(physical)
-
-
-_LISTED = re.compile(r"^(Required list has not defined properties: )(\[.*\])$")
-
-
-def _message(error: ValidationError) -> str:
-    # the first paragraph: some backends append "Failed validating ... On instance ..." to it
-    message = " ".join(str(error.message).strip().split("\n\n")[0].split())
-    listed = _LISTED.match(message)
-    if listed:  # the library lists these from a set: sort them so output is the same every run
-        try:
-            names = sorted(map(str, ast.literal_eval(listed.group(2))))
-        except (ValueError, SyntaxError):
-            names = None
-        if names is not None:
-            message = listed.group(1) + repr(names)
-    if len(message) > 300:
-        message = message[:297] + "..."
-    return message
-
-
-__all__ = ["validate_bundle", "Severity"]
+def _unsupported(bundle: Bundle, version: str) -> Diagnostic:
+    if not version and "swagger" in bundle.data:
+        message = "Swagger 2.0 is not supported: apiforge reads OpenAPI 3.0.x and 3.1.x"
+        return bundle.diagnostic("#/swagger", message, rule="openapi-version")
+    shown = version or "missing"
+    message = f"unsupported 'openapi' version {shown!r}: apiforge reads 3.0.x and 3.1.x"
+    return bundle.diagnostic("#/openapi", message, rule="openapi-version")
