@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from apiforge.repair import repair_bundle
+from apiforge.repair import _default_checker, _plainly_fits, repair_bundle
 from apiforge.resolve import load_bundle
 
 
@@ -121,3 +123,43 @@ def test_a_valid_document_is_untouched(tmp_path: Path) -> None:
     schemas = {"A": {"type": "object", "properties": {"n": {"type": "integer", "default": 2}}}}
     fixed, messages = repaired(tmp_path, schemas)
     assert fixed == schemas and messages == []
+
+
+_BOUND = st.integers(-2, 2)
+_NUMERIC = st.fixed_dictionaries(
+    {"type": st.sampled_from(["integer", "number", ["integer", "null"]])},
+    optional={"minimum": _BOUND, "maximum": _BOUND, "exclusiveMinimum": _BOUND},
+)
+_TEXT = st.fixed_dictionaries(
+    {"type": st.sampled_from(["string", ["string", "null"]])},
+    optional={
+        "minLength": st.integers(0, 2),
+        "maxLength": st.integers(0, 2),
+        "enum": st.just(["a", "ab"]),
+    },
+)
+_OBJECT = st.fixed_dictionaries(
+    {"type": st.sampled_from(["object", ["object", "null"], "array"])},
+    optional={
+        "properties": st.just({"a": {"type": "string"}}),
+        "required": st.just(["a"]),
+        "minItems": st.just(1),
+    },
+)
+_PLAIN_SCHEMA = _NUMERIC | _TEXT | _OBJECT
+_BRANCHY = st.fixed_dictionaries(
+    {"anyOf": st.lists(_PLAIN_SCHEMA, min_size=1, max_size=3)}
+) | st.fixed_dictionaries({"oneOf": st.lists(_PLAIN_SCHEMA, min_size=1, max_size=3)})
+_VALUES = st.sampled_from([None, 0, 1, -2, 2, 2.5, "", "ab", "abc", True, {}, {"a": "x"}, [], [1]])
+
+
+@settings(max_examples=300, deadline=None)
+@given(schema=_PLAIN_SCHEMA | _BRANCHY, value=_VALUES)
+def test_the_plain_default_check_agrees_with_the_validator(
+    schema: dict[str, Any], value: Any
+) -> None:
+    """Where repair decides a default without a validator, it decides as OAS 3.1's validator does."""
+    plain = _plainly_fits(value, schema)
+    if plain is not None:
+        doc = {"components": {"schemas": {"S": schema}}}
+        assert plain == _default_checker(doc, True)("#/components/schemas/S", value)

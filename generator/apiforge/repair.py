@@ -148,6 +148,10 @@ def _text_fields(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator
 
 _PLAIN_KEYS = {"type", "default", "description", "title", "enum", "nullable", "example", "examples"}
 _PLAIN_KEYS |= {"readOnly", "writeOnly", "deprecated"}
+# keywords that constrain only values of one JSON type: a null default never meets them
+_TYPE_SPECIFIC = {"properties", "additionalProperties", "required", "minProperties", "items"}
+_TYPE_SPECIFIC |= {"maxProperties", "minItems", "maxItems", "uniqueItems", "format", "pattern"}
+_BOUNDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength"}
 _PLAIN_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -159,8 +163,14 @@ _PLAIN_TYPES: dict[str, tuple[type, ...]] = {
 
 
 def _plainly_fits(value: Any, schema: dict[str, Any]) -> bool | None:
-    """Decide without a validator when the schema is only a type and an enum; None otherwise."""
-    if any(key not in _PLAIN_KEYS and not key.startswith("x-") for key in schema):
+    """Decide without a validator (whose imports cost 0.2 s) when the schema is only a type, an
+    enum and simple bounds, or an empty object's; None otherwise."""
+    if value == {} and isinstance(value, dict) and _empty_object_fits(schema):
+        return True
+    if value is None and ("anyOf" in schema or "oneOf" in schema):
+        return _null_fits_branches(schema)
+    known = _PLAIN_KEYS | _BOUNDS | (_TYPE_SPECIFIC if value is None else set())
+    if any(key not in known and not key.startswith("x-") for key in schema):
         return None
     kinds = schema.get("type")
     types = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else None
@@ -178,7 +188,68 @@ def _plainly_fits(value: Any, schema: dict[str, Any]) -> bool | None:
     enum = schema.get("enum")
     if fits and isinstance(enum, list) and value not in enum:
         fits = value is None and None not in enum and schema.get("nullable") is True
+    if fits and value is not None:
+        return _within_bounds(value, schema)
     return fits
+
+
+def _null_fits_branches(schema: dict[str, Any]) -> bool | None:
+    """`default: null` under anyOf/oneOf of plain branches (a ref or an odd branch: None)."""
+    rest = {k for k in schema if k not in ("anyOf", "oneOf") and not k.startswith("x-")}
+    if "type" in schema or not rest <= _PLAIN_KEYS - {"enum", "nullable"}:
+        return None
+    verdicts: dict[str, list[bool]] = {}
+    for keyword in ("anyOf", "oneOf"):
+        branches = schema.get(keyword)
+        if branches is None:
+            continue
+        if not isinstance(branches, list) or not all(isinstance(b, dict) for b in branches):
+            return None
+        found = [_plainly_fits(None, branch) for branch in branches]
+        if any(f is None for f in found):
+            return None
+        verdicts[keyword] = [bool(f) for f in found]
+    return all(any(v) if keyword == "anyOf" else sum(v) == 1 for keyword, v in verdicts.items())
+
+
+def _empty_object_fits(schema: dict[str, Any]) -> bool:
+    """`default: {}` for an object that requires nothing (its properties need no look)."""
+    allowed = _PLAIN_KEYS | {"properties", "additionalProperties", "required"}
+    if any(key not in allowed and not key.startswith("x-") for key in schema) or "enum" in schema:
+        return False
+    kinds = schema.get("type")
+    is_object = kinds == "object" or (isinstance(kinds, list) and "object" in kinds)
+    return is_object and not schema.get("required")
+
+
+def _within_bounds(value: Any, schema: dict[str, Any]) -> bool | None:
+    """Numeric bounds (3.0's boolean or 3.1's numeric exclusive forms) and string lengths."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    checks: list[tuple[str, Any]] = [(k, schema[k]) for k in _BOUNDS if k in schema]
+    for key, bound in checks:
+        if isinstance(bound, bool) and key.startswith("exclusive"):
+            continue  # 3.0: it only modifies minimum/maximum, handled below
+        if not isinstance(bound, int | float) or isinstance(bound, bool):
+            return None  # an odd bound: the validator stage speaks about it
+        if key.endswith("Length"):
+            if isinstance(value, str) and not _length_ok(key, len(value), bound):
+                return False
+            continue
+        if number and not _number_ok(key, value, bound, schema):
+            return False
+    return True
+
+
+def _length_ok(key: str, length: int, bound: float) -> bool:
+    return length >= bound if key == "minLength" else length <= bound
+
+
+def _number_ok(key: str, value: float, bound: float, schema: dict[str, Any]) -> bool:
+    if key == "minimum":
+        return value > bound if schema.get("exclusiveMinimum") is True else value >= bound
+    if key == "maximum":
+        return value < bound if schema.get("exclusiveMaximum") is True else value <= bound
+    return value > bound if key == "exclusiveMinimum" else value < bound
 
 
 def _unfit_defaults(
