@@ -212,7 +212,7 @@ class Client(SyncAPIClient):
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         """`DELETE /users`."""
-        return self.request(
+        self.request(
             "DELETE",
             "/users",
             authenticated=False,
@@ -230,7 +230,7 @@ class Client(SyncAPIClient):
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         """`GET /health`."""
-        return self.request(
+        self.request(
             "GET",
             "/health",
             authenticated=False,
@@ -373,7 +373,7 @@ class AsyncClient(AsyncAPIClient):
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         """`DELETE /users`."""
-        return await self.request(
+        await self.request(
             "DELETE",
             "/users",
             authenticated=False,
@@ -391,7 +391,7 @@ class AsyncClient(AsyncAPIClient):
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
         """`GET /health`."""
-        return await self.request(
+        await self.request(
             "GET",
             "/health",
             authenticated=False,
