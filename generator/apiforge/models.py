@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import json
+import tokenize
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -95,7 +97,7 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
     foreign = foreign_imports(out)
     if foreign:
         raise _failed(display, f"the models would import {', '.join(foreign)}; refused")
-    return _allow_field_overrides(out, header)
+    return _allow_field_overrides(out)
 
 
 # Keywords the model generator acts on that let spec text choose code (custom types, imports,
@@ -137,44 +139,92 @@ def foreign_imports(source: str) -> list[str]:
     return sorted(m for m in found if m not in _SAFE_MODULES)
 
 
-_OVERRIDE_NOTE = (
-    "# Some allOf schemas redefine a field of their base with another type. pydantic allows\n"
-    "# that; mypy's attribute-compatibility check does not apply to pydantic fields.\n"
-    '# mypy: disable-error-code="assignment,misc"\n'
-)
+# What pydantic allows and mypy cannot see: an allOf schema that redefines a field of its base with
+# another type (or two bases that disagree about one), and a raw default that `validate_default=True`
+# turns into the field's RootModel.
+# Silenced on those lines only; `unused-ignore` keeps a compatible one quiet under strict mypy.
+_OVERRIDE_IGNORE = "# type: ignore[assignment, misc, unused-ignore]"
 
 
-def _allow_field_overrides(source: str, header: str) -> str:
-    """Tell mypy about field overrides only in modules that have one (most have none)."""
-    tree = ast.parse(source)
-    fields: dict[str, dict[str, str]] = {}
+def _allow_field_overrides(source: str) -> str:
+    """Mark each line where mypy would refuse what pydantic allows (see _OVERRIDE_IGNORE)."""
+    lines = _lines_mypy_refuses(ast.parse(source))
+    return _mark_lines(source, lines) if lines else source
+
+
+def _lines_mypy_refuses(tree: ast.Module) -> set[int]:
+    """Fields that redefine an ancestor's annotation, classes whose bases disagree, converted defaults."""
+    fields: dict[str, dict[str, tuple[str, int]]] = {}
     bases: dict[str, list[str]] = {}
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             bases[node.name] = [ast.unparse(b) for b in node.bases]
             fields[node.name] = {
-                stmt.target.id: ast.unparse(stmt.annotation)
+                stmt.target.id: (ast.unparse(stmt.annotation), stmt.lineno)
                 for stmt in node.body
                 if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
             }
 
-    def lineage(name: str, seen: frozenset[str] = frozenset()) -> list[dict[str, str]]:
-        """The field maps of a class and of all its in-module ancestors."""
-        maps = [fields[name]]
+    def ancestors(name: str, seen: frozenset[str]) -> list[dict[str, tuple[str, int]]]:
+        maps = []
         for base in bases[name]:
             if base in fields and base not in seen:
-                maps.extend(lineage(base, seen | {name}))
+                maps.append(fields[base])
+                maps.extend(ancestors(base, seen | {name}))
         return maps
 
-    conflict = any(
-        len({m[field] for m in maps if field in m}) > 1
-        for name in fields
-        for maps in [lineage(name)]
-        for field in set().union(*maps)
-    )
-    if not conflict or not source.startswith(header):
-        return source
-    return header + "\n" + _OVERRIDE_NOTE + source[len(header) :]
+    lines = {
+        line
+        for name, own in fields.items()
+        for field, (annotation, line) in own.items()
+        if any(field in m and m[field][0] != annotation for m in ancestors(name, frozenset()))
+    }
+
+    def inherited(name: str) -> dict[str, set[str]]:
+        """Field -> the annotations it has across every in-module ancestor of `name`."""
+        found: dict[str, set[str]] = {}
+        for own in [fields[name], *ancestors(name, frozenset())]:
+            for field, (annotation, _) in own.items():
+                found.setdefault(field, set()).add(annotation)
+        return found
+
+    for node in tree.body:  # two bases that disagree about a field (mypy: misc, on the class line)
+        if isinstance(node, ast.ClassDef) and len(bases[node.name]) > 1:
+            parents = [inherited(b) for b in bases[node.name] if b in fields]
+            shared = set().union(*parents) if parents else set()
+            if any(len(set().union(*(p.get(f, set()) for p in parents))) > 1 for f in shared):
+                lines.add(node.lineno)
+    lines |= {
+        stmt.lineno
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        for stmt in node.body
+        if isinstance(stmt, ast.AnnAssign)
+        and stmt.value is not None
+        and "validate_default=True" in ast.unparse(stmt.annotation)
+    }
+    return lines
+
+
+def _mark_lines(source: str, lines: set[int]) -> str:
+    comments = {
+        token.start[0]: token.start[1]
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
+    text = source.splitlines(keepends=True)
+    for line in lines:
+        row = text[line - 1]
+        ending = row[len(row.rstrip("\r\n")) :]
+        cut = comments.get(line, len(row) - len(ending))  # before a comment already there
+        code, rest = row[:cut].rstrip(), row[cut : len(row) - len(ending)]
+        if code.startswith("class ") and "(" in code and code.endswith("):"):
+            # after the `(`, so the comment stays on the class line however ruff wraps the bases
+            head, _, bases = code.partition("(")
+            text[line - 1] = f"{head}(  {_OVERRIDE_IGNORE}{ending}    {bases}{ending}"
+            continue
+        text[line - 1] = f"{code}  {_OVERRIDE_IGNORE}{'  ' + rest if rest else ''}{ending}"
+    return "".join(text)
 
 
 def _failed(display: str, message: str) -> SpecError:

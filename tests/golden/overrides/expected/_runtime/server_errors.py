@@ -1,0 +1,99 @@
+"""Server-side errors: one exception carrying status and message, written in the dialect's envelope."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "INTERNAL_ERROR_MESSAGE",
+    "ApiError",
+    "ErrorEnvelope",
+    "error_body",
+    "error_json",
+    "internal_error",
+]
+
+INTERNAL_ERROR_MESSAGE = "The server had an error while processing your request."
+
+_DEFAULT_TYPES = {
+    400: "invalid_request_error",
+    401: "invalid_request_error",
+    403: "permission_error",
+    404: "invalid_request_error",
+    405: "invalid_request_error",
+    429: "rate_limit_error",
+}
+
+
+@dataclass(frozen=True)
+class ErrorEnvelope:
+    """Where a dialect writes each part of an error: RFC 6901 pointers into the JSON body."""
+
+    message: str
+    status: str | None = None
+    type: str | None = None
+    code: str | None = None
+
+
+class ApiError(Exception):
+    """Raise from a handler (or the server) to answer `status` in the dialect's error envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type or _DEFAULT_TYPES.get(
+            status, "server_error" if status >= 500 else "error"
+        )
+        self.code = code
+        self.headers: dict[str, str] = dict(headers or {})
+
+
+def internal_error() -> ApiError:
+    """The 500 for an unexpected exception: a fixed message, nothing from the exception."""
+    return ApiError(
+        500, INTERNAL_ERROR_MESSAGE, type="server_error", code="internal_error"
+    )
+
+
+def error_body(envelope: ErrorEnvelope, error: ApiError) -> dict[str, Any]:
+    """The error as the dialect's JSON object: each value written at its pointer."""
+    body: dict[str, Any] = {}
+    _put(body, envelope.message, error.message)
+    if envelope.status is not None:
+        _put(body, envelope.status, str(error.status))
+    if envelope.type is not None:
+        _put(body, envelope.type, error.type)
+    if (
+        envelope.code is not None and error.code is not None
+    ):  # the schemas say string, not null
+        _put(body, envelope.code, error.code)
+    return body
+
+
+def error_json(envelope: ErrorEnvelope, error: ApiError) -> bytes:
+    return json.dumps(error_body(envelope, error), separators=(",", ":")).encode()
+
+
+def _put(body: dict[str, Any], pointer: str, value: Any) -> None:
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    if not pointer.startswith("/") or not tokens:
+        raise ValueError(f"not a JSON pointer into an object: {pointer!r}")
+    node = body
+    for token in tokens[:-1]:
+        child = node.get(token)
+        if not isinstance(child, dict):
+            child = node[token] = {}
+        node = child
+    node[tokens[-1]] = value
