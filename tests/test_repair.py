@@ -10,8 +10,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from apiforge.pipeline import generate
 from apiforge.repair import _default_checker, _plainly_fits, repair_bundle
 from apiforge.resolve import load_bundle
+from tests.helpers import import_fresh
 
 
 def repaired(
@@ -163,3 +165,46 @@ def test_the_plain_default_check_agrees_with_the_validator(
     if plain is not None:
         doc = {"components": {"schemas": {"S": schema}}}
         assert plain == _default_checker(doc, True)("#/components/schemas/S", value)
+
+
+ECMA_PATTERNS = {
+    "Plain": (r"^[a-z]+$", r"^[a-z]+$"),
+    "Emoji": (r"^\u{1F600}+$", r"^\U0001F600+$"),
+    "Named": (r"^(?<year>\d{4})$", r"^(?P<year>\d{4})$"),
+    "Letters": (r"^[\p{L}]+$", None),  # Python's re has no \p{...}
+    "Behind": (r"(?<=a)b", None),  # pydantic's engine has no look-behind
+}
+
+
+def test_ecma_patterns_are_rewritten_or_left_out_and_the_models_import(tmp_path: Path) -> None:
+    """What both engines can check stays (rewritten if need be); the rest is left out, located."""
+    schemas = {name: {"type": "string", "pattern": p} for name, (p, _) in ECMA_PATTERNS.items()}
+    fixed, messages = repaired(tmp_path, schemas)
+    for name, (_, expected) in ECMA_PATTERNS.items():
+        assert fixed[name].get("pattern") == expected, name
+    assert sum("it was left out" in m for m in messages) == 2
+    assert sum("pattern rewritten" in m for m in messages) == 2
+
+    spec = tmp_path / "patterns.yaml"
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                "Form": {
+                    "type": "object",
+                    "properties": {n: {"$ref": f"#/components/schemas/{n}"} for n in schemas},
+                },
+                **schemas,
+            }
+        },
+    }
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    generate([spec], tmp_path / "out")
+    models = import_fresh(tmp_path / "out", "patterns.models")
+    form = models.Form  # type: ignore[attr-defined]
+    assert form(Emoji="\U0001f600", Named="2026", Letters="é", Behind="ab").Emoji == "\U0001f600"
+    for field, bad in (("Plain", "A"), ("Emoji", "x"), ("Named", "26")):
+        with pytest.raises(ValueError):
+            form(**{field: bad})

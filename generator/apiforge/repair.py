@@ -2,7 +2,7 @@
 
 OpenAI's own document, like many public ones, fails strict validation in ways that do not change
 what the code means (a `default: null` on a non-nullable schema, `nullable` in 3.1, a boolean
-`exclusiveMinimum` in 3.1, a `required` list naming a property twice). `validate` stays strict;
+`exclusiveMinimum` in 3.1, a `required` list naming a property twice, an ECMA-only `pattern`). `validate` stays strict;
 `generate` repairs these first, names each repair at its file and line, then validates what is
 left and refuses whatever still fails: a repair never guesses at what a schema means.
 """
@@ -16,6 +16,7 @@ from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
+from apiforge.ecma_regex import portable_pattern
 from apiforge.resolve import Bundle
 from apiforge.walk import deref, iter_objects
 
@@ -35,6 +36,7 @@ def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
         _draft_2019_keywords,
         _required_list,
         _text_fields,
+        _ecma_patterns,
     )
     for repair in repairs:
         for at, node in schemas:
@@ -160,6 +162,23 @@ _PLAIN_TYPES: dict[str, tuple[type, ...]] = {
     "array": (list,),
     "object": (dict,),
 }
+
+
+def _ecma_patterns(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+    """A `pattern` both the validator and the generated models can compile, or none at all."""
+    pattern = node.get("pattern")
+    if not isinstance(pattern, str):
+        return
+    portable = portable_pattern(pattern)
+    if portable == pattern:
+        return
+    where = jp.join(at, "pattern")
+    if portable is None:
+        del node["pattern"]
+        yield where, "pattern uses ECMA-262 syntax Python or pydantic cannot check; it was left out"
+    else:
+        node["pattern"] = portable
+        yield where, f"pattern rewritten from ECMA-262 syntax as {portable!r}"
 
 
 def _plainly_fits(value: Any, schema: dict[str, Any]) -> bool | None:
