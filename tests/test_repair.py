@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +209,15 @@ def test_ecma_patterns_are_rewritten_or_left_out_and_the_models_import(tmp_path:
     for field, bad in (("Plain", "A"), ("Emoji", "x"), ("Named", "26")):
         with pytest.raises(ValueError):
             form(**{field: bad})
+
+
+def test_nan_and_infinite_defaults_reach_the_models(tmp_path: Path) -> None:
+    spec = tmp_path / "odd.yaml"
+    spec.write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+        "    Tuning:\n      type: object\n      properties:\n"
+        "        bias: {type: number, default: .nan}\n        cap: {type: number, default: -.inf}\n"
+    )
+    generate([spec], tmp_path / "out")
+    tuning = import_fresh(tmp_path / "out", "odd.models").Tuning()  # type: ignore[attr-defined]
+    assert math.isnan(tuning.bias) and tuning.cap == -math.inf

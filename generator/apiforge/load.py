@@ -9,7 +9,6 @@ parser, and a small scanner finds positions lazily.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,10 +244,7 @@ class _YamlBuilder:
             if tag.endswith(":int"):
                 return _SCALARS.construct_yaml_int(node)
             if tag.endswith(":float"):
-                number = _SCALARS.construct_yaml_float(node)
-                if not math.isfinite(number):
-                    raise self._error(node, f"{node.value!r} is not a JSON number", tokens)
-                return number
+                return _SCALARS.construct_yaml_float(node)  # .nan and .inf included
             if tag.endswith(":bool"):
                 return _SCALARS.construct_yaml_bool(node)
         except (ValueError, yaml.YAMLError):
