@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -332,3 +333,42 @@ def test_missing_package_is_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "no generated package 'nothing'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("dialect", ["provider", "gateway"])
+def test_async_openai_plain_stream_tools_and_errors(servers: Servers, dialect: str) -> None:
+    """`AsyncOpenAI` sees what `OpenAI` sees: the same answer, chunks, tool call and typed error."""
+    served = servers[dialect]
+    key = GATEWAY_KEY if dialect == "gateway" else f"sk-async-{dialect}"
+
+    async def session() -> None:
+        async with openai.AsyncOpenAI(
+            base_url=served.base + "/v1", api_key=key, max_retries=0
+        ) as client:
+            plain = await client.chat.completions.create(model="m", messages=HELLO)
+            assert plain.choices[0].message.content == HELLO[0]["content"]
+            stream = await client.chat.completions.create(model="m", messages=HELLO, stream=True)
+            text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+            assert text == plain.choices[0].message.content
+            options: dict[str, Any] = {}
+            if dialect == "gateway":
+                options["tool_choice"] = {"type": "function", "function": {"name": "get_weather"}}
+            called = await client.chat.completions.create(
+                model="m", messages=HELLO, tools=[WEATHER], **options
+            )
+            call: Any = (called.choices[0].message.tool_calls or [None])[0]
+            assert call is not None and call.function.name == "get_weather"
+            jsonschema.validate(
+                json.loads(call.function.arguments), WEATHER["function"]["parameters"]
+            )
+        async with openai.AsyncOpenAI(
+            base_url=served.base + "/v1", api_key="not-the-key", max_retries=0
+        ) as stranger:
+            unsent = {"Authorization": openai.Omit()} if dialect == "provider" else {}
+            with pytest.raises(openai.AuthenticationError) as caught:
+                await stranger.chat.completions.create(
+                    model="m", messages=HELLO, extra_headers=unsent
+                )
+            assert caught.value.status_code == 401
+
+    asyncio.run(session())
