@@ -11,11 +11,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import jsonschema
 import openai
+import pydantic
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -372,3 +373,31 @@ def test_async_openai_plain_stream_tools_and_errors(servers: Servers, dialect: s
             assert caught.value.status_code == 401
 
     asyncio.run(session())
+
+
+class Forecast(pydantic.BaseModel):
+    city: str
+    days: int
+    unit: Literal["c", "f"]
+    hourly: bool | None
+
+
+def test_structured_outputs_parse_into_the_callers_model(provider: Any) -> None:
+    """`parse(response_format=Model)`: the mock answers a minimal valid instance of its schema."""
+    completions = (
+        getattr(provider.chat.completions, "parse", None) or provider.beta.chat.completions.parse
+    )
+    parsed = completions(model="m", messages=HELLO, response_format=Forecast)
+    forecast = parsed.choices[0].message.parsed
+    assert isinstance(forecast, Forecast)
+    assert Forecast.model_validate_json(parsed.choices[0].message.content) == forecast
+    with provider.chat.completions.stream(
+        model="m", messages=HELLO, response_format=Forecast
+    ) as stream:
+        events = [event.type for event in stream]
+        final = stream.get_final_completion()
+    assert "content.done" in events and final.choices[0].message.parsed == forecast
+    as_object = provider.chat.completions.create(
+        model="m", messages=HELLO, response_format={"type": "json_object"}
+    )
+    assert isinstance(json.loads(as_object.choices[0].message.content), dict)
