@@ -7,13 +7,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from apiforge.diagnostics import SpecError
 from apiforge.pipeline import generate
 from apiforge.write import MANIFEST
-from tests.helpers import REPO, run_cli, tree_bytes
+from tests.helpers import REPO, import_fresh, run_cli, tree_bytes
 
 GOLDEN = REPO / "tests" / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / f"{p.name}.yaml").is_file())
@@ -298,3 +299,46 @@ def test_email_formats_import_without_email_validator(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert ran.returncode == 0, ran.stderr
+
+
+SAME_TEMPLATE_OTHER_METHODS = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /render/{renderId}:
+    get:
+      operationId: getRender
+      parameters: [{name: renderId, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok, content: {application/json: {schema: {type: object, properties: {id: {type: string}}}}}}}
+  /render/{templateId}:
+    post:
+      operationId: render
+      parameters: [{name: templateId, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok, content: {application/json: {schema: {type: object, properties: {id: {type: string}}}}}}}
+"""
+
+
+def test_templates_differing_only_in_names_but_not_in_methods_are_served_by_method(
+    tmp_path: Path,
+) -> None:
+    """A real document's GET /render/{renderId} + POST /render/{templateId}: generate warns, and the
+    server answers each method from its own operation, with its own parameter name."""
+    from starlette.testclient import TestClient
+
+    spec = tmp_path / "routes.yaml"
+    spec.write_text(SAME_TEMPLATE_OTHER_METHODS)
+    [built] = generate([spec], tmp_path / "out")
+    assert [w.rule for w in built.warnings] == ["path-template-names"]
+    server: Any = import_fresh(tmp_path / "out", "routes.server")
+    models: Any = sys.modules["routes.models"]
+
+    class Handler:
+        async def get_render(self, params: Any, context: Any) -> Any:
+            return models.GetRenderResponse(id=f"got {params.render_id}")
+
+        async def render(self, params: Any, context: Any) -> Any:
+            return models.RenderResponse(id=f"rendered {params.template_id}")
+
+    with TestClient(server.create_app(Handler())) as client:
+        assert client.get("/render/r1").json() == {"id": "got r1"}
+        assert client.post("/render/t1").json() == {"id": "rendered t1"}

@@ -36,6 +36,7 @@ def test_the_rules() -> None:
         "error-response-schema",
         "operation-id",
         "path-params",
+        "path-template-names",
         "path-templates",
         "schema-refs",
         "security-schemes",
@@ -455,3 +456,21 @@ def test_a_schema_ref_must_land_on_a_schema(tmp_path: Path) -> None:
     hits = fired(found, "schema-refs")
     assert [(h[0], h[1].rsplit("/", 2)[-2]) for h in hits] == [("error", "a"), ("error", "b")]
     assert "'#/info'" in hits[0][2] and "'#/components/responses/Gone'" in hits[1][2]
+
+
+def test_same_templates_with_no_method_in_common_are_their_own_rule(tmp_path: Path) -> None:
+    """OpenAPI forbids it, but a server routes by method: a rule `generate` only warns about."""
+    found = lint(
+        tmp_path,
+        """
+        paths:
+          /render/{renderId}:
+            get: {operationId: a, parameters: [{name: renderId, in: path, required: true, schema: {type: string}}], responses: RESP}
+          /render/{templateId}:
+            post: {operationId: b, parameters: [{name: templateId, in: path, required: true, schema: {type: string}}], responses: RESP}
+        """.replace("RESP", OK),
+    )
+    assert fired(found, "path-templates") == []
+    [(severity, pointer, message)] = fired(found, "path-template-names")
+    assert severity == "error" and pointer == "#/paths/~1render~1{templateId}"
+    assert "OpenAPI forbids" in message and "/render/{renderId}" in message

@@ -11,7 +11,7 @@ from typing import Any
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.resolve import Bundle
-from apiforge.walk import iter_objects, iter_operations, iter_path_items
+from apiforge.walk import HTTP_METHODS, iter_objects, iter_operations, iter_path_items
 
 _SAFE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
@@ -91,17 +91,41 @@ def path_params(bundle: Bundle) -> Iterator[Finding]:
                 yield Finding(where, f"path parameter {name!r} is not in the path {path!r}")
 
 
+def _same_routes(bundle: Bundle) -> Iterator[tuple[str, str, str, bool]]:
+    """(path, earlier path, pointer, whether they share a method) for templates that are one route."""
+    seen: dict[str, tuple[str, set[str]]] = {}
+    for path, item, where in iter_path_items(bundle.data):
+        route = _TEMPLATE_PARAM.sub("{}", path)
+        methods = {m for m in HTTP_METHODS if isinstance(item.get(m), dict)}
+        if route in seen:
+            earlier, earlier_methods = seen[route]
+            yield path, earlier, where, bool(methods & earlier_methods)
+        else:
+            seen[route] = (path, methods)
+
+
 @rule("path-templates")
 def same_route_templates(bundle: Bundle) -> Iterator[Finding]:
-    """Two templates that differ only in parameter names (`/x/{id}`, `/x/{item}`) are one route."""
-    seen: dict[str, str] = {}
-    for path, _item, where in iter_path_items(bundle.data):
-        route = _TEMPLATE_PARAM.sub("{}", path)
-        if route in seen:
-            message = f"path {path!r} is the same route as {seen[route]!r}: a server cannot tell them apart"
+    """Two templates that differ only in parameter names (`/x/{id}`, `/x/{item}`) and share a
+    method are one route: a server cannot tell which operation a request is for."""
+    for path, earlier, where, shared in _same_routes(bundle):
+        if shared:
+            message = (
+                f"path {path!r} is the same route as {earlier!r}: a server cannot tell them apart"
+            )
             yield Finding(where, message)
-        else:
-            seen[route] = path
+
+
+@rule("path-template-names")
+def same_templates_other_methods(bundle: Bundle) -> Iterator[Finding]:
+    """The same, with no method in common: OpenAPI forbids it, yet a server routes by method."""
+    for path, earlier, where, shared in _same_routes(bundle):
+        if not shared:
+            message = (
+                f"path {path!r} differs from {earlier!r} only in parameter names, which OpenAPI "
+                "forbids (their methods differ, so a server can still route them)"
+            )
+            yield Finding(where, message)
 
 
 @rule("security-schemes")
