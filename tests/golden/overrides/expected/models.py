@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AnyUrl, BaseModel, ConfigDict
 
 
 class Pet(BaseModel):
@@ -18,6 +18,7 @@ class Pet(BaseModel):
     grams  # not a comment
     """
     tag: Literal["a", "b"] | None = "a"
+    homepage: AnyUrl | None = "https://example.com/pets"  # type: ignore[assignment, misc, unused-ignore]
 
 
 class Dog(Pet):

@@ -66,7 +66,12 @@ AUTH: AuthScheme | None = None
 # optional properties the spec lets a client leave out but not send as null
 NOT_NULL: dict[type[BaseModel], frozenset[str]] = {
     models.Dog: frozenset(("tag",)),
-    models.Pet: frozenset(("tag",)),
+    models.Pet: frozenset(
+        (
+            "tag",
+            "homepage",
+        )
+    ),
 }
 
 OPERATIONS: dict[str, OperationSpec] = {
