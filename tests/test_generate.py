@@ -342,3 +342,39 @@ def test_templates_differing_only_in_names_but_not_in_methods_are_served_by_meth
     with TestClient(server.create_app(Handler())) as client:
         assert client.get("/render/r1").json() == {"id": "got r1"}
         assert client.post("/render/t1").json() == {"id": "rendered t1"}
+
+
+MAP_RESPONSE = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /settings:
+    get:
+      operationId: getSettings
+      responses:
+        "200":
+          description: one setting per name
+          content: {application/json: {schema: {$ref: "#/components/schemas/Settings"}}}
+components:
+  schemas:
+    Settings: {type: object, additionalProperties: {type: string}}
+    Profile:
+      type: object
+      properties:
+        settings: {$ref: "#/components/schemas/Settings"}
+"""
+
+
+def test_an_operation_returning_a_map_that_others_refer_to_has_a_class(tmp_path: Path) -> None:
+    """datamodel-code-generator folds a referenced map into its users; the operation keeps a class."""
+    import httpx
+
+    spec = tmp_path / "maps.yaml"
+    spec.write_text(MAP_RESPONSE)
+    generate([spec], tmp_path / "out")
+    client: Any = import_fresh(tmp_path / "out", "maps.client")
+    answer = httpx.MockTransport(lambda request: httpx.Response(200, json={"theme": "dark"}))
+    with client.Client(base_url="http://api.test", transport=answer) as api:
+        settings = api.get_settings()
+    assert settings.root == {"theme": "dark"}
+    assert sys.modules["maps.models"].Profile(settings={"a": "b"}).settings == {"a": "b"}

@@ -76,7 +76,11 @@ def is_object_schema(schema: Any, doc: dict[str, Any], depth: int = 0) -> bool:
     kind = schema.get("type")
     if isinstance(kind, list):
         return False
-    return kind == "object" or "properties" in schema or "allOf" in schema
+    if "properties" in schema or "allOf" in schema:
+        return True
+    # a map (`additionalProperties: {schema}` and no properties) is a dict, which collapse_root_models
+    # folds into whoever refers to it: an operation needs an alias class of its own
+    return kind == "object" and not isinstance(schema.get("additionalProperties"), dict)
 
 
 def _class_of(schema: Any, doc: dict[str, Any]) -> str | None:
