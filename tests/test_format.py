@@ -76,10 +76,10 @@ def test_an_edit_outside_the_ruff_settings_keeps_the_manifest_fast_path(tmp_path
     project = _project(tmp_path, '[project]\nname = "team"\n\n[tool.ruff]\nline-length = 100\n')
     assert run_cli("generate", cwd=project).returncode == 0
     spec, package = project / "spec" / "sandbox.yaml", project / "generated" / "sandbox"
-    before = output_fingerprint(project / "generated")
+    before = output_fingerprint(ruff_config_for(project / "generated"))
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('name = "team"', 'name = "team2"'))
-    assert output_fingerprint(project / "generated") == before
+    assert output_fingerprint(ruff_config_for(project / "generated")) == before
     assert vouching_manifest(spec, package, before) is not None
 
 

@@ -44,13 +44,11 @@ def vouching_manifest(spec: Path, package_dir: Path, fingerprint: str) -> dict[s
         return None
 
 
-def proven_strictly_valid(spec: Path, out_dir: Path, templates: Path | None = None) -> bool:
+def proven_strictly_valid(spec: Path, out_dir: Path, fingerprint: str) -> bool:
     """Whether an unchanged manifest records that the spec passed `validate` as written."""
-    from apiforge.fingerprint import output_fingerprint, package_name
+    from apiforge.fingerprint import package_name
 
-    manifest = vouching_manifest(
-        spec, out_dir / package_name(spec), output_fingerprint(out_dir, templates)
-    )
+    manifest = vouching_manifest(spec, out_dir / package_name(spec), fingerprint)
     return bool(manifest and manifest.get("strictly_valid") is True)
 
 
@@ -87,12 +85,18 @@ def compare_trees(expected: Path, actual: Path, shown: str) -> list[Stale]:
 
 
 def find_stale(
-    specs: list[Path], out_dir: Path, shown_out: str, templates: Path | None = None
+    specs: list[Path],
+    out_dir: Path,
+    shown_out: str,
+    fingerprint: str,
+    templates: Path | None = None,
 ) -> list[Stale]:
-    """Stale files of the packages these specs generate (SpecError if a spec is invalid)."""
-    from apiforge.fingerprint import output_fingerprint, package_name
+    """Stale files of the packages these specs generate (SpecError if a spec is invalid).
 
-    fingerprint = output_fingerprint(out_dir, templates)
+    `fingerprint` is what the manifests must record (`output_fingerprint` of the output folder).
+    """
+    from apiforge.fingerprint import package_name
+
     todo = [s for s in specs if not vouching_manifest(s, out_dir / package_name(s), fingerprint)]
     if not todo:
         return []

@@ -241,20 +241,23 @@ def _summarize(built: list[BuiltPackage], out_dir: Path) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from apiforge.check import find_stale, orphan_packages, proven_strictly_valid
+    from apiforge.fingerprint import output_fingerprint
+    from apiforge.format import ruff_config_for
     from apiforge.paths import display_path
 
     specs = spec_paths(args.specs)
     config = _config(args)
     out_dir = config.out_dir
     shown_out = display_path(out_dir)
+    fingerprint = output_fingerprint(ruff_config_for(out_dir), config.templates)  # once per check
     problems = 0
     for spec in specs:  # strict, as `validate`, unless an unchanged manifest already proves it
-        if not proven_strictly_valid(spec, out_dir, config.templates):
+        if not proven_strictly_valid(spec, out_dir, fingerprint):
             _, diagnostics = check_spec(spec)
             print_diagnostics(diagnostics, args.format)
             problems += has_errors(diagnostics)
     try:
-        stale = find_stale(specs, out_dir, shown_out, config.templates)
+        stale = find_stale(specs, out_dir, shown_out, fingerprint, config.templates)
     except SpecError as exc:
         print_diagnostics(exc.diagnostics, args.format)
         stale = []

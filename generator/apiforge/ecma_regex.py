@@ -13,6 +13,8 @@ from functools import lru_cache
 __all__ = ["portable_pattern"]
 
 _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")  # ECMA's (?<name>...), Python's (?P<name>...)
+_BRACED_CODE_POINT = re.compile(r"u\{([0-9A-Fa-f]{1,6})\}")  # after the backslash
+_NAMED_BACKREF = re.compile(r"k<([A-Za-z_][A-Za-z0-9_]*)>")
 
 
 def portable_pattern(pattern: str) -> str | None:
@@ -30,9 +32,7 @@ def _compiles(pattern: str) -> bool:
     try:
         re.compile(pattern)
         SchemaValidator(core_schema.str_schema(pattern=pattern))
-    except (re.error, ValueError, TypeError, OverflowError, RecursionError):
-        return False
-    except Exception:  # pydantic_core.SchemaError and whatever a future engine raises
+    except Exception:  # re.error, pydantic_core.SchemaError, and whatever a future engine raises
         return False
     return True
 
@@ -64,7 +64,7 @@ def _rewrite(pattern: str) -> str:
 def _escape(pattern: str, i: int) -> tuple[str, int]:
     """One escape sequence starting at pattern[i] (a backslash) and where the next token starts."""
     code = pattern[i + 1]
-    braced = re.compile(r"u\{([0-9A-Fa-f]{1,6})\}").match(pattern, i + 1)
+    braced = _BRACED_CODE_POINT.match(pattern, i + 1)
     if braced and int(braced.group(1), 16) <= 0x10FFFF:
         return f"\\U{int(braced.group(1), 16):08X}", braced.end()
     if (
@@ -74,7 +74,7 @@ def _escape(pattern: str, i: int) -> tuple[str, int]:
         and pattern[i + 2].isalpha()
     ):
         return f"\\x{ord(pattern[i + 2]) % 32:02X}", i + 3
-    backref = re.compile(r"k<([A-Za-z_][A-Za-z0-9_]*)>").match(pattern, i + 1)
+    backref = _NAMED_BACKREF.match(pattern, i + 1)
     if backref:
         return f"(?P={backref.group(1)})", backref.end()
     return pattern[i : i + 2], i + 2

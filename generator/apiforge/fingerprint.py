@@ -11,7 +11,7 @@ from pathlib import Path
 
 from apiforge import __version__
 from apiforge.assets import PACKAGE, templates_dir
-from apiforge.format import ruff_config_for
+from apiforge.format import RuffConfig
 from apiforge.names import PythonIdentifier
 
 _FINGERPRINT: str | None = None
@@ -24,10 +24,10 @@ def package_name(spec: Path) -> str:
     return str(PythonIdentifier(spec.stem.replace("-", "_"), avoid_builtins=False))
 
 
-def output_fingerprint(out_dir: Path, templates: Path | None = None) -> str:
+def output_fingerprint(ruff: RuffConfig, templates: Path | None = None) -> str:
     """What a manifest records: the generator, the output folder's ruff settings, user templates."""
     digest = hashlib.sha256(generator_fingerprint().encode())
-    digest.update(ruff_config_for(out_dir).digest.encode())
+    digest.update(ruff.digest.encode())
     if templates is not None:
         for path in sorted(p for p in templates.rglob("*") if p.is_file()):
             if "__pycache__" not in path.parts:

@@ -173,17 +173,18 @@ def _lines_mypy_refuses(tree: ast.Module) -> set[int]:
                 maps.extend(ancestors(base, seen | {name}))
         return maps
 
+    lineage = {name: ancestors(name, frozenset()) for name in fields}  # once per class
     lines = {
         line
         for name, own in fields.items()
         for field, (annotation, line) in own.items()
-        if any(field in m and m[field][0] != annotation for m in ancestors(name, frozenset()))
+        if any(field in m and m[field][0] != annotation for m in lineage[name])
     }
 
     def inherited(name: str) -> dict[str, set[str]]:
         """Field -> the annotations it has across every in-module ancestor of `name`."""
         found: dict[str, set[str]] = {}
-        for own in [fields[name], *ancestors(name, frozenset())]:
+        for own in [fields[name], *lineage[name]]:
             for field, (annotation, _) in own.items():
                 found.setdefault(field, set()).add(annotation)
         return found

@@ -97,9 +97,9 @@ def generate(
         for package in built:
             stage_package(stage, package.name, package.files)
         progress("format")
-        settings_folder = format_as or out_dir
-        format_tree(stage, ruff_config_for(settings_folder))
-        fingerprint = output_fingerprint(settings_folder, templates)
+        ruff = ruff_config_for(format_as or out_dir)
+        format_tree(stage, ruff)
+        fingerprint = output_fingerprint(ruff, templates)
         for package in built:
             write_manifest(
                 stage / package.name,
