@@ -7,15 +7,21 @@ folder, through four stages, each a subprocess with a timeout:
 2. generate: `python -m apiforge generate spec/NAME.json --out out` (run whatever validate said:
    generate repairs some documents that validate refuses);
 3. import: `import out.NAME.models, out.NAME.client, out.NAME.server` (when generate passed);
-4. mypy: `python -m mypy --no-incremental --cache-dir=/dev/null out/NAME`, default settings
-   (when import passed).
+4. mypy: `python -m mypy out/NAME`, default settings (when import passed); each worker keeps an
+   incremental cache of its own under bench/.cache/corpus/, so pydantic, httpx and fastapi are
+   analysed once per worker, not once per document (the verdicts are the same).
 
 An exit code other than those, a "Traceback" or apiforge's "internal error" counts as a crash; a
 stage still running at the timeout as a hang. The summary gives pass rates per stage, tracebacks,
 hangs, wall time per document and the most common failure classes; bench/.cache/corpus/ keeps the
 package, and a JSON report of every document. Needs node's npm (for `npm pack`) and mypy.
 
+The whole corpus takes hours on 2 cores, so every finished document is appended to a journal
+(`--journal`, one JSON line each, with the commit that ran it); `--resume` skips the documents the
+journal already holds and reports on all of them, so a long run can stop and go on later.
+
     python bench/corpus.py --sample 40 --seed 1 [--jobs 2] [--timeout 120] [--only STR] [--keep DIR]
+    python bench/corpus.py --journal bench/.cache/corpus/all.jsonl --resume   # the whole corpus
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ OUTPUT_TAIL = 4000  # characters of each stream kept in the JSON report
 
 _running: set[subprocess.Popen[str]] = set()  # killed as a group on Ctrl-C
 _running_lock = threading.Lock()
+_worker = threading.local()  # each worker thread's mypy cache folder
+_worker_count = iter(range(1_000_000))
 
 
 # --- the corpus --------------------------------------------------------------------------------
@@ -148,6 +156,12 @@ class Result:
     package: str
     seconds: float = 0.0
     stages: dict[str, Stage] = field(default_factory=dict)
+    head: str = ""  # the apiforge commit that ran it
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Result:
+        stages = {name: Stage(**stage) for name, stage in data.pop("stages").items()}
+        return cls(**data, stages=stages)
 
     def passed(self, stage: str) -> bool:
         return stage in self.stages and self.stages[stage].status == "pass"
@@ -240,7 +254,7 @@ def process_document(document: str, timeout: float, keep: Path | None) -> Result
                 "import", [python, "-c", f"import {modules}"], work, timeout, (0,)
             )
         if result.passed("import"):
-            mypy = [python, "-m", "mypy", "--no-incremental", "--cache-dir=/dev/null"]
+            mypy = [python, "-m", "mypy", f"--cache-dir={mypy_cache()}"]
             stages["mypy"] = run_stage(
                 "mypy", [*mypy, f"out/{result.package}"], work, timeout, (0, 1)
             )
@@ -250,6 +264,14 @@ def process_document(document: str, timeout: float, keep: Path | None) -> Result
         stages.setdefault(stage, Stage(stage, "skipped"))
     result.seconds = round(time.monotonic() - start, 3)
     return result
+
+
+def mypy_cache() -> Path:
+    """This worker thread's own incremental cache (two mypy runs must not share one)."""
+    if not hasattr(_worker, "cache"):
+        _worker.cache = CACHE / f"mypy-cache-{next(_worker_count)}"
+    cache: Path = _worker.cache
+    return cache
 
 
 def generated_package(out: Path, expected: str) -> str:
@@ -301,9 +323,12 @@ def class_key(message: str) -> str:
 # --- running and reporting ---------------------------------------------------------------------
 
 
-def run_all(documents: list[str], jobs: int, timeout: float, keep: Path | None) -> list[Result]:
-    """Every document, `jobs` at a time, printing one line as each finishes."""
+def run_all(
+    documents: list[str], jobs: int, timeout: float, keep: Path | None, journal: Path | None
+) -> list[Result]:
+    """Every document, `jobs` at a time, printing one line (and a journal line) as each finishes."""
     results: list[Result] = []
+    head = git_head()
     pool = ThreadPoolExecutor(max_workers=jobs)  # threads: the work is in the subprocesses
     futures: dict[Future[Result], str] = {
         pool.submit(process_document, d, timeout, keep): d for d in documents
@@ -311,7 +336,11 @@ def run_all(documents: list[str], jobs: int, timeout: float, keep: Path | None) 
     try:
         for future in as_completed(futures):
             result = future.result()
+            result.head = head
             results.append(result)
+            if journal is not None:
+                with journal.open("a", encoding="utf-8") as stream:
+                    stream.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
             print(progress_line(len(results), len(documents), result), file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         print("corpus: interrupted; reporting the documents done so far", file=sys.stderr)
@@ -399,6 +428,18 @@ def timing(results: list[Result]) -> list[str]:
     return lines
 
 
+def read_journal(journal: Path) -> list[Result]:
+    """The documents a journal holds (the last line of each wins); a torn last line is dropped."""
+    if not journal.is_file():
+        return []
+    done: dict[str, Result] = {}
+    for line in journal.read_text(encoding="utf-8").splitlines():
+        with contextlib.suppress(ValueError, TypeError, KeyError):
+            result = Result.from_json(json.loads(line))
+            done[result.document] = result
+    return list(done.values())
+
+
 def write_report(results: list[Result], path: Path, settings: dict[str, Any]) -> None:
     report = {"package": PACKAGE, "settings": settings, "documents": [asdict(r) for r in results]}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -419,19 +460,58 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", metavar="SUBSTRING", help="only documents whose path has it")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep each document's folder")
     parser.add_argument("--top", type=int, default=10, help="failure classes shown per stage")
+    parser.add_argument("--journal", type=Path, help="append each finished document to this file")
+    parser.add_argument(
+        "--resume", action="store_true", help="skip (and report) the documents the journal holds"
+    )
     return parser.parse_args(argv)
+
+
+def missing_tools() -> list[str]:
+    """The modules every stage needs that this interpreter cannot import (apiforge, mypy)."""
+    probe = (
+        "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(sys.argv[1]) else 1)"
+    )
+    return [
+        module
+        for module in ("apiforge", "mypy")
+        if subprocess.run(
+            [sys.executable, "-c", probe, module], cwd=tempfile.gettempdir()
+        ).returncode
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if missing := missing_tools():
+        print(
+            f"corpus: {sys.executable} cannot import {', '.join(missing)}; run "
+            '`pip install -e ".[dev]"` first',
+            file=sys.stderr,
+        )
+        return 2
     documents = choose(ensure_corpus(), args.only, args.sample, args.seed)
     if not documents:
         print("corpus: no document matches", file=sys.stderr)
         return 2
+    if args.resume and args.journal is None:
+        print("corpus: --resume needs --journal", file=sys.stderr)
+        return 2
     keep = args.keep.resolve() if args.keep else None
-    print(f"corpus: {len(documents)} document(s), {args.jobs} at a time", file=sys.stderr)
-    results = run_all(documents, max(1, args.jobs), args.timeout, keep)
+    chosen = set(documents)
+    earlier = [r for r in read_journal(args.journal) if r.document in chosen] if args.resume else []
+    finished = {r.document for r in earlier}
+    todo = [d for d in documents if d not in finished]
+    print(
+        f"corpus: {len(todo)} document(s) to run ({len(earlier)} from the journal), "
+        f"{args.jobs} at a time",
+        file=sys.stderr,
+    )
+    results = earlier + run_all(todo, max(1, args.jobs), args.timeout, keep, args.journal)
+    results.sort(key=lambda r: r.document)
+    heads = Counter(r.head[:12] for r in results)
     print("\n".join(summary(results, args.top)))
+    print(f"commits that ran them: {dict(heads)}")
     report = CACHE / f"report-{args.seed}-{len(documents)}.json"
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     settings["apiforge_head"] = git_head()  # the working tree may differ: it is what ran
