@@ -18,10 +18,11 @@ package, and a JSON report of every document. Needs node's npm (for `npm pack`) 
 
 The whole corpus takes hours on 2 cores, so every finished document is appended to a journal
 (`--journal`, one JSON line each, with the commit that ran it); `--resume` skips the documents the
-journal already holds and reports on all of them, so a long run can stop and go on later.
+journal already holds and reports on all of them, so a long run can stop and go on later. The
+journal leaves out the output tails; bench/results/corpus.jsonl is committed, so a run spans sessions.
 
     python bench/corpus.py --sample 40 --seed 1 [--jobs 2] [--timeout 120] [--only STR] [--keep DIR]
-    python bench/corpus.py --journal bench/.cache/corpus/all.jsonl --resume   # the whole corpus
+    python bench/corpus.py --journal bench/results/corpus.jsonl --resume   # the whole corpus
 """
 
 from __future__ import annotations
@@ -340,7 +341,7 @@ def run_all(
             results.append(result)
             if journal is not None:
                 with journal.open("a", encoding="utf-8") as stream:
-                    stream.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
+                    stream.write(json.dumps(journal_entry(result), ensure_ascii=False) + "\n")
             print(progress_line(len(results), len(documents), result), file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         print("corpus: interrupted; reporting the documents done so far", file=sys.stderr)
@@ -426,6 +427,15 @@ def timing(results: list[Result]) -> list[str]:
             medians.append(f"{stage} {statistics.median(times):.1f} s")
     lines.append("median per stage: " + ", ".join(medians))
     return lines
+
+
+def journal_entry(result: Result) -> dict[str, Any]:
+    """A result without its output tails, so that a whole-corpus journal stays small enough to commit."""
+    entry = asdict(result)
+    for stage in entry["stages"].values():
+        stage["stdout"] = stage["stderr"] = ""
+        stage["errors"] = stage["errors"][:5]
+    return entry
 
 
 def read_journal(journal: Path) -> list[Result]:
