@@ -23,12 +23,12 @@ SANDBOX = load_bundle(REPO / "spec" / "sandbox.yaml")
 
 
 def _slow_verdict(bundle: Bundle) -> bool:
-    return not [d for d in located_diagnostics(bundle, bundle.openapi_version) if d.is_error]
+    return not [d for d in located_diagnostics(bundle, bundle.release or (3, 0)) if d.is_error]
 
 
 def _agree(bundle: Bundle) -> bool | None:
     """The fast verdict, after checking it against the located validator (None: not judged)."""
-    fast = fast_verdict(bundle.data, bundle.openapi_version)
+    fast = fast_verdict(bundle.data, bundle.release or (3, 0))
     if fast is not None:
         assert fast == _slow_verdict(bundle), bundle.root.path
     return fast
@@ -128,7 +128,7 @@ def test_an_invalid_document_is_located_by_the_slow_path(tmp_path: Path) -> None
     data = copy.deepcopy(SANDBOX.data)
     data["paths"]["/v1/chat/completions"]["post"]["responses"]["200"].pop("description")
     bundle = _bundle_of(data, tmp_path)
-    assert fast_verdict(bundle.data, bundle.openapi_version) is False
+    assert fast_verdict(bundle.data, bundle.release or (3, 0)) is False
     errors = [d for d in validate_bundle(bundle) if d.is_error]
     assert errors and errors[0].pointer.startswith(
         "#/paths/~1v1~1chat~1completions/post/responses/200"

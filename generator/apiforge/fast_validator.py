@@ -17,15 +17,15 @@ _NONLOCAL_KEYS = frozenset({"$ref", "$dynamicRef", "$recursiveRef"})
 _BASE_KEYS = frozenset({"$id", "$schema", "jsonSchemaDialect"})
 
 
-def fast_verdict(data: dict[str, Any], version: str) -> bool | None:
+def fast_verdict(data: dict[str, Any], release: tuple[int, int]) -> bool | None:
     """True: valid. False: invalid (locate with the slow validator). None: not judged here."""
     try:
-        from openapi_spec_validator_rs import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+        import openapi_spec_validator_rs as rs
     except ImportError:  # pragma: no cover - a declared dependency
         return None
-    if not version.startswith(("3.0.", "3.1.")) or not _self_contained(data):
+    validator = getattr(rs, f"OpenAPIV{release[0]}{release[1]}SpecValidator", None)
+    if validator is None or not _self_contained(data):
         return None
-    validator = OpenAPIV30SpecValidator if version.startswith("3.0.") else OpenAPIV31SpecValidator
     try:
         return bool(validator(data).is_valid())
     except Exception:  # aborted (an unresolvable ref), or a bug of its own: the slow path decides

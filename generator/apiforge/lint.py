@@ -11,6 +11,7 @@ from typing import Any
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.resolve import Bundle
+from apiforge.versions import json_schema_2020
 from apiforge.walk import HTTP_METHODS, iter_objects, iter_operations, iter_path_items
 
 _SAFE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -200,8 +201,8 @@ def schema_refs(bundle: Bundle) -> Iterator[Finding]:
 @rule("version-keywords")
 def version_keywords(bundle: Bundle) -> Iterator[Finding]:
     """Schema keywords of one OpenAPI version used in a document of the other."""
-    is_31 = bundle.openapi_version.startswith("3.1")
-    is_30 = bundle.openapi_version.startswith("3.0")
+    is_31 = json_schema_2020(bundle.data)  # 3.1 and 3.2
+    is_30 = bundle.release == (3, 0)
     for tokens, kind, node in iter_objects(bundle.data):
         if kind != "schema":
             continue

@@ -22,7 +22,11 @@ from typing import Any
 from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.validators import validator_for
 from jsonschema_path import SchemaPath
-from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+from openapi_spec_validator import (
+    OpenAPIV30SpecValidator,
+    OpenAPIV31SpecValidator,
+    OpenAPIV32SpecValidator,
+)
 
 from apiforge import pointer as jp
 
@@ -40,11 +44,16 @@ _LIBRARY_BUGS = (TypeError, AttributeError, KeyError, IndexError)
 _SKIPPED: list[tuple[tuple[str, ...], str]] = []
 
 
-def located_diagnostics(bundle: Bundle, version: str) -> list[Diagnostic]:
+_VALIDATORS: dict[tuple[int, int], type[Any]] = {
+    (3, 0): OpenAPIV30SpecValidator,
+    (3, 1): OpenAPIV31SpecValidator,
+    (3, 2): OpenAPIV32SpecValidator,
+}
+
+
+def located_diagnostics(bundle: Bundle, release: tuple[int, int]) -> list[Diagnostic]:
     """Standard OpenAPI validation of the whole bundled document; no I/O, no network."""
-    base: type[Any] = (
-        OpenAPIV30SpecValidator if version.startswith("3.0.") else OpenAPIV31SpecValidator
-    )
+    base = _VALIDATORS[release]
     validator = _located_validator(base)(bundle.data)
     found: dict[tuple[str, str], Diagnostic] = {}
     _SKIPPED.clear()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from apiforge import pointer as jp
+from apiforge.event_stream import chunk_steps, follow_steps, is_event_stream
 from apiforge.names import ClassName, unique
 from apiforge.resolve import Bundle
 from apiforge.walk import deref, get_ref, is_ref, iter_objects, iter_operations
@@ -39,10 +40,10 @@ def plan_models(bundle: Bundle) -> ModelPlan:
     entries: dict[str, str] = {}
     for _path, _method, op, at in iter_operations(doc):
         op_name = ClassName(str(op.get("operationId") or ""))
-        for where, role, media in _entry_points(op, at, doc):
-            schema = media.get("schema")
+        for where, role, media, schema in _entry_points(op, at, doc):
             if not isinstance(schema, dict | bool):
                 continue
+            media.pop("itemSchema", None)  # 3.2: the chunk is the schema the models see
             target = _class_of(schema, doc)
             if target is not None:
                 entries[where] = target
@@ -95,32 +96,46 @@ def _class_of(schema: Any, doc: dict[str, Any]) -> str | None:
 
 def _entry_points(
     op: dict[str, Any], at: str, doc: dict[str, Any]
-) -> list[tuple[str, str, dict[str, Any]]]:
-    """(pointer, role, media type object) of each JSON or event-stream body of an operation."""
-    found: list[tuple[str, str, dict[str, Any]]] = []
+) -> list[tuple[str, str, dict[str, Any], Any]]:
+    """(pointer, role, media type object, schema) of each JSON or event-stream body of an operation.
+
+    An event stream's schema is its chunk's (3.2: inside `itemSchema`).
+    """
+    found: list[tuple[str, str, dict[str, Any], Any]] = []
     body = deref(op.get("requestBody"), doc)
     if isinstance(body, dict):
-        for mime, media in _json_media(body):
-            found.append((jp.join(at, "requestBody", "content", mime), "Request", media))
+        for mime, media in _json_media(body, doc):
+            where = jp.join(at, "requestBody", "content", mime)
+            found.append((where, "Request", media, media.get("schema")))
     responses = op.get("responses")
     for status, response in (responses if isinstance(responses, dict) else {}).items():
         response = deref(response, doc)
         if not isinstance(response, dict):
             continue
         role = "Response" if str(status).startswith("2") else f"Error{ClassName(str(status))}"
-        for mime, media in _json_media(response):
-            kind = "Chunk" if mime.startswith("text/event-stream") else role
-            found.append((jp.join(at, "responses", status, "content", mime), kind, media))
+        for mime, media in _json_media(response, doc):
+            where = jp.join(at, "responses", status, "content", mime)
+            if not is_event_stream(mime):
+                found.append((where, role, media, media.get("schema")))
+                continue
+
+            def follow(node: Any) -> Any:
+                return deref(node, doc)
+
+            steps = chunk_steps(media, follow)
+            chunk = follow_steps(media, steps, follow) if steps else None
+            found.append((where, "Chunk", media, chunk))
     return found
 
 
-def _json_media(owner: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _json_media(owner: dict[str, Any], doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     content = owner.get("content")
     out = []
     for mime, media in (content if isinstance(content, dict) else {}).items():
         base = str(mime).split(";")[0].strip().lower()
+        media = deref(media, doc)  # 3.2: a media type may be a ref to components/mediaTypes
         if isinstance(media, dict) and (
-            base == "application/json" or base.endswith("+json") or base == "text/event-stream"
+            base == "application/json" or base.endswith("+json") or is_event_stream(base)
         ):
             out.append((str(mime), media))
     return out

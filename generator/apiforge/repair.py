@@ -18,6 +18,7 @@ from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.ecma_regex import portable_pattern
 from apiforge.resolve import Bundle
+from apiforge.versions import json_schema_2020
 from apiforge.walk import deref, iter_objects
 
 Fix = tuple[str, str]  # (pointer of what was repaired, what was done)
@@ -27,7 +28,7 @@ SchemaRepair = Callable[[dict[str, Any], str, dict[str, Any]], Iterator[Fix]]
 def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
     """A copy of the bundle with harmless problems fixed, and one warning per fix."""
     doc = copy.deepcopy(bundle.data)
-    is_31 = _is_31(doc)
+    schema_2020 = json_schema_2020(doc)
     fixes: list[Fix] = list(_info(doc))
     schemas = [(jp.from_tokens(t), n) for t, kind, n in iter_objects(doc) if kind == "schema"]
     repairs: tuple[SchemaRepair, ...] = (
@@ -41,13 +42,9 @@ def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
     for repair in repairs:
         for at, node in schemas:
             fixes.extend(repair(node, at, doc))
-    fixes.extend(_unfit_defaults(doc, schemas, is_31))
+    fixes.extend(_unfit_defaults(doc, schemas, schema_2020))
     warnings = [bundle.diagnostic(at, what, Severity.WARNING, "repair") for at, what in fixes]
     return dataclasses.replace(bundle, data=doc), warnings
-
-
-def _is_31(doc: dict[str, Any]) -> bool:
-    return str(doc.get("openapi", "")).startswith("3.1")
 
 
 def _info(doc: dict[str, Any]) -> Iterator[Fix]:
@@ -58,7 +55,7 @@ def _info(doc: dict[str, Any]) -> Iterator[Fix]:
 
 
 def _nullable_in_31(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
-    if not _is_31(doc) or "nullable" not in node:
+    if not json_schema_2020(doc) or "nullable" not in node:
         return
     nullable = node.pop("nullable")
     kind = node.get("type")
@@ -83,7 +80,7 @@ def _nullable_in_31(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Itera
 
 
 def _boolean_bounds_in_31(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
-    if not _is_31(doc):
+    if not json_schema_2020(doc):
         return
     for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         value = node.get(flag)
@@ -272,7 +269,7 @@ def _number_ok(key: str, value: float, bound: float, schema: dict[str, Any]) -> 
 
 
 def _unfit_defaults(
-    doc: dict[str, Any], schemas: list[tuple[str, dict[str, Any]]], is_31: bool
+    doc: dict[str, Any], schemas: list[tuple[str, dict[str, Any]]], schema_2020: bool
 ) -> Iterator[Fix]:
     """Defaults that their own schema rejects never reach the generated code."""
     checker: Callable[[str, Any], bool] | None = None
@@ -281,14 +278,14 @@ def _unfit_defaults(
             continue
         fits = _plainly_fits(node["default"], node)
         if fits is None:
-            checker = checker or _default_checker(doc, is_31)
+            checker = checker or _default_checker(doc, schema_2020)
             fits = checker(at, node["default"])
         if not fits:
             del node["default"]
             yield jp.join(at, "default"), "default does not fit its schema; it was left out"
 
 
-def _default_checker(doc: dict[str, Any], is_31: bool) -> Callable[[str, Any], bool]:
+def _default_checker(doc: dict[str, Any], schema_2020: bool) -> Callable[[str, Any], bool]:
     """JSON Schema validation of a value against the schema at a pointer, its refs resolved."""
     from openapi_schema_validator import OAS30Validator, OAS31Validator
     from referencing import Registry, Resource
@@ -298,7 +295,7 @@ def _default_checker(doc: dict[str, Any], is_31: bool) -> Callable[[str, Any], b
     registry: Registry[Any] = Registry().with_resource(
         base, Resource.from_contents(doc, default_specification=DRAFT202012)
     )
-    validator_class = OAS31Validator if is_31 else OAS30Validator
+    validator_class = OAS31Validator if schema_2020 else OAS30Validator
 
     def fits(at: str, value: Any) -> bool:
         schema = {"$ref": base + at}  # in place, so the schema's own local refs resolve

@@ -21,6 +21,7 @@ from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.load import Document, Location, load_document
 from apiforge.paths import display_path
+from apiforge.versions import json_schema_2020, major_minor, openapi_version
 from apiforge.walk import MAPPING_KIND, child_kind, deref, walk_pointer
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -61,7 +62,12 @@ class Bundle:
 
     @property
     def openapi_version(self) -> str:
-        return str(self.data.get("openapi", ""))
+        return openapi_version(self.data) or ""
+
+    @property
+    def release(self) -> tuple[int, int] | None:
+        """(major, minor) of the `openapi` field, e.g. (3, 1); None when it is unreadable."""
+        return major_minor(self.openapi_version)
 
     def source(self, pointer: str) -> Source:
         """The file and pointer that a bundled pointer came from (the deepest known origin)."""
@@ -188,7 +194,7 @@ class _Bundler:
     ) -> Any:
         """A copy of an external target with no components section to live in (a 3.0 path item)."""
         section = _SECTION_OF_KIND.get(kind)
-        if section is not None or (kind == "pathItem" and self._is_31()):
+        if section is not None or (kind == "pathItem" and self._path_item_components()):
             return _NOT_INLINED
         target = self._target(ref, doc, at)
         if target is None:
@@ -251,8 +257,9 @@ class _Bundler:
             self._error(doc, at, f"$ref target {ref!r} not found in {tdoc.display}")
             return _NOT_FOUND
 
-    def _is_31(self) -> bool:
-        return str(self.root.data.get("openapi", "")).startswith("3.1")
+    def _path_item_components(self) -> bool:
+        """From 3.1 on `components/pathItems` exists (the same release as JSON Schema 2020-12)."""
+        return json_schema_2020(self.root.data)
 
     def _component_name(self, section: str, doc: Document, fragment: str) -> str:
         tokens = jp.split(fragment)

@@ -44,11 +44,14 @@ _GRAMMAR: dict[str, dict[str, str]] = {
         "links": "link*",
         "callbacks": "callback*",
         "pathItems": "pathItem*",
+        "mediaTypes": "mediaType*",  # 3.2
     },
     "pathItem": {
         "parameters": "parameter[]",
         **{m: "operation" for m in ("get", "put", "post", "delete", "options", "head", "patch")},
         "trace": "operation",
+        "query": "operation",  # 3.2
+        "additionalOperations": "operation*",  # 3.2: methods by name
     },
     "operation": {
         "parameters": "parameter[]",
@@ -59,8 +62,20 @@ _GRAMMAR: dict[str, dict[str, str]] = {
     "callback": {_MAP_OF: "pathItem"},
     "requestBody": {"content": "mediaType*"},
     "response": {"content": "mediaType*", "headers": "header*", "links": "link*"},
-    "mediaType": {"schema": "schema", "examples": "example*", "encoding": "encoding*"},
-    "encoding": {"headers": "header*"},
+    "mediaType": {
+        "schema": "schema",
+        "itemSchema": "schema",  # 3.2: the schema of each item of a sequential media type
+        "examples": "example*",
+        "encoding": "encoding*",
+        "itemEncoding": "encoding",  # 3.2
+        "prefixEncoding": "encoding[]",  # 3.2
+    },
+    "encoding": {
+        "headers": "header*",
+        "encoding": "encoding*",  # 3.2: nested multipart
+        "itemEncoding": "encoding",
+        "prefixEncoding": "encoding[]",
+    },
     "parameter": {"schema": "schema", "content": "mediaType*", "examples": "example*"},
     "header": {"schema": "schema", "content": "mediaType*", "examples": "example*"},
     "example": {"value": "data"},

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from typing import Any
 
+from apiforge.versions import json_schema_2020, major_minor, openapi_version
+
 __all__ = ["major_minor", "nullable_is_keyword", "openapi_version", "version_warnings"]
-
-_MAJOR_MINOR = re.compile(r"\s*(\d+)\.(\d+)")
-
-
-def openapi_version(doc: Any) -> str | None:
-    """The `openapi` field as text (YAML reads an unquoted `3.1` as a number), or None."""
-    value = doc.get("openapi") if isinstance(doc, Mapping) else None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    return str(value).strip() or None
-
-
-def major_minor(version: str | None) -> tuple[int, int] | None:
-    """`3.1.0` -> (3, 1): patch releases never change what a schema means."""
-    found = _MAJOR_MINOR.match(version or "")
-    return (int(found[1]), int(found[2])) if found else None
 
 
 def nullable_is_keyword(doc: Any) -> bool:
@@ -30,8 +14,7 @@ def nullable_is_keyword(doc: Any) -> bool:
 
     A document without a readable version keeps the 3.0 reading, as the diff always did.
     """
-    version = major_minor(openapi_version(doc))
-    return version is None or version < (3, 1)
+    return not json_schema_2020(doc)
 
 
 def version_warnings(old: Any, new: Any) -> tuple[str, ...]:
