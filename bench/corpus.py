@@ -512,6 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     earlier = [r for r in read_journal(args.journal) if r.document in chosen] if args.resume else []
     finished = {r.document for r in earlier}
     todo = [d for d in documents if d not in finished]
+    random.Random(args.seed).shuffle(todo)  # so that a run cut short is still a fair sample
     print(
         f"corpus: {len(todo)} document(s) to run ({len(earlier)} from the journal), "
         f"{args.jobs} at a time",
