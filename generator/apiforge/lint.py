@@ -10,9 +10,17 @@ from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
+from apiforge.event_stream import chunk_steps, is_event_stream
 from apiforge.resolve import Bundle
 from apiforge.versions import json_schema_2020
-from apiforge.walk import HTTP_METHODS, iter_objects, iter_operations, iter_path_items
+from apiforge.walk import (
+    OPERATION_METHODS,
+    is_method_token,
+    item_operations,
+    iter_objects,
+    iter_operations,
+    iter_path_items,
+)
 
 _SAFE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
@@ -69,6 +77,24 @@ def operation_ids(bundle: Bundle) -> Iterator[Finding]:
             yield Finding(where, message, Severity.WARNING)
 
 
+@rule("additional-operations")
+def additional_operations(bundle: Bundle) -> Iterator[Finding]:
+    """3.2's `additionalOperations` keys are methods the fixed fields cannot name, sent as written."""
+    for _path, item, where in iter_path_items(bundle.data):
+        extra = item.get("additionalOperations")
+        for name in extra if isinstance(extra, dict) else {}:
+            if is_method_token(name):
+                continue
+            at = jp.join(where, "additionalOperations", str(name))
+            if str(name).lower() in OPERATION_METHODS:
+                message = (
+                    f"{name!r} has a fixed field: write the operation under `{str(name).lower()}`"
+                )
+            else:
+                message = f"{name!r} is not an HTTP method name; the operation is not generated"
+            yield Finding(at, message)
+
+
 @rule("path-params")
 def path_params(bundle: Bundle) -> Iterator[Finding]:
     """Each `{name}` in a path template is declared as an `in: path` parameter, and vice versa."""
@@ -97,7 +123,7 @@ def _same_routes(bundle: Bundle) -> Iterator[tuple[str, str, str, bool]]:
     seen: dict[str, tuple[str, set[str]]] = {}
     for path, item, where in iter_path_items(bundle.data):
         route = _TEMPLATE_PARAM.sub("{}", path)
-        methods = {m for m in HTTP_METHODS if isinstance(item.get(m), dict)}
+        methods = {method.upper() for method, _, _ in item_operations(item)}
         if route in seen:
             earlier, earlier_methods = seen[route]
             yield path, earlier, where, bool(methods & earlier_methods)
@@ -247,6 +273,31 @@ def error_response_schemas(bundle: Bundle) -> Iterator[Finding]:
                 where = jp.join(at, "responses", code)
                 message = f"{method.upper()} {path}: error response {code} has no body schema"
                 yield Finding(where, message, Severity.WARNING)
+
+
+@rule("sequential-media")
+def sequential_media(bundle: Bundle) -> Iterator[Finding]:
+    """3.2's `itemSchema`: what of it becomes a typed stream, and what the generated code skips."""
+    for path, method, op, at in iter_operations(bundle.data):
+        responses = op.get("responses")
+        for code, response in (responses if isinstance(responses, dict) else {}).items():
+            response = bundle.deref(response)
+            content = response.get("content") if isinstance(response, dict) else None
+            for mime, media in (content if isinstance(content, dict) else {}).items():
+                media = bundle.deref(media)
+                if not isinstance(media, dict) or "itemSchema" not in media:
+                    continue
+                where = jp.join(at, "responses", str(code), "content", str(mime), "itemSchema")
+                label = f"{method.upper()} {path} response {code}"
+                if not is_event_stream(mime):
+                    message = f"{label}: `{mime}` items are not streamed by the generated code"
+                    yield Finding(where, message, Severity.WARNING)
+                elif chunk_steps(media, bundle.deref) is None:
+                    message = (
+                        f"{label}: the events' `data` has no schema (give it a `contentSchema`);"
+                        " the stream is not typed"
+                    )
+                    yield Finding(where, message, Severity.WARNING)
 
 
 def _is_pointer(value: Any) -> bool:

@@ -38,20 +38,22 @@ def plan_models(bundle: Bundle) -> ModelPlan:
     schemas = _schemas(doc)
     classes = {jp.join("#/components/schemas", old): new for old, new in renames.items()}
     entries: dict[str, str] = {}
+    named: dict[int, str] = {}  # a media type object shared through a ref is named once
     for _path, _method, op, at in iter_operations(doc):
         op_name = ClassName(str(op.get("operationId") or ""))
         for where, role, media, schema in _entry_points(op, at, doc):
+            if id(media) in named:
+                entries[where] = named[id(media)]
+                continue
             if not isinstance(schema, dict | bool):
                 continue
             media.pop("itemSchema", None)  # 3.2: the chunk is the schema the models see
             target = _class_of(schema, doc)
-            if target is not None:
-                entries[where] = target
-                continue
-            name = unique(ClassName(f"{op_name}{role}"), taken)
-            schemas[name] = copy.deepcopy(schema)  # a lone $ref becomes a RootModel alias
-            media["schema"] = {"$ref": jp.join("#/components/schemas", name)}
-            entries[where] = name
+            if target is None:
+                target = unique(ClassName(f"{op_name}{role}"), taken)
+                schemas[target] = copy.deepcopy(schema)  # a lone $ref becomes a RootModel alias
+                media["schema"] = {"$ref": jp.join("#/components/schemas", target)}
+            entries[where] = named[id(media)] = target
     return ModelPlan(doc, classes, entries)
 
 

@@ -6,6 +6,7 @@ and "how is a local `$ref` followed" have one answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,11 +14,14 @@ from apiforge import pointer as jp
 
 __all__ = [
     "HTTP_METHODS",
+    "OPERATION_METHODS",
     "MAPPING_KIND",
     "child_kind",
     "deref",
     "get_ref",
+    "is_method_token",
     "is_ref",
+    "item_operations",
     "iter_objects",
     "iter_operations",
     "iter_path_items",
@@ -25,6 +29,8 @@ __all__ = [
 ]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+OPERATION_METHODS = (*HTTP_METHODS, "query")  # the path item's fixed fields; `query` is 3.2's
+_METHOD_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 # Which kind of object each key leads to, per kind of object: enough of OpenAPI's grammar to know
 # where a $ref stands (a schema, a parameter, ...) and where values are data, never refs.
@@ -136,10 +142,33 @@ def iter_operations(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, 
     where the operation is written.
     """
     for path, item, where in iter_path_items(data):
-        for method in HTTP_METHODS:
-            op = item.get(method)
-            if isinstance(op, dict):
-                yield path, method, op, jp.join(where, method)
+        for method, tokens, op in item_operations(item):
+            yield path, method, op, jp.join(where, *tokens)
+
+
+def item_operations(item: dict[str, Any]) -> Iterator[tuple[str, tuple[str, ...], dict[str, Any]]]:
+    """(method, pointer tokens in the item, operation) of a path item.
+
+    The fixed fields come first (3.2 adds `query`), then 3.2's `additionalOperations`, keyed by the
+    method as sent (`PURGE`); a key that is no HTTP method token is left out (lint reports it).
+    """
+    for method in OPERATION_METHODS:
+        op = item.get(method)
+        if isinstance(op, dict):
+            yield method, (method,), op
+    extra = item.get("additionalOperations")
+    for name, op in (extra if isinstance(extra, dict) else {}).items():
+        if isinstance(op, dict) and is_method_token(name):
+            yield str(name), ("additionalOperations", str(name)), op
+
+
+def is_method_token(name: object) -> bool:
+    """An HTTP method name (RFC 9110 token) that is none of the fixed fields' methods."""
+    return (
+        isinstance(name, str)
+        and _METHOD_TOKEN.fullmatch(name) is not None
+        and name.lower() not in OPERATION_METHODS
+    )
 
 
 def iter_path_items(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:

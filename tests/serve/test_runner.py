@@ -19,6 +19,8 @@ import openai
 import pydantic
 import pytest
 
+from tests.openapi32 import generate_package
+
 REPO = Path(__file__).resolve().parents[2]
 GATEWAY_KEY = "gw-secret"
 WEATHER: dict[str, Any] = {
@@ -52,12 +54,12 @@ def free_port() -> int:
 class Served:
     """One `python -m apiforge serve` process, up until `stop()`."""
 
-    def __init__(self, name: str, *flags: str, log: Path) -> None:
+    def __init__(self, name: str, *flags: str, log: Path, out: Path = REPO / "generated") -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
         command = [sys.executable, "-m", "apiforge", "serve", name, "--port", str(self.port)]
-        command += ["--out", str(REPO / "generated"), *flags]
+        command += ["--out", str(out), *flags]
         with open(log, "wb") as sink:
             self.process = subprocess.Popen(
                 command, cwd=REPO, stdout=sink, stderr=subprocess.STDOUT
@@ -88,8 +90,10 @@ class Served:
             self.process.wait()
 
 
+PROVIDERS = ["provider", "provider32"]  # provider32: served from the OpenAPI 3.2 copy's package
 FLAGS = {
     "provider": (),  # any non-empty key; the spec's rate limit, 10 per second
+    "provider32": (),
     "gateway": ("--api-key", GATEWAY_KEY),
     "sandbox": ("--workers", "2"),
 }
@@ -104,7 +108,13 @@ class Servers:
 
     def __getitem__(self, name: str) -> Served:
         if name not in self.started:
-            served = self.started[name] = Served(name, *FLAGS[name], log=self.logs / f"{name}.log")
+            log = self.logs / f"{name}.log"
+            if name == "provider32":
+                out = generate_package(self.logs / "openapi32")
+                served = Served("provider", *FLAGS[name], log=log, out=out)
+            else:
+                served = Served(name, *FLAGS[name], log=log)
+            self.started[name] = served
             served.wait_ready()
         return self.started[name]
 
@@ -122,10 +132,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         running.stop()
 
 
-@pytest.fixture
+@pytest.fixture(params=PROVIDERS)
 def provider(servers: Servers, request: pytest.FixtureRequest) -> Any:
     """A key of its own per test: the provider's rate limit is per key."""
-    return servers["provider"].client(f"sk-{request.node.name}")
+    return servers[request.param].client(f"sk-{request.node.name}")
 
 
 @pytest.fixture
@@ -139,7 +149,7 @@ def streamed_text(stream: Any) -> tuple[str, list[Any]]:
     return text, chunks
 
 
-@pytest.mark.parametrize("dialect", ["provider", "gateway", "sandbox"])
+@pytest.mark.parametrize("dialect", [*PROVIDERS, "gateway", "sandbox"])
 def test_plain_and_streamed_answers_agree(servers: Servers, dialect: str) -> None:
     client = servers[dialect].client(GATEWAY_KEY)
     plain = client.chat.completions.create(model="m", messages=HELLO)
@@ -190,7 +200,7 @@ def test_provider_developer_role_and_reasoning_effort(provider: Any) -> None:
     assert answer.choices[0].message.content == "Why is the sky blue?"
 
 
-@pytest.mark.parametrize("dialect", ["provider", "gateway"])
+@pytest.mark.parametrize("dialect", [*PROVIDERS, "gateway"])
 def test_tool_call_arguments_fit_the_schema(servers: Servers, dialect: str) -> None:
     client = servers[dialect].client(GATEWAY_KEY)
     options: dict[str, Any] = {}
@@ -276,10 +286,11 @@ def test_unknown_parameters_rejected_by_the_provider(provider: Any) -> None:
     assert "'frobnicate'" in body["message"]
 
 
-def test_invalid_input_is_400_in_each_envelope(servers: Servers) -> None:
+@pytest.mark.parametrize("provider_name", PROVIDERS)
+def test_invalid_input_is_400_in_each_envelope(servers: Servers, provider_name: str) -> None:
     bad: list[Any] = [{"role": "robot", "content": "x"}]
     with pytest.raises(openai.BadRequestError) as provider_error:
-        servers["provider"].client("sk-400").chat.completions.create(model="m", messages=bad)
+        servers[provider_name].client("sk-400").chat.completions.create(model="m", messages=bad)
     provider_body: Any = provider_error.value.body
     assert "'messages[0].role'" in provider_body["message"]
     with pytest.raises(openai.BadRequestError) as gateway_error:
@@ -296,7 +307,8 @@ def test_sandbox_refuses_the_developer_role(servers: Servers) -> None:
         )
 
 
-def test_missing_or_wrong_key_is_401(servers: Servers) -> None:
+@pytest.mark.parametrize("provider_name", PROVIDERS)
+def test_missing_or_wrong_key_is_401(servers: Servers, provider_name: str) -> None:
     with pytest.raises(openai.AuthenticationError) as wrong:
         servers["gateway"].client("not-the-key").chat.completions.create(
             model="m",
@@ -304,7 +316,7 @@ def test_missing_or_wrong_key_is_401(servers: Servers) -> None:
         )
     assert wrong.value.body == {"status": "401", "message": "Incorrect API key provided."}
     with pytest.raises(openai.AuthenticationError) as missing:
-        servers["provider"].client("unsent").chat.completions.create(
+        servers[provider_name].client("unsent").chat.completions.create(
             model="m",
             messages=HELLO,
             extra_headers={"Authorization": openai.Omit()},
@@ -336,7 +348,7 @@ def test_missing_package_is_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("dialect", ["provider", "gateway"])
+@pytest.mark.parametrize("dialect", [*PROVIDERS, "gateway"])
 def test_async_openai_plain_stream_tools_and_errors(servers: Servers, dialect: str) -> None:
     """`AsyncOpenAI` sees what `OpenAI` sees: the same answer, chunks, tool call and typed error."""
     served = servers[dialect]
@@ -365,7 +377,7 @@ def test_async_openai_plain_stream_tools_and_errors(servers: Servers, dialect: s
         async with openai.AsyncOpenAI(
             base_url=served.base + "/v1", api_key="not-the-key", max_retries=0
         ) as stranger:
-            unsent = {"Authorization": openai.Omit()} if dialect == "provider" else {}
+            unsent = {"Authorization": openai.Omit()} if dialect in PROVIDERS else {}
             with pytest.raises(openai.AuthenticationError) as caught:
                 await stranger.chat.completions.create(
                     model="m", messages=HELLO, extra_headers=unsent

@@ -11,11 +11,11 @@ from apiforge.diff.compare import SchemaContext, SchemaDiffer
 from apiforge.diff.rules import Direction
 from apiforge.diff.schema import Sub
 from apiforge.diff.security import Security
-from apiforge.diff.sides import Side, Walk, absent, as_list, as_mapping
+from apiforge.diff.sides import Side, Walk, absent, as_list, as_mapping, deref_located
+from apiforge.event_stream import chunk_steps, is_event_stream
+from apiforge.walk import item_operations
 
 __all__ = ["Operations"]
-
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 class Operations(Walk):
@@ -38,16 +38,27 @@ class Operations(Walk):
             n = roots[1].at(self.docs[1], names[1]) if names[1] else absent(roots[1])
             path = names[1] or names[0] or template
             if n.node is None:
-                ops = [op for m in METHODS if isinstance(op := o.get(m), Mapping)]
+                ops = [op for _, _, op in _operations(o)]
                 deprecated = bool(ops) and all(op.get("deprecated") is True for op in ops)
                 kind = f"api-path-removed-{_with(deprecated)}-deprecation"
                 self.emit(kind, True, f"`{path}`", "path removed", o, n)
                 continue
-            for method in METHODS:
-                self._method(path, method, o, n)
+            olds = {m: tokens for m, tokens, _ in _operations(o)}
+            news = {m: tokens for m, tokens, _ in _operations(n)}
+            for method in [*olds, *(m for m in news if m not in olds)]:
+                self._method(path, method, olds.get(method), news.get(method), o, n)
 
-    def _method(self, path: str, method: str, item_o: Side, item_n: Side) -> None:
-        o, n = item_o.at(self.docs[0], method), item_n.at(self.docs[1], method)
+    def _method(
+        self,
+        path: str,
+        method: str,
+        old_tokens: tuple[str, ...] | None,
+        new_tokens: tuple[str, ...] | None,
+        item_o: Side,
+        item_n: Side,
+    ) -> None:
+        o = item_o.at(self.docs[0], *old_tokens) if old_tokens else absent(item_o)
+        n = item_n.at(self.docs[1], *new_tokens) if new_tokens else absent(item_n)
         label = f"`{method.upper()} {path}`"
         if o.node is None and n.node is None:
             return
@@ -133,10 +144,25 @@ class Operations(Walk):
             breaking = now if place.startswith("request-") else was
             self.emit(f"{place}-became-{level}", breaking, subject, f"became {level}", o, n)
 
-    def _schema(self, direction: Direction, place: str, subject: str, o: Side, n: Side) -> None:
-        """Compare the `schema` of a parameter, header or media type (or its first `content`)."""
-        old, old_ptr = _schema_of(o)
-        new, new_ptr = _schema_of(n)
+    def _schema(
+        self,
+        direction: Direction,
+        place: str,
+        subject: str,
+        o: Side,
+        n: Side,
+        *,
+        chunks: bool = False,
+    ) -> None:
+        """Compare the `schema` of a parameter, header or media type (or its first `content`).
+
+        With `chunks`, o and n are event-stream media types: their chunk schemas are compared
+        (3.2's `itemSchema` data, or the `schema` before 3.2), so a 3.1 -> 3.2 move is no change.
+        """
+        if chunks:
+            (old, old_ptr), (new, new_ptr) = _chunk_of(o, self.docs[0]), _chunk_of(n, self.docs[1])
+        else:
+            (old, old_ptr), (new, new_ptr) = _schema_of(o), _schema_of(n)
         ctx = SchemaContext(
             direction,
             place,
@@ -180,7 +206,8 @@ class Operations(Walk):
                 self.emit(f"{family}-added", False, label, detail, at_o, at_n)
             else:
                 place = "request-body" if request else "response-body"
-                self._schema(direction, place, label, at_o, at_n)
+                chunks = is_event_stream(media)
+                self._schema(direction, place, label, at_o, at_n, chunks=chunks)
 
     def _responses(self, label: str, o: Side, n: Side) -> None:
         olds = {str(k).upper(): str(k) for k in as_mapping(o.node)}
@@ -219,6 +246,12 @@ _NESTED = {  # the kind prefix of a schema's root -> that of the properties insi
     "response-body": "response-property",
     "response-header": "response-header-property",
 }
+
+
+def _operations(item: Side) -> list[tuple[str, tuple[str, ...], Any]]:
+    """(method, tokens, operation) of a path item side; one method however it is spelled."""
+    node = item.node if isinstance(item.node, dict) else {}
+    return [(m.upper(), tokens, op) for m, tokens, op in item_operations(node)]
 
 
 def _with(deprecated: bool) -> str:
@@ -265,6 +298,17 @@ def _schema_of(side: Side) -> tuple[list[Sub], str]:
             tokens = ("content", media, "schema")
             return [(schema, jp.join(side.src, *tokens))], jp.join(side.pointer, *tokens)
     return [], jp.join(side.pointer, "schema")
+
+
+def _chunk_of(media: Side, doc: Any) -> tuple[list[Sub], str]:
+    """The chunk schema of an event-stream media type side, and its logical pointer."""
+    steps = chunk_steps(media.node, lambda node: deref_located(doc, node, "")[0])
+    if steps is None:
+        return [], jp.join(media.pointer, "schema")
+    side = media
+    for hop in steps:
+        side = side.at(doc, *hop)
+    return ([(side.node, side.src)] if side.node is not None else []), side.pointer
 
 
 def _media_types(side: Side) -> dict[str, str]:
