@@ -31,6 +31,7 @@ def fired(diagnostics: list[Diagnostic], rule: str) -> list[tuple[str, str, str]
 
 def test_the_rules() -> None:
     assert sorted(RULES) == [
+        "additional-operations",
         "apiforge-extensions",
         "discriminator",
         "error-response-schema",
@@ -40,6 +41,7 @@ def test_the_rules() -> None:
         "path-templates",
         "schema-refs",
         "security-schemes",
+        "sequential-media",
         "version-keywords",
     ]
 
