@@ -48,9 +48,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
 
 
+# Commands that walk documents, run where recursion has room for 1,000 levels of nesting; `serve`
+# and `generate --watch` stay on the main thread (signals), and a watch runs each build deep.
+_DEEP_COMMANDS = frozenset({"validate", "generate", "check", "diff"})
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
-        code: int = args.run(args)
+        if args.command in _DEEP_COMMANDS and not getattr(args, "watch", False):
+            from apiforge.deep_stack import run_deep
+
+            code: int = run_deep(lambda: args.run(args))
+        else:
+            code = args.run(args)
         return code
     except UsageError as exc:
         print(f"apiforge: error: {exc}", file=sys.stderr)
@@ -204,8 +214,10 @@ def _still_watching(generate_once: Callable[[], None]) -> Callable[[], None]:
     """One run of a watch: bad input is reported, and the previous output stays as it was."""
 
     def attempt() -> None:
+        from apiforge.deep_stack import run_deep
+
         try:
-            generate_once()
+            run_deep(generate_once)
         except SpecError as exc:
             print_diagnostics(exc.diagnostics)
             print("apiforge: nothing was written; watching for the next edit", file=sys.stderr)

@@ -20,7 +20,7 @@ from apiforge.diagnostics import SpecError
 from apiforge.load_json import index_json, line_col, load_error, parse_json
 
 MAX_BYTES = 32 * 1024 * 1024
-MAX_DEPTH = 200
+MAX_DEPTH = 1000  # levels below the root; stages run with room for it (deep_stack.py)
 MAX_NODES = 3_000_000
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -113,9 +113,9 @@ def parse_document(raw: bytes, path: Path, display: str) -> Document:
 
 
 def _parse_yaml(text: str, path: Path, display: str) -> Document:
-    _check_yaml_depth(text, display)
+    loader = _loader_for_depth(text, display)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         line, col = _position(exc.problem_mark or exc.context_mark)
         raise load_error(
@@ -138,11 +138,29 @@ def _parse_yaml(text: str, path: Path, display: str) -> Document:
     return Document(path.resolve(), display, data, _yaml_root=root)
 
 
-def _check_yaml_depth(text: str, display: str) -> None:
-    """Refuse deep nesting from the event stream, before libyaml's recursive composer can crash."""
+def _loader_for_depth(text: str, display: str) -> type[yaml.SafeLoader]:
+    """The loader to compose with, once the nesting is known to be within MAX_DEPTH.
+
+    libyaml (PyYAML >= 6.0.4) refuses about 1,000 levels itself; a document it refuses but that
+    is within our limit is read by PyYAML's pure-Python parser instead (slower, no such limit).
+    """
+    try:
+        _check_yaml_depth(text, display, _Loader)
+        return _Loader
+    except _LibyamlTooDeep:
+        _check_yaml_depth(text, display, yaml.SafeLoader)
+        return yaml.SafeLoader
+
+
+class _LibyamlTooDeep(Exception):
+    """libyaml's own nesting limit stopped the parse before ours did."""
+
+
+def _check_yaml_depth(text: str, display: str, loader: type[yaml.SafeLoader]) -> None:
+    """Refuse deep nesting from the event stream, before a recursive composer can crash."""
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH + 1:
@@ -152,11 +170,8 @@ def _check_yaml_depth(text: str, display: str) -> None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
-        if "nesting" in str(exc.problem):  # libyaml's own depth limit (PyYAML >= 6.0.3)
-            line, col = _position(exc.problem_mark or exc.context_mark)
-            raise load_error(
-                display, f"document is nested deeper than {MAX_DEPTH} levels", line, col
-            ) from None
+        if "nesting" in str(exc.problem) and loader is not yaml.SafeLoader:
+            raise _LibyamlTooDeep from None  # libyaml's own depth limit (PyYAML >= 6.0.4)
         return  # composing stops at the same place and reports it with its position
     except yaml.YAMLError:
         return

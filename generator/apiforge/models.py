@@ -94,7 +94,10 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         raise _failed(display, f"cannot generate models: {message}") from None
     if not isinstance(out, str):
         raise _failed(display, "the model generator returned several modules; expected one")
-    foreign = foreign_imports(out)
+    try:
+        foreign = foreign_imports(out)
+    except (SyntaxError, RecursionError):  # the library wrote what Python cannot read
+        raise _failed(display, "the model generator wrote code Python cannot parse") from None
     if foreign:
         raise _failed(display, f"the models would import {', '.join(foreign)}; refused")
     return _allow_field_overrides(out)

@@ -17,6 +17,7 @@ from typing import Any
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.ecma_regex import portable_pattern
+from apiforge.model_limits import limit_for_models
 from apiforge.resolve import Bundle
 from apiforge.versions import json_schema_2020
 from apiforge.walk import deref, iter_objects
@@ -43,6 +44,7 @@ def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
         for at, node in schemas:
             fixes.extend(repair(node, at, doc))
     fixes.extend(_unfit_defaults(doc, schemas, schema_2020))
+    fixes.extend(limit_for_models(doc))  # last: it may replace schemas the others looked at
     warnings = [bundle.diagnostic(at, what, Severity.WARNING, "repair") for at, what in fixes]
     return dataclasses.replace(bundle, data=doc), warnings
 
