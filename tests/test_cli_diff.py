@@ -55,9 +55,18 @@ def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     assert "no such file" in done.stderr
 
 
-def test_refs_nested_past_what_can_be_compared_are_bad_input_not_a_crash(tmp_path: Path) -> None:
+def test_a_long_chain_of_refs_is_compared(tmp_path: Path) -> None:
     old = write(tmp_path / "old.json", chain(400, "string"))
     new = write(tmp_path / "new.json", chain(400, "integer"))
+    done = run_cli("diff", str(old), str(new), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    [change] = json.loads(done.stdout)["changes"]
+    assert change["breaking"] and change["new_pointer"].count("/properties/a") == 400
+
+
+def test_refs_nested_past_what_can_be_compared_are_bad_input_not_a_crash(tmp_path: Path) -> None:
+    old = write(tmp_path / "old.json", chain(10_000, "string"))
+    new = write(tmp_path / "new.json", chain(10_000, "integer"))
     done = run_cli("diff", str(old), str(new))
     assert done.returncode == 1
     assert "nest too deeply" in done.stdout

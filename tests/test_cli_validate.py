@@ -171,8 +171,8 @@ LOAD_ERRORS = [
     (
         "too-deep",
         "api.yaml",
-        b"a: " + b"[" * 300 + b"]" * 300 + b"\n",
-        "spec/api.yaml:1:204: error: document is nested deeper than 200 levels",
+        b"a: " + b"[" * 1100 + b"]" * 1100 + b"\n",
+        "spec/api.yaml:1:1004: error: document is nested deeper than 1000 levels",
     ),
     (
         "invalid-yaml",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +135,27 @@ def test_an_invalid_document_is_located_by_the_slow_path(tmp_path: Path) -> None
     assert errors and errors[0].pointer.startswith(
         "#/paths/~1v1~1chat~1completions/post/responses/200"
     )
+
+
+@pytest.mark.parametrize("preloaded", [False, True])
+def test_threads_never_crash_the_rust_validator(preloaded: bool) -> None:
+    """Imported first on a thread that ends, openapi-spec-validator-rs 0.2.3 crashes (SIGSEGV) on
+    the next thread's call: off the main thread it is used only once the main thread imported it."""
+    code = f"""
+import threading
+from pathlib import Path
+from apiforge import fast_validator
+from apiforge.resolve import load_bundle
+bundle = load_bundle(Path("spec/sandbox.yaml"))
+if {preloaded}:
+    fast_validator.preload()
+verdicts = []
+for _ in range(3):
+    worker = threading.Thread(target=lambda: verdicts.append(fast_validator.fast_verdict(bundle.data, (3, 1))))
+    worker.start()
+    worker.join()
+print(verdicts)
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str([True] * 3 if preloaded else [None] * 3)

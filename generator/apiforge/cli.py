@@ -51,10 +51,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 # Commands that walk documents, run where recursion has room for 1,000 levels of nesting; `serve`
 # and `generate --watch` stay on the main thread (signals), and a watch runs each build deep.
 _DEEP_COMMANDS = frozenset({"validate", "generate", "check", "diff"})
+_VALIDATING_COMMANDS = frozenset({"validate", "generate", "check"})
 
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        if args.command in _VALIDATING_COMMANDS:
+            from apiforge.fast_validator import preload
+
+            preload()  # on the main thread (see fast_validator._rust_module)
         if args.command in _DEEP_COMMANDS and not getattr(args, "watch", False):
             from apiforge.deep_stack import run_deep
 

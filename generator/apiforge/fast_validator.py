@@ -9,19 +9,47 @@ a literal value such as a `default`, under an `$id`, a `$schema`) never reaches 
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import sys
+import threading
 from typing import Any
 
-__all__ = ["fast_verdict"]
+__all__ = ["fast_verdict", "preload"]
 
 _NONLOCAL_KEYS = frozenset({"$ref", "$dynamicRef", "$recursiveRef"})
 _BASE_KEYS = frozenset({"$id", "$schema", "jsonSchemaDialect"})
 
 
+_MODULE = "openapi_spec_validator_rs"
+
+
+def preload() -> None:
+    """Import the Rust validator on this (the main) thread; see `_rust_module`."""
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_MODULE)
+
+
+def _rust_module() -> Any:
+    """The Rust validator's module, or None where it is not safe to import it here.
+
+    Imported first on a thread that then ends, it crashes the process (SIGSEGV) when another
+    thread calls it (openapi-spec-validator-rs 0.2.3). Commands run on a worker thread
+    (deep_stack.py), so the CLI imports it on the main thread first; elsewhere, a caller on
+    another thread gets the slow path instead of a crash.
+    """
+    if _MODULE not in sys.modules and threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return importlib.import_module(_MODULE)
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+
+
 def fast_verdict(data: dict[str, Any], release: tuple[int, int]) -> bool | None:
     """True: valid. False: invalid (locate with the slow validator). None: not judged here."""
-    try:
-        import openapi_spec_validator_rs as rs
-    except ImportError:  # pragma: no cover - a declared dependency
+    rs = _rust_module()
+    if rs is None:
         return None
     validator = getattr(rs, f"OpenAPIV{release[0]}{release[1]}SpecValidator", None)
     if validator is None or not _self_contained(data):
