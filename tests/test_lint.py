@@ -476,3 +476,26 @@ def test_same_templates_with_no_method_in_common_are_their_own_rule(tmp_path: Pa
     [(severity, pointer, message)] = fired(found, "path-template-names")
     assert severity == "error" and pointer == "#/paths/~1render~1{templateId}"
     assert "OpenAPI forbids" in message and "/render/{renderId}" in message
+
+
+def test_generate_warns_about_one_route_and_keeps_both_client_methods(tmp_path: Path) -> None:
+    """Clients are right about each operation; only a server cannot route both (seen in Trello's,
+    Google's and VTEX's public documents): `validate` refuses, `generate` warns."""
+    from tests.helpers import run_cli
+
+    spec = tmp_path / "api.yaml"
+    body = """
+        paths:
+          /v1/x/{id}:
+            get: {operationId: byId, parameters: [{name: id, in: path, required: true, schema: {type: string}}], responses: RESP}
+          /v1/x/{name}:
+            get: {operationId: byName, parameters: [{name: name, in: path, required: true, schema: {type: string}}], responses: RESP}
+        """
+    spec.write_text(HEAD31 + textwrap.dedent(body).replace("RESP", OK))
+    assert run_cli("validate", str(spec)).returncode == 1
+    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    [warning] = [line for line in done.stdout.splitlines() if "[path-templates]" in line]
+    assert ": warning: " in warning and "answers both with the first" in warning
+    client = (tmp_path / "out" / "api" / "client.py").read_text()
+    assert "def by_id(" in client and "def by_name(" in client

@@ -139,6 +139,7 @@ def same_route_templates(bundle: Bundle) -> Iterator[Finding]:
         if shared:
             message = (
                 f"path {path!r} is the same route as {earlier!r}: a server cannot tell them apart"
+                " (the generated server answers both with the first; clients call each)"
             )
             yield Finding(where, message)
 
