@@ -147,6 +147,7 @@ class Stage:
     key: str = ""  # the message's class: paths, numbers and quoted names taken out
     traceback: bool = False
     errors: list[str] = field(default_factory=list)  # every "error:" line (the first 50)
+    error_rules: list[str] = field(default_factory=list)  # the [rule] of every error line
     stdout: str = ""
     stderr: str = ""
 
@@ -224,6 +225,7 @@ def run_stage(
         class_key(message) if message else "",
         traceback,
         error_lines(out, err)[:50],
+        sorted({rule for line in error_lines(out, err) if (rule := rule_of(line))}),
         out[-OUTPUT_TAIL:],
         err[-OUTPUT_TAIL:],
     )
@@ -306,6 +308,28 @@ def why(code: int | None, out: str, err: str, timeout: float) -> str:
     return lines[-1] if lines else f"exit code {code}, no output"
 
 
+RULE = re.compile(r"\[([a-z0-9-]+)\](?: \(at [^)]*\))?\s*$")
+# what openapi-spec-validator (or reading the files) refuses; every other rule is apiforge's lint
+STANDARD_RULES = frozenset({"openapi", "openapi-version", "load", "ref"})
+
+
+def rule_of(line: str) -> str | None:
+    found = RULE.search(line)
+    return found[1] if found else None
+
+
+def spec_valid(result: Result) -> bool:
+    """Whether openapi-spec-validator accepts the document: `validate` passed, or refused it
+    for lint findings only (apiforge's own rules, stricter than the standard)."""
+    stage = result.stages["validate"]
+    if stage.status == "pass":
+        return True
+    if stage.status != "fail":
+        return False
+    rules = stage.error_rules or [r for line in stage.errors if (r := rule_of(line))]
+    return bool(rules) and not STANDARD_RULES & set(rules)
+
+
 def error_lines(out: str, err: str) -> list[str]:
     return [line for line in (err + "\n" + out).splitlines() if ERROR_LINE.search(line)]
 
@@ -363,15 +387,14 @@ def percent(part: int, whole: int) -> str:
 
 
 def stage_table(results: list[Result]) -> list[str]:
-    accepted = [r for r in results if r.passed("validate")]
+    accepted = [r for r in results if spec_valid(r)]
     head = "stage     reached  pass   rate  fail crash  hang   end to end, of validator-accepted"
     lines = [head]
     for name in STAGES:
         reached = [r.stages[name] for r in results if r.stages[name].status != "skipped"]
         count = Counter(s.status for s in reached)
-        end_to_end = sum(
-            all(r.passed(s) for s in STAGES[: STAGES.index(name) + 1]) for r in accepted
-        )
+        after_validate = STAGES[1 : STAGES.index(name) + 1]  # validate's lint may refuse them
+        end_to_end = sum(all(r.passed(s) for s in after_validate) for r in accepted)
         lines.append(
             f"{name:<9} {len(reached):>7} {count['pass']:>5} {percent(count['pass'], len(reached))}"
             f" {count['fail']:>5} {count['crash']:>5} {count['hang']:>5}"
@@ -391,7 +414,12 @@ def failure_classes(results: list[Result], stage: str) -> list[tuple[str, list[R
 
 
 def summary(results: list[Result], top: int) -> list[str]:
-    lines = [f"documents: {len(results)} (OpenAPI 3.x, {PACKAGE})", *stage_table(results)]
+    lint_only = sum(spec_valid(r) and not r.passed("validate") for r in results)
+    lines = [
+        f"documents: {len(results)} (OpenAPI 3.x, {PACKAGE}); openapi-spec-validator accepts "
+        f"{sum(map(spec_valid, results))}, {lint_only} of them refused by apiforge's lint only",
+        *stage_table(results),
+    ]
     tracebacks = Counter(
         s.name for r in results for s in r.stages.values() if s.traceback and s.name != "import"
     )

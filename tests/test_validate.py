@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import textwrap
 from pathlib import Path
@@ -275,3 +276,20 @@ def test_a_crash_inside_the_validators_own_checks_is_a_located_warning(tmp_path:
     assert any(d.pointer == "#/paths/~1v1~1x~1{a}~1{1}/get" and d.line == 6 for d in warnings)
     errors = [d for d in found if d.is_error]
     assert [d.pointer for d in errors] == ["#/paths/~1v1~1x~1{a}~1{1}/get/parameters/1"]
+
+
+def test_an_object_that_fits_no_form_is_named_not_quoted(tmp_path: Path) -> None:
+    """A response (oneOf Response | Reference) with pages of examples: the message stays a line."""
+    example = {"item": [{"name": f"n{i}", "description": "x" * 40} for i in range(50)]}
+    response = {"content": {"application/json": {"example": example}}}  # no description
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": {"200": response}}}},
+    }
+    spec = tmp_path / "api.json"
+    spec.write_text(json.dumps(doc))
+    [d] = [d for d in validate_file(spec) if d.is_error]
+    assert d.pointer == "#/paths/~1x/get/responses/200"
+    assert len(d.message) < 300 and "n49" not in d.message
+    assert "not valid under any of the given schemas" in d.message

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.exceptions import SchemaError, ValidationError, best_match
 from jsonschema.validators import validator_for
 from jsonschema_path import SchemaPath
 from openapi_spec_validator import (
@@ -61,7 +61,7 @@ def located_diagnostics(bundle: Bundle, release: tuple[int, int]) -> list[Diagno
         for error in validator.iter_errors():
             logical = _logical_tokens(error)
             physical = _physical_pointer(bundle.data, logical)
-            diag = bundle.diagnostic(physical, _message(error), rule="openapi")
+            diag = bundle.diagnostic(physical, _describe(error), rule="openapi")
             found.setdefault((diag.pointer + diag.file, diag.message), diag)
     except RecursionError:
         found[("", "")] = bundle.diagnostic("#", "document is too deeply nested to validate")
@@ -256,6 +256,25 @@ def _physical_pointer(data: Any, tokens: list[str]) -> str:
 
 
 _LISTED = re.compile(r"^(Required list has not defined properties: )(\[.*\])$")
+
+
+def _describe(error: ValidationError) -> str:
+    """The message, but an object or array that fits none of its forms is not quoted whole (a
+    response with its examples makes a message of pages): the closest form's complaint is."""
+    keyword = error.validator if isinstance(error.validator, str) else None
+    if keyword is None and error.schema_path:  # a backend that leaves `validator` unset
+        keyword = str(error.schema_path[-1])
+    if keyword not in ("oneOf", "anyOf") or not isinstance(error.instance, dict | list):
+        return _message(error)
+    kind = "object" if isinstance(error.instance, dict) else "array"
+    text = f"this {kind} is not valid under any of the given schemas"
+    try:
+        closest = best_match([error])
+    except Exception:  # an error a backend built without all that relevance needs
+        closest = None
+    if closest is not None and closest is not error:
+        text += f" (closest: {_message(closest)})"
+    return text
 
 
 def _message(error: ValidationError) -> str:
