@@ -37,6 +37,7 @@ def plan_models(bundle: Bundle) -> ModelPlan:
     _rename_components(doc, renames)
     schemas = _schemas(doc)
     classes = {jp.join("#/components/schemas", old): new for old, new in renames.items()}
+    _hoist_inner_targets(doc, schemas, taken)
     entries: dict[str, str] = {}
     named: dict[int, str] = {}  # a media type object shared through a ref is named once
     for _path, _method, op, at in iter_operations(doc):
@@ -141,6 +142,50 @@ def _json_media(owner: dict[str, Any], doc: dict[str, Any]) -> list[tuple[str, d
         ):
             out.append((str(mime), media))
     return out
+
+
+_STRUCTURE = frozenset({"properties", "items", "allOf", "anyOf", "oneOf", "schema", "content"})
+
+
+def _hoist_inner_targets(doc: dict[str, Any], schemas: dict[str, Any], taken: set[str]) -> None:
+    """A `$ref` to a schema inside another (`.../LKECluster/properties/region`) gets a component of
+    its own (`LKEClusterRegion`), left behind as a ref where it stood.
+
+    The model generator names such a target after its last token (`Region`) and takes that name
+    from the component that has it (which becomes `Region1`), so the class we planned would be
+    missing (seen in Linode's public document). Deepest targets first, so that a target inside
+    another one is still where its ref says when it moves.
+    """
+    positions = {tokens for tokens, kind, _node in iter_objects(doc) if kind == "schema"}
+    refs: dict[str, list[dict[str, Any]]] = {}
+    for _tokens, kind, node in iter_objects(doc):
+        ref = node.get("$ref") if kind == "schema" else None
+        if isinstance(ref, str) and ref.startswith("#/"):
+            refs.setdefault(ref, []).append(node)
+    inner = []
+    for ref in refs:
+        try:
+            tokens = tuple(jp.split(ref))
+        except ValueError:
+            continue
+        if tokens[:2] == ("components", "schemas") and len(tokens) == 3:
+            continue  # a component: it has its class
+        if tokens in positions:
+            inner.append((ref, tokens))
+    for ref, tokens in sorted(inner, key=lambda item: (-len(item[1]), item[0])):
+        parent = get_ref(doc, jp.from_tokens(list(tokens[:-1])))
+        words = [t for t in tokens[2 if tokens[0] == "components" else 0 :] if t not in _STRUCTURE]
+        name = unique(ClassName("_".join(words)), taken)
+        moved = jp.join("#/components/schemas", name)
+        if isinstance(parent, dict):
+            schemas[name], parent[tokens[-1]] = parent[tokens[-1]], {"$ref": moved}
+        elif isinstance(parent, list):
+            index = int(tokens[-1])
+            schemas[name], parent[index] = parent[index], {"$ref": moved}
+        else:
+            continue
+        for node in refs[ref]:
+            node["$ref"] = moved
 
 
 def _rename_components(doc: dict[str, Any], renames: dict[str, str]) -> None:

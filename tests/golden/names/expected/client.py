@@ -240,6 +240,51 @@ class Client(SyncAPIClient):
             cast_to=None,
         )
 
+    def get_region(
+        self,
+        *,
+        id: str,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.Region:
+        """`GET /regions/{id}`."""
+        return self.request(
+            "GET",
+            "/regions/{id}",
+            path_params={
+                "id": id,
+            },
+            authenticated=False,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            cast_to=_models.Region,
+        )
+
+    def create_cluster(
+        self,
+        body: models.CreateClusterRequest | None = None,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.ClusterPlace:
+        """`POST /clusters` with a `models.CreateClusterRequest` body."""
+        _request = body
+        return self.request(
+            "POST",
+            "/clusters",
+            json_body=_request,
+            content_type="application/json",
+            authenticated=False,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            cast_to=_models.ClusterPlace,
+        )
+
 
 class AsyncClient(AsyncAPIClient):
     """Names that are not Python, awaitable; use it as an async context manager to close its connections."""
@@ -399,4 +444,49 @@ class AsyncClient(AsyncAPIClient):
             max_retries=max_retries,
             extra_headers=extra_headers,
             cast_to=None,
+        )
+
+    async def get_region(
+        self,
+        *,
+        id: str,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.Region:
+        """`GET /regions/{id}`."""
+        return await self.request(
+            "GET",
+            "/regions/{id}",
+            path_params={
+                "id": id,
+            },
+            authenticated=False,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            cast_to=_models.Region,
+        )
+
+    async def create_cluster(
+        self,
+        body: models.CreateClusterRequest | None = None,
+        /,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> models.ClusterPlace:
+        """`POST /clusters` with a `models.CreateClusterRequest` body."""
+        _request = body
+        return await self.request(
+            "POST",
+            "/clusters",
+            json_body=_request,
+            content_type="application/json",
+            authenticated=False,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            cast_to=_models.ClusterPlace,
         )

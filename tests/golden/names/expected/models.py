@@ -44,6 +44,20 @@ class Model2fa(RootModel[Literal["sms", "totp"]]):
     root: Literal["sms", "totp"]
 
 
+class Region(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: str | None = None
+
+
+class ClusterPlace(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    city: str | None = None
+
+
 class ListUserItemsResponse(RootModel[list[UserItem]]):
     root: list[UserItem]
 
@@ -57,3 +71,15 @@ class CreateUserRequest(BaseModel):
     import_: Annotated[bool | None, Field(alias="import")] = None
     self: str | None = None
     ünïcödé: str | None = None
+
+
+class CreateClusterRequest(RootModel[Literal["us-east", "eu-west"]]):
+    root: Literal["us-east", "eu-west"]
+
+
+class Cluster(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    region: Literal["us-east", "eu-west"] | None = None
+    place: ClusterPlace | None = None

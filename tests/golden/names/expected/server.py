@@ -37,6 +37,7 @@ __all__ = [
     "NOT_NULL",
     "OPERATIONS",
     "ApiError",
+    "GetRegionParams",
     "Handler",
     "ListUserItemsParams",
     "RequestContext",
@@ -54,6 +55,13 @@ class ListUserItemsParams:
     x_request_id: str | None = None
     n_2fa: bool | None = None
     limit: list[int] | None = None
+
+
+@dataclass(frozen=True)
+class GetRegionParams:
+    """The parameters of getRegion."""
+
+    id: str
 
 
 class Handler(Protocol):
@@ -89,6 +97,22 @@ class Handler(Protocol):
         context: RequestContext,
     ) -> None:
         """get_health"""
+        ...
+
+    async def get_region(
+        self,
+        params: GetRegionParams,
+        context: RequestContext,
+    ) -> models.Region:
+        """getRegion"""
+        ...
+
+    async def create_cluster(
+        self,
+        body: models.CreateClusterRequest | None,
+        context: RequestContext,
+    ) -> models.ClusterPlace:
+        """createCluster"""
         ...
 
 
@@ -156,6 +180,29 @@ OPERATIONS: dict[str, OperationSpec] = {
         status=200,
         requires_auth=False,
     ),
+    "get_region": OperationSpec(
+        operation_id="getRegion",
+        method="GET",
+        path="/regions/{id}",
+        status=200,
+        response=models.Region,
+        requires_auth=False,
+        params=(ParamSpec("id", "id", "path"),),
+        params_type=GetRegionParams,
+    ),
+    "create_cluster": OperationSpec(
+        operation_id="createCluster",
+        method="POST",
+        path="/clusters",
+        status=200,
+        response=models.ClusterPlace,
+        requires_auth=False,
+        body=BodySpec(
+            models.CreateClusterRequest,
+            required=False,
+            unknown="ignore",
+        ),
+    ),
 }
 
 
@@ -212,5 +259,21 @@ def create_app(
             call.context,
         )
         return await call.reply(None)
+
+    @server.operation(OPERATIONS["get_region"])
+    async def get_region_endpoint(call: Call) -> Response:
+        result = await handler.get_region(
+            call.params(GetRegionParams),
+            call.context,
+        )
+        return await call.reply(result)
+
+    @server.operation(OPERATIONS["create_cluster"])
+    async def create_cluster_endpoint(call: Call) -> Response:
+        result = await handler.create_cluster(
+            call.optional_body(models.CreateClusterRequest),
+            call.context,
+        )
+        return await call.reply(result)
 
     return app
