@@ -378,3 +378,52 @@ def test_an_operation_returning_a_map_that_others_refer_to_has_a_class(tmp_path:
         settings = api.get_settings()
     assert settings.root == {"theme": "dark"}
     assert sys.modules["maps.models"].Profile(settings={"a": "b"}).settings == {"a": "b"}
+
+
+def test_a_field_named_like_a_class_does_not_shadow_it_for_later_fields(tmp_path: Path) -> None:
+    """`ResourceArn: ResourceArn` then `Configs: list[ResourceArn]`: mypy reads the second as the
+    field (valid-type); the models route it through an alias of the class (AWS WAF's document)."""
+    spec = tmp_path / "api.yaml"
+    spec.write_text(
+        """
+openapi: 3.0.3
+info: {title: shadow, version: "1"}
+paths:
+  /logging:
+    get:
+      operationId: getLogging
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/LoggingConfiguration"}
+components:
+  schemas:
+    ResourceArn: {type: string, minLength: 1, pattern: '.*\\S.*'}
+    LoggingConfiguration:
+      type: object
+      required: [ResourceArn, LogDestinationConfigs]
+      properties:
+        ResourceArn: {$ref: "#/components/schemas/ResourceArn"}
+        LogDestinationConfigs:
+          type: array
+          items: {$ref: "#/components/schemas/ResourceArn"}
+          maxItems: 1
+"""
+    )
+    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    (tmp_path / "out" / "__init__.py").unlink(missing_ok=True)
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "api"],
+        cwd=tmp_path / "out",
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout
+    models = import_fresh(tmp_path / "out", "api.models")
+    config = models.LoggingConfiguration.model_validate(  # type: ignore[attr-defined]
+        {"ResourceArn": "arn:1", "LogDestinationConfigs": ["arn:2"]}
+    )
+    assert config.LogDestinationConfigs[0].root == "arn:2"

@@ -100,7 +100,7 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         raise _failed(display, "the model generator wrote code Python cannot parse") from None
     if foreign:
         raise _failed(display, f"the models would import {', '.join(foreign)}; refused")
-    return _allow_field_overrides(out)
+    return _allow_field_overrides(_unshadow_field_types(out))
 
 
 # Keywords the model generator acts on that let spec text choose code (custom types, imports,
@@ -147,6 +147,51 @@ def foreign_imports(source: str) -> list[str]:
 # turns into the field's RootModel, or a URL default written as text (pydantic keeps it as written).
 # Silenced on those lines only; `unused-ignore` keeps a compatible one quiet under strict mypy.
 _OVERRIDE_IGNORE = "# type: ignore[assignment, misc, unused-ignore]"
+
+
+def _unshadow_field_types(source: str) -> str:
+    """A field named like a class (`ResourceArn`), then used as a type by a later field of the
+    same class (`list[ResourceArn]`): in the class body mypy reads the name as the field
+    (valid-type), pydantic as the class. The later uses go through a module-level alias of the
+    class instead (seen in AWS WAF's public document); one per name, right after its class.
+    """
+    tree = ast.parse(source)
+    defined = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    uses: dict[int, list[tuple[int, int, str]]] = {}  # line -> (start, end byte offset, name)
+    for cls in defined.values():
+        fields: set[str] = set()
+        for stmt in cls.body:
+            if not isinstance(stmt, ast.AnnAssign) or not isinstance(stmt.target, ast.Name):
+                continue
+            for part in ast.walk(stmt.annotation):
+                if isinstance(part, ast.Name) and part.id in fields and part.end_col_offset:
+                    where = (part.col_offset, part.end_col_offset, part.id)
+                    uses.setdefault(part.lineno, []).append(where)
+            if stmt.target.id in defined:
+                fields.add(stmt.target.id)
+    if not uses:
+        return source
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(defined)
+    aliases: dict[str, str] = {}
+    for shadowed in sorted({name for spots in uses.values() for _, _, name in spots}):
+        alias, n = f"_{shadowed}Type", 2
+        while alias in taken:
+            alias, n = f"_{shadowed}Type{n}", n + 1
+        aliases[shadowed] = alias
+        taken.add(alias)
+    lines = source.splitlines(keepends=True)
+    for number, spots in uses.items():
+        raw = lines[number - 1].encode()  # ast offsets count UTF-8 bytes
+        for start, end, name in sorted(spots, reverse=True):
+            raw = raw[:start] + aliases[name].encode() + raw[end:]
+        lines[number - 1] = raw.decode()
+    for shadowed in sorted(aliases, key=lambda n: -(defined[n].end_lineno or 0)):
+        end = defined[shadowed].end_lineno or len(lines)
+        alias_line = (
+            f"\n\n{aliases[shadowed]} = {shadowed}  # a field of that name shadows it below\n"
+        )
+        lines.insert(end, alias_line)
+    return "".join(lines)
 
 
 def _allow_field_overrides(source: str) -> str:
