@@ -427,3 +427,28 @@ components:
         {"ResourceArn": "arn:1", "LogDestinationConfigs": ["arn:2"]}
     )
     assert config.LogDestinationConfigs[0].root == "arn:2"
+
+
+def test_read_write_variants_the_library_cannot_split_are_retried_as_it_advises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """datamodel-code-generator fails on some documents (Azure's applicationGateway) with an error
+    that names --dedupe-request-response-variants; generate retries with it, for them only."""
+    import datamodel_code_generator
+
+    real = datamodel_code_generator.generate
+    calls: list[bool] = []
+
+    def picky(text: str, **options: Any) -> Any:
+        calls.append(bool(options.get("dedupe_request_response_variants")))
+        if not calls[-1]:
+            raise ValueError(
+                "Invalid JSON pointer array index '0Request': expected a non-negative integer. "
+                "--dedupe-request-response-variants decides the read/write variants"
+            )
+        return real(text, **options)
+
+    monkeypatch.setattr(datamodel_code_generator, "generate", picky)
+    generate([REPO / "spec" / "sandbox.yaml"], tmp_path / "out", lambda _step: None)
+    assert calls == [False, True]
+    assert "class ChatCompletion(" in (tmp_path / "out" / "sandbox" / "models.py").read_text()

@@ -42,6 +42,8 @@ class ModelIndex:
     classes: dict[str, ModelClass]
 
 
+_DEDUPE_OPTION = "--dedupe-request-response-variants"
+
 EMPTY_MODELS = (
     '\n\n"""This API declares no schemas, so there are no models."""\n\n__all__: list[str] = []\n'
 )
@@ -83,10 +85,18 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
         type_mappings=["email=string", "idn-email=string"],
     )
     options["allow_remote_refs"] = False  # the bundle has only local refs; never fetch
+    text = json.dumps(model_input(plan.document))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out = generate(json.dumps(model_input(plan.document)), **options)
+            try:
+                out = generate(text, **options)
+            except Exception as exc:
+                if _DEDUPE_OPTION not in str(exc):
+                    raise
+                # the library's own advice, for the read/write variants it cannot split one by
+                # one (seen in Azure's applicationGateway document); other documents keep theirs
+                out = generate(text, **options, dedupe_request_response_variants=True)
     except RecursionError:
         raise _failed(display, "schemas nest too deeply to generate models") from None
     except Exception as exc:  # the library's errors are many and untyped
