@@ -247,12 +247,17 @@ def process_document(document: str, timeout: float, keep: Path | None) -> Result
         stages["validate"] = run_stage(
             "validate", [*apiforge, "validate", str(spec)], work, timeout, (0, 1, 2)
         )
-        stages["generate"] = run_stage(
-            "generate", [*apiforge, "generate", str(spec), "--out", "out"], work, timeout, (0, 1, 2)
-        )
+        if PEER.tool:
+            python = PEER.python
+            stages["generate"] = run_peer(name, spec, work, timeout)
+            modules = f"out.{name}.models" if PEER.tool == "dmcg" else f"out.{name}.client"
+        else:
+            command = [*apiforge, "generate", str(spec), "--out", "out"]
+            stages["generate"] = run_stage("generate", command, work, timeout, (0, 1, 2))
+            if result.passed("generate"):
+                result.package = name = generated_package(work / "out", name)
+            modules = ", ".join(f"out.{name}.{m}" for m in ("models", "client", "server"))
         if result.passed("generate"):
-            result.package = generated_package(work / "out", name)
-            modules = ", ".join(f"out.{result.package}.{m}" for m in ("models", "client", "server"))
             stages["import"] = run_stage(
                 "import", [python, "-c", f"import {modules}"], work, timeout, (0,)
             )
@@ -269,10 +274,40 @@ def process_document(document: str, timeout: float, keep: Path | None) -> Result
     return result
 
 
+@dataclass
+class Peer:
+    """With --peer, the generate stage is another generator's (validate stays ours, to say which
+    documents openapi-spec-validator accepts); import and mypy run in that tool's interpreter."""
+
+    tool: str = ""  # "", "dmcg" (datamodel-code-generator, models) or "opc" (openapi-python-client)
+    python: str = sys.executable
+
+
+PEER = Peer()
+
+
+def run_peer(name: str, spec: Path, work: Path, timeout: float) -> Stage:
+    """The peer's generate, into the package out/NAME (import and mypy read it as ours)."""
+    package = work / "out" / name
+    package.mkdir(parents=True)
+    (work / "out" / "__init__.py").write_text("")
+    bin_dir = Path(PEER.python).parent
+    if PEER.tool == "dmcg":
+        (package / "__init__.py").write_text("")
+        command = [str(bin_dir / "datamodel-codegen"), "--input", str(spec)]
+        command += ["--input-file-type", "openapi", "--output-model-type", "pydantic_v2.BaseModel"]
+        command += ["--disable-timestamp", "--output", str(package / "models.py")]
+    else:
+        package.rmdir()  # openapi-python-client writes the folder itself
+        command = [str(bin_dir / "openapi-python-client"), "generate", "--path", str(spec)]
+        command += ["--output-path", str(package), "--meta", "none"]
+    return run_stage("generate", command, work, timeout, (0, 1, 2))
+
+
 def mypy_cache() -> Path:
     """This worker thread's own incremental cache (two mypy runs must not share one)."""
     if not hasattr(_worker, "cache"):
-        _worker.cache = CACHE / f"mypy-cache-{next(_worker_count)}"
+        _worker.cache = CACHE / f"mypy-cache-{PEER.tool or 'apiforge'}-{next(_worker_count)}"
     cache: Path = _worker.cache
     return cache
 
@@ -500,6 +535,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--top", type=int, default=10, help="failure classes shown per stage")
     parser.add_argument("--journal", type=Path, help="append each finished document to this file")
     parser.add_argument(
+        "--peer",
+        choices=["dmcg", "opc"],
+        help="run datamodel-code-generator (models) or openapi-python-client (client) instead",
+    )
+    parser.add_argument(
+        "--peer-python", help="the interpreter that has the peer installed (default: this one)"
+    )
+    parser.add_argument(
         "--resume", action="store_true", help="skip (and report) the documents the journal holds"
     )
     return parser.parse_args(argv)
@@ -536,6 +579,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("corpus: --resume needs --journal", file=sys.stderr)
         return 2
     keep = args.keep.resolve() if args.keep else None
+    if args.peer:
+        PEER.tool, PEER.python = args.peer, args.peer_python or sys.executable
     chosen = set(documents)
     earlier = [r for r in read_journal(args.journal) if r.document in chosen] if args.resume else []
     finished = {r.document for r in earlier}
@@ -551,7 +596,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     heads = Counter(r.head[:12] for r in results)
     print("\n".join(summary(results, args.top)))
     print(f"commits that ran them: {dict(heads)}")
-    report = CACHE / f"report-{args.seed}-{len(documents)}.json"
+    report = CACHE / f"report-{args.peer or 'apiforge'}-{args.seed}-{len(documents)}.json"
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     settings["apiforge_head"] = git_head()  # the working tree may differ: it is what ran
     write_report(results, report, settings)
