@@ -257,48 +257,46 @@ def version_keywords(bundle: Bundle) -> Iterator[Finding]:
                     yield Finding(jp.join(at, key), message, Severity.WARNING)
 
 
-@rule("error-response-schema")
-def error_response_schemas(bundle: Bundle) -> Iterator[Finding]:
-    """Every 4xx/5xx/default response says what its body looks like."""
+def _response_contents(bundle: Bundle) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """(label `GET /x`, status code, pointer of the response, its `content`, refs followed)."""
     for path, method, op, at in iter_operations(bundle.data):
         responses = op.get("responses")
         for code, response in (responses if isinstance(responses, dict) else {}).items():
-            if not (str(code)[:1] in ("4", "5") or code == "default"):
-                continue
             response = bundle.deref(response)
             content = response.get("content") if isinstance(response, dict) else None
-            has_schema = isinstance(content, dict) and any(
-                isinstance(m, dict) and "schema" in m for m in content.values()
-            )
-            if not has_schema:
-                where = jp.join(at, "responses", code)
-                message = f"{method.upper()} {path}: error response {code} has no body schema"
-                yield Finding(where, message, Severity.WARNING)
+            label, where = f"{method.upper()} {path}", jp.join(at, "responses", str(code))
+            yield label, str(code), where, content if isinstance(content, dict) else {}
+
+
+@rule("error-response-schema")
+def error_response_schemas(bundle: Bundle) -> Iterator[Finding]:
+    """Every 4xx/5xx/default response says what its body looks like."""
+    for label, code, where, content in _response_contents(bundle):
+        if not (code[:1] in ("4", "5") or code == "default"):
+            continue
+        if not any(isinstance(m, dict) and "schema" in m for m in content.values()):
+            message = f"{label}: error response {code} has no body schema"
+            yield Finding(where, message, Severity.WARNING)
 
 
 @rule("sequential-media")
 def sequential_media(bundle: Bundle) -> Iterator[Finding]:
     """3.2's `itemSchema`: what of it becomes a typed stream, and what the generated code skips."""
-    for path, method, op, at in iter_operations(bundle.data):
-        responses = op.get("responses")
-        for code, response in (responses if isinstance(responses, dict) else {}).items():
-            response = bundle.deref(response)
-            content = response.get("content") if isinstance(response, dict) else None
-            for mime, media in (content if isinstance(content, dict) else {}).items():
-                media = bundle.deref(media)
-                if not isinstance(media, dict) or "itemSchema" not in media:
-                    continue
-                where = jp.join(at, "responses", str(code), "content", str(mime), "itemSchema")
-                label = f"{method.upper()} {path} response {code}"
-                if not is_event_stream(mime):
-                    message = f"{label}: `{mime}` items are not streamed by the generated code"
-                    yield Finding(where, message, Severity.WARNING)
-                elif chunk_steps(media, bundle.deref) is None:
-                    message = (
-                        f"{label}: the events' `data` has no schema (give it a `contentSchema`);"
-                        " the stream is not typed"
-                    )
-                    yield Finding(where, message, Severity.WARNING)
+    for label, code, response_at, content in _response_contents(bundle):
+        for mime, media in content.items():
+            media = bundle.deref(media)
+            if not isinstance(media, dict) or "itemSchema" not in media:
+                continue
+            where = jp.join(response_at, "content", str(mime), "itemSchema")
+            if not is_event_stream(mime):
+                message = f"{label} response {code}: `{mime}` items are not streamed by the generated code"
+                yield Finding(where, message, Severity.WARNING)
+            elif chunk_steps(media, bundle.deref) is None:
+                message = (
+                    f"{label} response {code}: the events' `data` has no schema (give it a"
+                    " `contentSchema`); the stream is not typed"
+                )
+                yield Finding(where, message, Severity.WARNING)
 
 
 def _is_pointer(value: Any) -> bool:

@@ -30,14 +30,16 @@ Tokens = tuple[str, ...]
 
 def limit_for_models(doc: dict[str, Any]) -> list[Fix]:
     """Cut what generated models cannot hold, in place; one (pointer, what was done) per cut."""
-    fixes = list(_deep_literals(doc))
+    nodes = _schemas(doc)  # one walk serves the literals and the first (mostly only) round
+    fixes = list(_deep_literals(nodes))
     cut: list[Tokens] = []
-    while cuts := _schema_cuts(doc):  # each round cuts the deepest 127 levels of what is left
+    while cuts := _schema_cuts(doc, nodes):  # each round cuts the deepest 127 levels left
         for tokens in cuts:
             container = walk_pointer(doc, list(tokens[:-1]))
             key: str | int = int(tokens[-1]) if isinstance(container, list) else tokens[-1]
             container[key] = {}
         cut.extend(cuts)
+        nodes = _schemas(doc)
     message = (
         f"schemas nest deeper than {MAX_SCHEMA_DEPTH} levels here; generated as Any from here on"
         " (pydantic cannot build models nested deeper)"
@@ -48,10 +50,13 @@ def limit_for_models(doc: dict[str, Any]) -> list[Fix]:
     return fixes
 
 
-def _deep_literals(doc: dict[str, Any]) -> Iterator[Fix]:
-    for tokens, kind, node in iter_objects(doc):
-        if kind != "schema":
-            continue
+def _schemas(doc: dict[str, Any]) -> dict[Tokens, dict[str, Any]]:
+    """Every schema object of the document, by the pointer tokens where it is written."""
+    return {tokens: node for tokens, kind, node in iter_objects(doc) if kind == "schema"}
+
+
+def _deep_literals(nodes: dict[Tokens, dict[str, Any]]) -> Iterator[Fix]:
+    for tokens, node in nodes.items():
         for key in _LITERAL_KEYS:
             if key in node and _nested_deeper_than(node[key], MAX_LITERAL_DEPTH):
                 del node[key]
@@ -74,7 +79,7 @@ def _nested_deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def _schema_cuts(doc: dict[str, Any]) -> list[Tokens]:
+def _schema_cuts(doc: dict[str, Any], nodes: dict[Tokens, dict[str, Any]]) -> list[Tokens]:
     """Where to cut so that every schema's height falls below the limit (empty: nothing to cut).
 
     Heights follow inline sub-schemas and local refs (a ref back into a cycle is not followed:
@@ -82,10 +87,6 @@ def _schema_cuts(doc: dict[str, Any]) -> list[Tokens]:
     through a node of height exactly limit - 1, so cutting the edges into those nodes from above
     lowers every height; repeated until none is left at the limit.
     """
-    nodes: dict[Tokens, dict[str, Any]] = {}
-    for tokens, kind, node in iter_objects(doc):
-        if kind == "schema":
-            nodes[tokens] = node
     by_id = {id(node): tokens for tokens, node in nodes.items()}
     edges: dict[Tokens, list[tuple[Tokens, Tokens]]] = {t: [] for t in nodes}  # (child, cut here)
     for tokens, node in nodes.items():

@@ -105,6 +105,10 @@ def _entry_points(
     An event stream's schema is its chunk's (3.2: inside `itemSchema`).
     """
     found: list[tuple[str, str, dict[str, Any], Any]] = []
+
+    def follow(node: Any) -> Any:
+        return deref(node, doc)
+
     body = deref(op.get("requestBody"), doc)
     if isinstance(body, dict):
         for mime, media in _json_media(body, doc):
@@ -121,10 +125,6 @@ def _entry_points(
             if not is_event_stream(mime):
                 found.append((where, role, media, media.get("schema")))
                 continue
-
-            def follow(node: Any) -> Any:
-                return deref(node, doc)
-
             steps = chunk_steps(media, follow)
             chunk = follow_steps(media, steps, follow) if steps else None
             found.append((where, "Chunk", media, chunk))
@@ -156,10 +156,13 @@ def _hoist_inner_targets(doc: dict[str, Any], schemas: dict[str, Any], taken: se
     missing (seen in Linode's public document). Deepest targets first, so that a target inside
     another one is still where its ref says when it moves.
     """
-    positions = {tokens for tokens, kind, _node in iter_objects(doc) if kind == "schema"}
+    positions: set[tuple[str, ...]] = set()
     refs: dict[str, list[dict[str, Any]]] = {}
-    for _tokens, kind, node in iter_objects(doc):
-        ref = node.get("$ref") if kind == "schema" else None
+    for tokens, kind, node in iter_objects(doc):
+        if kind != "schema":
+            continue
+        positions.add(tokens)
+        ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/"):
             refs.setdefault(ref, []).append(node)
     inner = []

@@ -54,9 +54,7 @@ _GRAMMAR: dict[str, dict[str, str]] = {
     },
     "pathItem": {
         "parameters": "parameter[]",
-        **{m: "operation" for m in ("get", "put", "post", "delete", "options", "head", "patch")},
-        "trace": "operation",
-        "query": "operation",  # 3.2
+        **{m: "operation" for m in OPERATION_METHODS},
         "additionalOperations": "operation*",  # 3.2: methods by name
     },
     "operation": {
