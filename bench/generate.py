@@ -191,12 +191,12 @@ def validate_full(full: Path, rounds: int) -> None:
 
 
 def main() -> None:
+    global PEERS
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--full-rounds", type=int, default=3)
     parser.add_argument("--peers", type=Path, default=PEERS, help="bin folder of the peer tools")
     args = parser.parse_args()
-    global PEERS
     PEERS = args.peers
     full = openai_document()
     with tempfile.TemporaryDirectory() as tmp:
