@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -361,3 +362,75 @@ def test_arbitrary_bytes_parse_or_raise_spec_error(raw: bytes, suffix: str) -> N
 @given(text=st.text(max_size=300) | _YAMLISH, suffix=st.sampled_from([".yaml", ".json"]))
 def test_arbitrary_text_parses_or_raises_spec_error(text: str, suffix: str) -> None:
     _parse(text.encode("utf-8", "surrogatepass"), suffix)
+
+
+# -- the event builder against PyYAML's own composer -----------------------------------------------
+
+
+def _composed_position(root: yaml.Node, tokens: list[str]) -> tuple[int, int]:
+    """Where PyYAML's node tree puts a pointer: the deepest node on its path."""
+    node = root
+    for token in tokens:
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if str(k.value) == token), None)
+        elif isinstance(node, yaml.SequenceNode) and int(token) < len(node.value):
+            nxt = node.value[int(token)]
+        if nxt is None:
+            break
+        node = nxt
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _pointers(data: object, tokens: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [tokens]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += _pointers(value, (*tokens, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += _pointers(value, (*tokens, str(index)))
+    return found
+
+
+REPO_YAML = sorted(
+    p
+    for folder in ("spec", "tests/data")
+    for p in (Path(__file__).parent.parent / folder).rglob("*.yaml")
+)
+
+
+@pytest.mark.parametrize("path", REPO_YAML, ids=lambda p: p.name)
+def test_events_give_safe_loads_data_and_the_composers_positions(path: Path) -> None:
+    raw = path.read_bytes()
+    try:
+        doc = parse_document(raw, path, path.name)
+    except SpecError:
+        return  # refusals are tested above; parity is about what loads
+    expected = yaml.safe_load(raw)
+    assert doc.data == json.loads(json.dumps(expected, default=str))
+    root = yaml.compose(raw, Loader=yaml.SafeLoader)
+    for tokens in _pointers(doc.data):
+        pointer = "#" + "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+        assert (doc.locate(pointer).line, doc.locate(pointer).col) == _composed_position(
+            root, list(tokens)
+        ), pointer
+
+
+def test_an_undefined_alias_is_refused_at_its_place() -> None:
+    d = refused(b"a: 1\nb: *nowhere\n")
+    assert (d.line, d.col) == (2, 4)
+    assert "undefined alias" in d.message
+
+
+def test_an_aliased_scalar_may_be_a_key_and_an_aliased_mapping_may_not() -> None:
+    doc = parse_document(b"a: &k name\n*k : 2\n", Path("d.yaml"), "d.yaml")
+    assert doc.data == {"a": "name", "name": 2}
+    d = refused(b"a: &m {x: 1}\n? *m\n: 2\n")
+    assert "plain scalars" in d.message
+
+
+def test_an_aliased_value_is_a_copy_of_its_own() -> None:
+    doc = parse_document(b"a: &x {type: string}\nb: *x\n", Path("d.yaml"), "d.yaml")
+    doc.data["a"]["type"] = "integer"
+    assert doc.data["b"] == {"type": "string"}
