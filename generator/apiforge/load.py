@@ -326,7 +326,7 @@ class _YamlBuilder:
         if self.nodes > MAX_NODES:
             message = f"document expands to over {MAX_NODES} nodes (YAML alias bomb?)"
             raise self._error(event, message)
-        return _plain_copy(value)
+        return plain_copy(value)
 
     def _check_depth(self, event: Any) -> None:
         if len(self.stack) > MAX_DEPTH:
@@ -374,12 +374,12 @@ class _YamlBuilder:
         return None
 
 
-def _plain_copy(value: Any) -> Any:
+def plain_copy(value: Any) -> Any:
     """An alias's own copy of the anchored value, so that no two places share one object."""
     if isinstance(value, dict):
-        return {k: _plain_copy(v) for k, v in value.items()}
+        return {k: plain_copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain_copy(v) for v in value]
+        return [plain_copy(v) for v in value]
     return value
 
 
