@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
-from apiforge.load import Document, Location, load_document
+from apiforge.load import Document, Location, load_document, plain_copy
 from apiforge.paths import display_path
 from apiforge.versions import json_schema_2020, major_minor, openapi_version
 from apiforge.walk import MAPPING_KIND, child_kind, deref, walk_pointer
@@ -173,7 +173,7 @@ class _Bundler:
                 for i, v in enumerate(value)
             ]
         if not isinstance(value, dict) or kind == "data":
-            return _plain_copy(value)
+            return plain_copy(value)
         if kind == MAPPING_KIND:
             return {k: self._rewrite_mapping(v, doc, (*src, k)) for k, v in value.items()}
         ref = value.get("$ref")
@@ -362,11 +362,3 @@ def _written_ref(doc: Document, at: tuple[str, ...], default: str) -> str:
     except (KeyError, IndexError, ValueError, TypeError):
         return default
     return written if isinstance(written, str) else default
-
-
-def _plain_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_copy(v) for v in value]
-    return value
