@@ -308,9 +308,10 @@ def test_errors_in_a_component_file_name_that_file(
     monkeypatch.chdir(DATA)
     code, out, _ = run(capsys, "located/api.yaml")
     assert code == 1
-    assert out.splitlines() == [
+    # the two validators quote a missing property's name differently ('x' or "x")
+    assert out.replace('"', "'").splitlines() == [
         "located/components/pets.yaml:11:13: error: 'strng' is not valid under any of the given schemas [openapi] (at #/Pet/properties/name/type)",
-        'located/components/responses.yaml:2:3: error: "description" is a required property [openapi] (at #/Problem)',
+        "located/components/responses.yaml:2:3: error: 'description' is a required property [openapi] (at #/Problem)",
     ]
 
 

@@ -51,7 +51,11 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 def test_errors_in_component_files_are_located_in_those_files() -> None:
     diagnostics = validate_file(DATA / "located" / "api.yaml", "located/api.yaml")
-    found = [(Path(d.file).name, d.line, d.col, d.pointer, d.message) for d in diagnostics]
+    # the two validators quote a missing property's name differently ('x' or "x")
+    found = [
+        (Path(d.file).name, d.line, d.col, d.pointer, d.message.replace('"', "'"))
+        for d in diagnostics
+    ]
     assert found == [
         (
             "pets.yaml",
@@ -60,7 +64,7 @@ def test_errors_in_component_files_are_located_in_those_files() -> None:
             "#/Pet/properties/name/type",
             "'strng' is not valid under any of the given schemas",
         ),
-        ("responses.yaml", 2, 3, "#/Problem", '"description" is a required property'),
+        ("responses.yaml", 2, 3, "#/Problem", "'description' is a required property"),
     ]
     assert all(d.severity is Severity.ERROR and d.rule == "openapi" for d in diagnostics)
     assert diagnostics[0].file.endswith("located/components/pets.yaml")

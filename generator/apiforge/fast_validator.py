@@ -15,7 +15,7 @@ import sys
 import threading
 from typing import Any
 
-__all__ = ["fast_verdict", "preload"]
+__all__ = ["fast_errors", "fast_verdict", "preload"]
 
 _NONLOCAL_KEYS = frozenset({"$ref", "$dynamicRef", "$recursiveRef"})
 _BASE_KEYS = frozenset({"$id", "$schema", "jsonSchemaDialect"})
@@ -48,6 +48,12 @@ def _rust_module() -> Any:
 
 def fast_verdict(data: dict[str, Any], release: tuple[int, int]) -> bool | None:
     """True: valid. False: invalid (locate with the slow validator). None: not judged here."""
+    errors = fast_errors(data, release)
+    return None if errors is None else not errors
+
+
+def fast_errors(data: dict[str, Any], release: tuple[int, int]) -> list[Any] | None:
+    """Every error the Rust validator finds (none: valid), or None where it does not judge."""
     rs = _rust_module()
     if rs is None:
         return None
@@ -55,7 +61,7 @@ def fast_verdict(data: dict[str, Any], release: tuple[int, int]) -> bool | None:
     if validator is None or not _self_contained(data):
         return None
     try:
-        return bool(validator(data).is_valid())
+        return list(validator(data).iter_errors())
     except Exception:  # aborted (an unresolvable ref), or a bug of its own: the slow path decides
         return None
 

@@ -14,12 +14,10 @@ refuses every such retrieval instead.
 
 from __future__ import annotations
 
-import ast
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from jsonschema.exceptions import SchemaError, ValidationError, best_match
+from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.validators import validator_for
 from jsonschema_path import SchemaPath
 from openapi_spec_validator import (
@@ -36,6 +34,7 @@ except ImportError:  # pragma: no cover
     _OAS_REGISTRY = None
 from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.resolve import Bundle
+from apiforge.validator_messages import describe
 
 _STAMP = "_apiforge_parts"
 # Exceptions of the validator's own checks (say, sorting names of mixed types) that must not
@@ -61,7 +60,7 @@ def located_diagnostics(bundle: Bundle, release: tuple[int, int]) -> list[Diagno
         for error in validator.iter_errors():
             logical = _logical_tokens(error)
             physical = _physical_pointer(bundle.data, logical)
-            diag = bundle.diagnostic(physical, _describe(error), rule="openapi")
+            diag = bundle.diagnostic(physical, describe(error), rule="openapi")
             found.setdefault((diag.pointer + diag.file, diag.message), diag)
     except RecursionError:
         found[("", "")] = bundle.diagnostic("#", "document is too deeply nested to validate")
@@ -253,44 +252,6 @@ def _physical_pointer(data: Any, tokens: list[str]) -> str:
             break
         physical.append(token)
     return jp.from_tokens(physical)
-
-
-_LISTED = re.compile(r"^(Required list has not defined properties: )(\[.*\])$")
-
-
-def _describe(error: ValidationError) -> str:
-    """The message, but an object or array that fits none of its forms is not quoted whole (a
-    response with its examples makes a message of pages): the closest form's complaint is."""
-    keyword = error.validator if isinstance(error.validator, str) else None
-    if keyword is None and error.schema_path:  # a backend that leaves `validator` unset
-        keyword = str(error.schema_path[-1])
-    if keyword not in ("oneOf", "anyOf") or not isinstance(error.instance, dict | list):
-        return _message(error)
-    kind = "object" if isinstance(error.instance, dict) else "array"
-    text = f"this {kind} is not valid under any of the given schemas"
-    try:
-        closest = best_match([error])
-    except Exception:  # an error a backend built without all that relevance needs
-        closest = None
-    if closest is not None and closest is not error:
-        text += f" (closest: {_message(closest)})"
-    return text
-
-
-def _message(error: ValidationError) -> str:
-    # the first paragraph: some backends append "Failed validating ... On instance ..." to it
-    message = " ".join(str(error.message).strip().split("\n\n")[0].split())
-    listed = _LISTED.match(message)
-    if listed:  # the library lists these from a set: sort them so output is the same every run
-        try:
-            names = sorted(map(str, ast.literal_eval(listed.group(2))))
-        except (ValueError, SyntaxError):
-            names = None
-        if names is not None:
-            message = listed.group(1) + repr(names)
-    if len(message) > 300:
-        message = message[:297] + "..."
-    return message
 
 
 __all__ = ["located_diagnostics"]
