@@ -114,11 +114,8 @@ class _Places:
             node = self._deref(node) if token not in _keys(node) else node
             if token == "$ref" and token not in _keys(node):
                 continue
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
+            node = _step(node, token)
+            if node is _NOWHERE:
                 return False
         return _same(node, refusing) or _same(self._deref(node), refusing)
 
@@ -139,13 +136,22 @@ def _unset(value: Any) -> bool:
     return type(value).__name__ == "_Unset"
 
 
+_NOWHERE: Any = object()
+
+
+def _step(node: Any, token: str) -> Any:
+    """The child of `node` that `token` names, or _NOWHERE."""
+    if isinstance(node, dict):
+        return node.get(token, _NOWHERE)
+    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+        return node[int(token)]
+    return _NOWHERE
+
+
 def _fits(node: Any, path: Tokens, instance: Any) -> bool:
     for token in path:
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
+        node = _step(node, token)
+        if node is _NOWHERE:
             return False
     return _same(node, instance)
 
