@@ -14,10 +14,14 @@ from apiforge.prepare import plan_models
 from apiforge.resolve import load_bundle
 
 
-def api_of(tmp_path: Path, doc: dict[str, Any]) -> ir.Api:
+def _written(tmp_path: Path, doc: dict[str, Any]) -> Path:
     spec = tmp_path / "doc.yaml"
     spec.write_text(yaml.safe_dump(doc))
-    plan = plan_models(load_bundle(spec))
+    return spec
+
+
+def api_of(tmp_path: Path, doc: dict[str, Any]) -> ir.Api:
+    plan = plan_models(load_bundle(_written(tmp_path, doc)))
     index = index_models(generate_models(plan, "# header", "doc.yaml"))
     api, _ = build_api(plan, index, package="doc", spec_file="doc.yaml")
     return api
@@ -300,3 +304,28 @@ def test_names_that_would_hide_client_machinery_are_moved_aside(tmp_path: Path) 
     ) as c:
         c.overload_(timeout_=5, max_retries_=1, timeout_2="x", timeout=3.0)
     assert yaml.safe_load(seen["body"]) == {"timeout": 5, "max_retries": 1, "timeout_": "x"}
+
+
+def test_models_are_read_from_components_unless_a_schema_refers_into_paths(
+    tmp_path: Path,
+) -> None:
+    """The model generator gets no paths (less to parse, the same models); a schema that refers
+    into an operation keeps them, and its model is the body's, not a fallback for a lost ref."""
+    from apiforge.models import model_input
+
+    body = {"type": "object", "properties": {"id": {"type": "string"}}}
+    operation = {
+        "requestBody": {"content": {"application/json": {"schema": body}}},
+        "responses": OK,
+    }
+    plain = doc({"/a": {"post": operation}}, {"Thing": {"type": "string"}})
+    assert "paths" not in model_input(plain)
+    assert model_input(plain)["components"] == plain["components"]
+    pointing = doc(
+        {"/a": {"post": operation}},
+        {"Alias": {"$ref": "#/paths/~1a/post/requestBody/content/application~1json/schema"}},
+    )
+    assert model_input(pointing)["paths"] == pointing["paths"]
+    plan = plan_models(load_bundle(_written(tmp_path, pointing)))
+    source = generate_models(plan, "# header", "doc.yaml")
+    assert "    id: str | None = None" in source
