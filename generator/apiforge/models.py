@@ -50,9 +50,17 @@ EMPTY_MODELS = (
 
 
 def generate_models(plan: ModelPlan, header: str, display: str) -> str:
+    """models.py's source: SpecError when the library fails or writes what we refuse."""
+    return build_models(plan, header, display)[0]
+
+
+def build_models(plan: ModelPlan, header: str, display: str) -> tuple[str, ModelIndex]:
+    """models.py's source and what it defines, from one parse of what the library wrote (a
+    large module takes a fifth of a second to parse: OpenAI's 900 KB once, not four times)."""
     schemas = plan.document.get("components", {}).get("schemas")
     if not schemas:  # the library refuses a document without models
-        return header + EMPTY_MODELS
+        source = header + EMPTY_MODELS
+        return source, index_models(source)
     from datamodel_code_generator import (  # type: ignore[attr-defined]
         DataModelType,
         InputFileType,
@@ -105,12 +113,17 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
     if not isinstance(out, str):
         raise _failed(display, "the model generator returned several modules; expected one")
     try:
-        foreign = foreign_imports(out)
+        tree = ast.parse(out)
     except (SyntaxError, RecursionError):  # the library wrote what Python cannot read
         raise _failed(display, "the model generator wrote code Python cannot parse") from None
+    foreign = _foreign_imports(tree)
     if foreign:
         raise _failed(display, f"the models would import {', '.join(foreign)}; refused")
-    return _allow_field_overrides(_unshadow_field_types(out))
+    source, tree = _unshadow_field_types(out, tree)
+    lines = _lines_mypy_refuses(tree)
+    if lines:
+        source = _mark_lines(source, lines)  # comments only: the tree still describes it
+    return source, _index_tree(tree)
 
 
 # Keywords the model generator acts on that let spec text choose code (custom types, imports,
@@ -170,8 +183,12 @@ def _refers_into(data: Any, sections: tuple[str, ...]) -> bool:
 
 def foreign_imports(source: str) -> list[str]:
     """Modules the generated source imports beyond those plain pydantic models need."""
+    return _foreign_imports(ast.parse(source))
+
+
+def _foreign_imports(tree: ast.Module) -> list[str]:
     found = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             found.add(node.module or ".")
         elif isinstance(node, ast.Import):
@@ -186,13 +203,13 @@ def foreign_imports(source: str) -> list[str]:
 _OVERRIDE_IGNORE = "# type: ignore[assignment, misc, unused-ignore]"
 
 
-def _unshadow_field_types(source: str) -> str:
+def _unshadow_field_types(source: str, tree: ast.Module) -> tuple[str, ast.Module]:
     """A field named like a class (`ResourceArn`), then used as a type by a later field of the
     same class (`list[ResourceArn]`): in the class body mypy reads the name as the field
     (valid-type), pydantic as the class. The later uses go through a module-level alias of the
     class instead (seen in AWS WAF's public document); one per name, right after its class.
+    Returns the source and its tree (parsed again only if it changed).
     """
-    tree = ast.parse(source)
     defined = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     uses: dict[int, list[tuple[int, int, str]]] = {}  # line -> (start, end byte offset, name)
     for cls in defined.values():
@@ -207,7 +224,7 @@ def _unshadow_field_types(source: str) -> str:
             if stmt.target.id in defined:
                 fields.add(stmt.target.id)
     if not uses:
-        return source
+        return source, tree
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(defined)
     aliases: dict[str, str] = {}
     for shadowed in sorted({name for spots in uses.values() for _, _, name in spots}):
@@ -228,13 +245,8 @@ def _unshadow_field_types(source: str) -> str:
             f"\n\n{aliases[shadowed]} = {shadowed}  # a field of that name shadows it below\n"
         )
         lines.insert(end, alias_line)
-    return "".join(lines)
-
-
-def _allow_field_overrides(source: str) -> str:
-    """Mark each line where mypy would refuse what pydantic allows (see _OVERRIDE_IGNORE)."""
-    lines = _lines_mypy_refuses(ast.parse(source))
-    return _mark_lines(source, lines) if lines else source
+    changed = "".join(lines)
+    return changed, ast.parse(changed)
 
 
 def _lines_mypy_refuses(tree: ast.Module) -> set[int]:
@@ -301,16 +313,14 @@ def _is_text(node: ast.expr) -> bool:
 
 
 def _mark_lines(source: str, lines: set[int]) -> str:
-    comments = {
-        token.start[0]: token.start[1]
-        for token in tokenize.generate_tokens(io.StringIO(source).readline)
-        if token.type == tokenize.COMMENT
-    }
+    """Add _OVERRIDE_IGNORE to each line (the first of a statement), before any comment on it."""
     text = source.splitlines(keepends=True)
     for line in lines:
         row = text[line - 1]
         ending = row[len(row.rstrip("\r\n")) :]
-        cut = comments.get(line, len(row) - len(ending))  # before a comment already there
+        cut = _comment_column(row)
+        if cut is None:
+            cut = len(row) - len(ending)
         code, rest = row[:cut].rstrip(), row[cut : len(row) - len(ending)]
         if code.startswith("class ") and "(" in code and code.endswith("):"):
             # after the `(`, so the comment stays on the class line however ruff wraps the bases
@@ -321,12 +331,28 @@ def _mark_lines(source: str, lines: set[int]) -> str:
     return "".join(text)
 
 
+def _comment_column(row: str) -> int | None:
+    """Where a comment starts on a line that starts a statement, which may go on below."""
+    found = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(row).readline):
+            if token.type == tokenize.COMMENT and token.start[0] == 1:
+                found = token.start[1]
+    except tokenize.TokenError:  # the statement goes on past this line: its tokens so far count
+        pass
+    return found
+
+
 def _failed(display: str, message: str) -> SpecError:
     return SpecError([Diagnostic(display, 1, 1, Severity.ERROR, message, "#", "models")])
 
 
 def index_models(source: str) -> ModelIndex:
-    tree = ast.parse(source)
+    return _index_tree(ast.parse(source))
+
+
+def _index_tree(tree: ast.Module) -> ModelIndex:
+    """The classes and fields of models.py. Leaves `tree` changed (Annotated metadata cut)."""
     classes: dict[str, ModelClass] = {}
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):

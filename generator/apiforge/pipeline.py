@@ -18,7 +18,7 @@ from apiforge.build_ir import build_api
 from apiforge.diagnostics import Diagnostic, Severity, SpecError, UsageError
 from apiforge.fingerprint import output_fingerprint, package_name
 from apiforge.format import format_tree, ruff_config_for
-from apiforge.models import generate_models, index_models
+from apiforge.models import build_models
 from apiforge.paths import display_path, source_label
 from apiforge.prepare import plan_models
 from apiforge.render import render_package
@@ -57,9 +57,8 @@ def build_package(
     progress(f"{name}: models")
     header = file_header(label)
     plan = plan_models(bundle)
-    models_source = generate_models(plan, header, shown)
+    models_source, index = build_models(plan, header, shown)
     progress(f"{name}: render")
-    index = index_models(models_source)
     api, notes = build_api(plan, index, package=name, spec_file=label)
     files: dict[str, str | bytes] = dict(render_package(api, header, templates))
     files["models.py"] = models_source
