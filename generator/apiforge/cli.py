@@ -56,6 +56,10 @@ _VALIDATING_COMMANDS = frozenset({"validate", "generate", "check"})
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        if args.command == "generate" and not args.watch:
+            from apiforge import model_worker
+
+            model_worker.start()  # before any thread; imports the model library meanwhile
         if args.command in _VALIDATING_COMMANDS:
             from apiforge.fast_validator import preload
 
@@ -79,6 +83,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "generate":
             print("apiforge: nothing was written", file=sys.stderr)
         return EXIT_INVALID
+    finally:
+        if "apiforge.model_worker" in sys.modules:
+            sys.modules["apiforge.model_worker"].stop()
 
 
 def _parser() -> argparse.ArgumentParser:

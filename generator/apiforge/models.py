@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from apiforge import model_worker
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.prepare import ModelPlan
 from apiforge.walk import iter_objects
@@ -61,50 +62,9 @@ def build_models(plan: ModelPlan, header: str, display: str) -> tuple[str, Model
     if not schemas:  # the library refuses a document without models
         source = header + EMPTY_MODELS
         return source, index_models(source)
-    from datamodel_code_generator import (  # type: ignore[attr-defined]
-        DataModelType,
-        InputFileType,
-        PythonVersion,
-        ReadOnlyWriteOnlyModelType,
-        generate,
-    )
-
-    options: dict[str, Any] = dict(
-        input_file_type=InputFileType.OpenAPI,
-        output_model_type=DataModelType.PydanticV2BaseModel,
-        target_python_version=PythonVersion.PY_311,
-        use_standard_collections=True,
-        use_union_operator=True,
-        field_constraints=True,
-        use_annotated=True,
-        # Cat plus CatRequest (no readOnly fields) and CatResponse (no writeOnly ones)
-        read_only_write_only_model_type=ReadOnlyWriteOnlyModelType.All,  # constraints as Annotated metadata: never calls in annotations
-        disable_timestamp=True,
-        enum_field_as_literal="all",
-        collapse_root_models=True,
-        allow_population_by_field_name=True,
-        use_double_quotes=True,
-        use_schema_description=True,
-        use_field_description=True,
-        keep_field_defaults_off_branch_roots=True,
-        custom_file_header=header,
-        formatters=[],
-        # EmailStr needs email-validator, which generated code cannot count on: plain strings
-        type_mappings=["email=string", "idn-email=string"],
-    )
-    options["allow_remote_refs"] = False  # the bundle has only local refs; never fetch
     text = json.dumps(model_input(plan.document))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                out = generate(text, **options)
-            except Exception as exc:
-                if _DEDUPE_OPTION not in str(exc):
-                    raise
-                # the library's own advice, for the read/write variants it cannot split one by
-                # one (seen in Azure's applicationGateway document); other documents keep theirs
-                out = generate(text, **options, dedupe_request_response_variants=True)
+        out = model_worker.library_output(text, header)
     except RecursionError:
         raise _failed(display, "schemas nest too deeply to generate models") from None
     except Exception as exc:  # the library's errors are many and untyped
@@ -124,6 +84,57 @@ def build_models(plan: ModelPlan, header: str, display: str) -> tuple[str, Model
     if lines:
         source = _mark_lines(source, lines)  # comments only: the tree still describes it
     return source, _index_tree(tree)
+
+
+def run_library(text: str, header: str) -> Any:
+    """datamodel-code-generator's models.py for the document `text`, its errors as they are."""
+    from datamodel_code_generator import (  # type: ignore[attr-defined]
+        DataModelType,
+        InputFileType,
+        PythonVersion,
+        ReadOnlyWriteOnlyModelType,
+        generate,
+    )
+
+    options: dict[str, Any] = dict(
+        input_file_type=InputFileType.OpenAPI,
+        output_model_type=DataModelType.PydanticV2BaseModel,
+        target_python_version=PythonVersion.PY_311,
+        use_standard_collections=True,
+        use_union_operator=True,
+        field_constraints=True,
+        use_annotated=True,  # constraints as Annotated metadata: never calls in annotations
+        # Cat plus CatRequest (no readOnly fields) and CatResponse (no writeOnly ones)
+        read_only_write_only_model_type=ReadOnlyWriteOnlyModelType.All,
+        disable_timestamp=True,
+        enum_field_as_literal="all",
+        collapse_root_models=True,
+        allow_population_by_field_name=True,
+        use_double_quotes=True,
+        use_schema_description=True,
+        use_field_description=True,
+        keep_field_defaults_off_branch_roots=True,
+        custom_file_header=header,
+        formatters=[],
+        # EmailStr needs email-validator, which generated code cannot count on: plain strings
+        type_mappings=["email=string", "idn-email=string"],
+    )
+    options["allow_remote_refs"] = False  # the bundle has only local refs; never fetch
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return generate(text, **options)
+        except Exception as exc:
+            if _DEDUPE_OPTION not in str(exc):
+                raise
+            # the library's own advice, for the read/write variants it cannot split one by
+            # one (seen in Azure's applicationGateway document); other documents keep theirs
+            return generate(text, **options, dedupe_request_response_variants=True)
+
+
+def warm_library() -> None:
+    """Import what `run_library` needs (a third of a second), ahead of the first call."""
+    import datamodel_code_generator.parser.openapi  # noqa: F401
 
 
 # Keywords the model generator acts on that let spec text choose code (custom types, imports,

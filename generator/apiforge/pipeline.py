@@ -21,7 +21,7 @@ from apiforge.format import format_tree, ruff_config_for
 from apiforge.models import build_models
 from apiforge.paths import display_path, source_label
 from apiforge.prepare import plan_models
-from apiforge.render import render_package
+from apiforge.render import render_package, warm_templates
 from apiforge.repair import repair_bundle
 from apiforge.resolve import Bundle, load_bundle
 from apiforge.write import sha256, stage_package, staging, swap_in, write_manifest
@@ -57,6 +57,7 @@ def build_package(
     progress(f"{name}: models")
     header = file_header(label)
     plan = plan_models(bundle)
+    warm_templates(templates)  # while the model worker (model_worker.py) still imports
     models_source, index = build_models(plan, header, shown)
     progress(f"{name}: render")
     api, notes = build_api(plan, index, package=name, spec_file=label)

@@ -82,6 +82,17 @@ def render_package(api: ir.Api, header: str, overrides: Path | None = None) -> d
     return out
 
 
+def warm_templates(overrides: Path | None = None) -> None:
+    """Compile the templates now (a twentieth of a second), while the model worker is busy;
+    a template that does not compile is reported by `render_package`, as ever."""
+    env = environment(overrides)
+    try:
+        for name in module_templates(overrides):
+            env.get_template(name)
+    except (jinja2.TemplateError, UsageError, OSError):
+        pass
+
+
 def _template_line(exc: BaseException, name: str) -> str:
     """`file:line` of the innermost template frame of a render error (jinja keeps them)."""
     where, tb = name, exc.__traceback__

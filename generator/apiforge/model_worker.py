@@ -1,0 +1,152 @@
+"""datamodel-code-generator in a process of its own, forked when `generate` starts.
+
+Importing the library takes a third of a second, as long as loading, checking and planning a
+chat-completions spec; in a child forked at start-up, that import runs on the second core while
+the parent does the rest, and the child then turns each document into models.py. Where there is
+no fork (Windows), or other threads already run (fork would copy their locks, held), or the child
+dies, the library runs in this process as before: the same call, the same output.
+
+Messages are length-prefixed pickles over two pipes, between this process and its own child.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pickle
+import signal
+import struct
+import threading
+from typing import Any
+
+__all__ = ["LibraryError", "library_output", "start", "stop"]
+
+_HEADER = struct.Struct("!Q")
+
+
+class LibraryError(Exception):
+    """The library failed in the worker; the message is what it said."""
+
+
+class _Worker:
+    def __init__(self, pid: int, requests: int, replies: int) -> None:
+        self.pid, self.requests, self.replies = pid, requests, replies
+
+    def ask(self, message: Any) -> Any:
+        """The child's reply, or None when it is gone (then the caller runs the library here)."""
+        try:
+            _send(self.requests, message)
+            return _receive(self.replies)
+        except (OSError, EOFError):
+            return None
+
+    def close(self) -> None:
+        for fd in (self.requests, self.replies):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)  # it holds no state worth a goodbye
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+
+
+_worker: _Worker | None = None
+
+
+def start() -> None:
+    """Fork the worker, if this process can do so safely and has none yet."""
+    global _worker
+    if _worker is not None or not hasattr(os, "fork") or threading.active_count() != 1:
+        return
+    from_parent, to_child = os.pipe()  # (read end, write end)
+    from_child, to_parent = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: serve until the parent goes, never return into the CLI
+        code = 0
+        try:
+            os.close(to_child)  # the parent's ends
+            os.close(from_child)
+            _serve(from_parent, to_parent)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(from_parent)
+    os.close(to_parent)
+    _worker = _Worker(pid, to_child, from_child)
+    atexit.register(stop)
+
+
+def stop() -> None:
+    """End the worker (idempotent): the CLI calls it when its command is done."""
+    global _worker
+    if _worker is not None:
+        _worker.close()
+        _worker = None
+
+
+def library_output(text: str, header: str) -> Any:
+    """The library's models.py for the document `text`: from the worker if one runs, else here."""
+    from apiforge.models import run_library
+
+    if _worker is not None:
+        reply = _worker.ask((text, header))
+        if reply is None:
+            stop()  # it died (a crash of its own): the document is tried here, as without it
+        else:
+            status, payload = reply
+            if status == "ok":
+                return payload
+            if status == "recursion":
+                raise RecursionError(payload)
+            raise LibraryError(payload)
+    return run_library(text, header)
+
+
+def _serve(requests: int, replies: int) -> None:
+    """The child's loop: one reply per request, until the parent closes its end."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    from apiforge.deep_stack import run_deep
+    from apiforge.models import run_library, warm_library
+
+    warm_library()
+    while True:
+        try:
+            text, header = _receive(requests)
+        except (OSError, EOFError):
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", run_deep(lambda: run_library(text, header)))  # noqa: B023 - called at once
+        except RecursionError as exc:
+            reply = ("recursion", str(exc))
+        except Exception as exc:  # the library's errors are many, and not all of them pickle
+            reply = ("error", str(exc) or type(exc).__name__)
+        _send(replies, reply)
+
+
+def _send(fd: int, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_all(fd, _HEADER.pack(len(data)) + data)
+
+
+def _receive(fd: int) -> Any:
+    (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
+    return pickle.loads(_read_exactly(fd, size))  # noqa: S301 - our own child's bytes
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the other end closed the pipe")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,139 @@
+"""model_worker: the model library in a forked child gives what it gives in this process, and
+a missing, dead or failing child changes nothing but the time.
+
+Each case runs in a fresh interpreter: the worker refuses to fork a process with other threads
+(as a pytest worker has), which is also checked here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.helpers import REPO
+
+pytestmark = pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork here")
+
+DOC = json.dumps(
+    {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "components": {
+            "schemas": {
+                "Pet": {"type": "object", "properties": {"name": {"type": "string"}}},
+                "Pets": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}},
+            }
+        },
+    }
+)
+
+
+def run(script: str) -> dict[str, object]:
+    code = "import json, os, signal, sys\nfrom apiforge import model_worker\n"
+    code += f"DOC = {DOC!r}\n" + textwrap.dedent(script)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_the_child_writes_what_this_process_writes() -> None:
+    result = run(
+        """
+        from apiforge.models import run_library
+        model_worker.start()
+        pid = model_worker._worker.pid
+        forked = model_worker.library_output(DOC, "# header")
+        model_worker.stop()
+        print(json.dumps({"pid": pid != os.getpid(), "same": forked == run_library(DOC, "# header"),
+                          "pet": "class Pet(BaseModel)" in forked}))
+        """
+    )
+    assert result == {"pid": True, "same": True, "pet": True}
+
+
+def test_a_dead_child_leaves_the_work_to_this_process() -> None:
+    result = run(
+        """
+        model_worker.start()
+        os.kill(model_worker._worker.pid, signal.SIGKILL)
+        os.waitpid(model_worker._worker.pid, 0)
+        out = model_worker.library_output(DOC, "# header")
+        print(json.dumps({"pet": "class Pet(BaseModel)" in out, "gone": model_worker._worker is None}))
+        """
+    )
+    assert result == {"pet": True, "gone": True}
+
+
+def test_the_librarys_errors_come_back_with_their_message() -> None:
+    result = run(
+        """
+        from apiforge.models import run_library
+        bad = json.dumps({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+                          "components": {"schemas": {"A": {"type": "object", "properties": 7}}}})
+        try:
+            run_library(bad, "# h")
+            here = None
+        except Exception as exc:
+            here = str(exc)
+        model_worker.start()
+        try:
+            model_worker.library_output(bad, "# h")
+            there = None
+        except model_worker.LibraryError as exc:
+            there = str(exc)
+        print(json.dumps({"here": here, "there": there}))
+        """
+    )
+    assert result["there"] is not None
+    assert result["there"] == result["here"]
+
+
+def test_no_fork_while_other_threads_run() -> None:
+    result = run(
+        """
+        import threading, time
+        waiting = threading.Event()
+        helper = threading.Thread(target=waiting.wait)
+        helper.start()
+        model_worker.start()
+        started = model_worker._worker is not None
+        waiting.set()
+        helper.join()
+        print(json.dumps({"started": started}))
+        """
+    )
+    assert result == {"started": False}
+
+
+def test_generate_from_the_cli_uses_the_worker_and_writes_the_same_tree(tmp_path: object) -> None:
+    """The same package, byte for byte, with the child and without it."""
+    result = run(
+        f"""
+        import hashlib
+        from pathlib import Path
+        from apiforge import cli
+        def tree(root):
+            return {{str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+                    for p in sorted(Path(root).rglob("*")) if p.is_file()}}
+        used = []
+        original = model_worker.library_output
+        def spy(text, header):
+            used.append(model_worker._worker is not None)
+            return original(text, header)
+        model_worker.library_output = spy
+        spec = "spec/provider.yaml"
+        a = cli.main(["generate", spec, "--out", "{tmp_path}/with", "-q"])
+        model_worker.start = lambda: None
+        b = cli.main(["generate", spec, "--out", "{tmp_path}/without", "-q"])
+        print(json.dumps({{"codes": [a, b], "used": used,
+                          "same": tree("{tmp_path}/with") == tree("{tmp_path}/without")}}))
+        """
+    )
+    assert result == {"codes": [0, 0], "used": [True, False], "same": True}
