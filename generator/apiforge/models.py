@@ -7,7 +7,6 @@ network. Its own formatting is off: the format stage runs ruff once over the who
 from __future__ import annotations
 
 import ast
-import copy
 import io
 import json
 import tokenize
@@ -17,6 +16,7 @@ from typing import Any
 
 from apiforge import model_worker
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
+from apiforge.load import plain_copy
 from apiforge.prepare import ModelPlan
 from apiforge.walk import iter_objects
 
@@ -166,7 +166,7 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
     kept = {key: value for key, value in document.items() if key not in _OPERATION_SECTIONS}
     if _refers_into(kept, _OPERATION_SECTIONS):
         kept = document
-    doc = copy.deepcopy(kept)
+    doc: dict[str, Any] = plain_copy(kept)
     for _tokens, _kind, node in iter_objects(doc):
         for key in [k for k in node if k in _UNSAFE_KEYWORDS or k.startswith("x-")]:
             del node[key]

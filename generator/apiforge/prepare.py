@@ -7,12 +7,12 @@ has exactly one class whose name we chose.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.event_stream import chunk_steps, follow_steps, is_event_stream
+from apiforge.load import plain_copy
 from apiforge.names import ClassName, unique
 from apiforge.resolve import Bundle
 from apiforge.walk import deref, get_ref, is_ref, iter_objects, iter_operations
@@ -28,7 +28,7 @@ class ModelPlan:
 
 
 def plan_models(bundle: Bundle) -> ModelPlan:
-    doc = copy.deepcopy(bundle.data)
+    doc = plain_copy(bundle.data)
     schemas = _schemas(doc)
     taken: set[str] = set()
     renames: dict[str, str] = {}
@@ -52,7 +52,7 @@ def plan_models(bundle: Bundle) -> ModelPlan:
             target = _class_of(schema, doc)
             if target is None:
                 target = unique(ClassName(f"{op_name}{role}"), taken)
-                schemas[target] = copy.deepcopy(schema)  # a lone $ref becomes a RootModel alias
+                schemas[target] = plain_copy(schema)  # a lone $ref becomes a RootModel alias
                 media["schema"] = {"$ref": jp.join("#/components/schemas", target)}
             entries[where] = named[id(media)] = target
     return ModelPlan(doc, classes, entries)

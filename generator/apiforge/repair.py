@@ -9,7 +9,6 @@ left and refuses whatever still fails: a repair never guesses at what a schema m
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.ecma_regex import portable_pattern
+from apiforge.load import plain_copy
 from apiforge.model_limits import limit_for_models
 from apiforge.resolve import Bundle
 from apiforge.versions import json_schema_2020
@@ -28,7 +28,7 @@ SchemaRepair = Callable[[dict[str, Any], str, dict[str, Any]], Iterator[Fix]]
 
 def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
     """A copy of the bundle with harmless problems fixed, and one warning per fix."""
-    doc = copy.deepcopy(bundle.data)
+    doc = plain_copy(bundle.data)
     schema_2020 = json_schema_2020(doc)
     fixes: list[Fix] = list(_info(doc))
     schemas = [(jp.from_tokens(t), n) for t, kind, n in iter_objects(doc) if kind == "schema"]
