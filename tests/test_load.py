@@ -15,6 +15,7 @@ from apiforge import load
 from apiforge.deep_stack import run_deep
 from apiforge.diagnostics import Diagnostic, SpecError
 from apiforge.load import Location, load_document, parse_document
+from tests.test_real_documents import VENDOR, oas_examples  # noqa: F401 - a fixture
 
 
 def refused(raw: bytes, name: str = "doc.yaml") -> Diagnostic:
@@ -367,6 +368,19 @@ def test_arbitrary_text_parses_or_raises_spec_error(text: str, suffix: str) -> N
 # -- the event builder against PyYAML's own composer -----------------------------------------------
 
 
+class _TextDates(yaml.CSafeLoader):
+    """PyYAML's reading, but dates stay the text that was written (as ours do: OpenAI is JSON)."""
+
+
+_TextDates.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
+def _pyyaml_data(raw: bytes) -> object:
+    return json.loads(json.dumps(yaml.load(raw, Loader=_TextDates)))  # noqa: S506 - a safe loader
+
+
 def _composed_position(root: yaml.Node, tokens: list[str]) -> tuple[int, int]:
     """Where PyYAML's node tree puts a pointer: the deepest node on its path."""
     node = root
@@ -407,8 +421,7 @@ def test_events_give_safe_loads_data_and_the_composers_positions(path: Path) -> 
         doc = parse_document(raw, path, path.name)
     except SpecError:
         return  # refusals are tested above; parity is about what loads
-    expected = yaml.safe_load(raw)
-    assert doc.data == json.loads(json.dumps(expected, default=str))
+    assert doc.data == _pyyaml_data(raw)
     root = yaml.compose(raw, Loader=yaml.SafeLoader)
     for tokens in _pointers(doc.data):
         pointer = "#" + "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
@@ -434,3 +447,33 @@ def test_an_aliased_value_is_a_copy_of_its_own() -> None:
     doc = parse_document(b"a: &x {type: string}\nb: *x\n", Path("d.yaml"), "d.yaml")
     doc.data["a"]["type"] = "integer"
     assert doc.data["b"] == {"type": "string"}
+
+
+def test_real_yaml_documents_load_as_pyyaml_reads_them(oas_examples: Path) -> None:  # noqa: F811
+    """oas-examples' YAML documents: safe_load's data, and the positions PyYAML's composer gives."""
+    compared = 0
+    for path in sorted(oas_examples.glob("3.*/yaml/*.yaml")):
+        try:
+            doc = parse_document(path.read_bytes(), path, path.name)
+        except SpecError:
+            continue
+        assert doc.data == _pyyaml_data(path.read_bytes()), path.name
+        root = yaml.compose(path.read_bytes(), Loader=yaml.CSafeLoader)
+        for tokens in _pointers(doc.data)[::7]:
+            pointer = "#" + "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+            at = doc.locate(pointer)
+            assert (at.line, at.col) == _composed_position(root, list(tokens)), (path, pointer)
+        compared += 1
+    assert compared >= 40
+
+
+@pytest.mark.parametrize("name", ["openai_official", "anthropic"])
+def test_vendor_yaml_loads_as_pyyaml_reads_it(name: str) -> None:
+    path = VENDOR[name]
+    doc = parse_document(path.read_bytes(), path, name)
+    assert doc.data == _pyyaml_data(path.read_bytes())
+    root = yaml.compose(path.read_bytes(), Loader=yaml.CSafeLoader)
+    for tokens in _pointers(doc.data)[::251]:
+        pointer = "#" + "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+        at = doc.locate(pointer)
+        assert (at.line, at.col) == _composed_position(root, list(tokens)), pointer
