@@ -8,9 +8,11 @@ Each case runs in a fresh interpreter: the worker refuses to fork a process with
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -113,7 +115,8 @@ def test_no_fork_while_other_threads_run() -> None:
 
 
 def test_generate_from_the_cli_uses_the_worker_and_writes_the_same_tree(tmp_path: object) -> None:
-    """The same package, byte for byte, with the child and without it."""
+    """The same package, byte for byte, with the child (which plans and models the bundle while
+    the parent checks it) and without it (`collect` is then never asked)."""
     result = run(
         f"""
         import hashlib
@@ -123,11 +126,12 @@ def test_generate_from_the_cli_uses_the_worker_and_writes_the_same_tree(tmp_path
             return {{str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
                     for p in sorted(Path(root).rglob("*")) if p.is_file()}}
         used = []
-        original = model_worker.library_output
-        def spy(text, header):
-            used.append(model_worker._worker is not None)
-            return original(text, header)
-        model_worker.library_output = spy
+        original = model_worker.collect
+        def spy():
+            answer = original()
+            used.append(isinstance(answer, str))  # the child's models.py, not NO_ANSWER
+            return answer
+        model_worker.collect = spy
         spec = "spec/provider.yaml"
         a = cli.main(["generate", spec, "--out", "{tmp_path}/with", "-q"])
         model_worker.start = lambda: None
@@ -136,4 +140,33 @@ def test_generate_from_the_cli_uses_the_worker_and_writes_the_same_tree(tmp_path
                           "same": tree("{tmp_path}/with") == tree("{tmp_path}/without")}}))
         """
     )
-    assert result == {"codes": [0, 0], "used": [True, False], "same": True}
+    assert result == {"codes": [0, 0], "used": [True], "same": True}
+
+
+def test_a_refused_spec_ends_the_busy_child_and_says_why(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "spec", tmp_path / "spec")
+    spec = tmp_path / "spec" / "bad.yaml"  # valid but for one unknown top-level field
+    spec.write_text((REPO / "spec" / "sandbox.yaml").read_text() + "bogus: 1\n")
+    result = run(
+        f"""
+        from pathlib import Path
+        from apiforge import cli
+        spec = "{spec}"
+        pids = []
+        original = model_worker.submit_data
+        def spy(data, header):
+            taken = original(data, header)
+            pids.append(model_worker._worker.pid if taken else None)
+            return taken
+        model_worker.submit_data = spy
+        code = cli.main(["generate", str(spec), "--out", "{tmp_path}/out", "-q"])
+        try:
+            os.kill(pids[0], 0)
+            alive = True
+        except (ProcessLookupError, TypeError):
+            alive = False
+        print(json.dumps({{"code": code, "submitted": pids[0] is not None, "alive": alive,
+                          "written": Path("{tmp_path}/out").exists()}}))
+        """
+    )
+    assert result == {"code": 1, "submitted": True, "alive": False, "written": False}

@@ -20,9 +20,19 @@ import struct
 import threading
 from typing import Any
 
-__all__ = ["LibraryError", "library_output", "start", "stop"]
+__all__ = [
+    "NO_ANSWER",
+    "LibraryError",
+    "cancel",
+    "collect",
+    "library_output",
+    "start",
+    "stop",
+    "submit_data",
+]
 
 _HEADER = struct.Struct("!Q")
+NO_ANSWER: Any = object()  # no worker, or it died: the caller runs the library itself
 
 
 class LibraryError(Exception):
@@ -32,11 +42,34 @@ class LibraryError(Exception):
 class _Worker:
     def __init__(self, pid: int, requests: int, replies: int) -> None:
         self.pid, self.requests, self.replies = pid, requests, replies
+        self.sending: threading.Thread | None = None  # a request on its way (see `submit_data`)
+        self.send_failed = False
 
     def ask(self, message: Any) -> Any:
         """The child's reply, or None when it is gone (then the caller runs the library here)."""
+        self.post(message)
+        return self.reply()
+
+    def post(self, message: Any) -> None:
+        """Send without waiting: the child may still be importing, and a large request would
+        fill the pipe and hold this thread until it reads."""
+
+        def send() -> None:
+            try:
+                _send(self.requests, message)
+            except Exception:  # a closed pipe, or data that would not pickle: no answer comes
+                self.send_failed = True
+
+        self.sending = threading.Thread(target=send, name="apiforge-model-request", daemon=True)
+        self.sending.start()
+
+    def reply(self) -> Any:
+        if self.sending is not None:
+            self.sending.join()
+            self.sending = None
+        if self.send_failed:
+            return None
         try:
-            _send(self.requests, message)
             return _receive(self.replies)
         except (OSError, EOFError):
             return None
@@ -80,10 +113,14 @@ def start() -> None:
 
 def stop() -> None:
     """End the worker (idempotent): the CLI calls it when its command is done."""
-    global _worker
+    global _worker, _submitted
     if _worker is not None:
         _worker.close()
         _worker = None
+    _submitted = False
+
+
+_submitted = False  # a bundle given to the worker whose answer is not collected yet
 
 
 def library_output(text: str, header: str) -> Any:
@@ -91,33 +128,68 @@ def library_output(text: str, header: str) -> Any:
     from apiforge.models import run_library
 
     if _worker is not None:
-        reply = _worker.ask((text, header))
-        if reply is None:
-            stop()  # it died (a crash of its own): the document is tried here, as without it
-        else:
-            status, payload = reply
-            if status == "ok":
-                return payload
-            if status == "recursion":
-                raise RecursionError(payload)
-            raise LibraryError(payload)
+        answer = _answer(_worker.ask(("text", text, header)))
+        if isinstance(answer, BaseException):
+            raise answer
+        if answer is not NO_ANSWER:
+            return answer
     return run_library(text, header)
+
+
+def submit_data(data: dict[str, Any], header: str) -> bool:
+    """Give the worker a repaired bundle's data to plan and model while this process validates
+    and lints it (a third of a second on OpenAI's whole document); False: no worker to take it."""
+    global _submitted
+    if _worker is None or _submitted:
+        return False
+    _worker.post(("data", data, header))
+    _submitted = True
+    return True
+
+
+def collect() -> Any:
+    """The answer to `submit_data`: the library's output (None: the plan had no schemas), the
+    exception to raise for it, or NO_ANSWER when the worker died meanwhile."""
+    global _submitted
+    if _worker is None or not _submitted:
+        return NO_ANSWER
+    _submitted = False
+    return _answer(_worker.reply())
+
+
+def cancel() -> None:
+    """Drop a submitted bundle whose answer is no longer wanted (the spec was refused)."""
+    if _submitted:
+        stop()  # the child may be deep in the library: ending it is quicker than waiting
+
+
+def _answer(reply: Any) -> Any:
+    if reply is None:
+        stop()  # it died (a crash of its own): the document is tried here, as without it
+        return NO_ANSWER
+    status, payload = reply
+    if status == "ok":
+        return payload
+    if status == "recursion":
+        return RecursionError(payload)
+    return LibraryError(payload)
 
 
 def _serve(requests: int, replies: int) -> None:
     """The child's loop: one reply per request, until the parent closes its end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from apiforge.deep_stack import run_deep
-    from apiforge.models import run_library, warm_library
+    from apiforge.models import models_of_data, run_library, warm_library
 
     warm_library()
     while True:
         try:
-            text, header = _receive(requests)
+            kind, document, header = _receive(requests)
         except (OSError, EOFError):
             return
+        work = models_of_data if kind == "data" else run_library
         try:
-            reply: tuple[str, Any] = ("ok", run_deep(lambda: run_library(text, header)))  # noqa: B023 - called at once
+            reply: tuple[str, Any] = ("ok", run_deep(lambda: work(document, header)))  # noqa: B023 - called at once
         except RecursionError as exc:
             reply = ("recursion", str(exc))
         except Exception as exc:  # the library's errors are many, and not all of them pickle

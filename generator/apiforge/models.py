@@ -55,16 +55,26 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
     return build_models(plan, header, display)[0]
 
 
-def build_models(plan: ModelPlan, header: str, display: str) -> tuple[str, ModelIndex]:
+def build_models(
+    plan: ModelPlan, header: str, display: str, *, submitted: bool = False
+) -> tuple[str, ModelIndex]:
     """models.py's source and what it defines, from one parse of what the library wrote (a
-    large module takes a fifth of a second to parse: OpenAI's 900 KB once, not four times)."""
-    schemas = plan.document.get("components", {}).get("schemas")
-    if not schemas:  # the library refuses a document without models
+    large module takes a fifth of a second to parse: OpenAI's 900 KB once, not four times).
+
+    `submitted`: the model worker was given this plan's bundle (`model_worker.submit_data`) and
+    has been working on it meanwhile; its answer is collected here.
+    """
+    text = library_input(plan)
+    early = model_worker.collect() if submitted else model_worker.NO_ANSWER
+    if text is None:  # the library refuses a document without models
         source = header + EMPTY_MODELS
         return source, index_models(source)
-    text = json.dumps(model_input(plan.document))
     try:
-        out = model_worker.library_output(text, header)
+        if isinstance(early, BaseException):
+            raise early
+        out = early
+        if out is model_worker.NO_ANSWER:
+            out = model_worker.library_output(text, header)
     except RecursionError:
         raise _failed(display, "schemas nest too deeply to generate models") from None
     except Exception as exc:  # the library's errors are many and untyped
@@ -84,6 +94,22 @@ def build_models(plan: ModelPlan, header: str, display: str) -> tuple[str, Model
     if lines:
         source = _mark_lines(source, lines)  # comments only: the tree still describes it
     return source, _index_tree(tree)
+
+
+def library_input(plan: ModelPlan) -> str | None:
+    """The JSON text the library reads for `plan`; None when it has no schemas (no call)."""
+    if not plan.document.get("components", {}).get("schemas"):
+        return None
+    return json.dumps(model_input(plan.document))
+
+
+def models_of_data(data: dict[str, Any], header: str) -> Any:
+    """What the worker does with a bundle's data: plan it, then the library's output for it
+    (None when there are no schemas). The parent plans the same data the same way."""
+    from apiforge.prepare import plan_data
+
+    text = library_input(plan_data(data))
+    return None if text is None else run_library(text, header)
 
 
 def run_library(text: str, header: str) -> Any:

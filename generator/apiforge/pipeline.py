@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from apiforge import __version__
+from apiforge import __version__, model_worker
 from apiforge.assets import runtime_files
 from apiforge.build_ir import build_api
 from apiforge.diagnostics import Diagnostic, Severity, SpecError, UsageError
@@ -49,16 +49,21 @@ def build_package(
     progress(f"{name}: load")
     bundle = load_bundle(spec, shown)
     bundle, repairs = repair_bundle(bundle)
-    progress(f"{name}: validate")
-    diagnostics = _check(bundle)
-    errors = [d for d in diagnostics if d.is_error]
-    if errors:
-        raise SpecError(repairs + errors)
-    progress(f"{name}: models")
     header = file_header(label)
-    plan = plan_models(bundle)
-    warm_templates(templates)  # while the model worker (model_worker.py) still imports
-    models_source, index = build_models(plan, header, shown)
+    # the model worker (model_worker.py) plans and models the bundle while it is checked here
+    submitted = model_worker.submit_data(bundle.data, header)
+    try:
+        progress(f"{name}: validate")
+        diagnostics = _check(bundle)
+        errors = [d for d in diagnostics if d.is_error]
+        if errors:
+            raise SpecError(repairs + errors)
+        progress(f"{name}: models")
+        plan = plan_models(bundle)
+        warm_templates(templates)
+        models_source, index = build_models(plan, header, shown, submitted=submitted)
+    finally:
+        model_worker.cancel()  # only if the answer was not collected: a refused spec
     progress(f"{name}: render")
     api, notes = build_api(plan, index, package=name, spec_file=label)
     files: dict[str, str | bytes] = dict(render_package(api, header, templates))

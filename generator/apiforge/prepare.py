@@ -28,7 +28,12 @@ class ModelPlan:
 
 
 def plan_models(bundle: Bundle) -> ModelPlan:
-    doc = plain_copy(bundle.data)
+    return plan_data(bundle.data)
+
+
+def plan_data(data: dict[str, Any]) -> ModelPlan:
+    """`plan_models` of a bundle's data alone (what the model worker receives)."""
+    doc = plain_copy(data)
     schemas = _schemas(doc)
     taken: set[str] = set()
     renames: dict[str, str] = {}
