@@ -452,3 +452,38 @@ def test_read_write_variants_the_library_cannot_split_are_retried_as_it_advises(
     generate([REPO / "spec" / "sandbox.yaml"], tmp_path / "out", lambda _step: None)
     assert calls == [False, True]
     assert "class ChatCompletion(" in (tmp_path / "out" / "sandbox" / "models.py").read_text()
+
+
+def test_a_field_named_list_keeps_the_list_type_under_another_name(tmp_path: Path) -> None:
+    """The library writes `from builtins import list as list_aliased` for the other fields (seen
+    in Google's Tool Results document): a builtin type, imported, type-checked, validated."""
+    spec = tmp_path / "api.yaml"
+    spec.write_text(
+        """
+openapi: 3.0.3
+info: {title: lists, version: "1"}
+paths: {}
+components:
+  schemas:
+    Report:
+      type: object
+      properties:
+        list: {type: string, enum: [WHITE, BLACK]}
+        names: {type: array, items: {type: string}}
+"""
+    )
+    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    source = (tmp_path / "out" / "api" / "models.py").read_text()
+    assert "from builtins import list as list_aliased" in source
+    (tmp_path / "out" / "__init__.py").unlink(missing_ok=True)
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "api"],
+        cwd=tmp_path / "out",
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout
+    models = import_fresh(tmp_path / "out", "api.models")
+    report = models.Report.model_validate({"list": "WHITE", "names": ["a"]})  # type: ignore[attr-defined]
+    assert (report.list, report.names) == ("WHITE", ["a"])

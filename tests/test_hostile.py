@@ -254,3 +254,7 @@ def test_models_importing_anything_unexpected_are_refused() -> None:
 
     source = "from __future__ import annotations\nfrom os import system\nimport subprocess\nfrom pydantic import BaseModel\n"
     assert foreign_imports(source) == ["os", "subprocess"]
+    # builtin types under another name are fine (a field called `list`); other builtins are not
+    assert foreign_imports("from builtins import list as list_aliased, dict\n") == []
+    assert foreign_imports("from builtins import list, eval\n") == ["builtins"]
+    assert foreign_imports("import builtins\n") == ["builtins"]

@@ -223,11 +223,20 @@ def foreign_imports(source: str) -> list[str]:
     return _foreign_imports(ast.parse(source))
 
 
+# A field named `list` makes the library take the type under another name:
+# `from builtins import list as list_aliased` (seen in Google's Tool Results document). Builtin
+# types are fine to import; any other builtin (`eval`, `open`, `__import__`) is not.
+_SAFE_BUILTINS = {"list", "dict", "set", "frozenset", "tuple", "str", "int", "float", "bool"}
+_SAFE_BUILTINS |= {"bytes", "bytearray", "complex", "object", "type"}
+
+
 def _foreign_imports(tree: ast.Module) -> list[str]:
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            found.add(node.module or ".")
+            names = {alias.name for alias in node.names}
+            if not (node.module == "builtins" and node.level == 0 and names <= _SAFE_BUILTINS):
+                found.add(node.module or ".")
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
     return sorted(m for m in found if m not in _SAFE_MODULES)
