@@ -414,14 +414,7 @@ components:
     )
     done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stdout + done.stderr
-    (tmp_path / "out" / "__init__.py").unlink(missing_ok=True)
-    checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "api"],
-        cwd=tmp_path / "out",
-        capture_output=True,
-        text=True,
-    )
-    assert checked.returncode == 0, checked.stdout
+    _mypy_strict(tmp_path / "out", "api")
     models = import_fresh(tmp_path / "out", "api.models")
     config = models.LoggingConfiguration.model_validate(  # type: ignore[attr-defined]
         {"ResourceArn": "arn:1", "LogDestinationConfigs": ["arn:2"]}
@@ -476,14 +469,18 @@ components:
     assert done.returncode == 0, done.stdout + done.stderr
     source = (tmp_path / "out" / "api" / "models.py").read_text()
     assert "from builtins import list as list_aliased" in source
-    (tmp_path / "out" / "__init__.py").unlink(missing_ok=True)
+    _mypy_strict(tmp_path / "out", "api")
+    models = import_fresh(tmp_path / "out", "api.models")
+    report = models.Report.model_validate({"list": "WHITE", "names": ["a"]})  # type: ignore[attr-defined]
+    assert (report.list, report.names) == ("WHITE", ["a"])
+
+
+def _mypy_strict(out: Path, package: str) -> None:
+    (out / "__init__.py").unlink(missing_ok=True)  # the package alone, as a user imports it
     checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "api"],
-        cwd=tmp_path / "out",
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", package],
+        cwd=out,
         capture_output=True,
         text=True,
     )
     assert checked.returncode == 0, checked.stdout
-    models = import_fresh(tmp_path / "out", "api.models")
-    report = models.Report.model_validate({"list": "WHITE", "names": ["a"]})  # type: ignore[attr-defined]
-    assert (report.list, report.names) == ("WHITE", ["a"])
