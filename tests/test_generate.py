@@ -484,3 +484,50 @@ def _mypy_strict(out: Path, package: str) -> None:
         text=True,
     )
     assert checked.returncode == 0, checked.stdout
+
+
+def test_builtin_named_fields_and_defaults_pydantic_keeps_as_written_type_check(
+    tmp_path: Path,
+) -> None:
+    """Seen in the corpus: a field named `list` before a list field (GoDaddy), defaults written
+    as text for dates, durations and bytes and as numbers for Decimals (Azure, NetBox,
+    NeutrinoAPI), and a default of models written as plain JSON (Docker, linqr)."""
+    spec = tmp_path / "api.yaml"
+    spec.write_text(
+        """
+openapi: 3.0.3
+info: {title: corpus, version: "1"}
+paths: {}
+components:
+  schemas:
+    Stop: {type: object, required: [color], properties: {color: {type: string}}}
+    Pricing:
+      type: object
+      properties:
+        list: {type: integer}
+        taxes: {type: array, items: {type: string}}
+    Job:
+      type: object
+      properties:
+        due: {type: string, format: date-time, default: "2020-01-01T00:00:00Z"}
+        limit: {type: string, format: duration, default: "P7D"}
+        blob: {type: string, format: byte, default: ""}
+        height: {type: number, format: decimal, default: 1}
+        stops:
+          type: array
+          items: {$ref: "#/components/schemas/Stop"}
+          default: [{color: black}]
+        named:
+          type: object
+          additionalProperties: {$ref: "#/components/schemas/Stop"}
+          default: {a: {color: red}}
+"""
+    )
+    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    _mypy_strict(tmp_path / "out", "api")
+    models = import_fresh(tmp_path / "out", "api.models")
+    pricing = models.Pricing.model_validate({"list": 3, "taxes": ["vat"]})  # type: ignore[attr-defined]
+    assert (pricing.list, pricing.taxes) == (3, ["vat"])
+    job = models.Job()  # type: ignore[attr-defined]
+    assert job.stops[0].color == "black" and job.named["a"].color == "red"

@@ -90,9 +90,14 @@ def build_models(
     if foreign:
         raise _failed(display, f"the models would import {', '.join(foreign)}; refused")
     source, tree = _unshadow_field_types(out, tree)
-    lines = _lines_mypy_refuses(tree)
-    if lines:
-        source = _mark_lines(source, lines)  # comments only: the tree still describes it
+    casts = _model_literal_defaults(tree)
+    marks = _lines_mypy_refuses(tree) - {stmt.lineno for stmt in casts}
+    if marks or casts:  # comments and casts: the tree still describes the module's models
+        rows = source.splitlines(keepends=True)
+        _mark(rows, marks)
+        if casts:
+            _cast_defaults(rows, casts, tree)  # last: it inserts a line
+        source = "".join(rows)
     return source, _index_tree(tree)
 
 
@@ -243,17 +248,24 @@ def _foreign_imports(tree: ast.Module) -> list[str]:
 
 
 # What pydantic allows and mypy cannot see: an allOf schema that redefines a field of its base with
-# another type (or two bases that disagree about one), and a raw default that `validate_default=True`
-# turns into the field's RootModel, or a URL default written as text (pydantic keeps it as written).
-# Silenced on those lines only; `unused-ignore` keeps a compatible one quiet under strict mypy.
+# another type (or two bases that disagree about one), a raw default that `validate_default=True`
+# turns into the field's RootModel (lists and dicts of models are cast instead, see
+# `_model_literal_defaults`), and a default written as the text or number of a converted type (a
+# URL, a date, a duration, a Decimal, bytes), which pydantic keeps as written. Silenced on those
+# lines only; `unused-ignore` keeps a compatible one quiet under strict mypy.
 _OVERRIDE_IGNORE = "# type: ignore[assignment, misc, unused-ignore]"
+
+# Types a default of another JSON type cannot be, for mypy, though pydantic accepts the text.
+_CONVERTED_TYPES = {"AnyUrl", "datetime", "date", "time", "timedelta", "Decimal", "UUID", "bytes"}
+_CONVERTED_TYPES |= {"AwareDatetime", "NaiveDatetime", "PastDate", "FutureDate", "UUID4"}
 
 
 def _unshadow_field_types(source: str, tree: ast.Module) -> tuple[str, ast.Module]:
-    """A field named like a class (`ResourceArn`), then used as a type by a later field of the
-    same class (`list[ResourceArn]`): in the class body mypy reads the name as the field
-    (valid-type), pydantic as the class. The later uses go through a module-level alias of the
-    class instead (seen in AWS WAF's public document); one per name, right after its class.
+    """A field named like a class (`ResourceArn`) or a builtin type (`list`), then used as a type
+    by a later field of the same class (`list[ResourceArn]`): in the class body mypy reads the name
+    as the field (valid-type), pydantic as the type. The later uses go through a module-level
+    alias of the type instead (seen in AWS WAF's and GoDaddy's public documents); one per name,
+    right after its class, or after the imports for a builtin.
     Returns the source and its tree (parsed again only if it changed).
     """
     defined = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
@@ -267,7 +279,7 @@ def _unshadow_field_types(source: str, tree: ast.Module) -> tuple[str, ast.Modul
                 if isinstance(part, ast.Name) and part.id in fields and part.end_col_offset:
                     where = (part.col_offset, part.end_col_offset, part.id)
                     uses.setdefault(part.lineno, []).append(where)
-            if stmt.target.id in defined:
+            if stmt.target.id in defined or stmt.target.id in _SAFE_BUILTINS:
                 fields.add(stmt.target.id)
     if not uses:
         return source, tree
@@ -285,12 +297,19 @@ def _unshadow_field_types(source: str, tree: ast.Module) -> tuple[str, ast.Modul
         for start, end, name in sorted(spots, reverse=True):
             raw = raw[:start] + aliases[name].encode() + raw[end:]
         lines[number - 1] = raw.decode()
-    for shadowed in sorted(aliases, key=lambda n: -(defined[n].end_lineno or 0)):
-        end = defined[shadowed].end_lineno or len(lines)
+    after_imports = max(
+        (n.end_lineno or 0 for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)),
+        default=0,
+    )
+
+    def place(name: str) -> int:  # a class's alias right after it; a builtin's after the imports
+        return (defined[name].end_lineno or len(lines)) if name in defined else after_imports
+
+    for shadowed in sorted(aliases, key=lambda n: -place(n)):
         alias_line = (
             f"\n\n{aliases[shadowed]} = {shadowed}  # a field of that name shadows it below\n"
         )
-        lines.insert(end, alias_line)
+        lines.insert(place(shadowed), alias_line)
     changed = "".join(lines)
     return changed, ast.parse(changed)
 
@@ -347,20 +366,69 @@ def _lines_mypy_refuses(tree: ast.Module) -> set[int]:
         and stmt.value is not None
         and (
             "validate_default=True" in ast.unparse(stmt.annotation)
-            or (_is_text(stmt.value) and "AnyUrl" in ast.unparse(stmt.annotation))
+            or _default_of_another_type(stmt.value, stmt.annotation)
         )
     }
     return lines
 
 
-def _is_text(node: ast.expr) -> bool:
-    """A string literal: a `format: uri` default pydantic keeps as written, typed AnyUrl."""
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+def _model_literal_defaults(tree: ast.Module) -> list[ast.AnnAssign]:
+    """Defaults written as plain JSON (`[{"color": "black"}]`) for fields of models, which
+    `validate_default=True` turns into the models. mypy would report each item, on whatever line
+    the formatter puts it, so the value is handed over as `cast(Any, ...)` instead of silenced."""
+    return [
+        stmt
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        for stmt in node.body
+        if isinstance(stmt, ast.AnnAssign)
+        and isinstance(stmt.value, ast.List | ast.Dict | ast.Set | ast.Tuple)
+        and "validate_default=True" in ast.unparse(stmt.annotation)
+    ]
+
+
+def _cast_defaults(text: list[str], statements: list[ast.AnnAssign], tree: ast.Module) -> None:
+    """`= VALUE` -> `= cast(Any, VALUE)` in place, line for line, and the import that needs
+    (after `from __future__`, where ruff merges it with the module's other typing import)."""
+    for stmt in statements:
+        value = stmt.value
+        if value is None or value.end_lineno is None or value.end_col_offset is None:
+            continue
+        first, last = value.lineno - 1, value.end_lineno - 1
+        end_row = text[last].encode()  # ast offsets count UTF-8 bytes
+        text[last] = (
+            end_row[: value.end_col_offset] + b")" + end_row[value.end_col_offset :]
+        ).decode()
+        start_row = text[first].encode()
+        text[first] = (
+            start_row[: value.col_offset] + b"cast(Any, " + start_row[value.col_offset :]
+        ).decode()
+    future = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "__future__"]
+    at = future[0].end_lineno or 0 if future else 0
+    text[at:at] = ["from typing import Any, cast\n"]
+
+
+def _default_of_another_type(value: ast.expr, annotation: ast.expr) -> bool:
+    """A literal default (`"7.00:00:00"`, `1`) for a converted type (`timedelta`, `Decimal`)
+    that the annotation does not also allow as written."""
+    if not isinstance(value, ast.Constant) or isinstance(value.value, bool) or value.value is None:
+        return False
+    names = {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)}
+    names |= {n.attr for n in ast.walk(annotation) if isinstance(n, ast.Attribute)}
+    written = type(value.value).__name__  # str, int, float, bytes
+    allowed = {written, "float"} if written == "int" else {written}
+    return bool(names & _CONVERTED_TYPES) and not names & allowed
 
 
 def _mark_lines(source: str, lines: set[int]) -> str:
     """Add _OVERRIDE_IGNORE to each line (the first of a statement), before any comment on it."""
     text = source.splitlines(keepends=True)
+    _mark(text, lines)
+    return "".join(text)
+
+
+def _mark(text: list[str], lines: set[int]) -> None:
+    """`_mark_lines` on the module's lines, in place: each entry stays the line it was."""
     for line in lines:
         row = text[line - 1]
         ending = row[len(row.rstrip("\r\n")) :]
@@ -374,7 +442,6 @@ def _mark_lines(source: str, lines: set[int]) -> str:
             text[line - 1] = f"{head}(  {_OVERRIDE_IGNORE}{ending}    {bases}{ending}"
             continue
         text[line - 1] = f"{code}  {_OVERRIDE_IGNORE}{'  ' + rest if rest else ''}{ending}"
-    return "".join(text)
 
 
 def _comment_column(row: str) -> int | None:
