@@ -531,3 +531,21 @@ components:
     assert (pricing.list, pricing.taxes) == (3, ["vat"])
     job = models.Job()  # type: ignore[attr-defined]
     assert job.stops[0].color == "black" and job.named["a"].color == "red"
+
+
+def test_an_operation_on_an_allof_of_one_union_has_a_class(tmp_path: Path) -> None:
+    """`Check: {allOf: [CheckDiscriminator]}` over a discriminated oneOf, referred to by another
+    model: the library writes no `Check` at all (InfluxData's document); the operation gets an
+    alias class of the union, the client parses each variant, and the package type-checks."""
+    import httpx
+
+    spec = tmp_path / "checks.yaml"
+    spec.write_text((Path(__file__).parent / "data" / "specs" / "allof_union.yaml").read_text())
+    generate([spec], tmp_path / "out")
+    _mypy_strict(tmp_path / "out", "checks")
+    client: Any = import_fresh(tmp_path / "out", "checks.client")
+    body = {"type": "deadman", "name": "cpu", "timeSince": "90s"}
+    answer = httpx.MockTransport(lambda request: httpx.Response(201, json=body))
+    with client.Client(base_url="http://api.test", transport=answer) as api:
+        created = api.create_check(body)
+    assert created.root.model_dump(exclude_none=True) == body

@@ -82,6 +82,11 @@ def is_object_schema(schema: Any, doc: dict[str, Any], depth: int = 0) -> bool:
         return is_object_schema(target, doc, depth + 1)
     if any(k in schema for k in ("oneOf", "anyOf", "enum", "const")):
         return False
+    members = schema.get("allOf")
+    if isinstance(members, list) and len(members) == 1 and "properties" not in schema:
+        # `allOf: [X]` alone is X: over a union the generator writes no class of that name at
+        # all once a model refers to it (seen in InfluxData's `Check`)
+        return is_object_schema(members[0], doc, depth + 1)
     kind = schema.get("type")
     if isinstance(kind, list):
         return False
