@@ -348,3 +348,24 @@ def test_override_marks_go_before_a_comment_and_on_the_first_line_of_a_statement
     assert marked[2] == f"    x: int = 1  {_OVERRIDE_IGNORE}  # from the spec"
     assert marked[3] == f"    y: Annotated[  {_OVERRIDE_IGNORE}"
     assert marked[6] == f"    z: str = '# not a comment'  {_OVERRIDE_IGNORE}"
+
+
+def test_a_ref_with_describing_siblings_is_the_refs_class(tmp_path: Path) -> None:
+    """`{$ref: Price, type: object}` or with a description (corrently.io's document) answers
+    the component's own class; a sibling that constrains it still gets an alias of its own."""
+    price = {"type": "object", "properties": {"sum": {"type": "number"}}}
+
+    def answering(schema: dict[str, Any]) -> str | None:
+        content = {"application/json": {"schema": schema}}
+        get = {
+            "operationId": "getPrice",
+            "responses": {"200": {"description": "ok", "content": content}},
+        }
+        api = api_of(tmp_path, doc({"/price": {"get": get}}, {"Price": price}))
+        op = api.operations[0]
+        return op.success.model if op.success else None
+
+    ref = "#/components/schemas/Price"
+    assert answering({"$ref": ref, "type": "object"}) == "Price"
+    assert answering({"$ref": ref, "description": "the price"}) == "Price"
+    assert answering({"$ref": ref, "maxProperties": 3}) == "GetPriceResponse"

@@ -97,9 +97,28 @@ def is_object_schema(schema: Any, doc: dict[str, Any], depth: int = 0) -> bool:
     return kind == "object" and not isinstance(schema.get("additionalProperties"), dict)
 
 
+# Siblings of a `$ref` that only describe it: the schema is still the ref's target.
+_REF_NOTES = frozenset(
+    {"description", "title", "example", "examples", "deprecated", "$comment", "externalDocs"}
+)
+
+
+def _bare_ref(schema: Any, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """`{$ref: X}` for a ref whose siblings only describe it or restate that X is an object
+    (`{$ref: X, type: object}`, seen in corrently.io's document), else None."""
+    if not is_ref(schema):
+        return None
+    bare = {"$ref": schema["$ref"]}
+    rest = {k: v for k, v in schema.items() if k != "$ref" and k not in _REF_NOTES}
+    if not rest or (rest == {"type": "object"} and is_object_schema(bare, doc)):
+        return bare
+    return None
+
+
 def _class_of(schema: Any, doc: dict[str, Any]) -> str | None:
     """The class a `$ref` to an object component already has, else None (we add an alias)."""
-    if is_ref(schema) and len(schema) == 1:
+    schema = _bare_ref(schema, doc)
+    if schema is not None:
         ref = schema["$ref"]
         tokens = jp.split(ref)
         if tokens[:2] == ["components", "schemas"] and len(tokens) == 3:
