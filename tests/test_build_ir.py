@@ -369,3 +369,29 @@ def test_a_ref_with_describing_siblings_is_the_refs_class(tmp_path: Path) -> Non
     assert answering({"$ref": ref, "type": "object"}) == "Price"
     assert answering({"$ref": ref, "description": "the price"}) == "Price"
     assert answering({"$ref": ref, "maxProperties": 3}) == "GetPriceResponse"
+
+
+def test_a_response_class_the_model_generator_did_not_write_becomes_raw_json(
+    tmp_path: Path,
+) -> None:
+    """The library folds some unions away (intellifi.nl's `SpotGet`): the operation then
+    answers the JSON as it comes, with a warning at the operation, instead of naming a class
+    that is not there."""
+    price = {"type": "object", "properties": {"sum": {"type": "number"}}}
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Price"}}}
+    get = {
+        "operationId": "getPrice",
+        "responses": {"200": {"description": "ok", "content": content}},
+    }
+    plan = plan_models(
+        load_bundle(_written(tmp_path, doc({"/price": {"get": get}}, {"Price": price})))
+    )
+    index = index_models(generate_models(plan, "# header", "doc.yaml"))
+    api, notes = build_api(plan, index, package="doc", spec_file="doc.yaml")
+    assert api.operations[0].success is not None and api.operations[0].success.model == "Price"
+    assert notes == []
+    del index.classes["Price"]
+    api, notes = build_api(plan, index, package="doc", spec_file="doc.yaml")
+    assert api.operations[0].success is not None and api.operations[0].success.model is None
+    [note] = notes
+    assert note.pointer == "#/paths/~1price/get" and "'Price'" in note.message

@@ -81,6 +81,11 @@ def build_api(
         method_name = unique(name, taken_methods | _RESERVED_ARGS)
         taken_methods.add(method_name)
         operation = _operation(op, at, path, method, method_name, plan, index, root_security)
+        operation, unwritten = _without_unwritten_models(operation, index)
+        notes.extend(
+            Diagnostic(spec_file, 1, 1, Severity.WARNING, message, at, "models")
+            for message in unwritten
+        )
         prefix = unique(
             operation.class_prefix, taken_prefixes
         )  # GetAB2 from get_a_b2 and get_a_b_2
@@ -419,6 +424,35 @@ def _variant(model: str, role: str, schema: Any, index: ModelIndex) -> str:
         isinstance(p, dict) and (p.get("readOnly") or p.get("writeOnly")) for p in props.values()
     )
     return f"{model}{role}" if marked and f"{model}{role}" in index.classes else model
+
+
+def _without_unwritten_models(
+    op: ir.Operation, index: ModelIndex
+) -> tuple[ir.Operation, list[str]]:
+    """The operation without response or chunk classes the model generator did not write (it
+    folds some unions away: seen in intellifi.nl's document), and a note for each: such a
+    response comes back as its JSON, such a stream is left out, and the package still imports."""
+    notes: list[str] = []
+
+    def written(response: ir.Response | None) -> ir.Response | None:
+        if response is None or response.model is None or response.model in index.classes:
+            return response
+        notes.append(
+            f"the model generator wrote no class {response.model!r} for the {response.status} "
+            "response; the client returns its JSON as it comes"
+        )
+        return dataclasses.replace(response, model=None)
+
+    stream = op.stream
+    if stream is not None and stream.chunk_model not in index.classes:
+        notes.append(
+            f"the model generator wrote no class {stream.chunk_model!r} for the event stream's "
+            "chunks; the client does not stream this operation"
+        )
+        stream = None
+    errors = tuple(r for r in (written(e) for e in op.errors) if r is not None)
+    changed = dataclasses.replace(op, success=written(op.success), errors=errors, stream=stream)
+    return changed, notes
 
 
 def _obj(value: Any) -> dict[str, Any]:

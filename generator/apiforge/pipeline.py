@@ -66,6 +66,7 @@ def build_package(
         model_worker.cancel()  # only if the answer was not collected: a refused spec
     progress(f"{name}: render")
     api, notes = build_api(plan, index, package=name, spec_file=label)
+    notes = [bundle.diagnostic(n.pointer, n.message, n.severity, n.rule) for n in notes]
     files: dict[str, str | bytes] = dict(render_package(api, header, templates))
     files["models.py"] = models_source
     files["py.typed"] = ""
