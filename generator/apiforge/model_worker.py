@@ -7,7 +7,8 @@ bundle (`submit_data`), and while the child plans it and runs the library, the p
 lints and plans the same bundle, and finally collects models.py (`collect`). On OpenAI's whole
 document that hides 0.7 s of the parent's work behind the library's five seconds. Where there is
 no fork (Windows), or other threads already run (fork would copy their locks, held), or the child
-dies, the library runs in this process as before: the same call, the same output.
+dies, or on a system other than Linux, the library runs in this process as before: the same
+call, the same output.
 
 Messages are length-prefixed pickles over two pipes, between this process and its own child.
 """
@@ -20,6 +21,7 @@ import os
 import pickle
 import signal
 import struct
+import sys
 import threading
 from typing import Any
 
@@ -93,7 +95,9 @@ _worker: _Worker | None = None
 def start() -> None:
     """Fork the worker, if this process can do so safely and has none yet."""
     global _worker
-    if _worker is not None or not hasattr(os, "fork") or threading.active_count() != 1:
+    if _worker is not None or not sys.platform.startswith("linux"):
+        return  # fork without exec is unsafe on macOS (its frameworks), and absent on Windows
+    if threading.active_count() != 1:
         return
     from_parent, to_child = os.pipe()  # (read end, write end)
     from_child, to_parent = os.pipe()
