@@ -395,3 +395,14 @@ def test_a_response_class_the_model_generator_did_not_write_becomes_raw_json(
     assert api.operations[0].success is not None and api.operations[0].success.model is None
     [note] = notes
     assert note.pointer == "#/paths/~1price/get" and "'Price'" in note.message
+
+
+def test_formats_that_need_other_packages_are_plain_strings(tmp_path: Path) -> None:
+    """email and ulid would make the models import email-validator or python-ulid."""
+    props = {
+        "mail": {"type": "string", "format": "email"},
+        "key": {"type": "string", "format": "ulid"},
+    }
+    spec = _written(tmp_path, doc({}, {"Thing": {"type": "object", "properties": props}}))
+    source = generate_models(plan_models(load_bundle(spec)), "# header", "doc.yaml")
+    assert "    mail: str | None = None" in source and "    key: str | None = None" in source

@@ -18,7 +18,9 @@ import pytest
 
 from tests.helpers import REPO
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker runs on Linux only")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the worker runs on Linux only"
+)
 
 DOC = json.dumps(
     {
