@@ -477,3 +477,22 @@ def test_vendor_yaml_loads_as_pyyaml_reads_it(name: str) -> None:
         pointer = "#" + "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
         at = doc.locate(pointer)
         assert (at.line, at.col) == _composed_position(root, list(tokens)), pointer
+
+
+@pytest.mark.parametrize("extra", [4, 5])
+def test_an_alias_nests_no_deeper_than_written_text_may(extra: int) -> None:
+    """An anchored value 995 levels deep, used `extra` levels down: refused exactly where the
+    same nesting written out is (the copy would otherwise reach stages that cannot go deeper)."""
+    n = load.MAX_DEPTH - 5
+    deep = "[" * n + "1" + "]" * n
+    aliased = f"a: &x {deep}\nb: " + "[" * extra + "*x" + "]" * extra + "\n"
+    written = "b: " + "[" * (n + extra) + "1" + "]" * (n + extra) + "\n"
+    outcomes = []
+    for text in (aliased, written):
+        try:
+            run_deep(lambda text=text: parse_document(text.encode(), Path("d.yaml"), "d.yaml"))
+            outcomes.append("loaded")
+        except SpecError as exc:
+            assert "nested deeper than" in exc.diagnostics[0].message
+            outcomes.append("refused")
+    assert outcomes == (["loaded", "loaded"] if extra == 4 else ["refused", "refused"])

@@ -165,7 +165,7 @@ _MERGE_TAG = _YAML + "merge"
 class _Frame:
     """An open mapping or sequence, with the marks of its entries' values, in order."""
 
-    __slots__ = ("anchor", "container", "key", "key_mark", "marks", "nodes_before")
+    __slots__ = ("anchor", "container", "height", "key", "key_mark", "marks", "nodes_before")
 
     def __init__(self, container: Any, anchor: str | None, nodes_before: int) -> None:
         self.container = container
@@ -174,6 +174,7 @@ class _Frame:
         self.key_mark: Any = None
         self.anchor = anchor
         self.nodes_before = nodes_before
+        self.height = 0  # levels of nodes below it so far (an alias may bring a deep value in)
 
 
 class _YamlBuilder:
@@ -192,6 +193,7 @@ class _YamlBuilder:
         self.loader_class = loader
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int, Any]] = {}  # name -> (value, nodes, raw key)
+        self.heights: dict[str, int] = {}  # anchor -> levels below its value
         self.open_anchors: set[str] = set()
         self.marks: dict[int, tuple[Any, list[tuple[int, int]]]] = {}
         self.nodes = 0
@@ -251,9 +253,12 @@ class _YamlBuilder:
                 frame = stack.pop()
                 value = frame.container
                 self.marks[id(value)] = (value, frame.marks)
+                if stack and frame.height + 1 > stack[-1].height:
+                    stack[-1].height = frame.height + 1
                 if frame.anchor is not None:
                     self.open_anchors.discard(frame.anchor)
                     self.anchors[frame.anchor] = (value, self.nodes - frame.nodes_before, None)
+                    self.heights[frame.anchor] = frame.height
                 if stack:
                     self._attach_value(stack[-1], value)
                 else:
@@ -279,6 +284,8 @@ class _YamlBuilder:
             # a scalar or an alias's value, in its place
             if stack:
                 self._check_depth(event)
+                if not stack[-1].height:
+                    stack[-1].height = 1
                 mark = event.start_mark
                 self._attach_mark(stack[-1], (mark.line + 1, mark.column + 1))
                 self._attach_value(stack[-1], value)
@@ -322,6 +329,12 @@ class _YamlBuilder:
                 raise self._error(event, "mapping keys must be plain scalars")
             self._key(stack[-1], raw_key[0], raw_key[1], event)
             return _MISSING
+        height = self.heights.get(name, 0)
+        if len(stack) + height > MAX_DEPTH:  # the copy would nest deeper than any text may
+            message = f"document is nested deeper than {MAX_DEPTH} levels"
+            raise self._error(event, message, child=True)
+        if stack and height:
+            stack[-1].height = max(stack[-1].height, height + 1)
         self.nodes += size
         if self.nodes > MAX_NODES:
             message = f"document expands to over {MAX_NODES} nodes (YAML alias bomb?)"
