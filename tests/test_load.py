@@ -496,3 +496,20 @@ def test_an_alias_nests_no_deeper_than_written_text_may(extra: int) -> None:
             assert "nested deeper than" in exc.diagnostics[0].message
             outcomes.append("refused")
     assert outcomes == (["loaded", "loaded"] if extra == 4 else ["refused", "refused"])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'a: !!int ""\n', b"a: !!int _\n", b'a: !!float ""\n', b"a: !!bool maybe\n", b"a: !!bool\n"],
+)
+def test_an_explicitly_tagged_scalar_that_is_not_one_is_refused_at_its_place(raw: bytes) -> None:
+    d = refused(raw)
+    assert d.message.startswith("invalid scalar")
+    assert (d.line, d.col) == (1, 4)
+
+
+@pytest.mark.parametrize("raw", [b"a: &x [&x 1, *x]\n", b"a: &x 1\nb: &x 2\nc: *x\n"])
+def test_a_second_anchor_of_one_name_is_refused_as_pyyaml_does(raw: bytes) -> None:
+    with pytest.raises(yaml.YAMLError):
+        yaml.compose(raw, Loader=yaml.SafeLoader)
+    assert "duplicate anchor" in refused(raw).message

@@ -229,6 +229,7 @@ class _YamlBuilder:
                 value = self._scalar(tag, event.value, event)
                 self.nodes += 1
                 if event.anchor is not None:
+                    self._new_anchor(event)
                     self.anchors[event.anchor] = (value, 1, (tag, event.value))
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 is_map = kind is yaml.MappingStartEvent
@@ -241,6 +242,7 @@ class _YamlBuilder:
                 frame = _Frame({} if is_map else [], event.anchor, self.nodes)
                 self.nodes += 1
                 if event.anchor is not None:
+                    self._new_anchor(event)
                     self.open_anchors.add(event.anchor)
                 mark = event.start_mark
                 if stack:
@@ -313,8 +315,15 @@ class _YamlBuilder:
             raise self._error(event, f"duplicate key {key!r}", key=key)
         frame.key = key
         frame.key_mark = event.start_mark
-        if event.anchor is not None:
+        if event.anchor is not None and type(event) is not yaml.AliasEvent:
+            self._new_anchor(event)
             self.anchors[event.anchor] = (self._scalar(tag, raw, event), 1, (tag, raw))
+
+    def _new_anchor(self, event: Any) -> None:
+        """Refuse a second anchor of one name, as PyYAML's composer does (which of the two an
+        alias means would depend on where it stands)."""
+        if event.anchor in self.anchors or event.anchor in self.open_anchors:
+            raise self._error(event, f"invalid YAML: found duplicate anchor {event.anchor!r}")
 
     def _alias(self, event: Any) -> Any:
         name = event.anchor
@@ -382,7 +391,7 @@ class _YamlBuilder:
                 return _SCALARS.construct_yaml_float(node)  # .nan and .inf included
             if tag.endswith(":bool"):
                 return _SCALARS.construct_yaml_bool(node)
-        except (ValueError, yaml.YAMLError):
+        except (ValueError, IndexError, KeyError, yaml.YAMLError):  # `!!int ""`, `!!bool maybe`
             raise self._error(event, f"invalid scalar {raw!r}", child=True) from None
         return None
 
