@@ -211,6 +211,32 @@ def test_errors_are_placed_by_what_they_carry(edit: Any, pointer: str, tmp_path:
     assert _worded_alike(placed) == _worded_alike(located_diagnostics(bundle, (3, 1)))
 
 
+@pytest.mark.parametrize(
+    "schemas",
+    [
+        # the same message and path, found values that differ: each goes where its value is
+        {"A": {"discriminator": {}}, "B": {"discriminator": {"mapping": {}}}, "C": {"type": 5}},
+        # a $ref's target inside another schema is meta-checked too: C's two candidates are unsure
+        {
+            "R": {"$ref": "#/components/schemas/D/properties/p"},
+            "D": {"properties": {"p": {"minimum": "a"}}},
+            "C": {"type": 5, "minimum": "a"},
+        },
+    ],
+    ids=["found-values", "ref-target"],
+)
+def test_errors_are_never_placed_where_the_located_validator_does_not_put_them(
+    schemas: dict[str, Any], tmp_path: Path
+) -> None:
+    """Cases found in review: each once put an error at a schema that never reported it."""
+    data = copy.deepcopy(SANDBOX.data)
+    _schemas_of(data).update(schemas)
+    bundle = _bundle_of(data, tmp_path)
+    placed = placed_diagnostics(bundle, fast_errors(bundle.data, (3, 1)) or [])
+    located = _worded_alike(located_diagnostics(bundle, (3, 1)))
+    assert placed is None or _worded_alike(placed) == located
+
+
 def test_an_error_that_fits_a_place_the_validator_never_checks_goes_to_the_located_path(
     tmp_path: Path,
 ) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from apiforge.diagnostics import Diagnostic
-from apiforge.pointer import from_tokens
+from apiforge.pointer import from_tokens, split
 from apiforge.resolve import Bundle
 from apiforge.validator_messages import describe
 from apiforge.walk import get_ref, iter_objects
@@ -35,7 +35,9 @@ def placed_diagnostics(bundle: Bundle, errors: Sequence[Any]) -> list[Diagnostic
             return None  # the dedicated checks (duplicate operationIds, ...) say little of where
         try:
             refusing = json.dumps(error.schema, sort_keys=True, default=repr)
-            signature = (error.message, tuple(error.path), tuple(error.schema_path), refusing)
+            found_value = json.dumps(error.instance, sort_keys=True, default=repr)
+            path, schema_path = tuple(error.path), tuple(error.schema_path)
+            signature = (error.message, path, schema_path, refusing, found_value)
         except (AttributeError, TypeError, ValueError):
             return None
         groups.setdefault(signature, []).append(error)
@@ -47,8 +49,11 @@ def placed_diagnostics(bundle: Bundle, errors: Sequence[Any]) -> list[Diagnostic
         sure = {s: f for s, f in fits.items() if f is not None and len(f) == len(groups[s])}
         if not sure:
             return None
+        entries = [places.entry_of(tokens) for f in sure.values() for tokens in f]
+        taken = set(entries) - {None}
+        if len(taken) < len(entries) - entries.count(None):
+            return None  # two meta errors in one schema's check, which reports one: unsure
         placed.update(sure)
-        taken = {places.entry_of(tokens) for f in sure.values() for tokens in f} - {None}
         fits = {
             s: None if f is None else {t for t in f if places.entry_of(t) not in taken}
             for s, f in fits.items()
@@ -64,17 +69,20 @@ def placed_diagnostics(bundle: Bundle, errors: Sequence[Any]) -> list[Diagnostic
 
 
 class _Places:
-    """The objects a check can start at: the document, schemas not inside another schema (their
-    meta-check), and every schema's default (checked against that schema)."""
+    """The objects a check can start at: the document, schemas not inside another schema or
+    named by a `$ref` (their meta-check), and every schema's default (checked against it)."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         schemas = [(tokens, node) for tokens, kind, node in iter_objects(data) if kind == "schema"]
-        at = {tokens for tokens, _ in schemas}
+        at = {tokens: node for tokens, node in schemas}
+        # meta-checked: a schema not inside another, or one a `$ref` names (the check of a
+        # `$ref` reads its target, wherever that is written)
+        targets = {_target(node.get("$ref")) for _, node in schemas} - {None}
         self.entry_schemas = [
             (tokens, node)
             for tokens, node in schemas
-            if not any(tokens[:n] in at for n in range(len(tokens)))
+            if tokens in targets or not any(tokens[:n] in at for n in range(len(tokens)))
         ]
         self.defaults = [(tokens, node) for tokens, node in schemas if "default" in node]
         self._meta_places: dict[Tokens, Tokens] = {}  # a meta error's place -> its schema
@@ -126,6 +134,15 @@ class _Places:
                 return node
             node = get_ref(self.data, ref)
         return node
+
+
+def _target(ref: Any) -> Tokens | None:
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        return None
+    try:
+        return tuple(split(ref))
+    except ValueError:
+        return None
 
 
 def _keys(node: Any) -> Any:
