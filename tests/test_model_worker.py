@@ -172,3 +172,26 @@ def test_a_refused_spec_ends_the_busy_child_and_says_why(tmp_path: Path) -> None
         """
     )
     assert result == {"code": 1, "submitted": True, "alive": False, "written": False}
+
+
+def test_cancel_lets_a_request_still_being_written_fail_before_closing_its_pipe() -> None:
+    """A large request waits in the pipe while the child imports; cancelling ends the child
+    first, so the writing thread fails on a closed pipe rather than on a reused descriptor."""
+    result = run(
+        """
+        model_worker.start()
+        worker = model_worker._worker
+        big = {"components": {"schemas": {f"S{i}": {"description": "x" * 1000} for i in range(5000)}}}
+        model_worker.submit_data(big, "# h")
+        sending = worker.sending
+        model_worker.cancel()
+        try:
+            os.kill(worker.pid, 0)
+            alive = True
+        except ProcessLookupError:
+            alive = False
+        print(json.dumps({"writer_done": not sending.is_alive(), "child_alive": alive,
+                          "failed": worker.send_failed}))
+        """
+    )
+    assert result == {"writer_done": True, "child_alive": False, "failed": True}

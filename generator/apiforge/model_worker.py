@@ -80,13 +80,19 @@ class _Worker:
             return None
 
     def close(self) -> None:
-        for fd in (self.requests, self.replies):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        """End the child, then let a request still being written fail on its closed pipe, and
+        only then close our ends: a descriptor closed under a writing thread could be reused by
+        a file this process opens next, and the rest of the request would land in it."""
         with contextlib.suppress(OSError):
             os.kill(self.pid, signal.SIGKILL)  # it holds no state worth a goodbye
         with contextlib.suppress(OSError):
             os.waitpid(self.pid, 0)
+        if self.sending is not None:
+            self.sending.join(timeout=5)  # the write fails at once: no reader is left
+            self.sending = None
+        for fd in (self.requests, self.replies):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 _worker: _Worker | None = None
