@@ -19,7 +19,7 @@ from apiforge.diagnostics import Diagnostic
 from apiforge.pointer import from_tokens, split
 from apiforge.resolve import Bundle
 from apiforge.validator_messages import describe
-from apiforge.walk import get_ref, iter_objects
+from apiforge.walk import deref, iter_objects
 
 __all__ = ["placed_diagnostics"]
 
@@ -128,12 +128,7 @@ class _Places:
         return _same(node, refusing) or _same(self._deref(node), refusing)
 
     def _deref(self, node: Any) -> Any:
-        for _ in range(64):
-            ref = node.get("$ref") if isinstance(node, dict) else None
-            if not isinstance(ref, str) or not ref.startswith("#"):
-                return node
-            node = get_ref(self.data, ref)
-        return node
+        return deref(node, self.data)  # every ref is local: the document is self-contained
 
 
 def _target(ref: Any) -> Tokens | None:
