@@ -50,12 +50,14 @@ def run(script: str) -> dict[str, object]:
 def test_the_child_writes_what_this_process_writes() -> None:
     result = run(
         """
-        from apiforge.models import run_library
+        from apiforge.models import models_of_data
         model_worker.start()
         pid = model_worker._worker.pid
-        forked = model_worker.library_output(DOC, "# header")
+        model_worker.submit_data(json.loads(DOC), "# header")
+        forked = model_worker.collect()
         model_worker.stop()
-        print(json.dumps({"pid": pid != os.getpid(), "same": forked == run_library(DOC, "# header"),
+        here = models_of_data(json.loads(DOC), "# header")
+        print(json.dumps({"pid": pid != os.getpid(), "same": forked == here,
                           "pet": "class Pet(BaseModel)" in forked}))
         """
     )
@@ -65,10 +67,13 @@ def test_the_child_writes_what_this_process_writes() -> None:
 def test_a_dead_child_leaves_the_work_to_this_process() -> None:
     result = run(
         """
+        from apiforge.models import build_models
+        from apiforge.prepare import plan_data
         model_worker.start()
         os.kill(model_worker._worker.pid, signal.SIGKILL)
         os.waitpid(model_worker._worker.pid, 0)
-        out = model_worker.library_output(DOC, "# header")
+        submitted = model_worker.submit_data(json.loads(DOC), "# header")
+        out, _ = build_models(plan_data(json.loads(DOC)), "# header", "doc", submitted=submitted)
         print(json.dumps({"pet": "class Pet(BaseModel)" in out, "gone": model_worker._worker is None}))
         """
     )
@@ -78,20 +83,18 @@ def test_a_dead_child_leaves_the_work_to_this_process() -> None:
 def test_the_librarys_errors_come_back_with_their_message() -> None:
     result = run(
         """
-        from apiforge.models import run_library
-        bad = json.dumps({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
-                          "components": {"schemas": {"A": {"type": "object", "properties": 7}}}})
+        from apiforge.models import models_of_data
+        bad = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+               "components": {"schemas": {"A": {"type": "object", "properties": 7}}}}
         try:
-            run_library(bad, "# h")
+            models_of_data(bad, "# h")
             here = None
         except Exception as exc:
             here = str(exc)
         model_worker.start()
-        try:
-            model_worker.library_output(bad, "# h")
-            there = None
-        except model_worker.LibraryError as exc:
-            there = str(exc)
+        model_worker.submit_data(bad, "# h")
+        answer = model_worker.collect()
+        there = str(answer) if isinstance(answer, model_worker.LibraryError) else None
         print(json.dumps({"here": here, "there": there}))
         """
     )

@@ -30,7 +30,6 @@ __all__ = [
     "LibraryError",
     "cancel",
     "collect",
-    "library_output",
     "start",
     "stop",
     "submit_data",
@@ -49,11 +48,6 @@ class _Worker:
         self.pid, self.requests, self.replies = pid, requests, replies
         self.sending: threading.Thread | None = None  # a request on its way (see `submit_data`)
         self.send_failed = False
-
-    def ask(self, message: Any) -> Any:
-        """The child's reply, or None when it is gone (then the caller runs the library here)."""
-        self.post(message)
-        return self.reply()
 
     def post(self, message: Any) -> None:
         """Send without waiting: the child may still be importing, and a large request would
@@ -136,26 +130,13 @@ def stop() -> None:
 _submitted = False  # a bundle given to the worker whose answer is not collected yet
 
 
-def library_output(text: str, header: str) -> Any:
-    """The library's models.py for the document `text`: from the worker if one runs, else here."""
-    from apiforge.models import run_library
-
-    if _worker is not None:
-        answer = _answer(_worker.ask(("text", text, header)))
-        if isinstance(answer, BaseException):
-            raise answer
-        if answer is not NO_ANSWER:
-            return answer
-    return run_library(text, header)
-
-
 def submit_data(data: dict[str, Any], header: str) -> bool:
     """Give the worker a repaired bundle's data to plan and model while this process validates
     and lints it (a third of a second on OpenAI's whole document); False: no worker to take it."""
     global _submitted
     if _worker is None or _submitted:
         return False
-    _worker.post(("data", data, header))
+    _worker.post((data, header))
     _submitted = True
     return True
 
@@ -192,17 +173,16 @@ def _serve(requests: int, replies: int) -> None:
     """The child's loop: one reply per request, until the parent closes its end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from apiforge.deep_stack import run_deep
-    from apiforge.models import models_of_data, run_library, warm_library
+    from apiforge.models import models_of_data, warm_library
 
     warm_library()
     while True:
         try:
-            kind, document, header = _receive(requests)
+            data, header = _receive(requests)
         except (OSError, EOFError):
             return
-        work = models_of_data if kind == "data" else run_library
         try:
-            reply: tuple[str, Any] = ("ok", run_deep(lambda: work(document, header)))  # noqa: B023 - called at once
+            reply: tuple[str, Any] = ("ok", run_deep(lambda: models_of_data(data, header)))  # noqa: B023 - called at once
         except RecursionError as exc:
             reply = ("recursion", str(exc))
         except Exception as exc:  # the library's errors are many, and not all of them pickle

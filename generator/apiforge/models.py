@@ -73,8 +73,8 @@ def build_models(
         if isinstance(early, BaseException):
             raise early
         out = early
-        if out is model_worker.NO_ANSWER:
-            out = model_worker.library_output(text, header)
+        if out is model_worker.NO_ANSWER:  # no worker, or it died: the library runs here
+            out = run_library(text, header)
     except RecursionError:
         raise _failed(display, "schemas nest too deeply to generate models") from None
     except Exception as exc:  # the library's errors are many and untyped
