@@ -383,8 +383,8 @@ def test_an_operation_returning_a_map_that_others_refer_to_has_a_class(tmp_path:
 def test_a_field_named_like_a_class_does_not_shadow_it_for_later_fields(tmp_path: Path) -> None:
     """`ResourceArn: ResourceArn` then `Configs: list[ResourceArn]`: mypy reads the second as the
     field (valid-type); the models route it through an alias of the class (AWS WAF's document)."""
-    spec = tmp_path / "api.yaml"
-    spec.write_text(
+    models = _generated_models(
+        tmp_path,
         """
 openapi: 3.0.3
 info: {title: shadow, version: "1"}
@@ -410,12 +410,8 @@ components:
           type: array
           items: {$ref: "#/components/schemas/ResourceArn"}
           maxItems: 1
-"""
+""",
     )
-    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"))
-    assert done.returncode == 0, done.stdout + done.stderr
-    _mypy_strict(tmp_path / "out", "api")
-    models = import_fresh(tmp_path / "out", "api.models")
     config = models.LoggingConfiguration.model_validate(  # type: ignore[attr-defined]
         {"ResourceArn": "arn:1", "LogDestinationConfigs": ["arn:2"]}
     )
@@ -450,8 +446,8 @@ def test_read_write_variants_the_library_cannot_split_are_retried_as_it_advises(
 def test_a_field_named_list_keeps_the_list_type_under_another_name(tmp_path: Path) -> None:
     """The library writes `from builtins import list as list_aliased` for the other fields (seen
     in Google's Tool Results document): a builtin type, imported, type-checked, validated."""
-    spec = tmp_path / "api.yaml"
-    spec.write_text(
+    models = _generated_models(
+        tmp_path,
         """
 openapi: 3.0.3
 info: {title: lists, version: "1"}
@@ -463,14 +459,10 @@ components:
       properties:
         list: {type: string, enum: [WHITE, BLACK]}
         names: {type: array, items: {type: string}}
-"""
+""",
     )
-    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"))
-    assert done.returncode == 0, done.stdout + done.stderr
     source = (tmp_path / "out" / "api" / "models.py").read_text()
     assert "from builtins import list as list_aliased" in source
-    _mypy_strict(tmp_path / "out", "api")
-    models = import_fresh(tmp_path / "out", "api.models")
     report = models.Report.model_validate({"list": "WHITE", "names": ["a"]})  # type: ignore[attr-defined]
     assert (report.list, report.names) == ("WHITE", ["a"])
 
@@ -492,8 +484,8 @@ def test_builtin_named_fields_and_defaults_pydantic_keeps_as_written_type_check(
     """Seen in the corpus: a field named `list` before a list field (GoDaddy), defaults written
     as text for dates, durations and bytes and as numbers for Decimals (Azure, NetBox,
     NeutrinoAPI), and a default of models written as plain JSON (Docker, linqr)."""
-    spec = tmp_path / "api.yaml"
-    spec.write_text(
+    models = _generated_models(
+        tmp_path,
         """
 openapi: 3.0.3
 info: {title: corpus, version: "1"}
@@ -521,12 +513,8 @@ components:
           type: object
           additionalProperties: {$ref: "#/components/schemas/Stop"}
           default: {a: {color: red}}
-"""
+""",
     )
-    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"))
-    assert done.returncode == 0, done.stdout + done.stderr
-    _mypy_strict(tmp_path / "out", "api")
-    models = import_fresh(tmp_path / "out", "api.models")
     pricing = models.Pricing.model_validate({"list": 3, "taxes": ["vat"]})  # type: ignore[attr-defined]
     assert (pricing.list, pricing.taxes) == (3, ["vat"])
     job = models.Job()  # type: ignore[attr-defined]
@@ -549,3 +537,13 @@ def test_an_operation_on_an_allof_of_one_union_has_a_class(tmp_path: Path) -> No
     with client.Client(base_url="http://api.test", transport=answer) as api:
         created = api.create_check(body)
     assert created.root.model_dump(exclude_none=True) == body
+
+
+def _generated_models(tmp_path: Path, spec_text: str) -> object:
+    """Generate `api` from the spec text with the CLI, type-check it strictly, import its models."""
+    spec = tmp_path / "api.yaml"
+    spec.write_text(spec_text)
+    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    _mypy_strict(tmp_path / "out", "api")
+    return import_fresh(tmp_path / "out", "api.models")
