@@ -64,9 +64,8 @@ def build_models(
     `submitted`: the model worker was given this plan's bundle (`model_worker.submit_data`) and
     has been working on it meanwhile; its answer is collected here.
     """
-    text = library_input(plan)
     early = model_worker.collect() if submitted else model_worker.NO_ANSWER
-    if text is None:  # the library refuses a document without models
+    if not _has_schemas(plan):  # the library refuses a document without models
         source = header + EMPTY_MODELS
         return source, index_models(source)
     try:
@@ -74,7 +73,7 @@ def build_models(
             raise early
         out = early
         if out is model_worker.NO_ANSWER:  # no worker, or it died: the library runs here
-            out = run_library(text, header)
+            out = run_library(library_input(plan), header)
     except RecursionError:
         raise _failed(display, "schemas nest too deeply to generate models") from None
     except Exception as exc:  # the library's errors are many and untyped
@@ -101,10 +100,12 @@ def build_models(
     return source, _index_tree(tree)
 
 
-def library_input(plan: ModelPlan) -> str | None:
-    """The JSON text the library reads for `plan`; None when it has no schemas (no call)."""
-    if not plan.document.get("components", {}).get("schemas"):
-        return None
+def _has_schemas(plan: ModelPlan) -> bool:
+    return bool(plan.document.get("components", {}).get("schemas"))
+
+
+def library_input(plan: ModelPlan) -> str:
+    """The JSON text the library reads for `plan`."""
     return json.dumps(model_input(plan.document))
 
 
@@ -113,8 +114,8 @@ def models_of_data(data: dict[str, Any], header: str) -> Any:
     (None when there are no schemas). The parent plans the same data the same way."""
     from apiforge.prepare import plan_data
 
-    text = library_input(plan_data(data))
-    return None if text is None else run_library(text, header)
+    plan = plan_data(data)
+    return run_library(library_input(plan), header) if _has_schemas(plan) else None
 
 
 def run_library(text: str, header: str) -> Any:
