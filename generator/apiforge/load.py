@@ -165,13 +165,12 @@ _MERGE_TAG = _YAML + "merge"
 class _Frame:
     """An open mapping or sequence, with the marks of its entries' values, in order."""
 
-    __slots__ = ("anchor", "container", "height", "key", "key_mark", "marks", "nodes_before")
+    __slots__ = ("anchor", "container", "height", "key", "marks", "nodes_before")
 
     def __init__(self, container: Any, anchor: str | None, nodes_before: int) -> None:
         self.container = container
         self.marks: list[tuple[int, int]] = []
         self.key: Any = _MISSING  # a mapping's key waiting for its value
-        self.key_mark: Any = None
         self.anchor = anchor
         self.nodes_before = nodes_before
         self.height = 0  # levels of nodes below it so far (an alias may bring a deep value in)
@@ -192,8 +191,8 @@ class _YamlBuilder:
         self.text = text
         self.loader_class = loader
         self.stack: list[_Frame] = []
-        self.anchors: dict[str, tuple[Any, int, Any]] = {}  # name -> (value, nodes, raw key)
-        self.heights: dict[str, int] = {}  # anchor -> levels below its value
+        # name -> (value, nodes it expands to, levels below it, (tag, text) of a scalar or None)
+        self.anchors: dict[str, tuple[Any, int, int, Any]] = {}
         self.open_anchors: set[str] = set()
         self.marks: dict[int, tuple[Any, list[tuple[int, int]]]] = {}
         self.nodes = 0
@@ -230,7 +229,7 @@ class _YamlBuilder:
                 self.nodes += 1
                 if event.anchor is not None:
                     self._new_anchor(event)
-                    self.anchors[event.anchor] = (value, 1, (tag, event.value))
+                    self.anchors[event.anchor] = (value, 1, 0, (tag, event.value))
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 is_map = kind is yaml.MappingStartEvent
                 if stack and stack[-1].key is _MISSING and type(stack[-1].container) is dict:
@@ -246,7 +245,7 @@ class _YamlBuilder:
                     self.open_anchors.add(event.anchor)
                 mark = event.start_mark
                 if stack:
-                    self._attach_mark(stack[-1], (mark.line + 1, mark.column + 1))
+                    stack[-1].marks.append((mark.line + 1, mark.column + 1))
                 else:
                     self.root_mark = (mark.line + 1, mark.column + 1)
                 stack.append(frame)
@@ -259,8 +258,8 @@ class _YamlBuilder:
                     stack[-1].height = frame.height + 1
                 if frame.anchor is not None:
                     self.open_anchors.discard(frame.anchor)
-                    self.anchors[frame.anchor] = (value, self.nodes - frame.nodes_before, None)
-                    self.heights[frame.anchor] = frame.height
+                    size = self.nodes - frame.nodes_before
+                    self.anchors[frame.anchor] = (value, size, frame.height, None)
                 if stack:
                     self._attach_value(stack[-1], value)
                 else:
@@ -289,13 +288,10 @@ class _YamlBuilder:
                 if not stack[-1].height:
                     stack[-1].height = 1
                 mark = event.start_mark
-                self._attach_mark(stack[-1], (mark.line + 1, mark.column + 1))
+                stack[-1].marks.append((mark.line + 1, mark.column + 1))
                 self._attach_value(stack[-1], value)
             else:
                 root = value
-
-    def _attach_mark(self, frame: _Frame, mark: tuple[int, int]) -> None:
-        frame.marks.append(mark)
 
     def _attach_value(self, frame: _Frame, value: Any) -> None:
         container = frame.container
@@ -314,10 +310,9 @@ class _YamlBuilder:
         if key in frame.container:
             raise self._error(event, f"duplicate key {key!r}", key=key)
         frame.key = key
-        frame.key_mark = event.start_mark
         if event.anchor is not None and type(event) is not yaml.AliasEvent:
             self._new_anchor(event)
-            self.anchors[event.anchor] = (self._scalar(tag, raw, event), 1, (tag, raw))
+            self.anchors[event.anchor] = (self._scalar(tag, raw, event), 1, 0, (tag, raw))
 
     def _new_anchor(self, event: Any) -> None:
         """Refuse a second anchor of one name, as PyYAML's composer does (which of the two an
@@ -331,17 +326,14 @@ class _YamlBuilder:
             raise self._error(event, "YAML alias refers to a node that contains it")
         if name not in self.anchors:
             raise self._error(event, f"invalid YAML: found undefined alias {name!r}")
-        value, size, raw_key = self.anchors[name]
+        value, size, height, raw_key = self.anchors[name]
         stack = self.stack
         if stack and stack[-1].key is _MISSING and type(stack[-1].container) is dict:
             if raw_key is None:
                 raise self._error(event, "mapping keys must be plain scalars")
             self._key(stack[-1], raw_key[0], raw_key[1], event)
             return _MISSING
-        height = self.heights.get(name, 0)
-        if len(stack) + height > MAX_DEPTH:  # the copy would nest deeper than any text may
-            message = f"document is nested deeper than {MAX_DEPTH} levels"
-            raise self._error(event, message, child=True)
+        self._check_depth(event, below=height)  # the copy nests no deeper than text may
         if stack and height:
             stack[-1].height = max(stack[-1].height, height + 1)
         self.nodes += size
@@ -350,8 +342,9 @@ class _YamlBuilder:
             raise self._error(event, message)
         return plain_copy(value)
 
-    def _check_depth(self, event: Any) -> None:
-        if len(self.stack) > MAX_DEPTH:
+    def _check_depth(self, event: Any, below: int = 0) -> None:
+        """Refuse a node (with `below` levels of nodes under it) deeper than MAX_DEPTH."""
+        if len(self.stack) + below > MAX_DEPTH:
             message = f"document is nested deeper than {MAX_DEPTH} levels"
             raise self._error(event, message, child=True)
 
