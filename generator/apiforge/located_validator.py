@@ -169,8 +169,32 @@ def _located_keyword(cls: type[Any]) -> type[Any]:
             return _in_document_order(cls._get_schema_checker(self, schema, schema_value))
 
         namespace["_get_schema_checker"] = _get_schema_checker
+    if hasattr(cls, "_collect_properties"):
+        namespace["_collect_properties"] = _collect_properties
     located = type(f"Located{cls.__name__}", (cls,), namespace)
     return located
+
+
+def _collect_properties(self: Any, schema: SchemaPath) -> set[str]:
+    """The library's property names reachable through allOf/anyOf/oneOf/items/not, each schema
+    visited once: its own recursion never ends on a recursive schema (`T: {items: $ref T}`)."""
+    props: set[str] = set()
+    seen: set[int] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        value = node.read_value()
+        if not isinstance(value, Mapping) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if "properties" in node:
+            names = (node / "properties").read_value()
+            props.update(str(k) for k in names if isinstance(names, Mapping))
+        for kw in ("allOf", "anyOf", "oneOf"):
+            if kw in node:
+                stack.extend(node / kw)
+        stack.extend(node / kw for kw in ("items", "not") if kw in node)
+    return props
 
 
 def _in_document_order(check: Callable[[Any], None]) -> Callable[[Any], None]:

@@ -3,7 +3,8 @@
 External targets are hoisted into `components/<section>/<Name>` (named after the pointer's last
 token, so models keep the spec's names); what has no components section (a 3.0 path item) is
 inlined. Every ref is checked before anything is read: no URLs, no absolute paths, nothing outside
-the spec's root folder (symlinks included), no missing targets, no pure ref loops. Nothing touches
+the spec's root folder (symlinks included), no missing targets, no pure ref loops, no schema
+that applies itself to the same value (allOf/anyOf/oneOf/not loops). Nothing touches
 the network.
 """
 
@@ -22,7 +23,7 @@ from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.load import Document, Location, load_document, plain_copy
 from apiforge.paths import display_path
 from apiforge.versions import json_schema_2020, major_minor, openapi_version
-from apiforge.walk import MAPPING_KIND, child_kind, deref, walk_pointer
+from apiforge.walk import MAPPING_KIND, child_kind, deref, in_place_loops, walk_pointer
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _COMPONENT_KEY = re.compile(r"[^A-Za-z0-9._\-]")
@@ -139,7 +140,11 @@ class _Bundler:
             self._check_local_refs()
         if self.errors:
             raise SpecError(self.errors)
-        return Bundle(self.root, self.out, self.documents, self.origins)
+        bundle = Bundle(self.root, self.out, self.documents, self.origins)
+        loops = [_loop_diagnostic(bundle, loop) for loop in in_place_loops(self.out)]
+        if loops:
+            raise SpecError(loops)
+        return bundle
 
     def _place_hoisted(self) -> bool:
         """Add the hoisted nodes to the bundle's components; False if there is nowhere to."""
@@ -349,6 +354,21 @@ class _Bundler:
         self.errors.append(
             Diagnostic(loc.file, loc.line, loc.col, Severity.ERROR, message, pointer, "ref")
         )
+
+
+def _loop_diagnostic(bundle: Bundle, loop: list[str]) -> Diagnostic:
+    """A loop of schemas applied to the same value, named as its files spell the members."""
+    first = bundle.source(loop[0])
+    names = []
+    for pointer in loop:
+        src = bundle.source(pointer)
+        shown = "" if src.document is first.document else src.document.display
+        names.append(shown + src.pointer)
+    message = (
+        f"schema {names[0]} applies itself to the same value through allOf/anyOf/oneOf/not and "
+        f"$ref, a loop that never reaches a value: {' -> '.join(names)}"
+    )
+    return bundle.diagnostic(loop[0], message, rule="ref")
 
 
 _NOT_INLINED = object()

@@ -20,6 +20,7 @@ __all__ = [
     "child_kind",
     "deref",
     "get_ref",
+    "in_place_loops",
     "is_method_token",
     "is_ref",
     "item_operations",
@@ -233,3 +234,58 @@ def get_ref(doc: dict[str, Any], ref: str) -> Any:
         return walk_pointer(doc, jp.split(ref))
     except (KeyError, IndexError, ValueError, TypeError):
         return None
+
+
+# Keywords that apply a schema to the same instance: a loop of them (and refs) never ends.
+_IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas")
+
+
+def in_place_loops(data: Any) -> list[list[str]]:
+    """Loops of schemas that apply one another to the same instance, each as the pointers of its
+    ref targets, the first repeated at the end: `A: {allOf: [$ref B]}, B: {allOf: [$ref A]}`.
+
+    JSON Schema leaves such a schema undefined (2020-12 core, 9.4.1: "#alice" and "#bob" whose
+    allOf refer to each other); a validator or model builder that follows it never returns.
+    """
+    schemas = {id(n): (t, n) for t, k, n in iter_objects(data) if k == "schema"}
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+    loops: list[list[str]] = []
+    for start in schemas:
+        if start in state:
+            continue
+        path: list[tuple[int, bool]] = [(start, False)]  # (node, entered through a $ref)
+        todo: list[list[tuple[int, bool]]] = [_in_place_next(schemas[start][1], data, schemas)]
+        state[start] = 1
+        while todo:
+            if not todo[-1]:
+                state[path.pop()[0]] = 2
+                todo.pop()
+                continue
+            nxt, by_ref = todo[-1].pop()
+            if state.get(nxt) == 1:
+                at = next(i for i, (n, _) in enumerate(path) if n == nxt)
+                members = [n for n, r in path[at + 1 :] if r]
+                loops.append([jp.from_tokens(schemas[n][0]) for n in [nxt, *members, nxt]])
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append((nxt, by_ref))
+                todo.append(_in_place_next(schemas[nxt][1], data, schemas))
+    return loops
+
+
+def _in_place_next(
+    node: dict[str, Any], data: Any, schemas: dict[int, Any]
+) -> list[tuple[int, bool]]:
+    """The schemas `node` applies to its own instance (its parts, its ref's target), by id."""
+    out: list[tuple[int, bool]] = []
+    if is_ref(node):
+        target = get_ref(data, node["$ref"])
+        if id(target) in schemas:
+            out.append((id(target), True))
+    for key in _IN_PLACE:
+        value = node.get(key)
+        parts = value if isinstance(value, list) else [value]
+        if key == "dependentSchemas" and isinstance(value, dict):
+            parts = list(value.values())
+        out.extend((id(p), False) for p in parts if id(p) in schemas)
+    return list(reversed(out))
