@@ -80,7 +80,11 @@ def build_api(
             name += "_"
         method_name = unique(name, taken_methods | _RESERVED_ARGS)
         taken_methods.add(method_name)
-        operation = _operation(op, at, path, method, method_name, plan, index, root_security)
+        operation, said = _operation(op, at, path, method, method_name, plan, index, root_security)
+        notes.extend(
+            Diagnostic(spec_file, 1, 1, Severity.WARNING, message, where, "stream")
+            for where, message in said
+        )
         operation, unwritten = _without_unwritten_models(operation, index)
         notes.extend(
             Diagnostic(spec_file, 1, 1, Severity.WARNING, message, at, "models")
@@ -131,7 +135,8 @@ def _operation(
     plan: ModelPlan,
     index: ModelIndex,
     root_security: Any,
-) -> ir.Operation:
+) -> tuple[ir.Operation, list[tuple[str, str]]]:
+    """The operation, and (pointer, message) of what the document leaves it without."""
     doc = plan.document
     body = _body(op, at, plan, index)
     field_names = {f.arg_name for f in body.fields} if body else set()
@@ -140,14 +145,14 @@ def _operation(
         taken = field_names | {p.name for p in params} | _RESERVED_ARGS
         body = dataclasses.replace(body, arg_name=unique("body", taken))
     success, errors = _responses(op, at, plan, index)
-    stream = _stream(op, at, plan, body)
+    stream, notes = _stream(op, at, plan, body)
     security = op.get("security", root_security)
     requires_auth = isinstance(security, list) and any(
         isinstance(req, dict) and req for req in security
     )
     no_tools = op.get("x-apiforge-models-without-tools")
     prefixes = no_tools.get("prefixes") if isinstance(no_tools, dict) else None
-    return ir.Operation(
+    operation = ir.Operation(
         operation_id=str(op.get("operationId") or method_name),
         method_name=method_name,
         class_prefix=str(ClassName(method_name)),
@@ -163,6 +168,7 @@ def _operation(
         models_without_tools=tuple(str(p) for p in prefixes or [] if isinstance(p, str)),
         rate_limit=_rate_limit(op.get("x-apiforge-rate-limit")),
     )
+    return operation, notes
 
 
 def _text(value: Any) -> str:
@@ -301,6 +307,7 @@ def _responses(
     responses = _obj(op.get("responses"))
     success: ir.Response | None = None
     errors: list[ir.Response] = []
+    event_streams = {event.pointer for event in plan.event_streams.get(at, ())}
     for status, response in responses.items():
         status = str(status)
         response = deref(response, doc)
@@ -309,9 +316,10 @@ def _responses(
         model = None
         content = _obj(response.get("content"))
         for mime in content:
-            if str(mime).startswith("text/event-stream"):
+            where = jp.join(at, "responses", status, "content", mime)
+            if where in event_streams:
                 continue
-            model = plan.entry_classes.get(jp.join(at, "responses", status, "content", mime))
+            model = plan.entry_classes.get(where)
             if model:
                 schema = deref(get_ref(doc, jp.join("#/components/schemas", model)), doc)
                 model = _variant(model, "Response", schema, index)
@@ -326,30 +334,73 @@ def _responses(
     return success, tuple(errors)
 
 
-def _stream(op: dict[str, Any], at: str, plan: ModelPlan, body: ir.Body | None) -> ir.Stream | None:
-    chunk = None
-    responses = _obj(op.get("responses"))
-    for status, response in responses.items():
-        response = deref(response, plan.document)
-        content = response.get("content") if isinstance(response, dict) else None
-        for mime in content if isinstance(content, dict) else {}:
-            if str(status).startswith("2") and str(mime).startswith("text/event-stream"):
-                chunk = plan.entry_classes.get(jp.join(at, "responses", status, "content", mime))
-    if chunk is None or body is None:
-        return None
-    ext = _obj(op.get("x-apiforge-stream"))
-    flag = str(ext.get("flag") or "stream")
-    field = next((f for f in body.fields if f.wire_name == flag), None)
-    if field is None:
-        return None
-    include = ext.get("include-usage")
+def _stream(
+    op: dict[str, Any], at: str, plan: ModelPlan, body: ir.Body | None
+) -> tuple[ir.Stream | None, list[tuple[str, str]]]:
+    """The streamed variant of an operation: its first 2xx event stream, turned on by a boolean
+    request property; and (pointer, message) of each way the document leaves it in doubt."""
+    events = plan.event_streams.get(at, ())
+    notes = [(jp.join(e.pointer, "schema"), e.doubt) for e in events if e.doubt]
+    event = next((e for e in events if e.status.startswith("2")), None)
+    ext = op.get("x-apiforge-stream")
+    flag = str(_obj(ext).get("flag") or "stream")
+    field = next((f for f in body.fields if f.wire_name == flag), None) if body else None
+    values = _flag_values(field)
+    can_stream = True in values  # `stream: false` only (Literal[False]) never asks
+    asked = "x-apiforge-stream asks" if ext is not None else f"the request's `{flag}` flag asks"
+    if event is None:
+        if ext is not None or can_stream:
+            notes.append(
+                (
+                    at,
+                    f"{asked} for an event stream, but no 2xx response is `text/event-stream`: the"
+                    f" client does not stream, and `{flag}: true` gets an answer it cannot read;"
+                    " describe the stream as a text/event-stream response with the chunk's schema",
+                )
+            )
+        return None, notes
+    if event.chunk is None:
+        return None, notes  # untyped events: lint's sequential-media says so for 3.2
+    if not can_stream:
+        if ext is not None:
+            notes.append(
+                (
+                    at,
+                    f"{asked} for an event stream, but the request body has no boolean `{flag}`: the"
+                    " client does not stream",
+                )
+            )
+        return None, notes
+    assert field is not None  # values come from it
+    include = _obj(ext).get("include-usage")
     return ir.Stream(
         flag=flag,
         flag_field=field.name,
-        chunk_model=chunk,
-        done=str(ext.get("done") or "[DONE]"),
+        chunk_model=event.chunk,
+        done=str(_obj(ext).get("done") or event.sentinel or "[DONE]"),
         include_usage=str(include) if isinstance(include, str) else None,
-    )
+        always=values == {True},
+        flag_nullable=field.annotation != field.annotation.removesuffix(" | None"),
+    ), notes
+
+
+_FLAG_VALUES = {
+    "bool": frozenset({True, False}),
+    "StrictBool": frozenset({True, False}),
+    "Literal[True]": frozenset({True}),
+    "Literal[False]": frozenset({False}),
+    "Literal[True, False]": frozenset({True, False}),
+    "Literal[False, True]": frozenset({True, False}),
+}
+
+
+def _flag_values(field: ir.Field | None) -> frozenset[bool]:
+    """What a stream flag may be, as the model class types it (`enum: [true]` is Literal[True]);
+    empty for a property that is no boolean (a stream's name, say)."""
+    if field is None:
+        return frozenset()
+    annotation = field.annotation.removesuffix(" | None").removeprefix("None | ")
+    return _FLAG_VALUES.get(annotation, frozenset())
 
 
 def _rate_limit(ext: Any) -> ir.RateLimit | None:

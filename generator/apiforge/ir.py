@@ -67,6 +67,8 @@ class Stream:
     chunk_model: str
     done: str
     include_usage: str | None  # JSON pointer into the request that asks for a final usage chunk
+    always: bool = False  # the flag can only be true (enum [true], const true): always streams
+    flag_nullable: bool = True  # the model takes None for the flag (no default of its own)
 
 
 @dataclass(frozen=True)

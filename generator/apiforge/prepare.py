@@ -7,15 +7,27 @@ has exactly one class whose name we chose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from apiforge import pointer as jp
-from apiforge.event_stream import chunk_steps, follow_steps, is_event_stream
+from apiforge.event_stream import follow_steps, read_chunk, sentinel
 from apiforge.load import plain_copy
+from apiforge.media_types import is_event_stream, is_json
 from apiforge.names import ClassName, unique
 from apiforge.resolve import Bundle
 from apiforge.walk import deref, get_ref, is_ref, iter_objects, iter_operations
+
+
+@dataclass(frozen=True)
+class EventStream:
+    """One `text/event-stream` response of an operation, read once here for every later stage."""
+
+    pointer: str  # of the media type object
+    status: str
+    chunk: str | None  # class of each event's data; None: the events are untyped
+    sentinel: str | None  # the `data` that ends the stream, where the document names it
+    doubt: str | None = None  # why the chunk's place is a guess: a warning at `pointer`/schema
 
 
 @dataclass
@@ -25,6 +37,8 @@ class ModelPlan:
     document: dict[str, Any]
     schema_classes: dict[str, str]  # bundled pointer "#/components/schemas/X" -> class name
     entry_classes: dict[str, str]  # pointer of an operation-level schema -> class name
+    # operation pointer -> its event-stream responses, in the document's order
+    event_streams: dict[str, tuple[EventStream, ...]] = field(default_factory=dict)
 
 
 def plan_models(bundle: Bundle) -> ModelPlan:
@@ -44,23 +58,42 @@ def plan_data(data: dict[str, Any]) -> ModelPlan:
     classes = {jp.join("#/components/schemas", old): new for old, new in renames.items()}
     _hoist_inner_targets(doc, schemas, taken)
     entries: dict[str, str] = {}
-    named: dict[int, str] = {}  # a media type object shared through a ref is named once
+    named: dict[int, str | None] = {}  # a media type object shared through a ref is named once
+    doubts: dict[int, str | None] = {}
+    streams: dict[str, tuple[EventStream, ...]] = {}
     for _path, _method, op, at in iter_operations(doc):
         op_name = ClassName(str(op.get("operationId") or ""))
-        for where, role, media, schema in _entry_points(op, at, doc):
-            if id(media) in named:
-                entries[where] = named[id(media)]
-                continue
-            if not isinstance(schema, dict | bool):
-                continue
-            media.pop("itemSchema", None)  # 3.2: the chunk is the schema the models see
-            target = _class_of(schema, doc)
-            if target is None:
-                target = unique(ClassName(f"{op_name}{role}"), taken)
-                schemas[target] = plain_copy(schema)  # a lone $ref becomes a RootModel alias
-                media["schema"] = {"$ref": jp.join("#/components/schemas", target)}
-            entries[where] = named[id(media)] = target
-    return ModelPlan(doc, classes, entries)
+        found: list[EventStream] = []
+        for entry in _entry_points(op, at, doc):
+            if id(entry.media) not in named:
+                named[id(entry.media)] = _name_entry(entry, op_name, doc, schemas, taken)
+                doubts[id(entry.media)] = entry.doubt
+            target = named[id(entry.media)]
+            if target is not None:
+                entries[entry.where] = target
+            if entry.role == "Chunk":
+                end = sentinel(entry.media, op)
+                doubt = doubts[id(entry.media)]
+                found.append(EventStream(entry.where, entry.status, target, end, doubt))
+        if found:
+            streams[at] = tuple(found)
+    return ModelPlan(doc, classes, entries, streams)
+
+
+def _name_entry(
+    entry: _Entry, op_name: str, doc: dict[str, Any], schemas: dict[str, Any], taken: set[str]
+) -> str | None:
+    """The class of an entry's schema: a component's own, else a new component named for it."""
+    media, schema = entry.media, entry.schema
+    if not isinstance(schema, dict | bool):
+        return None
+    media.pop("itemSchema", None)  # 3.2: the chunk is the schema the models see
+    target = _class_of(schema, doc)
+    if target is None:
+        target = unique(ClassName(f"{op_name}{entry.role}"), taken)
+        schemas[target] = plain_copy(schema)  # a lone $ref becomes a RootModel alias
+        media["schema"] = {"$ref": jp.join("#/components/schemas", target)}
+    return target
 
 
 def _schemas(doc: dict[str, Any]) -> dict[str, Any]:
@@ -126,14 +159,22 @@ def _class_of(schema: Any, doc: dict[str, Any]) -> str | None:
     return None
 
 
-def _entry_points(
-    op: dict[str, Any], at: str, doc: dict[str, Any]
-) -> list[tuple[str, str, dict[str, Any], Any]]:
-    """(pointer, role, media type object, schema) of each JSON or event-stream body of an operation.
+@dataclass(frozen=True)
+class _Entry:
+    """A JSON or event-stream body of an operation: where, its class's role, and its schema."""
 
-    An event stream's schema is its chunk's (3.2: inside `itemSchema`).
-    """
-    found: list[tuple[str, str, dict[str, Any], Any]] = []
+    where: str  # pointer of the media type object
+    role: str  # Request, Response, Error<status> or Chunk: the suffix of a class made for it
+    media: dict[str, Any]
+    schema: Any
+    status: str = ""
+    doubt: str | None = None  # an event stream whose chunk's place is a guess
+
+
+def _entry_points(op: dict[str, Any], at: str, doc: dict[str, Any]) -> list[_Entry]:
+    """Each JSON or event-stream body of an operation. An event stream's schema is its chunk's
+    (3.2: inside `itemSchema`; before, inside a schema written as the event)."""
+    found: list[_Entry] = []
 
     def follow(node: Any) -> Any:
         return deref(node, doc)
@@ -142,7 +183,7 @@ def _entry_points(
     if isinstance(body, dict):
         for mime, media in _json_media(body, doc):
             where = jp.join(at, "requestBody", "content", mime)
-            found.append((where, "Request", media, media.get("schema")))
+            found.append(_Entry(where, "Request", media, media.get("schema")))
     responses = op.get("responses")
     for status, response in (responses if isinstance(responses, dict) else {}).items():
         response = deref(response, doc)
@@ -152,11 +193,11 @@ def _entry_points(
         for mime, media in _json_media(response, doc):
             where = jp.join(at, "responses", status, "content", mime)
             if not is_event_stream(mime):
-                found.append((where, role, media, media.get("schema")))
+                found.append(_Entry(where, role, media, media.get("schema"), str(status)))
                 continue
-            steps = chunk_steps(media, follow)
-            chunk = follow_steps(media, steps, follow) if steps else None
-            found.append((where, "Chunk", media, chunk))
+            reading = read_chunk(media, follow)
+            chunk = follow_steps(media, reading.steps, follow) if reading.steps else None
+            found.append(_Entry(where, "Chunk", media, chunk, str(status), reading.doubt))
     return found
 
 
@@ -164,11 +205,8 @@ def _json_media(owner: dict[str, Any], doc: dict[str, Any]) -> list[tuple[str, d
     content = owner.get("content")
     out = []
     for mime, media in (content if isinstance(content, dict) else {}).items():
-        base = str(mime).split(";")[0].strip().lower()
         media = deref(media, doc)  # 3.2: a media type may be a ref to components/mediaTypes
-        if isinstance(media, dict) and (
-            base == "application/json" or base.endswith("+json") or is_event_stream(base)
-        ):
+        if isinstance(media, dict) and (is_json(mime) or is_event_stream(mime)):
             out.append((str(mime), media))
     return out
 
