@@ -4,6 +4,7 @@ read back with the generated client and the openai SDK, and type-checked with my
 from __future__ import annotations
 
 import asyncio
+import copy
 import importlib
 import json
 import re
@@ -17,7 +18,9 @@ from typing import Any
 import httpx
 import openai
 import pytest
+import yaml
 
+from apiforge.diff import diff_documents
 from apiforge.event_stream import read_chunk
 from apiforge.media_types import essence, is_event_stream, is_json
 from tests.helpers import import_fresh, run_cli
@@ -417,3 +420,23 @@ def test_cased_media_types_still_stream(generated: tuple[Path, str]) -> None:
             return await api.chat_completion(**REQUEST)
 
     assert type(asyncio.run(plain())).__name__ == "ChatCompletion"
+
+
+def test_diff_reads_the_event_as_generate_does() -> None:
+    """A 3.1 event (`data: {$ref: Chunk}`) moved to 3.2's itemSchema is no change; a property
+    removed from the chunk is breaking, found inside `data`."""
+    old = yaml.safe_load(variant())
+    new = copy.deepcopy(old)
+    new["openapi"] = "3.2.0"
+    media = new["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
+    chunk = {"$ref": "#/components/schemas/CompletionChunk"}
+    data = {"type": "string", "contentMediaType": "application/json", "contentSchema": chunk}
+    media["text/event-stream"] = {"itemSchema": {"type": "object", "properties": {"data": data}}}
+    assert diff_documents(old, new).changes == ()
+    smaller = copy.deepcopy(old)
+    del smaller["components"]["schemas"]["CompletionChunk"]["properties"]["model"]
+    [change] = diff_documents(old, smaller).changes
+    assert change.breaking
+    assert change.old_pointer is not None and "/schema/properties/data/properties/model" in (
+        change.old_pointer
+    )
