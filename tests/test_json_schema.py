@@ -17,7 +17,7 @@ def _doc(version: str, schemas: dict[str, Any]) -> dict[str, Any]:
 def _accepts(doc: dict[str, Any], name: str, instance: Any, direction: str = "response") -> bool:
     schema = to_json_schema(doc, {"$ref": f"#/components/schemas/{name}"}, direction)  # type: ignore[arg-type]
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema).is_valid(instance)
+    return bool(Draft202012Validator(schema).is_valid(instance))
 
 
 PET = {
