@@ -178,6 +178,8 @@ def summary(results: list[dict[str, Any]], top: int) -> list[str]:
     tracebacks = sum("traceback" in r["stages"].values() for r in results)
     hangs = sum("hang" in r["stages"].values() for r in results)
     lines.append(f"tracebacks: {tracebacks}; hangs (over the timeout): {hangs}")
+    own = sum(bool(r.get("bench_errors")) for r in results)
+    lines.append(f"documents with an operation the bench itself could not check: {own}")
     lines.append("")
     lines.append(
         "direction   docs clean of generated     instances   failed    ok rate   operations"
@@ -271,6 +273,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--resume", action="store_true", help="skip the documents the journal holds"
     )
+    parser.add_argument(
+        "--report-only", action="store_true", help="with --resume: report the journal, run nothing"
+    )
     return parser.parse_args(argv)
 
 
@@ -285,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         [r for r in read_journal(args.journal) if r["document"] in names] if args.resume else []
     )
     done = {r["document"] for r in earlier}
-    todo = [(n, p) for n, p in chosen if n not in done]
+    todo = [(n, p) for n, p in chosen if n not in done and not args.report_only]
     random.Random(args.seed).shuffle(todo)  # a run cut short is still a fair sample
     print(
         f"fidelity: {len(todo)} document(s) to run ({len(earlier)} from the journal)",
