@@ -99,3 +99,36 @@ def test_recursion_through_items_or_properties_is_valid_and_generates(tmp_path: 
         done, _ = run_bounded(args[0], "api.yaml", *args[1:], cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "out" / "api" / "models.py").is_file()
+
+
+CATASTROPHIC = "a" * 40 + "!"  # `^(a+)+$` backtracks 2**40 ways before refusing it
+
+
+@pytest.mark.parametrize("command", ["validate", "generate", "check"])
+@pytest.mark.parametrize("slow_path", [False, True], ids=["fast", "located"])
+def test_a_catastrophic_pattern_is_matched_in_linear_time(
+    command: str, slow_path: bool, tmp_path: Path
+) -> None:
+    """The default is matched (and refused, or left out by generate) in well under a second."""
+    (tmp_path / "api.yaml").write_text(
+        HEAD
+        + "    A: {type: object, properties: {s: {type: string, pattern: '^(a+)+$',"
+        + f" default: '{CATASTROPHIC}'}}}}}}\n"
+        + "    M:\n      type: object\n      patternProperties: {'^(a+)+$': {type: integer}}\n"
+        + f"      additionalProperties: false\n      default: {{'{CATASTROPHIC}': 1}}\n"
+        # a `$schema` sends the document to the located validator (openapi-spec-validator)
+        + ("    X: {$schema: x}\n" if slow_path else "")
+    )
+    extra = ["--out", str(tmp_path / "out")] if command != "validate" else []
+    done, took = run_bounded(command, "api.yaml", *extra, cwd=tmp_path)
+    said = done.stdout + done.stderr
+    assert "Traceback" not in said
+    if command == "generate" and not slow_path:
+        assert done.returncode == 0, said
+        assert "api.yaml:15:" in said and "default does not fit its schema" in said
+        assert "(at #/components/schemas/M/default)" in said  # no pattern matches the key
+    else:
+        assert done.returncode == 1, said
+    if command == "validate":
+        assert f"'{CATASTROPHIC}' does not match '^(a+)+$'" in said
+    assert took < 15

@@ -221,3 +221,13 @@ def test_nan_and_infinite_defaults_reach_the_models(tmp_path: Path) -> None:
     generate([spec], tmp_path / "out")
     tuning = import_fresh(tmp_path / "out", "odd.models").Tuning()  # type: ignore[attr-defined]
     assert math.isnan(tuning.bias) and tuning.cap == -math.inf
+
+
+def test_patterns_are_searched_in_linear_time_or_not_at_all() -> None:
+    from apiforge.ecma_regex import linear_search
+
+    assert linear_search("b", "abc") is True  # JSON Schema's search: unanchored
+    assert linear_search("^b", "abc") is False
+    assert linear_search("^(a+)+$", "a" * 5000 + "!") is False  # at once, not 2**5000 steps
+    assert linear_search("(?<=a)b", "ab") is None  # look-behind: not evaluated at all
+    assert linear_search(r"(a)\1", "aa") is None  # back-reference

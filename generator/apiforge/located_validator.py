@@ -33,6 +33,7 @@ try:  # the registry that knows the OpenAPI dialects' meta-schemas (to re-run a 
 except ImportError:  # pragma: no cover
     _OAS_REGISTRY = None
 from apiforge.diagnostics import Diagnostic, Severity
+from apiforge.ecma_regex import linear_validator
 from apiforge.resolve import Bundle
 from apiforge.validator_messages import describe
 
@@ -169,6 +170,8 @@ def _located_keyword(cls: type[Any]) -> type[Any]:
             return _in_document_order(cls._get_schema_checker(self, schema, schema_value))
 
         namespace["_get_schema_checker"] = _get_schema_checker
+    if suffix:  # a default is matched against the schema's patterns in linear time
+        namespace["value_validator_cls"] = linear_validator(cls.value_validator_cls)
     if hasattr(cls, "_collect_properties"):
         namespace["_collect_properties"] = _collect_properties
     located = type(f"Located{cls.__name__}", (cls,), namespace)
@@ -189,7 +192,8 @@ def _collect_properties(self: Any, schema: SchemaPath) -> set[str]:
         seen.add(id(value))
         if "properties" in node:
             names = (node / "properties").read_value()
-            props.update(str(k) for k in names if isinstance(names, Mapping))
+            if isinstance(names, Mapping):
+                props.update(str(k) for k in names)
         for kw in ("allOf", "anyOf", "oneOf"):
             if kw in node:
                 stack.extend(node / kw)

@@ -15,7 +15,7 @@ from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
-from apiforge.ecma_regex import portable_pattern
+from apiforge.ecma_regex import linear_validator, portable_pattern
 from apiforge.load import plain_copy
 from apiforge.model_limits import limit_for_models
 from apiforge.resolve import Bundle
@@ -297,7 +297,7 @@ def _default_checker(doc: dict[str, Any], schema_2020: bool) -> Callable[[str, A
     registry: Registry[Any] = Registry().with_resource(
         base, Resource.from_contents(doc, default_specification=DRAFT202012)
     )
-    validator_class = OAS31Validator if schema_2020 else OAS30Validator
+    validator_class = linear_validator(OAS31Validator if schema_2020 else OAS30Validator)
 
     def fits(at: str, value: Any) -> bool:
         schema = {"$ref": base + at}  # in place, so the schema's own local refs resolve
