@@ -406,3 +406,82 @@ def test_formats_that_need_other_packages_are_plain_strings(tmp_path: Path) -> N
     spec = _written(tmp_path, doc({}, {"Thing": {"type": "object", "properties": props}}))
     source = generate_models(plan_models(load_bundle(spec)), "# header", "doc.yaml")
     assert "    mail: str | None = None" in source and "    key: str | None = None" in source
+
+
+def _streaming_op(content: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    schemas = {
+        "Req": {"type": "object", "properties": {"stream": {"type": "boolean"}}},
+        "Chunk": {"type": "object", "properties": {"delta": {"type": "string"}}},
+        "Done": {"type": "object", "properties": {"text": {"type": "string"}}},
+    }
+    op = {
+        "operationId": "ask",
+        "requestBody": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}
+        },
+        "responses": {"200": {"description": "ok", "content": content}},
+        **extra,
+    }
+    return doc({"/ask": {"post": op}}, schemas)
+
+
+def _ref(name: str, **extra: Any) -> dict[str, Any]:
+    return {"schema": {"$ref": f"#/components/schemas/{name}"}, **extra}
+
+
+def api_and_notes(tmp_path: Path, document: dict[str, Any]) -> tuple[ir.Api, list[str]]:
+    plan = plan_models(load_bundle(_written(tmp_path, document)))
+    index = index_models(generate_models(plan, "# header", "doc.yaml"))
+    api, notes = build_api(plan, index, package="doc", spec_file="doc.yaml")
+    return api, [n.message for n in notes]
+
+
+def test_an_event_stream_written_first_in_any_case_is_not_the_result(tmp_path: Path) -> None:
+    """`Text/Event-Stream` before `Application/JSON`: the chunk streams, the JSON is the result."""
+    content = {"Text/Event-Stream": _ref("Chunk"), "Application/JSON; charset=utf-8": _ref("Done")}
+    api, notes = api_and_notes(tmp_path, _streaming_op(content))
+    op = api.operations[0]
+    assert op.success is not None and op.success.model == "Done"
+    assert op.stream is not None and op.stream.chunk_model == "Chunk"
+    assert notes == []
+
+
+def test_the_sentinel_comes_from_x_apiforge_stream_then_the_media_type_then_the_operation(
+    tmp_path: Path,
+) -> None:
+    sentinel = "x-speakeasy-sse-sentinel"
+    cases = [
+        ({sentinel: "[OP]"}, {}, "[OP]"),
+        ({sentinel: "[OP]"}, {sentinel: "[MEDIA]"}, "[MEDIA]"),
+        (
+            {sentinel: "[OP]", "x-apiforge-stream": {"done": "[EXT]"}},
+            {sentinel: "[MEDIA]"},
+            "[EXT]",
+        ),
+        ({}, {}, "[DONE]"),
+    ]
+    for index, (on_op, on_media, done) in enumerate(cases):
+        content = {"text/event-stream": _ref("Chunk", **on_media)}
+        (tmp_path / str(index)).mkdir()
+        api, _notes = api_and_notes(tmp_path / str(index), _streaming_op(content, **on_op))
+        assert api.operations[0].stream is not None
+        assert api.operations[0].stream.done == done, (on_op, on_media)
+
+
+def test_x_apiforge_stream_naming_a_missing_flag_is_said(tmp_path: Path) -> None:
+    content = {"text/event-stream": _ref("Chunk")}
+    document = _streaming_op(content, **{"x-apiforge-stream": {"flag": "streaming"}})
+    api, notes = api_and_notes(tmp_path, document)
+    assert api.operations[0].stream is None
+    assert notes == [
+        "x-apiforge-stream asks for an event stream, but the request body has no boolean"
+        " `streaming`: the client does not stream"
+    ]
+
+
+def test_a_flag_that_is_no_boolean_asks_for_nothing(tmp_path: Path) -> None:
+    """A `stream` property naming something else (a string) is no stream flag: no warning."""
+    document = _streaming_op({"application/json": _ref("Done")})
+    document["components"]["schemas"]["Req"]["properties"]["stream"] = {"type": "string"}
+    api, notes = api_and_notes(tmp_path, document)
+    assert api.operations[0].stream is None and notes == []
