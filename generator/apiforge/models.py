@@ -9,16 +9,24 @@ from __future__ import annotations
 import ast
 import io
 import json
+import re
 import tokenize
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from apiforge import model_worker
+from apiforge import model_worker, unsatisfiable
+from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.load import plain_copy
+from apiforge.model_source import optional_admits_none, refuse_every_value
 from apiforge.prepare import ModelPlan
 from apiforge.walk import iter_objects
+
+# pointer, message, severity, rule -> the diagnostic at the file and line that pointer was written
+# (`Bundle.diagnostic`); without one, diagnostics name the pointer at line 1
+Locate = Callable[[str, str, Severity, str], Diagnostic]
 
 
 @dataclass(frozen=True)
@@ -38,9 +46,11 @@ class ModelClass:
 
 @dataclass(frozen=True)
 class ModelIndex:
-    """What models.py defines, read from its syntax tree (never by importing it)."""
+    """What models.py defines, read from its syntax tree (never by importing it), and what the
+    reader of the spec should know about how it was made (warnings at the schemas concerned)."""
 
     classes: dict[str, ModelClass]
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 _DEDUPE_OPTION = "--dedupe-request-response-variants"
@@ -56,14 +66,20 @@ def generate_models(plan: ModelPlan, header: str, display: str) -> str:
 
 
 def build_models(
-    plan: ModelPlan, header: str, display: str, *, submitted: bool = False
+    plan: ModelPlan,
+    header: str,
+    display: str,
+    *,
+    submitted: bool = False,
+    locate: Locate | None = None,
 ) -> tuple[str, ModelIndex]:
     """models.py's source and what it defines, from one parse of what the library wrote (a
     large module takes a fifth of a second to parse: OpenAI's 900 KB once, not four times).
 
     `submitted`: the model worker was given this plan's bundle (`model_worker.submit_data`) and
-    has been working on it meanwhile; its answer is collected here.
+    has been working on it meanwhile; its answer is collected here. `locate` places diagnostics.
     """
+    place = _placer(plan, display, locate)
     early = model_worker.collect() if submitted else model_worker.NO_ANSWER
     if not _has_schemas(plan):  # the library refuses a document without models
         source = header + EMPTY_MODELS
@@ -75,20 +91,25 @@ def build_models(
         if out is model_worker.NO_ANSWER:  # no worker, or it died: the library runs here
             out = run_library(library_input(plan), header)
     except RecursionError:
-        raise _failed(display, "schemas nest too deeply to generate models") from None
+        raise _failed(place, "schemas nest too deeply to generate models") from None
     except Exception as exc:  # the library's errors are many and untyped
         message = " ".join(str(exc).split())[:400] or type(exc).__name__
-        raise _failed(display, f"cannot generate models: {message}") from None
+        raise _failed(place, f"cannot generate models: {message}", _schema_path(message)) from None
     if not isinstance(out, str):
-        raise _failed(display, "the model generator returned several modules; expected one")
+        raise _failed(place, "the model generator returned several modules; expected one")
     try:
         tree = ast.parse(out)
     except (SyntaxError, RecursionError):  # the library wrote what Python cannot read
-        raise _failed(display, "the model generator wrote code Python cannot parse") from None
+        raise _failed(place, "the model generator wrote code Python cannot parse") from None
     foreign = _foreign_imports(tree)
     if foreign:
-        raise _failed(display, f"the models would import {', '.join(foreign)}; refused")
+        raise _failed(place, f"the models would import {', '.join(foreign)}; refused")
     source, tree = _unshadow_field_types(out, tree)
+    never = unsatisfiable.find(plan.document)
+    fixed = refuse_every_value(optional_admits_none(source, tree), tree, never.classes)
+    if fixed != source:  # the edits keep or add lines: the rest needs the tree of the new text
+        source, tree = fixed, ast.parse(fixed)
+    notes = tuple(place(p, _NEVER_NOTE, Severity.WARNING) for p in never.pointers)
     casts = _model_literal_defaults(tree)
     marks = _lines_mypy_refuses(tree) - {stmt.lineno for stmt in casts}
     if marks or casts:  # comments and casts: the tree still describes the module's models
@@ -97,7 +118,8 @@ def build_models(
         if casts:
             _cast_defaults(rows, casts, tree)  # last: it inserts a line
         source = "".join(rows)
-    return source, _index_tree(tree)
+    index = _index_tree(tree)
+    return source, ModelIndex(index.classes, notes)
 
 
 def _has_schemas(plan: ModelPlan) -> bool:
@@ -146,6 +168,7 @@ def run_library(text: str, header: str) -> Any:
         use_schema_description=True,
         use_field_description=True,
         keep_field_defaults_off_branch_roots=True,
+        strict_nullable=True,
         custom_file_header=header,
         formatters=[],
         # EmailStr needs email-validator and ULID python-ulid, which generated code cannot count
@@ -203,6 +226,7 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
     for _tokens, _kind, node in iter_objects(doc):
         for key in [k for k in node if k in _UNSAFE_KEYWORDS or k.startswith("x-")]:
             del node[key]
+    unsatisfiable.replace(doc, unsatisfiable.find(doc))  # the library refuses the document over one
     return doc
 
 
@@ -458,8 +482,39 @@ def _comment_column(row: str) -> int | None:
     return found
 
 
-def _failed(display: str, message: str) -> SpecError:
-    return SpecError([Diagnostic(display, 1, 1, Severity.ERROR, message, "#", "models")])
+_NEVER_NOTE = "this schema can never match (it includes `false`): its model refuses every value"
+
+Place = Callable[[str, str, Severity], Diagnostic]
+
+
+def _placer(plan: ModelPlan, display: str, locate: Locate | None) -> Place:
+    """A pointer into the plan's document (whose components carry class names) -> a diagnostic
+    at the pointer the spec's bundle wrote it at: its line when `locate` is given, else line 1."""
+    origins = {name: pointer for pointer, name in plan.entry_classes.items()}
+    origins.update({name: pointer for pointer, name in plan.schema_classes.items()})
+
+    def place(pointer: str, message: str, severity: Severity) -> Diagnostic:
+        tokens = jp.split(pointer) if pointer.startswith("#/") else []
+        if len(tokens) >= 3 and tokens[:2] == ["components", "schemas"] and tokens[2] in origins:
+            pointer = jp.join(origins[tokens[2]], *tokens[3:])
+        if locate is not None:
+            return locate(pointer, message, severity, "models")
+        return Diagnostic(display, 1, 1, severity, message, pointer or "#", "models")
+
+    return place
+
+
+_SCHEMA_PATH = re.compile(r"^Error at schema path '(#/[^']*)'")
+
+
+def _schema_path(message: str) -> str:
+    """The schema the library names in its error (`#/components/schemas/X/...`), else `#`."""
+    found = _SCHEMA_PATH.match(message)
+    return found[1] if found else "#"
+
+
+def _failed(place: Place, message: str, pointer: str = "#") -> SpecError:
+    return SpecError([place(pointer, message, Severity.ERROR)])
 
 
 def index_models(source: str) -> ModelIndex:
