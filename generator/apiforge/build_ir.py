@@ -361,7 +361,7 @@ def _stream(
         return None, notes
     if event.chunk is None:
         return None, notes  # untyped events: lint's sequential-media says so for 3.2
-    if not can_stream:
+    if field is None or not can_stream:
         if ext is not None:
             notes.append(
                 (
@@ -371,7 +371,6 @@ def _stream(
                 )
             )
         return None, notes
-    assert field is not None  # values come from it
     include = _obj(ext).get("include-usage")
     return ir.Stream(
         flag=flag,
