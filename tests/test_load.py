@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -194,8 +195,31 @@ def test_yaml_scalars_become_json_values() -> None:
         "d": "2024-01-01",
         "s": "200",
         "200": "ok",
-        "on": True,
+        "on": "yes",
     }
+
+
+def test_yaml_numbers_are_read_as_yaml_1_2_reads_them() -> None:
+    """OpenAPI 3.1 recommends YAML 1.2: `1e-08` is a number there (a string in PyYAML's 1.1)."""
+    raw = b"a: [1e-08, 1E3, .5, -1.5e+3, 1., +12, -0, 012, 0o17, 0x1F, +.INF, -.Inf]\n"
+    data = parse_document(raw, Path("d.yaml"), "d").data
+    assert data["a"] == [1e-08, 1000.0, 0.5, -1500.0, 1.0, 12, 0, 12, 15, 31, math.inf, -math.inf]
+    assert [type(v) for v in data["a"][:5]] == [float] * 5
+
+
+@pytest.mark.parametrize(
+    "text", ["yes", "no", "on", "off", "y", "n", "NO", "Yes", "0b1010", "1_000", "1:20", "0o8"]
+)
+def test_yaml_1_1_only_scalars_stay_strings(text: str) -> None:
+    """The Norway problem: `enum: [yes, no]` or a country code `NO` is text, as YAML 1.2 reads it."""
+    data = parse_document(f"a: {text}\n{text}: 1\n".encode(), Path("d.yaml"), "d").data
+    assert data == {"a": text, text: 1}
+
+
+def test_yaml_1_2_booleans_and_nulls() -> None:
+    raw = b"t: [true, True, TRUE]\nf: [false, False, FALSE]\nn: [~, null, Null, NULL, ]\ne:\n"
+    data = parse_document(raw, Path("d.yaml"), "d").data
+    assert data == {"t": [True] * 3, "f": [False] * 3, "n": [None] * 4, "e": None}
 
 
 # -- JSON refusals ---------------------------------------------------------------------------------
@@ -368,17 +392,39 @@ def test_arbitrary_text_parses_or_raises_spec_error(text: str, suffix: str) -> N
 # -- the event builder against PyYAML's own composer -----------------------------------------------
 
 
-class _TextDates(yaml.CSafeLoader):
-    """PyYAML's reading, but dates stay the text that was written (as ours do: OpenAI is JSON)."""
+class _Yaml12(yaml.CSafeLoader):
+    """PyYAML's reading with YAML 1.2's core schema, written here from the spec (section 10.3.2)
+    rather than taken from load.py: booleans, nulls, ints and floats as 1.2 spells them; every
+    other plain scalar (dates, `yes`, `0b1`) is text."""
 
 
-_TextDates.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+_Yaml12.yaml_implicit_resolvers = {}
+for _tag, _regex in [
+    ("bool", r"true|True|TRUE|false|False|FALSE"),
+    ("int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"),
+    (
+        "float",
+        r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)",
+    ),
+    ("null", r"~|null|Null|NULL|"),
+]:
+    _Yaml12.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}",
+        re.compile(f"^(?:{_regex})$"),
+        list("-+.0123456789tTfFnN~") + [""],
+    )
+
+
+def _int_12(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    return int(text, 0) if text[:2] in ("0o", "0x") else int(text)  # `012` is twelve in 1.2
+
+
+_Yaml12.add_constructor("tag:yaml.org,2002:int", _int_12)
 
 
 def _pyyaml_data(raw: bytes) -> object:
-    return json.loads(json.dumps(yaml.load(raw, Loader=_TextDates)))  # noqa: S506 - a safe loader
+    return json.loads(json.dumps(yaml.load(raw, Loader=_Yaml12)))  # noqa: S506 - a safe loader
 
 
 def _composed_position(root: yaml.Node, tokens: list[str]) -> tuple[int, int]:

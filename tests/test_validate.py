@@ -297,3 +297,57 @@ def test_an_object_that_fits_no_form_is_named_not_quoted(tmp_path: Path) -> None
     assert d.pointer == "#/paths/~1x/get/responses/200"
     assert len(d.message) < 300 and "n49" not in d.message
     assert "not valid under any of the given schemas" in d.message
+
+
+VALID_31 = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /x:
+    get:
+      operationId: getX
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: number, minimum: 1e-08, default: 0.5}
+"""
+
+
+@pytest.mark.parametrize("where", ["keyword", "whole", "placing"])
+def test_an_exception_inside_a_validator_never_refuses_a_valid_document(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a validator (or our placing of its errors) raises, the verdict is not "invalid":
+    the part it failed on is named in a warning and left to lint (issue 21: a TypeError inside
+    the library preceded a refusal of a valid document)."""
+    import openapi_spec_validator.validation.keywords as keywords
+
+    import apiforge.validate as validate_module
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("constructed failure")
+
+    if where == "placing":
+        monkeypatch.setattr(validate_module, "fast_errors", lambda data, release: [object()])
+        monkeypatch.setattr(validate_module, "placed_diagnostics", crash)
+    else:
+        monkeypatch.setattr(validate_module, "fast_errors", lambda data, release: None)
+        target = keywords.MediaTypeValidator if where == "keyword" else keywords.RootValidator
+        monkeypatch.setattr(target, "__call__", crash)
+    found = validate_file(write(tmp_path / "api.yaml", VALID_31), "api.yaml")
+    assert not [d for d in found if d.is_error], found
+    if where != "placing":
+        (warning,) = found
+        assert "the OpenAPI validator failed on" in warning.message
+        assert "ValueError: constructed failure" in warning.message
+
+
+def test_a_yaml_12_number_is_a_number_to_the_validators(tmp_path: Path) -> None:
+    """`minimum: 1e-08` was a string under YAML 1.1: "'1e-08' is not of type 'number'"."""
+    from apiforge.located_validator import located_diagnostics
+
+    bundle = load_bundle(write(tmp_path / "api.yaml", VALID_31), "api.yaml")
+    assert validate_bundle(bundle) == []
+    assert located_diagnostics(bundle, (3, 1)) == []

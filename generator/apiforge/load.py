@@ -10,10 +10,11 @@ scanner finds positions lazily.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -25,10 +26,37 @@ MAX_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 1000  # levels below the root; stages run with room for it (deep_stack.py)
 MAX_NODES = 3_000_000
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_SCALARS = yaml.SafeLoader("")  # only its construct_yaml_* converters are used
+
+# YAML 1.2's core schema (which OpenAPI 3.1 recommends), not PyYAML's YAML 1.1 one: `1e-08` and
+# `.5` are numbers; `yes`, `no`, `on`, `off`, `0b1010`, `1_000`, `1:20` stay strings (an enum of
+# country codes keeps `NO`); `012` is twelve. `<<` still resolves as a merge key, to be refused.
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+)
+_CORE_SCHEMA = (
+    ("bool", re.compile(r"true|True|TRUE|false|False|FALSE"), "tTfF"),
+    ("int", _INT, "-+0123456789"),
+    ("float", _FLOAT, "-+.0123456789"),
+    ("null", re.compile(r"~|null|Null|NULL|"), ["~", "n", "N", ""]),
+    ("merge", re.compile(r"<<"), "<"),
+)
+
+
+def core_schema_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
+    """`base` (PyYAML's safe loader, in C or Python) resolving plain scalars as YAML 1.2 does."""
+    loader = cast(type[yaml.SafeLoader], type(f"Core{base.__name__}", (base,), {}))
+    loader.yaml_implicit_resolvers = {}
+    for tag, pattern, first in _CORE_SCHEMA:
+        full = re.compile(rf"^(?:{pattern.pattern})$")
+        loader.add_implicit_resolver(_YAML + tag, full, list(first))
+    return loader
+
+
+_Loader = core_schema_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+_PyLoader = core_schema_loader(yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -123,7 +151,7 @@ def _parse_yaml(text: str, path: Path, display: str) -> Document:
             builder = _YamlBuilder(display, text, _Loader)
             data = builder.run()
         except _LibyamlTooDeep:
-            builder = _YamlBuilder(display, text, yaml.SafeLoader)
+            builder = _YamlBuilder(display, text, _PyLoader)
             data = builder.run()
     except yaml.MarkedYAMLError as exc:
         line, col = _position(exc.problem_mark or exc.context_mark)
@@ -203,7 +231,7 @@ class _YamlBuilder:
         try:
             return self._events(loader)
         except yaml.MarkedYAMLError as exc:
-            if "nesting" in str(exc.problem) and self.loader_class is not yaml.SafeLoader:
+            if "nesting" in str(exc.problem) and self.loader_class is not _PyLoader:
                 raise _LibyamlTooDeep from None  # libyaml's own depth limit (PyYAML >= 6.0.4)
             raise
         finally:
@@ -376,17 +404,27 @@ class _YamlBuilder:
             return str(raw)  # OpenAPI is JSON: dates stay the text that was written
         if tag not in _SCALAR_TAGS:
             raise self._error(event, f"unsupported YAML tag {tag!r}", child=True)
-        node = yaml.ScalarNode(tag, raw)
-        try:
-            if tag.endswith(":int"):
-                return _SCALARS.construct_yaml_int(node)
-            if tag.endswith(":float"):
-                return _SCALARS.construct_yaml_float(node)  # .nan and .inf included
-            if tag.endswith(":bool"):
-                return _SCALARS.construct_yaml_bool(node)
-        except (ValueError, IndexError, KeyError, yaml.YAMLError):  # `!!int ""`, `!!bool maybe`
-            raise self._error(event, f"invalid scalar {raw!r}", child=True) from None
+        kind = tag[len(_YAML) :]
+        value = core_scalar(kind, raw)
+        if value is _MISSING:  # `!!int ""`, `!!bool maybe`: an explicit tag the text does not fit
+            raise self._error(event, f"invalid scalar {raw!r}", child=True)
+        return value
+
+
+def core_scalar(kind: str, raw: str) -> Any:
+    """A scalar's value by YAML 1.2's core schema (`int`, `float`, `bool`, `null`), or _MISSING."""
+    if kind == "null":
         return None
+    if kind == "bool" and raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    if kind == "int" and _INT.fullmatch(raw):
+        base = {"0o": 8, "0x": 16}.get(raw[:2], 10)
+        return int(raw[2:] if base != 10 else raw, base)
+    if kind == "float" and _FLOAT.fullmatch(raw):
+        return float(raw.lower().replace(".", "") if "n" in raw.lower() else raw)  # .inf, .nan
+    if kind == "float" and _INT.fullmatch(raw):  # `!!float 0x10`
+        return float(core_scalar("int", raw))
+    return _MISSING
 
 
 def plain_copy(value: Any) -> Any:

@@ -38,9 +38,9 @@ from apiforge.resolve import Bundle
 from apiforge.validator_messages import describe
 
 _STAMP = "_apiforge_parts"
-# Exceptions of the validator's own checks (say, sorting names of mixed types) that must not
-# turn a document into a refusal: that part is left to the schema check and lint, with a warning.
-_LIBRARY_BUGS = (TypeError, AttributeError, KeyError, IndexError)
+# An exception inside the validator's own checks (say, sorting names of mixed types) is never a
+# refusal: that part is left to the schema check and lint, with a warning. Only a retrieval we
+# refused (`_Refused`) is the document's fault.
 _SKIPPED: list[tuple[tuple[str, ...], str]] = []
 
 
@@ -63,22 +63,18 @@ def located_diagnostics(bundle: Bundle, release: tuple[int, int]) -> list[Diagno
             physical = _physical_pointer(bundle.data, logical)
             diag = bundle.diagnostic(physical, describe(error), rule="openapi")
             found.setdefault((diag.pointer + diag.file, diag.message), diag)
-    except RecursionError:
-        found[("", "")] = bundle.diagnostic("#", "document is too deeply nested to validate")
-    except Exception as exc:  # the validator must never turn into a traceback
+    except Exception as exc:  # never a traceback, and never a refusal unless we refused a ref
         refused = _refused_uri(exc)
         if refused is not None:
             message = f"$ref {refused!r} would be fetched by the validator; apiforge never fetches"
             at = _find_ref(bundle.data, refused)
             found[("", "")] = bundle.diagnostic(at, message, rule="ref")
             return sorted(found.values(), key=lambda d: (d.file, d.line, d.col, d.message))
-        message = f"the OpenAPI validator could not check this document: {exc}"
-        found[("", "")] = bundle.diagnostic("#", message, rule="openapi")
+        _SKIPPED.append(((), _detail(exc)))
     for parts, detail in _SKIPPED:
         at = _physical_pointer(bundle.data, list(parts))
-        message = (
-            f"the OpenAPI validator failed on this part ({detail}); it is checked by lint only"
-        )
+        part = "this part" if parts else "this document"
+        message = f"the OpenAPI validator failed on {part} ({detail}); it is checked by lint only"
         diag = bundle.diagnostic(at, message, Severity.WARNING, rule="openapi")
         found.setdefault((diag.pointer + diag.file, diag.message), diag)
     _SKIPPED.clear()
@@ -106,6 +102,12 @@ class _NoRetrieval(dict[str, Any]):
 
     def __getitem__(self, scheme: str) -> Any:
         return _refuse
+
+
+def _detail(exc: BaseException) -> str:
+    """An exception as one short line, for the warning that names what was skipped."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
 def _refused_uri(exc: BaseException) -> str | None:
@@ -159,9 +161,13 @@ def _located_keyword(cls: type[Any]) -> type[Any]:
                     setattr(error, _STAMP, True)
                     error.path.extendleft(reversed((*(str(p) for p in at.parts), *suffix)))
                 yield error
-        except _LIBRARY_BUGS as exc:  # its own sort or compare failed: skip this part, say so
+        except RecursionError:
+            raise  # caught once, at the top, rather than at every level it unwinds through
+        except Exception as exc:  # its own sort or compare failed: skip this part, say so
+            if _refused_uri(exc) is not None:
+                raise
             parts = tuple(str(p) for p in at.parts) if at is not None else ()
-            _SKIPPED.append((parts, f"{type(exc).__name__}: {exc}"))
+            _SKIPPED.append((parts, _detail(exc)))
 
     namespace: dict[str, Any] = {"__call__": __call__}
     if hasattr(cls, "_get_schema_checker"):

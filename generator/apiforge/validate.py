@@ -28,7 +28,10 @@ def validate_bundle(bundle: Bundle) -> list[Diagnostic]:
     if errors is not None:
         if not errors:
             return []
-        placed = placed_diagnostics(bundle, errors)
+        try:
+            placed = placed_diagnostics(bundle, errors)
+        except Exception:  # a bug in placing them is no verdict: the located validator decides
+            placed = None
         if placed is not None:
             return placed
     from apiforge.located_validator import located_diagnostics
