@@ -12,7 +12,8 @@ from apiforge.diff.rules import Direction
 from apiforge.diff.schema import Sub
 from apiforge.diff.security import Security
 from apiforge.diff.sides import Side, Walk, absent, as_list, as_mapping, deref_located
-from apiforge.event_stream import chunk_steps, is_event_stream
+from apiforge.event_stream import chunk_steps
+from apiforge.media_types import essence, is_event_stream
 from apiforge.walk import item_operations
 
 __all__ = ["Operations"]
@@ -312,4 +313,4 @@ def _chunk_of(media: Side, doc: Any) -> tuple[list[Sub], str]:
 
 
 def _media_types(side: Side) -> dict[str, str]:
-    return {str(k).split(";")[0].strip().lower(): str(k) for k in as_mapping(side.get("content"))}
+    return {essence(k): str(k) for k in as_mapping(side.get("content"))}
