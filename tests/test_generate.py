@@ -547,3 +547,29 @@ def _generated_models(tmp_path: Path, spec_text: str) -> object:
     assert done.returncode == 0, done.stdout + done.stderr
     _mypy_strict(tmp_path / "out", "api")
     return import_fresh(tmp_path / "out", "api.models")
+
+
+@pytest.mark.parametrize("stem", ["decimal", "json", "typing", "pydantic", "httpx"])
+def test_a_spec_named_like_a_module_generated_code_imports_gets_a_package_that_shadows_nothing(
+    stem: str, tmp_path: Path
+) -> None:
+    """`decimal.yaml` as a package `decimal` on sys.path would hide the standard library's from
+    its own models (`from decimal import Decimal`): the package is `decimal_api`."""
+    spec = tmp_path / f"{stem}.yaml"
+    shutil.copy(REPO / "spec" / "sandbox.yaml", spec)
+    for shared in (REPO / "spec").iterdir():
+        if shared.is_dir():
+            shutil.copytree(shared, tmp_path / shared.name)
+    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"), "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / f"{stem}_api" / "models.py").is_file()
+    assert not (tmp_path / "out" / stem).exists()
+    probe = (
+        "import sys; sys.path.insert(0, 'out'); import decimal, json, typing; "
+        f"import {stem}_api.client, {stem}_api.server; "
+        "assert decimal.__file__ and 'out' not in decimal.__file__"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert ran.returncode == 0, ran.stderr

@@ -6,6 +6,7 @@ Kept free of heavy imports, so that `apiforge check` on an unchanged tree answer
 from __future__ import annotations
 
 import hashlib
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -20,8 +21,29 @@ _NOT_OUTPUT_MODULES = {"cli.py", "__main__.py", "check.py", "gitbase.py", "paths
 _NOT_OUTPUT_PACKAGES = {"diff", "serve"}
 
 
+# What generated code imports besides the standard library: a package of one of these names,
+# put on sys.path by its user, would hide the real module from its own models and client.
+_IMPORTED_BY_GENERATED_CODE = frozenset(
+    {
+        "pydantic",
+        "pydantic_core",
+        "httpx",
+        "fastapi",
+        "starlette",
+        "anyio",
+        "uvicorn",
+        "typing_extensions",
+    }
+)
+
+
 def package_name(spec: Path) -> str:
-    return str(PythonIdentifier(spec.stem.replace("-", "_"), avoid_builtins=False))
+    """The spec file's stem as an identifier; `_api` added where it would shadow a module that
+    generated code imports (`decimal.yaml` -> `decimal_api`, whose models import decimal)."""
+    name = str(PythonIdentifier(spec.stem.replace("-", "_"), avoid_builtins=False))
+    if name in sys.stdlib_module_names or name in _IMPORTED_BY_GENERATED_CODE:
+        return f"{name}_api"
+    return name
 
 
 def output_fingerprint(ruff: RuffConfig, templates: Path | None = None) -> str:
