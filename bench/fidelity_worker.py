@@ -484,6 +484,8 @@ class Checker:
             None,
         )
         if key is None:
+            if not set(documented) & _BAD_REQUEST_KEYS:
+                return ""  # no documented status means "bad request" (AWS's 480-483): any 4xx
             return f"undocumented status {status} for invalid"
         media = json_media((deref(responses[key], self.data) or {}).get("content"), self.data)
         if not media:
@@ -496,6 +498,10 @@ class Checker:
         if not validator(schema, formats=False).is_valid(body):
             return "error body outside the documented schema"
         return ""
+
+
+# The responses that can answer a request the server refuses for its body or parameters.
+_BAD_REQUEST_KEYS = frozenset({"400", "422", "4XX", "4xx", "default"})
 
 
 def construct(model: Any) -> Any:
