@@ -101,7 +101,6 @@ def test_a_closed_schema_is_clean_in_every_direction(tmp_path: Path) -> None:
         assert not failures(result, direction), (direction, failures(result, direction))
 
 
-@pytest.mark.xfail(strict=True, reason="3.0 nullable is lost on required properties (being fixed)")
 def test_openapi_30_nullable_required_property_round_trips(tmp_path: Path) -> None:
     schema = """\
         type: object
@@ -114,7 +113,6 @@ def test_openapi_30_nullable_required_property_round_trips(tmp_path: Path) -> No
     assert not failures(result, "responses") and not failures(result, "requests")
 
 
-@pytest.mark.xfail(strict=True, reason="an optional const is typed without | None (being fixed)")
 def test_optional_const_property_round_trips(tmp_path: Path) -> None:
     schema = """\
         type: object
