@@ -10,6 +10,7 @@ from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
+from apiforge.ecma_regex import linear_search
 from apiforge.event_stream import chunk_steps, is_event_stream
 from apiforge.resolve import Bundle
 from apiforge.versions import json_schema_2020
@@ -223,6 +224,67 @@ def schema_refs(bundle: Bundle) -> Iterator[Finding]:
             continue
         message = f"$ref {ref!r} is used as a schema but points at something that is not a schema"
         yield Finding(jp.join(jp.from_tokens(list(tokens)), "$ref"), message)
+
+
+@rule("required-properties")
+def required_properties(bundle: Bundle) -> Iterator[Finding]:
+    """A `required` name that no property defines, in a schema that lists its properties or
+    refuses others: with `additionalProperties: false` no object is valid."""
+    objects = [(t, n) for t, kind, n in iter_objects(bundle.data) if kind == "schema"]
+    parents: dict[int, dict[str, Any]] = {}
+    for _, node in objects:
+        for key in ("allOf", "anyOf", "oneOf"):  # parts applied to the parent's own value
+            parts = node.get(key)
+            parents.update((id(p), node) for p in (parts if isinstance(parts, list) else ()))
+    for tokens, node in objects:
+        required = node.get("required")
+        closed = node.get("additionalProperties") is False
+        if not isinstance(required, list) or not ("properties" in node or closed):
+            continue
+        names, patterns = _defined_names(bundle, node, parents)
+        if names is None:
+            continue
+        for i, name in enumerate(required):
+            if not isinstance(name, str) or name in names:
+                continue
+            if any(linear_search(p, name) is not False for p in patterns):
+                continue  # a patternProperties key takes it (or cannot be checked)
+            message = f"required property {name!r} is not defined in properties"
+            message += "; with additionalProperties: false no object is valid" if closed else ""
+            yield Finding(jp.from_tokens([*tokens, "required", str(i)]), message)
+
+
+def _defined_names(
+    bundle: Bundle, node: dict[str, Any], parents: dict[int, dict[str, Any]]
+) -> tuple[set[str] | None, list[str]]:
+    """Property names and name patterns of a schema, its allOf parts, anyOf/oneOf branches and
+    the schema it is written as a part of (refs followed); None when one takes any name (a
+    schema as additionalProperties)."""
+    top = node
+    while id(top) in parents:
+        top = parents[id(top)]
+    names: set[str] = set()
+    patterns: list[str] = []
+    seen: set[int] = set()
+    stack: list[Any] = [top]
+    while stack:
+        schema = bundle.deref(stack.pop())
+        if not isinstance(schema, dict) or id(schema) in seen:
+            continue
+        seen.add(id(schema))
+        extra = schema.get("additionalProperties")
+        if extra is True or isinstance(extra, dict):
+            return None, patterns
+        names.update(_keys(schema.get("properties")))
+        patterns.extend(_keys(schema.get("patternProperties")))
+        for key in ("allOf", "anyOf", "oneOf"):
+            parts = schema.get(key)
+            stack.extend(parts if isinstance(parts, list) else ())
+    return names, patterns
+
+
+def _keys(mapping: Any) -> list[str]:
+    return [str(k) for k in mapping] if isinstance(mapping, dict) else []
 
 
 @rule("version-keywords")
