@@ -444,3 +444,108 @@ def test_openapi_30_path_items_in_other_files_are_inlined(spec: Path) -> None:
     bundle = bundle_of(spec, files)
     assert bundle.data["paths"]["/pets"]["get"]["responses"]["200"] == {"description": "ok"}
     assert bundle.source("#/paths/~1pets/get").pointer == "#/Pets/get"
+
+
+# -- [tool.apiforge] ref-root ----------------------------------------------------------------------
+
+SHARED = "Pet: {type: object, properties: {name: {type: string}}}\n"
+
+
+@pytest.fixture
+def monorepo(tmp_path: Path) -> Path:
+    """spec/nested/api.yaml refers to spec/common.yaml, a folder above its own."""
+    write(tmp_path, {"spec/common.yaml": SHARED, "outside.yaml": SHARED})
+    write(tmp_path / "spec" / "nested", {"api.yaml": one_ref("../common.yaml#/Pet")})
+    return tmp_path
+
+
+def set_ref_root(repo: Path, value: str) -> None:
+    (repo / "pyproject.toml").write_text(f'[tool.apiforge]\nref-root = "{value}"\n')
+
+
+def test_a_ref_above_the_spec_folder_is_refused_by_default(
+    monorepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(monorepo)
+    with pytest.raises(SpecError) as info:
+        load_bundle(Path("spec/nested/api.yaml"))
+    [d] = info.value.diagnostics
+    assert "leaves the spec's root folder nested/ (see ref-root)" in d.message
+
+
+def test_a_named_ref_root_lets_a_spec_share_schemas_above_its_folder(
+    monorepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_ref_root(monorepo, "spec")
+    monkeypatch.chdir(monorepo)
+    bundle = load_bundle(Path("spec/nested/api.yaml"))
+    assert bundle.data["components"]["schemas"]["Pet"]["type"] == "object"
+    assert bundle.locate("#/components/schemas/Pet/properties").file.endswith("common.yaml")
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("../../outside.yaml#/Pet", "leaves the ref root spec/ ([tool.apiforge] ref-root)"),
+        ("link.yaml#/Pet", "leaves the ref root spec/ ([tool.apiforge] ref-root)"),
+        ("/etc/passwd", "absolute $ref path"),
+        ("https://example.com/common.yaml#/Pet", "remote $ref"),
+    ],
+    ids=["dot-dot", "symlink", "absolute", "remote"],
+)
+def test_every_other_guard_stays_with_a_ref_root(
+    monorepo: Path, monkeypatch: pytest.MonkeyPatch, ref: str, message: str
+) -> None:
+    set_ref_root(monorepo, "spec")
+    (monorepo / "spec" / "nested" / "link.yaml").symlink_to(monorepo / "outside.yaml")
+    write(monorepo / "spec" / "nested", {"api.yaml": one_ref(ref)})
+    monkeypatch.chdir(monorepo)
+    with pytest.raises(SpecError) as info:
+        load_bundle(Path("spec/nested/api.yaml"))
+    [d] = info.value.diagnostics
+    assert message in d.message
+
+
+def test_the_cli_reads_the_ref_root_and_refuses_one_that_is_no_folder(monorepo: Path) -> None:
+    from tests.helpers import run_cli
+
+    set_ref_root(monorepo, "spec")
+    assert run_cli("validate", "spec/nested/api.yaml", cwd=monorepo).returncode == 0
+    done = run_cli("generate", "spec/nested/api.yaml", "--out", "out", cwd=monorepo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Pet" in (monorepo / "out" / "api" / "models.py").read_text()
+    set_ref_root(monorepo, "nowhere")
+    done = run_cli("validate", "spec/nested/api.yaml", cwd=monorepo)
+    assert done.returncode == 2
+    assert "ref-root 'nowhere' is not a folder" in done.stderr
+
+
+def test_a_spec_outside_the_ref_root_keeps_its_own_folder(
+    monorepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_ref_root(monorepo, "spec/nested")
+    write(monorepo / "other", {"api.yaml": one_ref("../spec/common.yaml#/Pet")})
+    monkeypatch.chdir(monorepo)
+    with pytest.raises(SpecError) as info:
+        load_bundle(Path("other/api.yaml"))
+    assert "leaves the spec's root folder other/" in info.value.diagnostics[0].message
+
+
+def test_check_base_reads_the_old_spec_with_its_shared_files(monorepo: Path) -> None:
+    """`check --base` exports the ref root at the base ref, so the old document loads too."""
+    import subprocess
+
+    from tests.helpers import run_cli
+
+    set_ref_root(monorepo, "spec")
+    (monorepo / "outside.yaml").unlink()
+    assert run_cli("generate", "spec/nested/api.yaml", "--out", "out", cwd=monorepo).returncode == 0
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=monorepo, check=True
+        )
+    common = monorepo / "spec" / "common.yaml"
+    common.write_text(SHARED.replace("{type: string}", "{type: integer}"))
+    done = run_cli("check", "spec/nested/api.yaml", "--out", "out", "--base", "HEAD", cwd=monorepo)
+    assert "does not load" not in done.stderr, done.stderr
+    assert "/name" in done.stdout and done.returncode == 1

@@ -341,6 +341,7 @@ def _check_breaking(specs: list[Path], base: str, fmt: str) -> int:
     """Undeclared breaking changes (and bad declarations) between each spec at `base` and now."""
     import tempfile
 
+    from apiforge.config import ref_root_for
     from apiforge.diff import diff_documents
     from apiforge.diff.report import FORMATS
     from apiforge.gitbase import export_folder
@@ -351,15 +352,15 @@ def _check_breaking(specs: list[Path], base: str, fmt: str) -> int:
     with tempfile.TemporaryDirectory(prefix="apiforge-base-") as tmp:
         exported: dict[Path, Path] = {}
         for spec in specs:
-            folder = spec.parent.resolve()
+            folder = ref_root_for(spec)  # the spec's folder, or the ref-root its refs may reach
             if folder not in exported:
                 exported[folder] = export_folder(base, folder, Path(tmp))
-            old_path = exported[folder] / spec.name
+            old_path = exported[folder] / spec.resolve().relative_to(folder)
             if not old_path.is_file():
                 print(f"apiforge: {display_path(spec)} is new since {base}", file=sys.stderr)
                 continue
             try:
-                old = load_bundle(old_path, f"{base}:{display_path(spec)}")
+                old = load_bundle(old_path, f"{base}:{display_path(spec)}", exported[folder])
             except SpecError as exc:
                 print(
                     f"apiforge: {display_path(spec)} at {base} does not load; not compared",

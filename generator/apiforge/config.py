@@ -17,6 +17,7 @@ class Config:
     spec_dir: Path
     out_dir: Path
     templates: Path | None = None  # a folder whose templates replace the built-in ones by name
+    ref_root: Path | None = None  # the folder relative refs may reach; None: each spec's own
 
     def default_specs(self) -> list[Path]:
         """Every top-level document in the spec folder (component files live in subfolders)."""
@@ -33,20 +34,48 @@ def load_config(
 ) -> Config:
     """Flags win over `[tool.apiforge]`; paths in pyproject.toml are relative to its folder."""
     root = (root or Path.cwd()).resolve()
-    settings: dict[str, object] = {}
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise UsageError(f"cannot read {pyproject}: {exc}") from None
-        tool = data.get("tool", {})
-        found = tool.get("apiforge", {}) if isinstance(tool, dict) else {}
-        settings = found if isinstance(found, dict) else {}
+    settings = _settings(root)
     spec_dir = root / str(settings.get("spec-dir", "spec"))
     out = root / str(out_dir if out_dir is not None else settings.get("out-dir", "generated"))
     chosen = templates if templates is not None else settings.get("templates")
     template_dir = root / str(chosen) if chosen else None
     if template_dir is not None and not template_dir.is_dir():
         raise UsageError(f"templates folder {template_dir} does not exist")
-    return Config(root=root, spec_dir=spec_dir, out_dir=out, templates=template_dir)
+    return Config(
+        root=root,
+        spec_dir=spec_dir,
+        out_dir=out,
+        templates=template_dir,
+        ref_root=_ref_root(root, settings),
+    )
+
+
+def ref_root_for(spec: Path, root: Path | None = None) -> Path:
+    """The folder `spec`'s relative refs may reach: `ref-root` (relative to the pyproject.toml
+    that sets it) when the spec lies inside it, else the spec's own folder."""
+    own = spec.resolve().parent
+    chosen = _ref_root((root or Path.cwd()).resolve(), None)
+    return chosen if chosen is not None and own.is_relative_to(chosen) else own
+
+
+def _ref_root(root: Path, settings: dict[str, object] | None) -> Path | None:
+    value = (_settings(root) if settings is None else settings).get("ref-root")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not (root / value).is_dir():
+        raise UsageError(f"[tool.apiforge] ref-root {value!r} is not a folder under {root}")
+    return (root / value).resolve()  # symlinks resolved, as every ref's target is
+
+
+def _settings(root: Path) -> dict[str, object]:
+    """`[tool.apiforge]` of `root`'s pyproject.toml (none: empty)."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read {pyproject}: {exc}") from None
+    tool = data.get("tool", {})
+    found = tool.get("apiforge", {}) if isinstance(tool, dict) else {}
+    return found if isinstance(found, dict) else {}

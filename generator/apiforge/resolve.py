@@ -3,9 +3,9 @@
 External targets are hoisted into `components/<section>/<Name>` (named after the pointer's last
 token, so models keep the spec's names); what has no components section (a 3.0 path item) is
 inlined. Every ref is checked before anything is read: no URLs, no absolute paths, nothing outside
-the spec's root folder (symlinks included), no missing targets, no pure ref loops, no schema
-that applies itself to the same value (allOf/anyOf/oneOf/not loops). Nothing touches
-the network.
+the ref root (the spec's folder, or `[tool.apiforge] ref-root`; symlinks included), no missing
+targets, no pure ref loops, no schema that applies itself to the same value (allOf/anyOf/oneOf/not
+loops). Nothing touches the network.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from apiforge import pointer as jp
+from apiforge.config import ref_root_for
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.load import Document, Location, load_document, plain_copy
 from apiforge.paths import display_path
@@ -103,16 +104,21 @@ class Bundle:
         return walk_pointer(self.data, jp.split(ref))
 
 
-def load_bundle(path: Path, display: str | None = None) -> Bundle:
-    """Load a root document and everything it references, refusing unsafe or broken refs."""
+def load_bundle(path: Path, display: str | None = None, ref_root: Path | None = None) -> Bundle:
+    """Load a root document and everything it references, refusing unsafe or broken refs.
+
+    Relative refs stay inside `ref_root` (default: `config.ref_root_for`, the spec's folder unless
+    `[tool.apiforge] ref-root` names one above it).
+    """
     root = load_document(path, display)
-    return _Bundler(root).run()
+    return _Bundler(root, ref_root or ref_root_for(path)).run()
 
 
 class _Bundler:
-    def __init__(self, root: Document) -> None:
+    def __init__(self, root: Document, ref_root: Path) -> None:
         self.root = root
-        self.root_dir = root.path.parent.resolve()
+        self.root_dir = ref_root.resolve()
+        self.named_root = self.root_dir != root.path.parent.resolve()
         self.documents: dict[Path, Document] = {root.path: root}
         self.origins: dict[tuple[str, ...], tuple[Document, tuple[str, ...]]] = {(): (root, ())}
         self.placed: dict[tuple[Path, str], str] = {}
@@ -303,7 +309,11 @@ class _Bundler:
             return None
         if not candidate.is_relative_to(self.root_dir):
             where = self.root_dir.name
-            self._error(doc, at, f"$ref {ref!r} leaves the spec's root folder {where}/")
+            if self.named_root:
+                message = f"$ref {ref!r} leaves the ref root {where}/ ([tool.apiforge] ref-root)"
+            else:
+                message = f"$ref {ref!r} leaves the spec's root folder {where}/ (see ref-root)"
+            self._error(doc, at, message)
             return None
         if candidate not in self.documents:
             if not candidate.is_file():
