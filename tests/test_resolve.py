@@ -549,3 +549,18 @@ def test_check_base_reads_the_old_spec_with_its_shared_files(monorepo: Path) -> 
     done = run_cli("check", "spec/nested/api.yaml", "--out", "out", "--base", "HEAD", cwd=monorepo)
     assert "does not load" not in done.stderr, done.stderr
     assert "/name" in done.stdout and done.returncode == 1
+
+
+def test_generate_watch_watches_the_ref_root(
+    monorepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit to a shared file above the spec's folder regenerates too."""
+    from apiforge.cli import _watched_folders
+    from apiforge.config import load_config
+
+    set_ref_root(monorepo, "spec")
+    monkeypatch.chdir(monorepo)
+    config = load_config()
+    spec = Path("spec/nested/api.yaml")
+    assert _watched_folders([spec], config) == [(monorepo / "spec").resolve()]
+    assert config.ref_root == (monorepo / "spec").resolve()

@@ -242,8 +242,12 @@ def _still_watching(generate_once: Callable[[], None]) -> Callable[[], None]:
 
 
 def _watched_folders(specs: Sequence[Path], config: Config) -> list[Path]:
-    """Every spec's folder (refs never leave it) and the templates; the spec folder by default."""
-    folders = {p.parent.resolve() for p in specs} if specs else {config.spec_dir.resolve()}
+    """Every spec's ref root (refs never leave it) and the templates; the spec folder's default."""
+    from apiforge.config import folder_ref_root
+
+    folders = (
+        {folder_ref_root(p.parent) for p in specs} if specs else {folder_ref_root(config.spec_dir)}
+    )
     if config.templates is not None:
         folders.add(config.templates)
     return sorted(folders)

@@ -53,7 +53,12 @@ def load_config(
 def ref_root_for(spec: Path, root: Path | None = None) -> Path:
     """The folder `spec`'s relative refs may reach: `ref-root` (relative to the pyproject.toml
     that sets it) when the spec lies inside it, else the spec's own folder."""
-    own = spec.resolve().parent
+    return folder_ref_root(spec.resolve().parent, root)
+
+
+def folder_ref_root(folder: Path, root: Path | None = None) -> Path:
+    """`ref_root_for` every document in `folder`."""
+    own = folder.resolve()
     chosen = _ref_root((root or Path.cwd()).resolve(), None)
     return chosen if chosen is not None and own.is_relative_to(chosen) else own
 
