@@ -11,7 +11,8 @@ from typing import Any
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.ecma_regex import linear_search
-from apiforge.event_stream import chunk_steps, is_event_stream
+from apiforge.event_stream import chunk_steps
+from apiforge.media_types import is_event_stream
 from apiforge.resolve import Bundle
 from apiforge.versions import json_schema_2020
 from apiforge.walk import (
