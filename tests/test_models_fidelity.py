@@ -50,10 +50,12 @@ components:
       type: object
       properties:
         tokens: {type: array, items: {type: string}}
+    Role: {type: string, enum: [user, tool], nullable: true}
     Message:
       type: object
-      required: [content, logprobs, finish_reason, plain]
+      required: [content, logprobs, finish_reason, plain, sender]
       properties:
+        sender: {$ref: "#/components/schemas/Role"}
         content: {type: string, nullable: true}
         logprobs:
           nullable: true
@@ -76,10 +78,12 @@ components:
       type: object
       properties:
         tokens: {type: array, items: {type: string}}
+    Role: {type: [string, "null"], enum: [user, tool, null]}
     Message:
       type: object
-      required: [content, logprobs, plain]
+      required: [content, logprobs, plain, sender]
       properties:
+        sender: {$ref: "#/components/schemas/Role"}
         content: {type: [string, "null"]}
         logprobs:
           anyOf: [{$ref: "#/components/schemas/Logprobs"}, {type: "null"}]
@@ -124,9 +128,10 @@ def test_a_property_is_nullable_exactly_when_its_schema_says_so(
     and the request-side table (NOT_NULL) covers the optional properties the models let through."""
     out = _generate(tmp_path, spec_text)
     models: Any = import_fresh(out, "api.models")
-    base = {"content": "hi", "logprobs": {"tokens": []}, "finish_reason": "stop", "plain": "p"}
     doc = _schema_doc(spec_text)
     properties = doc["components"]["schemas"]["Message"]["properties"]
+    base = {"content": "hi", "logprobs": {"tokens": []}, "finish_reason": "stop", "plain": "p"}
+    base = {k: v for k, v in base.items() if k in properties} | {"sender": "user"}
     required = set(doc["components"]["schemas"]["Message"]["required"])
     index = models_stage.index_models((out / "api" / "models.py").read_text())
     table = {e.model: set(e.wire_names) for e in not_null_fields(doc, index, ["Message"])}
@@ -151,11 +156,12 @@ def test_replies_round_trip_through_the_models(tmp_path: Path, spec_text: str) -
     models: Any = import_fresh(out, "api.models")
     properties = _schema_doc(spec_text)["components"]["schemas"]["Message"]["properties"]
     for reply in (
-        {"content": None, "logprobs": None, "finish_reason": None, "plain": "p"},
+        {"content": None, "logprobs": None, "finish_reason": None, "plain": "p", "sender": None},
         {"content": "x", "logprobs": {"tokens": ["a"]}, "finish_reason": "stop", "plain": "p"},
         {"content": None, "logprobs": None, "finish_reason": None, "plain": "p", "role": "tool"},
         {"content": "", "logprobs": None, "finish_reason": None, "plain": "", "note": None},
     ):
+        reply.setdefault("sender", "tool")
         reply = {k: v for k, v in reply.items() if k in properties}
         message = models.Message.model_validate(reply)
         dumped = message.model_dump(mode="json", by_alias=True, exclude_unset=True)
@@ -172,17 +178,18 @@ def test_the_server_answers_its_handlers_null_and_the_client_reads_it(tmp_path: 
 
     class Handler:
         async def create_message(self, body: Any, context: Any) -> Any:
-            return models.Message(content=None, logprobs=None, finish_reason=None, plain="p")
+            null = {"content": None, "logprobs": None, "finish_reason": None, "sender": None}
+            return models.Message(plain="p", **null)
 
-    sent = {"content": "hi", "logprobs": None, "finish_reason": None, "plain": "p"}
+    sent = {"content": "hi", "logprobs": None, "finish_reason": None, "plain": "p", "sender": None}
     with TestClient(server.create_app(Handler())) as http:
         answer = http.post("/v1/messages", json=sent)
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"content": None, "logprobs": None, "finish_reason": None, "plain": "p"}
+    assert answer.json() == {**sent, "content": None}
     client: Any = sys.modules.get("api.client") or import_fresh(out, "api.client")
     reply = httpx.MockTransport(lambda request: httpx.Response(200, content=answer.content))
     with client.Client(base_url="http://api.test", transport=reply) as api:
-        got = api.create_message(content=None, logprobs=None, finish_reason=None, plain="p")
+        got = api.create_message(**sent)
     assert got.content is None and got.logprobs is None
 
 

@@ -223,14 +223,24 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
     if _refers_into(kept, _OPERATION_SECTIONS):
         kept = document
     doc: dict[str, Any] = plain_copy(kept)
-    for _tokens, _kind, node in iter_objects(doc):
+    for _tokens, kind, node in iter_objects(doc):
         for key in [k for k in node if k in _UNSAFE_KEYWORDS or k.startswith("x-")]:
             del node[key]
+        if kind == "schema" and node.get("nullable") is True:
+            _enum_admits_null(node)
     unsatisfiable.replace(doc, unsatisfiable.find(doc))  # the library refuses the document over one
     return doc
 
 
 _OPERATION_SECTIONS = ("paths", "webhooks")
+
+
+def _enum_admits_null(schema: dict[str, Any]) -> None:
+    """3.0's `nullable: true` beside an `enum` lets null in (as `nullability.allows_null` reads
+    it); the library keeps only the enum's values for a named enum, so null joins them."""
+    values = schema.get("enum")
+    if isinstance(values, list) and None not in values:
+        schema["enum"] = [*values, None]
 
 
 def _refers_into(data: Any, sections: tuple[str, ...]) -> bool:
