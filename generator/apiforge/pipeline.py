@@ -61,7 +61,9 @@ def build_package(
         progress(f"{name}: models")
         plan = plan_models(bundle)
         warm_templates(templates)
-        models_source, index = build_models(plan, header, shown, submitted=submitted)
+        models_source, index = build_models(
+            plan, header, shown, submitted=submitted, locate=bundle.diagnostic
+        )
     finally:
         model_worker.cancel()  # only if the answer was not collected: a refused spec
     progress(f"{name}: render")
@@ -75,7 +77,7 @@ def build_package(
         os.path.relpath(path, spec.parent).replace(os.sep, "/"): sha256(path.read_bytes())
         for path in sorted(bundle.documents)
     }
-    warnings = repairs + [d for d in diagnostics if not d.is_error] + notes
+    warnings = repairs + [d for d in diagnostics if not d.is_error] + list(index.warnings) + notes
     relaxed = any(d.message.endswith(RELAXED) for d in diagnostics)
     return BuiltPackage(name, spec, files, inputs, warnings, repaired=bool(repairs) or relaxed)
 
