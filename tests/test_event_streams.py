@@ -141,7 +141,7 @@ VARIANTS = {
     ),
     # class 5: streaming-only operations, `const: true` optional and `enum: [true]` required
     "const": variant(**{"stream: {type: boolean, default: false}": "stream: {const: true}"}),
-    "enum": variant(
+    "enum_true": variant(
         **{
             "stream: {type: boolean, default: false}": "stream: {type: boolean, enum: [true]}",
             "required: [model, messages]": "required: [model, messages, stream]",
@@ -381,7 +381,7 @@ def test_streaming_only_operations_pass_mypy_strict(generated: tuple[Path, str])
     assert checked.returncode == 0, checked.stdout
 
 
-@pytest.mark.parametrize("name", ["const", "enum"])
+@pytest.mark.parametrize("name", ["const", "enum_true"])
 def test_a_streaming_only_operation_always_streams(generated: tuple[Path, str], name: str) -> None:
     project, _output = generated
     client, transport = served(project, name)
