@@ -334,3 +334,75 @@ def test_a_library_failure_that_names_a_schema_is_placed_at_its_line(
     assert error.pointer == "#/components/schemas/holder-box/properties/pet"
     assert (error.file, error.line, error.col) == ("api.yaml", 29, 14)
     assert json.dumps(error.message).count("schema path") == 1
+
+
+FORMATS_AND_EXTRAS = """
+openapi: 3.1.0
+info: {title: formats, version: "1"}
+paths: {}
+components:
+  schemas:
+    Record:
+      type: object
+      properties:
+        at: {type: string, format: date-time}
+        day: {type: string, format: date}
+        clock: {type: string, format: time}
+        lasts: {type: string, format: duration}
+        link: {type: string, format: uri}
+        id: {type: string, format: uuid}
+        ip: {type: string, format: ipv6}
+        blob: {type: string, format: byte}
+        secret: {type: string, format: password}
+        mail: {type: string, format: email}
+        host: {type: string, format: hostname}
+        price: {type: number, format: decimal}
+        amount: {type: string, format: decimal}
+        count: {type: integer, format: int64}
+        inner: {type: object, properties: {a: {type: string}}}
+    Closed:
+      type: object
+      additionalProperties: false
+      properties: {a: {type: string}}
+    Typed:
+      type: object
+      additionalProperties: {type: integer}
+      properties: {a: {type: string}}
+"""
+
+
+def test_formats_are_annotations_and_undeclared_properties_are_kept(tmp_path: Path) -> None:
+    """A value the schema allows dumps back as written: formats never refuse or rewrite text
+    (AnyUrl's slash, a datetime's seven digits, SecretStr's stars, base64 padding), and an object
+    that does not close itself keeps the keys it does not declare, at any depth."""
+    out = _generate(tmp_path, FORMATS_AND_EXTRAS)
+    models: Any = import_fresh(out, "api.models")
+    reply = {
+        "at": "2024-01-01T00:00:00.0000000Z",
+        "day": "not a date, and formats do not refuse",
+        "clock": "12:00",
+        "lasts": "P1D",
+        "link": "http://example.com",
+        "id": "6F9619FF-8B86-D011-B42D-00C04FC964FF",
+        "ip": "2001:0db8:0000:0000:0000:0000:0000:0001",
+        "blob": "|",
+        "secret": "hunter2",
+        "mail": "no at sign",
+        "host": "-not a hostname-",
+        "price": 0.1,
+        "amount": "0.10",
+        "count": 2**62,
+        "inner": {"a": "x", "undeclared": [1, {"deep": None}]},
+        "also": {"not": "declared"},
+    }
+    record = models.Record.model_validate(reply)
+    assert record.model_dump(mode="json", by_alias=True, exclude_unset=True) == reply
+    assert models.Typed.model_validate({"a": "x", "n": 1}).model_dump(exclude_unset=True) == {
+        "a": "x",
+        "n": 1,
+    }
+    for refused in ({"a": "x", "n": "one"},):  # the extras' schema still holds
+        with pytest.raises(ValueError):
+            models.Typed.model_validate(refused)
+    with pytest.raises(ValueError):  # additionalProperties: false still closes
+        models.Closed.model_validate({"a": "x", "other": 1})

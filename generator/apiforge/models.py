@@ -171,9 +171,6 @@ def run_library(text: str, header: str) -> Any:
         strict_nullable=True,
         custom_file_header=header,
         formatters=[],
-        # EmailStr needs email-validator and ULID python-ulid, which generated code cannot count
-        # on: plain strings (a ULID in frankiefinancial.io's document was refused for its import)
-        type_mappings=["email=string", "idn-email=string", "ulid=string"],
     )
     options["allow_remote_refs"] = False  # the bundle has only local refs; never fetch
     with warnings.catch_warnings():
@@ -186,6 +183,15 @@ def run_library(text: str, header: str) -> Any:
             # the library's own advice, for the read/write variants it cannot split one by
             # one (seen in Azure's applicationGateway document); other documents keep theirs
             return generate(text, **options, dedupe_request_response_variants=True)
+
+
+# Formats are annotations (JSON Schema 2020-12's default; OpenAPI: "formats are open"): they
+# never refuse a value, and a value is dumped as it was written. The library's types for them do
+# both (AnyUrl adds a slash, datetimes and UUIDs are rewritten, SecretStr dumps stars, Base64Str
+# and Decimal change the text, hostname gets a pattern, EmailStr and ULID need packages generated
+# code cannot count on), so the library sees only these, which keep the JSON type's own values.
+# `binary` stays bytes: a file in a form, never JSON.
+KEPT_FORMATS = frozenset({"int32", "int64", "float", "double", "binary"})
 
 
 def warm_library() -> None:
@@ -226,8 +232,13 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
     for _tokens, kind, node in iter_objects(doc):
         for key in [k for k in node if k in _UNSAFE_KEYWORDS or k.startswith("x-")]:
             del node[key]
-        if kind == "schema" and node.get("nullable") is True:
-            _enum_admits_null(node)
+        if kind == "schema":
+            if node.get("nullable") is True:
+                _enum_admits_null(node)
+            _say_open(node)
+            written = node.get("format")
+            if written is not None and not (isinstance(written, str) and written in KEPT_FORMATS):
+                del node["format"]
     unsatisfiable.replace(doc, unsatisfiable.find(doc))  # the library refuses the document over one
     return doc
 
@@ -241,6 +252,14 @@ def _enum_admits_null(schema: dict[str, Any]) -> None:
     values = schema.get("enum")
     if isinstance(values, list) and None not in values:
         schema["enum"] = [*values, None]
+
+
+def _say_open(schema: dict[str, Any]) -> None:
+    """An object schema that does not close itself admits undeclared properties (JSON Schema's
+    default); the library drops them unless told, so a reply's extra keys would vanish."""
+    closes = "additionalProperties" in schema or "unevaluatedProperties" in schema
+    if not closes and ("properties" in schema or schema.get("type") == "object"):
+        schema["additionalProperties"] = True
 
 
 def _refers_into(data: Any, sections: tuple[str, ...]) -> bool:
