@@ -125,7 +125,6 @@ def test_optional_const_property_round_trips(tmp_path: Path) -> None:
     assert not failures(result, "responses") and not failures(result, "requests")
 
 
-
 def test_undeclared_properties_survive_the_round_trip(tmp_path: Path) -> None:
     schema = """\
         type: object

@@ -14,6 +14,7 @@ class ResponseFormat(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str | None, Field(examples=["text", "json_object", "json_schema"])] = None
@@ -32,6 +33,7 @@ class NamedToolChoiceFunction(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str
@@ -46,6 +48,7 @@ class GatewayError(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     status: Annotated[str | None, Field(examples=["400"])] = None
@@ -64,6 +67,7 @@ class Usage(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     prompt_tokens: int | None = None
@@ -86,6 +90,7 @@ class ToolCallFunction(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str
@@ -104,6 +109,7 @@ class ToolCallChunkFunction(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str | None = None
@@ -122,6 +128,7 @@ class NamedToolChoice(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Literal["function"]
@@ -137,6 +144,7 @@ class ToolCall(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str
@@ -156,6 +164,7 @@ class JsonSchema(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Literal["object", "array", "string", "number", "boolean", "integer", "null"] | None = None
@@ -191,6 +200,7 @@ class ToolCallChunk(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     index: int
@@ -214,6 +224,7 @@ class ChatMessage(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     role: Literal["system", "user", "assistant", "tool"]
@@ -244,6 +255,7 @@ class ChatCompletionChoice(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     index: int | None = None
@@ -263,6 +275,7 @@ class FunctionDefinition(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str
@@ -286,6 +299,7 @@ class ChatCompletionChunkDelta(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     role: Annotated[str | None, Field(examples=["assistant"])] = None
@@ -312,6 +326,7 @@ class ChatCompletion(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str | None = None
@@ -343,6 +358,7 @@ class Tool(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(examples=["function"])]
@@ -358,6 +374,7 @@ class ChatCompletionChunkChoice(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     index: int
@@ -377,6 +394,7 @@ class CreateChatCompletionRequest(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     messages: list[ChatMessage]
@@ -412,6 +430,7 @@ class ChatCompletionChunk(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str

@@ -2,16 +2,16 @@
 # Do not edit: change the spec and run `apiforge generate`.
 """FastAPI server of meinGPT OpenAI-compatible API: `create_app(handler)` serves spec/gateway.yaml.
 
-Implement `Handler` outside generated/ (one async method per operation) and pass it to
-`create_app`. Requests are validated with `.models`; every error the server answers (invalid
-input, a missing or wrong key, too many requests, an unexpected exception) is written in the
-dialect's error envelope, `ERRORS`.
+Subclass `Handler` outside generated/, override the operations you implement (one async method
+each), and pass an instance to `create_app`; the others answer 501. Requests are validated with
+`.models`; every error the server answers (invalid input, a missing or wrong key, too many
+requests, an operation not implemented, an unexpected exception) is written in the dialect's
+error envelope, `ERRORS`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection
-from typing import Protocol
 
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -26,9 +26,10 @@ from ._runtime.server_app import (
     RequestContext,
     Server,
     StreamSpec,
+    handler_methods,
 )
 from ._runtime.server_auth import AuthScheme
-from ._runtime.server_errors import ApiError, ErrorEnvelope
+from ._runtime.server_errors import ApiError, ErrorEnvelope, not_implemented
 
 __all__ = [
     "AUTH",
@@ -42,9 +43,12 @@ __all__ = [
 ]
 
 
-class Handler(Protocol):
-    """One async method per operation. A streaming operation may return an async iterator of
-    chunks when the request's stream flag is true; raise `ApiError` to answer an error.
+class Handler:
+    """One async method per operation: override those you implement; the others answer 501.
+
+    A streaming operation may return an async iterator of chunks when the request's stream flag
+    is true; raise `ApiError` to answer an error. `create_app` takes any object: a method it
+    lacks answers 501 too, but only a subclass has its methods checked against these by mypy.
     """
 
     async def create_chat_completion(
@@ -53,7 +57,7 @@ class Handler(Protocol):
         context: RequestContext,
     ) -> models.ChatCompletion | AsyncIterator[models.ChatCompletionChunk]:
         """Create a chat completion"""
-        ...
+        raise not_implemented("createChatCompletion")
 
 
 ERRORS = ErrorEnvelope(
@@ -134,12 +138,12 @@ OPERATIONS: dict[str, OperationSpec] = {
 
 
 def create_app(
-    handler: Handler,
+    handler: Handler | object,
     *,
     api_keys: Collection[str] | None = None,
     rate_limit: RateLimitSetting = "spec",
 ) -> FastAPI:
-    """The app serving `handler`.
+    """The app serving `handler`: a `Handler` subclass, or any object with some of its methods.
 
     `api_keys`: the keys accepted where the spec asks for auth; None accepts any non-empty key.
     `rate_limit`: "spec" limits each operation as its x-apiforge-rate-limit says; a number is
@@ -154,10 +158,11 @@ def create_app(
         redoc_url=None,
     )
     server = Server(app, ERRORS, AUTH, api_keys=api_keys, rate_limit=rate_limit, not_null=NOT_NULL)
+    methods = handler_methods(handler, OPERATIONS)
 
     @server.operation(OPERATIONS["create_chat_completion"])
     async def create_chat_completion_endpoint(call: Call) -> Response:
-        result = await handler.create_chat_completion(
+        result = await methods["create_chat_completion"](
             call.body(models.CreateChatCompletionRequest),
             call.context,
         )

@@ -14,6 +14,7 @@ class StreamOptions(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     include_usage: bool | None = None
@@ -28,6 +29,7 @@ class CompletionUsage(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     completion_tokens: int
@@ -54,6 +56,7 @@ class Usage(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     prompt_tokens: int | None = None
@@ -76,6 +79,7 @@ class ProviderErrorDetail(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     message: str | None = None
@@ -98,6 +102,7 @@ class ToolCallFunction(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str
@@ -116,6 +121,7 @@ class ToolCallChunkFunction(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str | None = None
@@ -134,6 +140,7 @@ class ProviderError(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error: ProviderErrorDetail | None = None
@@ -145,6 +152,7 @@ class ToolCall(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str
@@ -164,6 +172,7 @@ class JsonSchema(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Literal["object", "array", "string", "number", "boolean", "integer", "null"] | None = None
@@ -199,6 +208,7 @@ class FunctionDefinition(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str
@@ -222,6 +232,7 @@ class ToolCallChunk(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     index: int
@@ -245,6 +256,7 @@ class ChatMessage(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     role: Literal["system", "user", "assistant", "developer", "tool"]
@@ -279,6 +291,7 @@ class ResponseFormatJsonSchema(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     description: str | None = None
@@ -302,6 +315,7 @@ class ChatCompletionChoice(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     finish_reason: Literal["stop", "length", "tool_calls", "content_filter"]
@@ -321,6 +335,7 @@ class Tool(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Annotated[str, Field(examples=["function"])]
@@ -336,6 +351,7 @@ class ChatCompletionChunkDelta(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     role: Annotated[str | None, Field(examples=["assistant"])] = None
@@ -362,6 +378,7 @@ class ResponseFormat(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     type: Literal["text", "json_object", "json_schema"]
@@ -377,6 +394,7 @@ class ChatCompletion(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str
@@ -408,6 +426,7 @@ class ChatCompletionChunkChoice(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     index: int
@@ -508,6 +527,7 @@ class ChatCompletionChunk(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str

@@ -14,6 +14,7 @@ class Usage(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     prompt_tokens: int | None = None
@@ -36,6 +37,7 @@ class ProviderErrorDetail(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     message: str | None = None
@@ -58,6 +60,7 @@ class ToolCallChunkFunction(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     name: str | None = None
@@ -76,6 +79,7 @@ class ChatMessage(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     role: Literal["system", "user", "assistant"]
@@ -94,6 +98,7 @@ class ChatCompletionChoice(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     index: int | None = None
@@ -113,6 +118,7 @@ class ProviderError(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error: ProviderErrorDetail | None = None
@@ -124,6 +130,7 @@ class ToolCallChunk(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     index: int
@@ -147,6 +154,7 @@ class CreateChatCompletionRequest(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     model: Annotated[str, Field(examples=["gpt-4o"])]
@@ -173,6 +181,7 @@ class ChatCompletion(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str | None = None
@@ -196,6 +205,7 @@ class ChatCompletionChunkDelta(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     role: Annotated[str | None, Field(examples=["assistant"])] = None
@@ -222,6 +232,7 @@ class ChatCompletionChunkChoice(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     index: int
@@ -241,6 +252,7 @@ class ChatCompletionChunk(BaseModel):
     """
 
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str

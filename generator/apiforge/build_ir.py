@@ -272,7 +272,7 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
         cls = index.classes[model]
         schema = schema if isinstance(schema, dict) else {}
         unknown: ir.UnknownProperties = (
-            "reject" if schema.get("additionalProperties") is False else "ignore"
+            "reject" if schema.get("additionalProperties") is False else "allow"
         )
         if schema.get("x-apiforge-unknown-properties") in ("ignore", "reject"):
             unknown = schema["x-apiforge-unknown-properties"]

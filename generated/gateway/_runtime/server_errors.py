@@ -14,6 +14,7 @@ __all__ = [
     "error_body",
     "error_json",
     "internal_error",
+    "not_implemented",
 ]
 
 INTERNAL_ERROR_MESSAGE = "The server had an error while processing your request."
@@ -61,6 +62,12 @@ class ApiError(Exception):
 def internal_error() -> ApiError:
     """The 500 for an unexpected exception: a fixed message, nothing from the exception."""
     return ApiError(500, INTERNAL_ERROR_MESSAGE, type="server_error", code="internal_error")
+
+
+def not_implemented(operation_id: str) -> ApiError:
+    """The 501 for an operation the handler does not implement (no method, or `Handler`'s own)."""
+    message = f"The operation {operation_id} is not implemented by this server."
+    return ApiError(501, message, type="server_error", code="not_implemented")
 
 
 def error_body(envelope: ErrorEnvelope, error: ApiError) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 class CreateChatCompletionRequest(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     model: str
@@ -16,6 +17,7 @@ class CreateChatCompletionRequest(BaseModel):
 
 class CreateChatCompletionChunk(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str | None = None

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 class UserItem(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: int | None = None
@@ -21,6 +22,7 @@ class UserItem(BaseModel):
 
 class Error(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     message: str | None = None
@@ -28,6 +30,7 @@ class Error(BaseModel):
 
 class BaseModelModel(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     field: str | None = None
@@ -35,6 +38,7 @@ class BaseModelModel(BaseModel):
 
 class OddPath(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     p: str | None = None
@@ -46,6 +50,7 @@ class Model2fa(RootModel[Literal["sms", "totp"]]):
 
 class Region(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     id: str | None = None
@@ -53,6 +58,7 @@ class Region(BaseModel):
 
 class ClusterPlace(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     city: str | None = None
@@ -64,6 +70,7 @@ class ListUserItemsResponse(RootModel[list[UserItem]]):
 
 class CreateUserRequest(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     user_id: str
@@ -79,6 +86,7 @@ class CreateClusterRequest(RootModel[Literal["us-east", "eu-west"]]):
 
 class Cluster(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     region: Literal["us-east", "eu-west"] | None = None

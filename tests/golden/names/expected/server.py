@@ -2,17 +2,17 @@
 # Do not edit: change the spec and run `apiforge generate`.
 """FastAPI server of Names that are not Python: `create_app(handler)` serves tests/golden/names/names.yaml.
 
-Implement `Handler` outside generated/ (one async method per operation) and pass it to
-`create_app`. Requests are validated with `.models`; every error the server answers (invalid
-input, a missing or wrong key, too many requests, an unexpected exception) is written in the
-dialect's error envelope, `ERRORS`.
+Subclass `Handler` outside generated/, override the operations you implement (one async method
+each), and pass an instance to `create_app`; the others answer 501. Requests are validated with
+`.models`; every error the server answers (invalid input, a missing or wrong key, too many
+requests, an operation not implemented, an unexpected exception) is written in the dialect's
+error envelope, `ERRORS`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol
 
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -27,9 +27,10 @@ from ._runtime.server_app import (
     RateLimitSetting,
     RequestContext,
     Server,
+    handler_methods,
 )
 from ._runtime.server_auth import AuthScheme
-from ._runtime.server_errors import ApiError, ErrorEnvelope
+from ._runtime.server_errors import ApiError, ErrorEnvelope, not_implemented
 
 __all__ = [
     "AUTH",
@@ -64,9 +65,12 @@ class GetRegionParams:
     id: str
 
 
-class Handler(Protocol):
-    """One async method per operation. A streaming operation may return an async iterator of
-    chunks when the request's stream flag is true; raise `ApiError` to answer an error.
+class Handler:
+    """One async method per operation: override those you implement; the others answer 501.
+
+    A streaming operation may return an async iterator of chunks when the request's stream flag
+    is true; raise `ApiError` to answer an error. `create_app` takes any object: a method it
+    lacks answers 501 too, but only a subclass has its methods checked against these by mypy.
     """
 
     async def list_user_items(
@@ -75,7 +79,7 @@ class Handler(Protocol):
         context: RequestContext,
     ) -> models.ListUserItemsResponse:
         """list-user.items"""
-        ...
+        raise not_implemented("list-user.items")
 
     async def create_user(
         self,
@@ -83,21 +87,21 @@ class Handler(Protocol):
         context: RequestContext,
     ) -> models.UserItem:
         """createUser"""
-        ...
+        raise not_implemented("createUser")
 
     async def create_user2(
         self,
         context: RequestContext,
     ) -> None:
         """create_user"""
-        ...
+        raise not_implemented("create_user")
 
     async def get_health(
         self,
         context: RequestContext,
     ) -> None:
         """get_health"""
-        ...
+        raise not_implemented("get_health")
 
     async def get_region(
         self,
@@ -105,7 +109,7 @@ class Handler(Protocol):
         context: RequestContext,
     ) -> models.Region:
         """getRegion"""
-        ...
+        raise not_implemented("getRegion")
 
     async def create_cluster(
         self,
@@ -113,7 +117,7 @@ class Handler(Protocol):
         context: RequestContext,
     ) -> models.ClusterPlace:
         """createCluster"""
-        ...
+        raise not_implemented("createCluster")
 
 
 ERRORS = ErrorEnvelope(
@@ -163,7 +167,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         body=BodySpec(
             models.CreateUserRequest,
             required=True,
-            unknown="ignore",
+            unknown="allow",
         ),
     ),
     "create_user2": OperationSpec(
@@ -200,19 +204,19 @@ OPERATIONS: dict[str, OperationSpec] = {
         body=BodySpec(
             models.CreateClusterRequest,
             required=False,
-            unknown="ignore",
+            unknown="allow",
         ),
     ),
 }
 
 
 def create_app(
-    handler: Handler,
+    handler: Handler | object,
     *,
     api_keys: Collection[str] | None = None,
     rate_limit: RateLimitSetting = "spec",
 ) -> FastAPI:
-    """The app serving `handler`.
+    """The app serving `handler`: a `Handler` subclass, or any object with some of its methods.
 
     `api_keys`: the keys accepted where the spec asks for auth; None accepts any non-empty key.
     `rate_limit`: "spec" limits each operation as its x-apiforge-rate-limit says; a number is
@@ -229,10 +233,11 @@ def create_app(
     server = Server(
         app, ERRORS, AUTH, api_keys=api_keys, rate_limit=rate_limit, not_null=NOT_NULL
     )
+    methods = handler_methods(handler, OPERATIONS)
 
     @server.operation(OPERATIONS["list_user_items"])
     async def list_user_items_endpoint(call: Call) -> Response:
-        result = await handler.list_user_items(
+        result = await methods["list_user_items"](
             call.params(ListUserItemsParams),
             call.context,
         )
@@ -240,7 +245,7 @@ def create_app(
 
     @server.operation(OPERATIONS["create_user"])
     async def create_user_endpoint(call: Call) -> Response:
-        result = await handler.create_user(
+        result = await methods["create_user"](
             call.body(models.CreateUserRequest),
             call.context,
         )
@@ -248,21 +253,21 @@ def create_app(
 
     @server.operation(OPERATIONS["create_user2"])
     async def create_user2_endpoint(call: Call) -> Response:
-        await handler.create_user2(
+        await methods["create_user2"](
             call.context,
         )
         return await call.reply(None)
 
     @server.operation(OPERATIONS["get_health"])
     async def get_health_endpoint(call: Call) -> Response:
-        await handler.get_health(
+        await methods["get_health"](
             call.context,
         )
         return await call.reply(None)
 
     @server.operation(OPERATIONS["get_region"])
     async def get_region_endpoint(call: Call) -> Response:
-        result = await handler.get_region(
+        result = await methods["get_region"](
             call.params(GetRegionParams),
             call.context,
         )
@@ -270,7 +275,7 @@ def create_app(
 
     @server.operation(OPERATIONS["create_cluster"])
     async def create_cluster_endpoint(call: Call) -> Response:
-        result = await handler.create_cluster(
+        result = await methods["create_cluster"](
             call.optional_body(models.CreateClusterRequest),
             call.context,
         )

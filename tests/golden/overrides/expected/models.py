@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AnyUrl, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 
 class Pet(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     kind: str
@@ -17,8 +18,8 @@ class Pet(BaseModel):
     """
     grams  # not a comment
     """
-    tag: Literal["a", "b"] | None = "a"
-    homepage: AnyUrl | None = "https://example.com/pets"  # type: ignore[assignment, misc, unused-ignore]
+    tag: Literal["a", "b"] = "a"
+    homepage: str = "https://example.com/pets"
 
 
 class Dog(Pet):
@@ -30,11 +31,12 @@ class Dog(Pet):
     """
     a size class  # still text
     """
-    tag: Literal["c"] | None = "c"  # type: ignore[assignment, misc, unused-ignore]
+    tag: Literal["c"] = "c"  # type: ignore[assignment, misc, unused-ignore]
 
 
 class Cat(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     size: bool | None = None
@@ -42,6 +44,7 @@ class Cat(BaseModel):
 
 class Puppy(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     size: float | None = None

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
 class Cat(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     kind: Literal["cat"]
     name: Annotated[str, Field(max_length=64, min_length=1, pattern="^[A-Z]")]
-    lives: Annotated[int | None, Field(ge=0, le=9)] = 9
+    lives: Annotated[int, Field(ge=0, le=9)] = 9
     nickname: str | None = None
     tags: list[str] | None = None
     attributes: dict[str, float] | None = None
     parent: Cat | None = None
-    born: AwareDatetime | None = None
+    born: str | None = None
     secret: str | None = None
 
 
@@ -29,13 +30,14 @@ class Dog(BaseModel):
         populate_by_name=True,
     )
     kind: Literal["dog"]
-    good: bool | None = True
-    size: Literal["small", "medium", "large"] | None = "medium"
+    good: bool = True
+    size: Literal["small", "medium", "large"] = "medium"
     weight: float | None = None
 
 
 class Tree(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     value: int | None = None
@@ -44,6 +46,7 @@ class Tree(BaseModel):
 
 class Error(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     message: str | None = None
@@ -52,6 +55,7 @@ class Error(BaseModel):
 
 class Problem(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     error: Error | None = None
@@ -59,11 +63,12 @@ class Problem(BaseModel):
 
 class CatRequest(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     kind: Literal["cat"]
     name: Annotated[str, Field(max_length=64, min_length=1, pattern="^[A-Z]")]
-    lives: Annotated[int | None, Field(ge=0, le=9)] = 9
+    lives: Annotated[int, Field(ge=0, le=9)] = 9
     nickname: str | None = None
     tags: list[str] | None = None
     attributes: dict[str, float] | None = None
@@ -73,16 +78,17 @@ class CatRequest(BaseModel):
 
 class CatResponse(BaseModel):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     kind: Literal["cat"]
     name: Annotated[str, Field(max_length=64, min_length=1, pattern="^[A-Z]")]
-    lives: Annotated[int | None, Field(ge=0, le=9)] = 9
+    lives: Annotated[int, Field(ge=0, le=9)] = 9
     nickname: str | None = None
     tags: list[str] | None = None
     attributes: dict[str, float] | None = None
     parent: Cat | None = None
-    born: AwareDatetime | None = None
+    born: str | None = None
 
 
 class AddPetRequest(RootModel[Cat | Dog]):

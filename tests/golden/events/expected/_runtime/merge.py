@@ -53,6 +53,7 @@ class _Choice:
     slots: dict[int, int] = field(default_factory=dict)
     finish_reason: Any = None
     logprobs: dict[str, Any] | None = None
+    sent_logprobs: bool = False  # a chunk named the key: the completion names it too
     extra: dict[str, Any] = field(default_factory=dict)
 
     def add(self, choice: Mapping[str, Any]) -> None:
@@ -62,6 +63,7 @@ class _Choice:
             self._add_tool_call(call)
         if choice.get("finish_reason") is not None:
             self.finish_reason = choice["finish_reason"]
+        self.sent_logprobs = self.sent_logprobs or "logprobs" in choice
         logprobs = choice.get("logprobs")
         if isinstance(logprobs, Mapping):
             if self.logprobs is None:
@@ -104,13 +106,14 @@ class _Choice:
                 if isinstance(call.get("function"), dict):
                     call["function"].setdefault("arguments", "")
             message["tool_calls"] = calls
-        return {
+        result = {
             "index": self.index,
             "message": message,
             "finish_reason": self.finish_reason,
-            "logprobs": copy.deepcopy(self.logprobs),
-            **copy.deepcopy(self.extra),
         }
+        if self.sent_logprobs:
+            result["logprobs"] = copy.deepcopy(self.logprobs)
+        return result | copy.deepcopy(self.extra)
 
 
 class ChunkMerger:

@@ -131,9 +131,12 @@ def encode_body(body: object, content_type: str = _JSON) -> bytes | None:
     raw = body.root if isinstance(body, RootModel) else body
     if isinstance(raw, bytes):
         return raw
-    if isinstance(raw, str) and content_type.startswith("text/"):
+    media = (
+        content_type.split(";", 1)[0].strip().lower()
+    )  # `Text/Plain; charset=utf-8` too
+    if isinstance(raw, str) and media.startswith("text/"):
         return raw.encode("utf-8")
-    if content_type == _FORM:
+    if media == _FORM:
         if isinstance(body, BaseModel):
             body = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
         pairs = list(body.items()) if isinstance(body, Mapping) else body

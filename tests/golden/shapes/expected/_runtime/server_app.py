@@ -23,7 +23,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .server_auth import AuthScheme, KeyCheck, read_credential
-from .server_errors import ApiError, ErrorEnvelope, error_json, internal_error
+from .server_errors import (
+    ApiError,
+    ErrorEnvelope,
+    error_json,
+    internal_error,
+    not_implemented,
+)
 from .server_ratelimit import RateLimiter, retry_after_header
 from .server_sse import ChunkEncoder
 from .server_stream import aclose_quietly, start_stream
@@ -39,12 +45,14 @@ from .server_validation import (
 __all__ = [
     "BodySpec",
     "Call",
+    "HandlerMethod",
     "OperationSpec",
     "ParamSpec",
     "RateLimitSetting",
     "RequestContext",
     "Server",
     "StreamSpec",
+    "handler_methods",
 ]
 
 logger = logging.getLogger(__name__)
@@ -53,6 +61,7 @@ M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P")
 Endpoint = Callable[["Call"], Awaitable[Response]]
 RateLimitSetting = float | None | Literal["spec"]
+HandlerMethod = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -302,6 +311,27 @@ class Server:
             400, message or "The request is invalid.", code="invalid_value"
         )
         return self.error_response(error)
+
+
+def handler_methods(
+    handler: object, operations: Mapping[str, OperationSpec]
+) -> dict[str, HandlerMethod]:
+    """Method name -> the handler's method; an operation it lacks answers 501, not a traceback.
+
+    Looked up once, when the app is made: any object serves, implementing what it implements.
+    """
+    found: dict[str, HandlerMethod] = {}
+    for name, spec in operations.items():
+        method = getattr(handler, name, None)
+        found[name] = method if callable(method) else _unimplemented(spec.operation_id)
+    return found
+
+
+def _unimplemented(operation_id: str) -> HandlerMethod:
+    async def answer(*args: object, **kwargs: object) -> object:
+        raise not_implemented(operation_id)
+
+    return answer
 
 
 def _encoder(spec: OperationSpec, body: BaseModel | None) -> ChunkEncoder | None:

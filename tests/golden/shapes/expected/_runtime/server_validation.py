@@ -44,7 +44,7 @@ def parse_json_body(
     model: type[M],
     *,
     required: bool,
-    unknown: UnknownProperties = "ignore",
+    unknown: UnknownProperties = "allow",
     content_type: str | None = None,
     not_null: NotNullTable | None = None,
 ) -> M | None:
@@ -71,6 +71,8 @@ def parse_json_body(
         raise validation_error(exc, raw) from None
     if unknown == "reject" and model.model_config.get("extra") != "forbid":
         _reject_unknown(raw, model)
+    elif unknown == "ignore":
+        _drop_undeclared(value)
     if not_null:
         reject_nulls(value, not_null)
     return value
@@ -144,6 +146,15 @@ def _reject_unknown(raw: bytes, model: type[BaseModel]) -> None:
         unknown = sorted(set(data) - _wire_names(model).keys())
         if unknown:
             raise _unknown_error(unknown)
+
+
+def _drop_undeclared(value: BaseModel) -> None:
+    """x-apiforge-unknown-properties: ignore: a top-level property the body does not declare is
+    accepted and dropped, so it never reaches the handler (the model keeps what others send)."""
+    extra = value.__pydantic_extra__
+    if extra:
+        value.__pydantic_fields_set__.difference_update(extra)
+        extra.clear()
 
 
 def _unknown_error(names: Sequence[str]) -> ApiError:
