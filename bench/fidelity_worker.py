@@ -613,7 +613,10 @@ def wire_text(value: Any, location: str) -> str | None:
     """A parameter's text on the wire, None where the transport cannot carry it unchanged
     (a `/` in a path segment, a control character in a header, an object anywhere)."""
     if isinstance(value, list):
-        if location != "query" or not all(wire_text(v, "query") is not None for v in value):
+        # an empty array is no `name=` at all in a query: absent, which the spec tells apart
+        if location != "query" or not value:
+            return None
+        if not all(wire_text(v, "query") is not None for v in value):
             return None
         return ""
     if isinstance(value, bool):
