@@ -16,6 +16,7 @@ import copy
 import datetime
 import math
 import random
+import re
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.internal.conjecture import utils as conjecture_utils
 from hypothesis_jsonschema import _from_schema as hypothesis_jsonschema_internals
 from hypothesis_jsonschema import from_schema
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 INLINE_BUDGET = 4000  # schema nodes written while inlining; past it, refs generate nothing
@@ -66,9 +67,26 @@ if not hasattr(conjecture_utils.many, "more"):
 # --- valid instances ---------------------------------------------------------------------------
 
 
-def validator(schema: Any, formats: bool) -> Draft202012Validator:
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    """`pattern` as ECMA-262 reads it: `\\d` and `\\w` are ASCII there, Unicode in Python's `re`."""
+    if not isinstance(instance, str):
+        return
+    try:
+        found = re.search("(?a)" + pattern, instance)
+    except re.error:
+        found = re.search(pattern, instance)
+    if found is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_EcmaValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
+def validator(schema: Any, formats: bool) -> Any:
+    """The judge of what a schema allows. `formats` stays off by default: formats are annotations
+    (JSON Schema 2020-12), and the generated models read them so."""
     checker = Draft202012Validator.FORMAT_CHECKER if formats else None
-    return Draft202012Validator(schema, format_checker=checker)
+    return _EcmaValidator(schema, format_checker=checker)
 
 
 def inline_refs(schema: Any, closed: bool = False) -> Any:
@@ -133,7 +151,7 @@ def instances(schema: Any, count: int, seed: int) -> tuple[list[Any], str]:
 
 
 def _draw(schema: Any, count: int, seed: int, closed: bool) -> tuple[list[Any], str]:
-    check = validator(schema, formats=True)
+    check = validator(schema, formats=False)
     found: list[Any] = []
     if count <= 0:
         return found, ""
@@ -167,7 +185,7 @@ def _draw(schema: Any, count: int, seed: int, closed: bool) -> tuple[list[Any], 
 
 def keep_valid(schema: Any, candidates: list[Any]) -> list[Any]:
     """The spec's own examples that the validator accepts."""
-    check = validator(schema, formats=True)
+    check = validator(schema, formats=False)
     return [c for c in candidates if _is_valid(check, c)]
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["linear_search", "linear_validator", "portable_pattern"]
+__all__ = ["ascii_classes", "linear_search", "linear_validator", "portable_pattern"]
 
 _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")  # ECMA's (?<name>...), Python's (?P<name>...)
 _BRACED_CODE_POINT = re.compile(r"u\{([0-9A-Fa-f]{1,6})\}")  # after the backslash
@@ -85,6 +85,39 @@ def _escape(pattern: str, i: int) -> tuple[str, int]:
     if backref:
         return f"(?P={backref.group(1)})", backref.end()
     return pattern[i : i + 2], i + 2
+
+
+# ECMA-262's \d and \w are ASCII; Python's and pydantic's engines read them as Unicode classes
+_ASCII_OUTSIDE = {"d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]"}
+_ASCII_INSIDE = {"d": "0-9", "w": "A-Za-z0-9_"}  # \D and \W in a class have no such spelling
+
+
+def ascii_classes(pattern: str) -> str:
+    """The pattern with `\\d` and `\\w` spelled as the ASCII classes ECMA-262 means by them, so
+    that a model refuses `"\\u0661"` where the spec's `^\\d+$` does."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            code = pattern[i + 1]
+            table = _ASCII_INSIDE if in_class else _ASCII_OUTSIDE
+            out.append(table.get(code, pattern[i : i + 2]))
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+            start = i + 2 if pattern.startswith("[^", i) else i + 1
+            if pattern.startswith("]", start):  # a leading `]` is a member, as Python reads it
+                out.append(pattern[i : start + 1])
+                i = start + 1
+                continue
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def linear_search(pattern: str, text: str) -> bool | None:

@@ -19,6 +19,7 @@ from typing import Any
 from apiforge import model_worker, unsatisfiable
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
+from apiforge.ecma_regex import ascii_classes
 from apiforge.load import plain_copy
 from apiforge.model_source import optional_admits_none, refuse_every_value
 from apiforge.prepare import ModelPlan
@@ -236,6 +237,8 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
             if node.get("nullable") is True:
                 _enum_admits_null(node)
             _say_open(node)
+            if isinstance(node.get("pattern"), str):
+                node["pattern"] = ascii_classes(node["pattern"])
             written = node.get("format")
             if written is not None and not (isinstance(written, str) and written in KEPT_FORMATS):
                 del node["format"]
