@@ -6,6 +6,8 @@ schema allows null, so a generated server needs this list to refuse `{"x": null}
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Iterator
 from typing import Any
 
 from apiforge import ir
@@ -14,31 +16,214 @@ from apiforge.models import ModelIndex
 from apiforge.walk import deref, get_ref, is_ref, iter_objects
 
 _SCHEMAS = "#/components/schemas"
+_VARIANT = "Request"  # the library's class for a schema without its readOnly properties
 _MAX_DEPTH = 200  # nesting levels and refs followed; beyond it the answer is "unsure"
 
 
 def not_null_fields(
     doc: dict[str, Any], index: ModelIndex, bodies: list[str]
 ) -> tuple[ir.NotNull, ...]:
-    """For each class reachable from a request body class: its optional, non-nullable properties."""
-    out: list[ir.NotNull] = []
+    """For each class a request body can reach, inline ones included: its optional,
+    non-nullable properties. A class met with several schemas keeps what all of them forbid."""
     memo: dict[str, bool] = {}
-    for name in sorted(_reachable(_schema_refs(doc), bodies)):
-        cls = index.classes.get(name)
-        schema = deref(get_ref(doc, jp.join(_SCHEMAS, name)), doc)
-        if cls is None or cls.is_root or not isinstance(schema, dict):
-            continue
+    banned: dict[str, set[str]] = {}
+    for name, schema in _request_classes(doc, index, bodies):
+        cls = index.classes[name]
         properties = _properties(schema, doc)
-        wire = tuple(
+        wire = {
             f.wire_name
             for f in cls.fields
             if not f.required
             and f.wire_name in properties
             and not allows_null(properties[f.wire_name], doc, memo)
+        }
+        banned[name] = banned[name] & wire if name in banned else wire
+    return tuple(
+        ir.NotNull(
+            name, tuple(f.wire_name for f in index.classes[name].fields if f.wire_name in wire)
         )
-        if wire:
-            out.append(ir.NotNull(name, wire))
-    return tuple(out)
+        for name, wire in sorted(banned.items())
+        if wire
+    )
+
+
+def _request_classes(
+    doc: dict[str, Any], index: ModelIndex, bodies: list[str]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(class, the schema it was made from) for every class a request body can reach: the
+    bodies, the components they refer to, and the classes their fields name, at any depth."""
+    own = {name: _own_schema(doc, name) for name in bodies}
+    components = _reachable(_schema_refs(doc), [_component_of(doc, name) for name in bodies])
+    seeds = [(name, schema) for name, schema in own.items() if schema is not None]
+    for name in sorted(components):
+        schema = deref(get_ref(doc, jp.join(_SCHEMAS, name)), doc)
+        seeds.extend((cls, schema) for cls in (name, f"{name}Request") if cls in index.classes)
+    return _ClassPairs(doc, index).walk(seeds)
+
+
+def _component_of(doc: dict[str, Any], name: str) -> str:
+    """The component a body class was made from: itself, or `Cat` for its variant `CatRequest`."""
+    schemas = doc.get("components", {}).get("schemas")
+    schemas = schemas if isinstance(schemas, dict) else {}
+    if name not in schemas and name.endswith(_VARIANT) and name[: -len(_VARIANT)] in schemas:
+        return name[: -len(_VARIANT)]
+    return name
+
+
+def _own_schema(doc: dict[str, Any], name: str) -> Any:
+    return deref(get_ref(doc, jp.join(_SCHEMAS, _component_of(doc, name))), doc)
+
+
+class _ClassPairs:
+    """Model classes walked beside the schemas they were made from: a field's annotation names
+    classes (inside `list[...]`, `dict[str, ...]`, `| None`) and its property's schema, followed
+    the same way (`items`, `additionalProperties`, a union's branches in order), is theirs.
+    Where the two do not line up, or a class has fields its schema does not declare, the pair is
+    left out: unsure means allow. Each (class, schema) pair is visited once, so cycles end."""
+
+    def __init__(self, doc: dict[str, Any], index: ModelIndex) -> None:
+        self.doc = doc
+        self.classes = index.classes
+        self.annotations: dict[str, ast.expr | None] = {}
+
+    def walk(self, seeds: list[tuple[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+        seen: set[tuple[str, int]] = set()
+        stack = list(reversed(seeds))
+        while stack:
+            name, schema = stack.pop()
+            schema = self._plain(schema)
+            cls = self.classes.get(name)
+            if cls is None or not isinstance(schema, dict) or (name, id(schema)) in seen:
+                continue
+            seen.add((name, id(schema)))
+            if cls.is_root:  # `root` holds the schema itself
+                found = [
+                    pair
+                    for f in cls.fields
+                    if f.name == "root"
+                    for pair in self._pairs(self._annotation(f.annotation), schema, 0)
+                ]
+                stack.extend(reversed(found))
+                continue
+            properties = _properties(schema, self.doc)
+            if any(f.wire_name not in properties for f in cls.fields):
+                continue  # not the schema this class was made from
+            yield name, schema
+            found = self._bases(schema)
+            for f in cls.fields:
+                node = self._annotation(f.annotation)
+                found.extend(self._pairs(node, properties[f.wire_name], 0))
+            stack.extend(reversed(found))
+
+    def _bases(self, schema: dict[str, Any]) -> list[tuple[str, Any]]:
+        """allOf's component parts: the classes the library makes this one's bases."""
+        parts = schema.get("allOf")
+        found = []
+        for part in parts if isinstance(parts, list) else []:
+            target = _component_schema(part["$ref"]) if is_ref(part) else None
+            if target is not None:
+                found.append((target, part))
+        return found
+
+    def _pairs(self, node: ast.expr | None, schema: Any, depth: int) -> list[tuple[str, Any]]:
+        """The classes an annotation names, each with the part of `schema` it stands for."""
+        schema = self._plain(schema)
+        if node is None or not isinstance(schema, dict) or depth > _MAX_DEPTH:
+            return []
+        members = _union_members(node)
+        if len(members) > 1:
+            branches = self._branches(schema)
+            if branches is None or len(branches) != len(members):
+                return []  # the library merged or dropped branches: which is which is unsure
+            return [
+                pair
+                for member, branch in zip(members, branches, strict=True)
+                for pair in self._pairs(member, branch, depth + 1)
+            ]
+        if not members:
+            return []
+        node = members[0]
+        if isinstance(node, ast.Name):
+            return [(node.id, schema)] if node.id in self.classes else []
+        if not isinstance(node, ast.Subscript):
+            return []
+        head = ast.unparse(node.value)
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if head in _SEQUENCES and len(args) == 1:
+            return self._pairs(args[0], schema.get("items"), depth + 1)
+        if head in _MAPPINGS and len(args) == 2:
+            return self._pairs(args[1], _map_values(schema), depth + 1)
+        return []
+
+    def _plain(self, schema: Any) -> Any:
+        """The schema a class or container stands for: refs followed, and a wrapper that only
+        admits null too (`anyOf: [X, {type: null}]`) or only restates one part (`allOf: [X]`)
+        reduced to that part."""
+        for _ in range(_MAX_DEPTH):
+            schema = deref(schema, self.doc)
+            if not isinstance(schema, dict) or "properties" in schema:
+                return schema
+            parts = schema.get("allOf")
+            if isinstance(parts, list) and len(parts) == 1:
+                schema = parts[0]
+                continue
+            branches = self._branches(schema)
+            if branches is None or len(branches) != 1:
+                return schema
+            schema = branches[0]
+        return None
+
+    def _branches(self, schema: dict[str, Any]) -> list[Any] | None:
+        """A oneOf's or anyOf's branches other than null alone; None for no single such list."""
+        lists = [schema[k] for k in ("oneOf", "anyOf") if isinstance(schema.get(k), list)]
+        if len(lists) != 1 or "properties" in schema:
+            return None
+        return [b for b in lists[0] if not _only_null(deref(b, self.doc))]
+
+    def _annotation(self, text: str) -> ast.expr | None:
+        if text not in self.annotations:
+            try:
+                self.annotations[text] = ast.parse(text, mode="eval").body
+            except (SyntaxError, RecursionError, ValueError):
+                self.annotations[text] = None
+        return self.annotations[text]
+
+
+_SEQUENCES = frozenset({"list", "List", "Sequence", "set", "Set", "frozenset", "FrozenSet"})
+_MAPPINGS = frozenset({"dict", "Dict", "Mapping"})
+
+
+def _union_members(node: ast.expr) -> list[ast.expr]:
+    """`A | B | None` -> [A, B] (`Optional` and `Union` are not written: union operators are on)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _union_members(node.left) + _union_members(node.right)
+    if isinstance(node, ast.Constant) and node.value is None:
+        return []
+    return [node]
+
+
+def _map_values(schema: dict[str, Any]) -> Any:
+    """The schema of a map's values: additionalProperties, or the one patternProperties entry."""
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        return extra
+    patterns = schema.get("patternProperties")
+    if isinstance(patterns, dict) and len(patterns) == 1:
+        return next(iter(patterns.values()))
+    return None
+
+
+def _only_null(schema: Any) -> bool:
+    """`{type: null}`, `{type: [null]}`, `{enum: [null]}`, `{const: null}`: a branch for null alone."""
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    return (
+        kind == "null"
+        or kind == ["null"]
+        or schema.get("enum") == [None]
+        or ("const" in schema and schema["const"] is None)
+    )
 
 
 def allows_null(schema: Any, doc: dict[str, Any], memo: dict[str, bool] | None = None) -> bool:

@@ -93,7 +93,7 @@ def _banned_null(value: Any, not_null: NotNullTable) -> tuple[str | int, ...] | 
     """Where the first banned null is (the path is built only when there is one)."""
     if isinstance(value, BaseModel):
         cls = type(value)
-        wires = not_null.get(cls)
+        wires = _inherited(cls, not_null)
         banned = _attributes(cls, wires) if wires else frozenset()
         fields = value.__dict__
         for name in value.model_fields_set:
@@ -118,6 +118,16 @@ def _banned_null(value: Any, not_null: NotNullTable) -> tuple[str | int, ...] | 
                 if found is not None:
                     return (str(key), *found)
     return None
+
+
+def _inherited(cls: type[BaseModel], not_null: NotNullTable) -> frozenset[str]:
+    """The class's entry and its bases' (an allOf's class extends its parts' classes)."""
+    wires = not_null.get(cls, frozenset())
+    for base in cls.__mro__[1:]:
+        more = not_null.get(base)
+        if more:
+            wires |= more
+    return wires
 
 
 @lru_cache(maxsize=256)

@@ -1,0 +1,288 @@
+"""The generated server refuses a null the spec forbids at any depth: inline objects inside
+objects, array items, maps and allOf, not only component schemas (issue 21, fidelity finding:
+getpostman.com's `updateMonitor` accepted `{"monitor": {"schedule": {"cron": null}}}`).
+
+Each document is generated with the CLI and served with a handler that records what it got.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.helpers import import_fresh, run_cli
+
+
+def _maybe(schema: dict[str, Any], version: str) -> dict[str, Any]:
+    """The schema, also admitting null, as each version writes it."""
+    if version == "3.0":
+        return {**schema, "nullable": True}
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _nested_document(version: str) -> dict[str, Any]:
+    text = {"type": "string"}
+    tag = {"type": "object", "properties": {"label": text}}
+    body = {
+        "type": "object",
+        "properties": {
+            "inner": {
+                "type": "object",
+                "properties": {
+                    "a": text,
+                    "maybe": _maybe(text, version),
+                    "deeper": {"type": "object", "properties": {"z": {"type": "integer"}}},
+                },
+            },
+            "rows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"b": text, "nb": _maybe(text, version)},
+                },
+            },
+            "map": {
+                "type": "object",
+                "additionalProperties": {"type": "object", "properties": {"c": text}},
+            },
+            "combo": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Base"},
+                    {"type": "object", "properties": {"d": text}},
+                ]
+            },
+            "merged": {
+                "allOf": [
+                    {"type": "object", "properties": {"e": text}},
+                    {"type": "object", "properties": {"f": text}},
+                ]
+            },
+            "either": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "properties": {"kind": {"enum": ["one"]}, "e1": text},
+                        "required": ["kind"],
+                    },
+                    {
+                        "type": "object",
+                        "properties": {"kind": {"enum": ["two"]}, "e2": text},
+                        "required": ["kind"],
+                    },
+                ]
+            },
+            "holder": _maybe({"type": "object", "properties": {"g": text}}, version),
+            "pet": {"$ref": "#/components/schemas/Pet"},
+        },
+    }
+    return {
+        "openapi": "3.0.3" if version == "3.0" else "3.1.0",
+        "info": {"title": "nested", "version": "1"},
+        "paths": {
+            "/things": {
+                "post": {
+                    "operationId": "makeThing",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": body}},
+                    },
+                    "responses": {"200": {"description": "stored"}},
+                }
+            },
+            "/pets": {
+                "post": {
+                    "operationId": "addPet",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}
+                        },
+                    },
+                    "responses": {"200": {"description": "stored"}},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Base": {"type": "object", "properties": {"base": text}},
+                "Pet": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string", "readOnly": True},
+                        "name": text,
+                        "tag": tag,
+                    },
+                },
+            }
+        },
+    }
+
+
+POSTMAN = {  # getpostman.com's updateMonitor, reduced
+    "openapi": "3.0.3",
+    "info": {"title": "postman", "version": "1"},
+    "paths": {
+        "/monitors/{monitor_uid}": {
+            "put": {
+                "operationId": "updateMonitor",
+                "parameters": [
+                    {
+                        "name": "monitor_uid",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "monitor": {
+                                        "type": "object",
+                                        "properties": {
+                                            "name": {"type": "string"},
+                                            "schedule": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "cron": {"type": "string"},
+                                                    "timezone": {"type": "string"},
+                                                },
+                                            },
+                                        },
+                                    }
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {"200": {"description": "updated"}},
+            }
+        }
+    },
+}
+
+
+class Recorder:
+    """A handler for every operation of these documents: it keeps the body it was given."""
+
+    def __init__(self) -> None:
+        self.bodies: list[Any] = []
+
+    async def make_thing(self, body: Any, context: Any) -> None:
+        self.bodies.append(body)
+
+    async def add_pet(self, body: Any, context: Any) -> None:
+        self.bodies.append(body)
+
+    async def update_monitor(self, body: Any, params: Any, context: Any) -> None:
+        self.bodies.append(body)
+
+
+def _serve(tmp: Path, name: str, document: dict[str, Any]) -> Any:
+    """Generate package `name` from the document with the CLI; its server module."""
+    spec = tmp / f"{name}.json"
+    spec.write_text(json.dumps(document))
+    done = run_cli("generate", str(spec), "--out", str(tmp / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return import_fresh(tmp / "out", f"{name}.server")
+
+
+@pytest.fixture(scope="module", params=["3.0", "3.1"])
+def nested(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    version = request.param
+    name = "nested" + version.replace(".", "")
+    return _serve(tmp_path_factory.mktemp(name), name, _nested_document(version))
+
+
+def _post(server: Any, path: str, body: Any) -> tuple[int, Any, Recorder]:
+    handler = Recorder()
+    with TestClient(server.create_app(handler)) as http:
+        answer = http.request("PUT" if "monitors" in path else "POST", path, json=body)
+    return answer.status_code, answer.json() if answer.content else None, handler
+
+
+REFUSED = [
+    ({"inner": {"a": None}}, "inner.a"),
+    ({"inner": {"deeper": {"z": None}}}, "inner.deeper.z"),
+    ({"rows": [{"b": "x"}, {"b": None}]}, "rows[1].b"),
+    ({"map": {"k": {"c": None}}}, "map.k.c"),
+    ({"combo": {"d": None}}, "combo.d"),
+    ({"combo": {"base": None}}, "combo.base"),
+    ({"merged": {"f": None}}, "merged.f"),
+    ({"either": {"kind": "two", "e2": None}}, "either.e2"),
+    ({"holder": {"g": None}}, "holder.g"),
+    ({"pet": {"tag": {"label": None}}}, "pet.tag.label"),
+]
+
+
+@pytest.mark.parametrize(("body", "where"), REFUSED, ids=[w for _, w in REFUSED])
+def test_a_nested_null_the_spec_forbids_is_refused_and_named(
+    nested: Any, body: dict[str, Any], where: str
+) -> None:
+    status, answer, handler = _post(nested, "/things", body)
+    assert status == 400, answer
+    assert f"'{where}'" in answer["error"]["message"], answer
+    assert handler.bodies == []
+
+
+ACCEPTED = [
+    {},
+    {"inner": {"maybe": None}, "holder": None, "rows": [{"nb": None}]},
+    {
+        "inner": {"a": "", "maybe": "m", "deeper": {"z": 1}},
+        "rows": [{"b": "x"}, {}],
+        "map": {"k": {"c": "c"}, "l": {}},
+        "combo": {"base": "b", "d": "d"},
+        "merged": {"e": "e", "f": "f"},
+        "either": {"kind": "two", "e2": "2"},
+        "holder": {"g": "g"},
+        "pet": {"name": "rex", "tag": {"label": "good"}},
+    },
+    {"rows": [], "map": {}, "combo": {}, "pet": {"tag": {}}},
+]
+
+
+@pytest.mark.parametrize("body", ACCEPTED)
+def test_left_out_or_nullable_reaches_the_handler_as_sent(
+    nested: Any, body: dict[str, Any]
+) -> None:
+    status, answer, handler = _post(nested, "/things", body)
+    assert status == 200, answer
+    (got,) = handler.bodies
+    assert got.model_dump(mode="json", by_alias=True, exclude_unset=True) == body
+
+
+def test_a_component_body_sent_as_its_request_variant_refuses_a_nested_null(nested: Any) -> None:
+    """`addPet`'s body class is `PetRequest` (Pet without its readOnly id): its inline `tag` too."""
+    status, answer, _ = _post(nested, "/pets", {"name": None})
+    assert status == 400 and "'name'" in answer["error"]["message"], answer
+    status, answer, _ = _post(nested, "/pets", {"tag": {"label": None}})
+    assert status == 400 and "'tag.label'" in answer["error"]["message"], answer
+    status, answer, handler = _post(nested, "/pets", {"name": "rex", "tag": {}})
+    assert status == 200, answer
+    assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == {
+        "name": "rex",
+        "tag": {},
+    }
+
+
+def test_postman_update_monitor(tmp_path: Path) -> None:
+    """The fidelity finding itself: a null cron in the monitor's inline schedule is a 400."""
+    server = _serve(tmp_path, "postman", POSTMAN)
+    path = "/monitors/m1"
+    status, answer, handler = _post(
+        server, path, {"monitor": {"name": "", "schedule": {"cron": None}}}
+    )
+    assert status == 400, answer
+    assert "'monitor.schedule.cron'" in answer["error"]["message"]
+    assert handler.bodies == []
+    sent = {"monitor": {"name": "", "schedule": {"timezone": "UTC"}}}
+    status, answer, handler = _post(server, path, sent)
+    assert status == 200, answer
+    assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == sent
