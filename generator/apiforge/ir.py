@@ -12,6 +12,8 @@ from typing import Literal
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
 UnknownProperties = Literal["ignore", "reject", "allow"]
+# what a documented error body gets at a pointer (the runtime's server_errors.ErrorPart)
+ErrorPart = Literal["message", "status", "status_text", "code", "type", "details"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,22 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class ErrorBody:
+    """The body of a refused request: the dialect's envelope, or the error's parts at pointers."""
+
+    kind: Literal["envelope", "parts"] = "envelope"
+    parts: tuple[tuple[str, ErrorPart], ...] = ()  # (JSON pointer, part); empty for the envelope
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """How an operation answers an invalid body or parameter: the spec's status, in its schema."""
+
+    status: int = 400
+    body: ErrorBody = ErrorBody()
+
+
+@dataclass(frozen=True)
 class Operation:
     operation_id: str
     method_name: str  # snake_case Python identifier
@@ -93,6 +111,7 @@ class Operation:
     requires_auth: bool
     models_without_tools: tuple[str, ...]
     rate_limit: RateLimit | None
+    refusal: Refusal = Refusal()
 
 
 @dataclass(frozen=True)
