@@ -486,3 +486,90 @@ def test_a_flag_that_is_no_boolean_asks_for_nothing(tmp_path: Path) -> None:
     document["components"]["schemas"]["Req"]["properties"]["stream"] = {"type": "string"}
     api, notes = api_and_notes(tmp_path, document)
     assert api.operations[0].stream is None and notes == []
+
+
+def _errors(*pairs: tuple[str, Any]) -> dict[str, Any]:
+    """An operation answering each (status, error schema) pair; a None schema has no content."""
+    responses: dict[str, Any] = {"200": {"description": "ok"}}
+    for status, schema in pairs:
+        content = {"application/json": {"schema": schema}} if schema is not None else None
+        responses[status] = {"description": "error", **({"content": content} if content else {})}
+    return {"post": {"responses": responses}}
+
+
+_DETAIL = {
+    "type": "object",
+    "properties": {
+        "detail": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg", "type"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+_CODE_MESSAGE = {
+    "type": "object",
+    "properties": {"code": {"type": "integer"}, "message": {"type": "string"}},
+}
+_ENVELOPE = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "properties": {"message": {"type": "string"}}}},
+}
+_ENUM_CODE = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string"}, "code": {"type": "string", "enum": ["E1"]}},
+}
+_UNFILLABLE = {
+    "type": "object",
+    "required": ["errorId", "message"],
+    "properties": {"errorId": {"type": "string"}, "message": {"type": "string"}},
+    "additionalProperties": False,
+}
+
+
+def test_each_operation_refuses_with_its_documented_status_and_error_shape(tmp_path: Path) -> None:
+    paths = {
+        "/fastapi": _errors(("422", _DETAIL)),
+        "/both": _errors(("422", _DETAIL), ("400", _ENVELOPE)),
+        "/code": _errors(("400", _CODE_MESSAGE)),
+        "/enum-code": _errors(("default", _ENUM_CODE)),
+        "/range": _errors(("4XX", _CODE_MESSAGE), ("500", _DETAIL)),
+        "/aws": _errors(("480", _CODE_MESSAGE)),
+        "/no-body": _errors(("422", None)),
+        "/nothing": _errors(),
+    }
+    found = {op.path: op.refusal for op in api_of(tmp_path, doc(paths)).operations}
+    envelope = ir.ErrorBody()
+    assert found == {
+        "/fastapi": ir.Refusal(422, ir.ErrorBody("parts", (("/detail", "details"),))),
+        "/both": ir.Refusal(400, envelope),
+        "/code": ir.Refusal(
+            400, ir.ErrorBody("parts", (("/message", "message"), ("/code", "status")))
+        ),
+        "/enum-code": ir.Refusal(400, ir.ErrorBody("parts", (("/message", "message"),))),
+        "/range": ir.Refusal(
+            400, ir.ErrorBody("parts", (("/message", "message"), ("/code", "status")))
+        ),
+        "/aws": ir.Refusal(400, envelope),
+        "/no-body": ir.Refusal(422, envelope),
+        "/nothing": ir.Refusal(400, envelope),
+    }
+
+
+def test_a_schema_no_refusal_fits_keeps_the_envelope_and_is_said_once(tmp_path: Path) -> None:
+    paths = {"/a": _errors(("400", _UNFILLABLE)), "/b": _errors(("400", _UNFILLABLE))}
+    plan = plan_models(load_bundle(_written(tmp_path, doc(paths))))
+    index = index_models(generate_models(plan, "# header", "doc.yaml"))
+    api, notes = build_api(plan, index, package="doc", spec_file="doc.yaml")
+    assert {op.refusal for op in api.operations} == {ir.Refusal(400, ir.ErrorBody())}
+    said = [n for n in notes if n.rule == "refusal"]
+    assert len(said) == 1 and "'errorId'" in said[0].message
+    assert said[0].pointer == "#/paths/~1a/post/responses/400"

@@ -277,3 +277,24 @@ def test_the_generated_module_states_each_refusal(shapes: Shapes) -> None:
     text = (shapes[2] / "server.py").read_text()
     assert "refusal_status=422" in text
     assert text.count("refusal_status=") == 1  # 400 is the default, written nowhere
+
+
+def test_shaped_bodies_are_filled_from_the_error_alone() -> None:
+    from apiforge.runtime.server.errors import ApiError, ErrorShape, error_json, shaped_body
+
+    shape = ErrorShape(
+        (("/error/code", "status"), ("/error/status", "status_text"), ("/a~1b", "code"))
+    )
+    error = ApiError(422, "bad", code=None)
+    assert shaped_body(shape, error) == {
+        "error": {"code": 422, "status": "422"},
+        "a/b": "error",  # no code: the type stands in (422 has no type of its own)
+    }
+    listed = ErrorShape((("/detail", "details"), ("/kind", "type")))
+    assert shaped_body(listed, ApiError(400, "bad", code="c")) == {
+        "detail": [{"loc": [], "msg": "bad", "type": "c"}],
+        "kind": "invalid_request_error",
+    }
+    assert error_json(None, error, listed) == (  # type: ignore[arg-type]
+        b'{"detail":[{"loc":[],"msg":"bad","type":"error"}],"kind":"error"}'
+    )

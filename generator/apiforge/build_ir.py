@@ -10,7 +10,7 @@ from typing import Any
 from apiforge import __version__, ir
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
-from apiforge.error_shapes import refusal
+from apiforge.error_shapes import Refusals
 from apiforge.models import ModelIndex
 from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
 from apiforge.nullability import not_null_fields
@@ -75,7 +75,8 @@ def build_api(
     operations: list[ir.Operation] = []
     taken_methods: set[str] = set()
     taken_prefixes: set[str] = set()
-    envelope = _error_envelope(doc, [])  # its pointers: how a refusal may be written
+    refusals = Refusals(doc, _error_envelope(doc, []))  # the envelope's pointers suffice there
+    misfits: set[str] = set()  # each refusal warning once: operations share their error schemas
     for path, method, op, at in iter_operations(doc):
         name = _method_name(op, method, path)
         if name in CLIENT_MEMBERS:
@@ -87,8 +88,9 @@ def build_api(
             Diagnostic(spec_file, 1, 1, Severity.WARNING, message, where, "stream")
             for where, message in said
         )
-        refused, key, warning = refusal(op, doc, envelope)
-        if key is not None and warning is not None:
+        refused, key, warning = refusals.of(op)
+        if key is not None and warning is not None and warning not in misfits:
+            misfits.add(warning)
             where = jp.join(at, "responses", key)
             notes.append(Diagnostic(spec_file, 1, 1, Severity.WARNING, warning, where, "refusal"))
         operation = dataclasses.replace(operation, refusal=refused)

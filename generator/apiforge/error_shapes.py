@@ -29,7 +29,7 @@ from apiforge.runtime.server.errors import (
 )
 from apiforge.walk import deref
 
-__all__ = ["ENVELOPE", "refusal"]
+__all__ = ["ENVELOPE", "Refusals"]
 
 ENVELOPE = ir.ErrorBody()
 _RANGES = ("4XX", "4xx", "default")
@@ -47,18 +47,40 @@ _PARTS: dict[str, dict[str, ir.ErrorPart]] = {
 _KINDS = ("integer", "number", "string")
 
 
-def refusal(
-    op: Mapping[str, Any], doc: dict[str, Any], envelope: ir.ErrorEnvelope
-) -> tuple[ir.Refusal, str | None, str | None]:
-    """The operation's refusal, and (response key, warning) when its body is outside the schema."""
-    responses = op.get("responses")
-    keys = [str(k) for k in responses] if isinstance(responses, dict) else []
-    status = 400 if "400" in keys else 422 if "422" in keys else 400
-    key = next((k for k in (str(status), *_RANGES) if k in keys), None)
-    schema = _json_schema(responses[key], doc) if responses and key is not None else None
-    check = _checker(doc, schema) if schema is not None else None
-    if key is None or schema is None or check is None:
-        return ir.Refusal(status), None, None
+Decision = tuple[ir.Refusal, str | None]  # the refusal, and a warning when it is a misfit
+
+
+class Refusals:
+    """Each operation's refusal in one document; operations sharing an error schema share the work."""
+
+    def __init__(self, doc: dict[str, Any], envelope: ir.ErrorEnvelope) -> None:
+        self.doc = doc
+        self.envelope = envelope
+        self._decided: dict[tuple[int, int, str], Decision] = {}
+
+    def of(self, op: Mapping[str, Any]) -> tuple[ir.Refusal, str | None, str | None]:
+        """The refusal, and (response key, warning) where its body is outside the documented schema."""
+        responses = op.get("responses")
+        keys = [str(k) for k in responses] if isinstance(responses, dict) else []
+        status = 400 if "400" in keys else 422 if "422" in keys else 400
+        key = next((k for k in (str(status), *_RANGES) if k in keys), None)
+        schema = _json_schema(responses[key], self.doc) if responses and key is not None else None
+        if key is None or schema is None:
+            return ir.Refusal(status), None, None
+        memo = (id(schema), status, key)  # the document is not changed while it is read here
+        if memo not in self._decided:
+            self._decided[memo] = _decide(self.doc, schema, status, key, self.envelope)
+        decided, warning = self._decided[memo]
+        return decided, key if warning else None, warning
+
+
+def _decide(
+    doc: dict[str, Any], schema: Any, status: int, key: str, envelope: ir.ErrorEnvelope
+) -> Decision:
+    """The refusal for a response schema: the envelope, the schema's parts, or a warned envelope."""
+    check = _checker(doc, schema)
+    if check is None:
+        return ir.Refusal(status), None
     samples = _samples(status)
     runtime_envelope = ErrorEnvelope(
         envelope.message, envelope.status, envelope.type, envelope.code
@@ -67,13 +89,13 @@ def refusal(
     object_schema = deref(schema, doc)
     props, required = _properties(object_schema, doc)
     if fits and (not props or _declares(object_schema, envelope.message, doc)):
-        return ir.Refusal(status), None, None
+        return ir.Refusal(status), None
     parts = _parts(object_schema, doc, "", every=True)
     for candidate in (parts, _parts(object_schema, doc, "", every=False)):
         if candidate and all(check(shaped_body(ErrorShape(candidate), e)) for e in samples):
-            return ir.Refusal(status, ir.ErrorBody("parts", candidate)), None, None
+            return ir.Refusal(status, ir.ErrorBody("parts", candidate)), None
     if fits:
-        return ir.Refusal(status), None, None
+        return ir.Refusal(status), None
     filled = {jp.split(p)[0] for p, _ in parts}
     unfilled = [name for name in required if name not in filled]
     why = f"requires {', '.join(map(repr, unfilled))}" if unfilled else "fits no body it can fill"
@@ -82,7 +104,7 @@ def refusal(
         f" {key} response's schema, which {why}: describe the envelope there, or name the"
         f" message property one of {', '.join(_MESSAGES)}"
     )
-    return ir.Refusal(status), key, warning
+    return ir.Refusal(status), warning
 
 
 def _json_schema(response: Any, doc: dict[str, Any]) -> Any:
