@@ -113,3 +113,127 @@ def test_allof_properties_through_shared_refs() -> None:
     assert not_null_fields(doc_with(schemas), index, ["Body"]) == (
         ir.NotNull("Body", ("leaf", "own")),
     )
+
+
+def fields(**annotations: str) -> tuple[ModelField, ...]:
+    return tuple(ModelField(n, n, a, required=False) for n, a in annotations.items())
+
+
+def test_inline_classes_are_paired_with_their_schemas_at_any_depth() -> None:
+    """Inline objects (in a property, array items, a map's values, allOf) have classes the
+    library names: each is read beside the schema it came from, through `| None` and `list`."""
+    text = {"type": "string"}
+    leaf = {"type": "object", "properties": {"z": text, "n": {"type": ["string", "null"]}}}
+    doc = doc_with(
+        {
+            "Body": {
+                "type": "object",
+                "properties": {
+                    "one": {"type": "object", "properties": {"leaf": leaf}},
+                    "rows": {"type": ["array", "null"], "items": leaf},
+                    "map": {"type": "object", "additionalProperties": {"items": leaf}},
+                    "both": {"allOf": [ref("Base"), {"properties": {"d": text}}]},
+                },
+            },
+            "Base": {"type": "object", "properties": {"b": text}},
+        }
+    )
+    index = ModelIndex(
+        {
+            "Body": ModelClass(
+                "Body",
+                fields(
+                    one="One | None",
+                    rows="list[Leaf] | None",
+                    map="dict[str, list[Leaf1]] | None",
+                    both="Both | None",
+                ),
+                is_root=False,
+            ),
+            "One": ModelClass("One", fields(leaf="Leaf2 | None"), is_root=False),
+            "Leaf": ModelClass("Leaf", fields(z="str | None", n="str | None"), is_root=False),
+            "Leaf1": ModelClass("Leaf1", fields(z="str | None", n="str | None"), is_root=False),
+            "Leaf2": ModelClass("Leaf2", fields(z="str | None", n="str | None"), is_root=False),
+            "Both": ModelClass("Both", fields(d="str | None"), is_root=False),
+            "Base": ModelClass("Base", fields(b="str | None"), is_root=False),
+        }
+    )
+    table = {e.model: e.wire_names for e in not_null_fields(doc, index, ["Body"])}
+    assert table == {
+        "Body": ("one", "map", "both"),
+        "One": ("leaf",),
+        "Leaf": ("z",),
+        "Leaf1": ("z",),
+        "Leaf2": ("z",),
+        "Both": ("d",),
+        "Base": ("b",),
+    }
+
+
+def test_union_branches_are_paired_by_kind_and_name_not_by_position() -> None:
+    """The library writes a union's Literal last and its classes in branch order: `Choice |
+    Choice1 | Literal[...]` for `oneOf: [enum, A, B]`. Pairing by position alone read Choice1
+    with A's schema and refused a null B allows."""
+    doc = doc_with(
+        {
+            "Body": {
+                "type": "object",
+                "properties": {
+                    "choice": {
+                        "oneOf": [
+                            {"enum": ["none", "auto"]},
+                            {"type": "object", "properties": {"x": {"type": "string"}, "y": {}}},
+                            {"type": "object", "properties": {"x": {"type": ["string", "null"]}}},
+                            ref("Named"),
+                        ]
+                    }
+                },
+            },
+            "Named": {"type": "object", "properties": {"w": {"type": "integer"}}},
+        }
+    )
+    index = ModelIndex(
+        {
+            "Body": ModelClass(
+                "Body",
+                fields(choice="Choice | Choice1 | Named | Literal['none', 'auto']"),
+                is_root=False,
+            ),
+            "Choice": ModelClass("Choice", fields(x="str | None", y="Any | None"), is_root=False),
+            "Choice1": ModelClass("Choice1", fields(x="str | None"), is_root=False),
+            "Named": ModelClass("Named", fields(w="int | None"), is_root=False),
+        }
+    )
+    table = {e.model: e.wire_names for e in not_null_fields(doc, index, ["Body"])}
+    assert table == {"Body": ("choice",), "Choice": ("x",), "Named": ("w",)}
+
+
+def test_a_class_missing_a_property_its_schema_declares_is_not_paired_with_it() -> None:
+    """Unsure means allow: a class that lacks a property of the schema it is read beside was
+    made from another schema (only readOnly ones may be left out: the XRequest variants)."""
+    doc = doc_with(
+        {
+            "Body": {
+                "type": "object",
+                "properties": {
+                    "p": {"type": "object", "properties": {"a": {"type": "string"}, "b": {}}},
+                    "q": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string", "readOnly": True},
+                            "a": {"type": "string"},
+                        },
+                    },
+                },
+            }
+        }
+    )
+    index = ModelIndex(
+        {
+            "Body": ModelClass("Body", fields(p="P | None", q="Q | None"), is_root=False),
+            "P": ModelClass("P", fields(a="str | None"), is_root=False),
+            "Q": ModelClass("Q", fields(a="str | None"), is_root=False),
+        }
+    )
+    table = {e.model: e.wire_names for e in not_null_fields(doc, index, ["Body"])}
+    assert table == {"Body": ("p", "q"), "Q": ("a",)}

@@ -106,7 +106,11 @@ class _ClassPairs:
                 stack.extend(reversed(found))
                 continue
             properties = _properties(schema, self.doc)
-            if any(f.wire_name not in properties for f in cls.fields):
+            wires = {f.wire_name for f in cls.fields}
+            if not wires <= properties.keys() or any(
+                name not in wires and not _read_or_write_only(own, self.doc)
+                for name, own in _own_properties(schema).items()
+            ):
                 continue  # not the schema this class was made from
             yield name, schema
             found = self._bases(schema)
@@ -133,11 +137,9 @@ class _ClassPairs:
         members = _union_members(node)
         if len(members) > 1:
             branches = self._branches(schema)
-            if branches is None or len(branches) != len(members):
-                return []  # the library merged or dropped branches: which is which is unsure
             return [
                 pair
-                for member, branch in zip(members, branches, strict=True)
+                for member, branch in self._match(members, branches or [])
                 for pair in self._pairs(member, branch, depth + 1)
             ]
         if not members:
@@ -154,6 +156,52 @@ class _ClassPairs:
         if head in _MAPPINGS and len(args) == 2:
             return self._pairs(args[1], _map_values(schema), depth + 1)
         return []
+
+    def _match(self, members: list[ast.expr], branches: list[Any]) -> list[tuple[ast.expr, Any]]:
+        """A union's members beside its schema's branches: a class beside the component of its
+        name, then the rest of each kind (class, list, dict) in order where their counts agree.
+        The library writes a Literal last and may merge branches, so position alone misleads."""
+        named: dict[str | None, Any] = {}
+        for branch in branches:
+            if is_ref(branch):
+                named.setdefault(_component_schema(branch["$ref"]), branch)
+        found, used = [], set()
+        rest: dict[str, list[ast.expr]] = {}
+        for member in members:
+            branch = named.get(member.id) if isinstance(member, ast.Name) else None
+            if branch is not None and id(branch) not in used:
+                found.append((member, branch))
+                used.add(id(branch))
+            else:
+                rest.setdefault(self._member_kind(member), []).append(member)
+        left: dict[str, list[Any]] = {}
+        for branch in branches:
+            if id(branch) not in used:
+                left.setdefault(self._kind(branch), []).append(branch)
+        for kind, kept in rest.items():
+            if kind and len(kept) == len(left.get(kind, ())):
+                found.extend(zip(kept, left[kind], strict=True))
+        return found
+
+    def _member_kind(self, node: ast.expr) -> str:
+        if isinstance(node, ast.Name):
+            return "class" if node.id in self.classes else ""
+        head = ast.unparse(node.value) if isinstance(node, ast.Subscript) else ""
+        return "list" if head in _SEQUENCES else "dict" if head in _MAPPINGS else ""
+
+    def _kind(self, schema: Any) -> str:
+        """Which kind of annotation member the library writes for a branch ('' for others)."""
+        schema = self._plain(schema)
+        if not isinstance(schema, dict) or any(k in schema for k in ("enum", "const")):
+            return ""
+        if "properties" in schema or "allOf" in schema:
+            return "class"
+        kind = schema.get("type")
+        if kind == "array" or "items" in schema:
+            return "list"
+        if kind == "object":
+            return "dict" if isinstance(_map_values(schema), dict) else "class"
+        return ""
 
     def _plain(self, schema: Any) -> Any:
         """The schema a class or container stands for: refs followed, and a wrapper that only
@@ -191,6 +239,24 @@ class _ClassPairs:
 
 _SEQUENCES = frozenset({"list", "List", "Sequence", "set", "Set", "frozenset", "FrozenSet"})
 _MAPPINGS = frozenset({"dict", "Dict", "Mapping"})
+
+
+def _own_properties(schema: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    """Properties the class itself declares: its schema's and its inline allOf parts' (a
+    component part is a base class, whose fields the index lists under the base)."""
+    found: dict[str, Any] = {}
+    for part in schema.get("allOf") or [] if depth < _MAX_DEPTH else []:
+        if isinstance(part, dict) and not is_ref(part):
+            found.update(_own_properties(part, depth + 1))
+    props = schema.get("properties")
+    found.update(props if isinstance(props, dict) else {})
+    return found
+
+
+def _read_or_write_only(schema: Any, doc: dict[str, Any]) -> bool:
+    """A property the library leaves out of a class's request or response variant."""
+    schema = deref(schema, doc)
+    return isinstance(schema, dict) and bool(schema.get("readOnly") or schema.get("writeOnly"))
 
 
 def _union_members(node: ast.expr) -> list[ast.expr]:
