@@ -93,6 +93,23 @@ def _nested_document(version: str) -> dict[str, Any]:
                     "responses": {"200": {"description": "stored"}},
                 }
             },
+            "/batch": {
+                "post": {
+                    "operationId": "addBatch",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Pet"},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"200": {"description": "stored"}},
+                }
+            },
             "/pets": {
                 "post": {
                     "operationId": "addPet",
@@ -178,6 +195,9 @@ class Recorder:
         self.bodies.append(body)
 
     async def add_pet(self, body: Any, context: Any) -> None:
+        self.bodies.append(body)
+
+    async def add_batch(self, body: Any, context: Any) -> None:
         self.bodies.append(body)
 
     async def update_monitor(self, body: Any, params: Any, context: Any) -> None:
@@ -270,6 +290,17 @@ def test_a_component_body_sent_as_its_request_variant_refuses_a_nested_null(nest
         "name": "rex",
         "tag": {},
     }
+
+
+def test_an_array_body_names_the_item_that_sent_null(nested: Any) -> None:
+    """The body's class is a RootModel of a list: the path starts at the item's index."""
+    status, answer, _ = _post(nested, "/batch", [{"name": "a"}, {"tag": {"label": None}}])
+    assert status == 400, answer
+    assert "'[1].tag.label'" in answer["error"]["message"], answer
+    sent = [{"name": "a"}, {"tag": {}}]
+    status, answer, handler = _post(nested, "/batch", sent)
+    assert status == 200, answer
+    assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == sent
 
 
 def test_postman_update_monitor(tmp_path: Path) -> None:

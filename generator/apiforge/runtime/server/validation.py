@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from .errors import ApiError
 
@@ -104,6 +104,8 @@ def _banned_null(value: Any, not_null: NotNullTable) -> tuple[str | int, ...] | 
             elif isinstance(child, _CONTAINERS):
                 found = _banned_null(child, not_null)
                 if found is not None:
+                    if isinstance(value, RootModel):  # the JSON value itself: no name of its own
+                        return found
                     return (_attribute_wire_names(cls)[name], *found)
     elif isinstance(value, list):
         for i, item in enumerate(value):
