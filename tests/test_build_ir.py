@@ -527,6 +527,15 @@ _ENUM_CODE = {
     "required": ["message"],
     "properties": {"message": {"type": "string"}, "code": {"type": "string", "enum": ["E1"]}},
 }
+_FIXED = {  # a constant, and a required property only null fills
+    "type": "object",
+    "required": ["type", "message", "request_id"],
+    "properties": {
+        "type": {"const": "error"},
+        "message": {"type": "string"},
+        "request_id": {"type": ["string", "null"]},
+    },
+}
 _UNFILLABLE = {
     "type": "object",
     "required": ["errorId", "message"],
@@ -543,6 +552,7 @@ def test_each_operation_refuses_with_its_documented_status_and_error_shape(tmp_p
         "/enum-code": _errors(("default", _ENUM_CODE)),
         "/range": _errors(("4XX", _CODE_MESSAGE), ("500", _DETAIL)),
         "/aws": _errors(("480", _CODE_MESSAGE)),
+        "/fixed": _errors(("400", _FIXED)),
         "/no-body": _errors(("422", None)),
         "/nothing": _errors(),
     }
@@ -559,6 +569,12 @@ def test_each_operation_refuses_with_its_documented_status_and_error_shape(tmp_p
             400, ir.ErrorBody("parts", (("/message", "message"), ("/code", "status")))
         ),
         "/aws": ir.Refusal(400, envelope),
+        "/fixed": ir.Refusal(
+            400,
+            ir.ErrorBody(
+                "parts", (("/message", "message"), ("/request_id", "null")), (("/type", "error"),)
+            ),
+        ),
         "/no-body": ir.Refusal(422, envelope),
         "/nothing": ir.Refusal(400, envelope),
     }

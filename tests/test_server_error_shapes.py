@@ -37,6 +37,8 @@ CASES: dict[str, tuple[dict[str, Any], int]] = {
     "/fastapi": ({"422": _json(_ref("HTTPValidationError"))}, 422),
     "/code-message": ({"400": _json(_ref("CodeMessage"))}, 400),
     "/nested": ({"400": _json(_ref("GoogleError"))}, 400),
+    "/anthropic": ({"4XX": _json(_ref("AnthropicError"))}, 400),
+    "/openai": ({"400": _json(_ref("OpenAIError"))}, 400),
     "/range": ({"4XX": _json(_ref("Problem")), "default": _json(_ref("CodeMessage"))}, 400),
     "/default": ({"default": _json(_ref("CodeMessage"))}, 400),
     "/aws": ({"480": _json(_ref("CodeMessage"), "ValidationException")}, 400),
@@ -80,6 +82,52 @@ SCHEMAS: dict[str, Any] = {
                     "code": {"type": "integer", "format": "int32"},
                     "message": {"type": "string"},
                     "status": {"type": "string"},
+                },
+            }
+        },
+    },
+    # a constant, a required nullable property, and an error object that is one of several
+    "AnthropicError": {
+        "type": "object",
+        "required": ["type", "error", "request_id"],
+        "properties": {
+            "type": {"type": "string", "enum": ["error"]},
+            "request_id": {"type": "string", "nullable": True},
+            "error": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "required": ["type", "message"],
+                        "properties": {
+                            "type": {"type": "string", "enum": ["not_found_error"]},
+                            "message": {"type": "string"},
+                        },
+                    },
+                    {
+                        "type": "object",
+                        "required": ["type", "message"],
+                        "properties": {
+                            "type": {"type": "string", "enum": ["invalid_request_error"]},
+                            "message": {"type": "string"},
+                        },
+                    },
+                ]
+            },
+        },
+    },
+    # the envelope, but every property required, `param` and `code` nullable
+    "OpenAIError": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["type", "message", "param", "code"],
+                "properties": {
+                    "code": {"type": "string", "nullable": True},
+                    "message": {"type": "string"},
+                    "param": {"type": "string", "nullable": True},
+                    "type": {"type": "string"},
                 },
             }
         },
@@ -248,6 +296,19 @@ def test_parts_the_schema_names_get_the_status_and_the_message(
     assert nested == {
         "error": {"code": 400, "message": "Missing required parameter: 'name'.", "status": "400"}
     }
+    anthropic = client.post("/anthropic", json={}).json()
+    assert anthropic == {
+        "type": "error",
+        "error": {
+            "type": "invalid_request_error",
+            "message": "Missing required parameter: 'name'.",
+        },
+        "request_id": None,
+    }
+    openai = client.post("/openai", json={}).json()
+    assert openai["error"]["param"] is None and openai["error"]["code"] == (
+        "missing_required_parameter"
+    )
     problem = client.post("/range", json={"name": 5}).json()
     assert problem["status"] == 400 and problem["title"].startswith("Invalid value for 'name'")
 

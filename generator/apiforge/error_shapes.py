@@ -29,9 +29,8 @@ from apiforge.runtime.server.errors import (
 )
 from apiforge.walk import deref
 
-__all__ = ["ENVELOPE", "Refusals"]
+__all__ = ["Refusals"]
 
-ENVELOPE = ir.ErrorBody()
 _RANGES = ("4XX", "4xx", "default")
 # properties that carry the message, best first: the first gets it, and every required one
 _MESSAGES = ("message", "detail", "error", "error_description", "title")
@@ -45,6 +44,7 @@ _PARTS: dict[str, dict[str, ir.ErrorPart]] = {
     "type": {"string": "type", "": "type"},
 }
 _KINDS = ("integer", "number", "string")
+_SHAPED = frozenset({"properties", "allOf", "anyOf", "oneOf", "items", "enum", "const", "not"})
 
 
 Decision = tuple[ir.Refusal, str | None]  # the refusal, and a warning when it is a misfit
@@ -90,13 +90,14 @@ def _decide(
     props, required = _properties(object_schema, doc)
     if fits and (not props or _declares(object_schema, envelope.message, doc)):
         return ir.Refusal(status), None
-    parts = _parts(object_schema, doc, "", every=True)
-    for candidate in (parts, _parts(object_schema, doc, "", every=False)):
-        if candidate and all(check(shaped_body(ErrorShape(candidate), e)) for e in samples):
-            return ir.Refusal(status, ir.ErrorBody("parts", candidate)), None
+    every = _parts(object_schema, doc, "", every=True)
+    for body in sorted(every, key=_unlike_refusal) + _parts(object_schema, doc, "", every=False):
+        shape = ErrorShape(body.parts, body.constants)
+        if body.parts and all(check(shaped_body(shape, e)) for e in samples):
+            return ir.Refusal(status, body), None
     if fits:
         return ir.Refusal(status), None
-    filled = {jp.split(p)[0] for p, _ in parts}
+    filled = {jp.split(p)[0] for p, _ in every[0].parts + every[0].constants}
     unfilled = [name for name in required if name not in filled]
     why = f"requires {', '.join(map(repr, unfilled))}" if unfilled else "fits no body it can fill"
     warning = (
@@ -197,39 +198,90 @@ def _is_details(schema: Any, doc: dict[str, Any]) -> bool:
 def _takes_text(schema: Any, doc: dict[str, Any]) -> bool:
     """A property a message may go to: a string, or a schema that names no type and no object."""
     kinds = _kinds(schema, doc)
-    if kinds == [""]:
+    if kinds == [""]:  # any value: unless it is shaped (an object's properties, branches)
         schema = deref(schema, doc)
-        return not (isinstance(schema, dict) and "properties" in schema)
+        return not (isinstance(schema, dict) and _SHAPED.intersection(schema))
     return "string" in kinds
 
 
-def _parts(
-    schema: Any, doc: dict[str, Any], at: str, *, every: bool
-) -> tuple[tuple[str, ir.ErrorPart], ...]:
-    """The error's parts at the properties named for them; one nested `error` object is entered.
+def _parts(schema: Any, doc: dict[str, Any], at: str, *, every: bool) -> list[ir.ErrorBody]:
+    """The error's parts at the properties named for them; one nested `error` object is entered
+    (each branch of its `oneOf`/`anyOf` a body of its own, to be tried in order).
 
-    `every`: also the optional properties of `_PARTS` (an enum there may refuse our values).
+    A required property the schema fixes to one string gets it, and a required one that allows
+    null and gets nothing else gets null. `every`: also the optional properties of `_PARTS` (an
+    enum there may refuse our values).
     """
     props, required = _properties(schema, doc)
     parts: list[tuple[str, ir.ErrorPart]] = []
+    constants: list[tuple[str, str]] = []
+    taken: set[str] = set()
+
+    def put(name: str, part: ir.ErrorPart) -> None:
+        parts.append((f"{at}/{jp.escape(name)}", part))
+        taken.add(name)
+
     for name, sub in props.items():
-        if _is_details(sub, doc):
-            parts.append((f"{at}/{jp.escape(name)}", "details"))
-    taken = {jp.split(p)[-1] for p, _ in parts}
+        fixed = _constant(sub, doc)
+        if fixed is not None:
+            taken.add(name)  # an optional one is left out: nothing else may go there
+            if name in required:
+                constants.append((f"{at}/{jp.escape(name)}", fixed))
+        elif _is_details(sub, doc):
+            put(name, "details")
     placed = False
     for name in _MESSAGES:
         free = name in props and name not in taken and _takes_text(props[name], doc)
         if free and (not placed or name in required):
-            parts.append((f"{at}/{jp.escape(name)}", "message"))
-            taken.add(name)
+            put(name, "message")
             placed = True
     for name, table in _PARTS.items():
         wanted = name in props and name not in taken and (every or name in required)
         kinds = _kinds(props[name], doc) if wanted else []
         part = next((table[k] for k in kinds if k in table), None)
         if part is not None:
-            parts.append((f"{at}/{jp.escape(name)}", part))
+            put(name, part)
     nested = deref(props.get("error"), doc)
+    inner: list[ir.ErrorBody] = [ir.ErrorBody("parts")]
     if not placed and not at and "error" not in taken and isinstance(nested, dict):
-        parts.extend(_parts(nested, doc, "/error", every=every))
-    return tuple(parts)
+        branches = [*(nested.get("oneOf") or []), *(nested.get("anyOf") or [])]
+        alone = branches if branches and not _properties(nested, doc)[0] else [nested]
+        inner = [b for branch in alone for b in _parts(branch, doc, "/error", every=every)]
+        taken.add("error")
+    for name in required:
+        if name in props and name not in taken and _allows_null(props[name], doc):
+            put(name, "null")
+    return [ir.ErrorBody("parts", (*parts, *i.parts), (*constants, *i.constants)) for i in inner]
+
+
+def _unlike_refusal(body: ir.ErrorBody) -> bool:
+    """False for a body whose constants name a refusal (`invalid_request_error`): tried first."""
+    words = ("invalid", "validation", "bad_request", "badrequest", "unprocessable")
+    return not any(w in value.lower() for _, value in body.constants for w in words)
+
+
+def _constant(schema: Any, doc: dict[str, Any]) -> str | None:
+    """The one string a schema allows (`const`, a one-value `enum`); None for anything else."""
+    schema = deref(schema, doc)
+    if not isinstance(schema, dict):
+        return None
+    enum = schema.get("enum")
+    value = enum[0] if isinstance(enum, list) and len(enum) == 1 else schema.get("const")
+    return value if isinstance(value, str) else None
+
+
+def _allows_null(schema: Any, doc: dict[str, Any], branch: bool = False) -> bool:
+    """3.0's `nullable`, 3.1's `type: [.., "null"]`, or such a branch of `anyOf`/`oneOf`."""
+    schema = deref(schema, doc)
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    if (
+        schema.get("nullable") is True
+        or kind == "null"
+        or isinstance(kind, list)
+        and "null" in kind
+    ):
+        return True
+    branches = [] if branch else [*(schema.get("anyOf") or []), *(schema.get("oneOf") or [])]
+    return any(_allows_null(b, doc, branch=True) for b in branches)

@@ -13,7 +13,7 @@ from typing import Literal
 ParamLocation = Literal["path", "query", "header", "cookie"]
 UnknownProperties = Literal["ignore", "reject", "allow"]
 # what a documented error body gets at a pointer (the runtime's server_errors.ErrorPart)
-ErrorPart = Literal["message", "status", "status_text", "code", "type", "details"]
+ErrorPart = Literal["message", "status", "status_text", "code", "type", "details", "null"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class ErrorBody:
 
     kind: Literal["envelope", "parts"] = "envelope"
     parts: tuple[tuple[str, ErrorPart], ...] = ()  # (JSON pointer, part); empty for the envelope
+    constants: tuple[tuple[str, str], ...] = ()  # (JSON pointer, the string the schema fixes)
 
 
 @dataclass(frozen=True)

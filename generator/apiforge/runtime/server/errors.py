@@ -44,8 +44,8 @@ class ErrorEnvelope:
 
 
 # What goes at a pointer of a documented error body: the message, the status as a number or as
-# text, the code (the type where there is none), the type, FastAPI's list of {loc, msg, type}.
-ErrorPart = Literal["message", "status", "status_text", "code", "type", "details"]
+# text, the code (the type where there is none), the type, FastAPI's list of {loc, msg, type}, null.
+ErrorPart = Literal["message", "status", "status_text", "code", "type", "details", "null"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class ErrorShape:
     """A documented error body that is not the envelope: which part of the error each pointer gets."""
 
     parts: tuple[tuple[str, ErrorPart], ...]
+    constants: tuple[tuple[str, str], ...] = ()  # (pointer, the value the schema fixes there)
 
 
 class ApiError(Exception):
@@ -107,6 +108,8 @@ def shaped_body(shape: ErrorShape, error: ApiError) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for pointer, part in shape.parts:
         _put(body, pointer, _part(error, part))
+    for pointer, value in shape.constants:
+        _put(body, pointer, value)
     return body
 
 
@@ -127,6 +130,8 @@ def _part(error: ApiError, part: ErrorPart) -> Any:
         return error.code or error.type
     if part == "type":
         return error.type
+    if part == "null":
+        return None
     if error.details is not None:
         return [dict(detail) for detail in error.details]
     return [{"loc": [], "msg": error.message, "type": error.code or error.type}]
