@@ -185,6 +185,49 @@ POSTMAN = {  # getpostman.com's updateMonitor, reduced
 }
 
 
+PLACEKIT = {  # placekit.co's reverse, reduced: the body extends a component through allOf
+    "openapi": "3.0.3",
+    "info": {"title": "placekit", "version": "1"},
+    "paths": {
+        "/reverse": {
+            "post": {
+                "operationId": "reverse",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "allOf": [
+                                    {"$ref": "#/components/schemas/parameters"},
+                                    {
+                                        "type": "object",
+                                        "properties": {
+                                            "countryByIP": {"type": "boolean", "default": True}
+                                        },
+                                    },
+                                ]
+                            }
+                        }
+                    }
+                },
+                "responses": {"200": {"description": "places"}},
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "coordinates": {"type": "string"},
+                    "countries": {"type": "array", "items": {"type": "string"}},
+                    "maxResults": {"type": "integer", "default": 5},
+                },
+            }
+        }
+    },
+}
+
+
 class Recorder:
     """A handler for every operation of these documents: it keeps the body it was given."""
 
@@ -198,6 +241,9 @@ class Recorder:
         self.bodies.append(body)
 
     async def add_batch(self, body: Any, context: Any) -> None:
+        self.bodies.append(body)
+
+    async def reverse(self, body: Any, context: Any) -> None:
         self.bodies.append(body)
 
     async def update_monitor(self, body: Any, params: Any, context: Any) -> None:
@@ -315,5 +361,21 @@ def test_postman_update_monitor(tmp_path: Path) -> None:
     assert handler.bodies == []
     sent = {"monitor": {"name": "", "schedule": {"timezone": "UTC"}}}
     status, answer, handler = _post(server, path, sent)
+    assert status == 200, answer
+    assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == sent
+
+
+@pytest.mark.parametrize("name", ["coordinates", "countries", "maxResults", "countryByIP"])
+def test_placekit_reverse_refuses_a_null_its_base_component_forbids(
+    tmp_path: Path, name: str
+) -> None:
+    """The body's class extends the component's class (`Reverse(Parameters)`): the server reads
+    the base's entry too."""
+    server = _serve(tmp_path, "placekit", PLACEKIT)
+    status, answer, handler = _post(server, "/reverse", {name: None})
+    assert status == 400, answer
+    assert f"'{name}'" in answer["error"]["message"], answer
+    sent = {"coordinates": "48.87, 2.29", "countries": []}
+    status, answer, handler = _post(server, "/reverse", sent)
     assert status == 200, answer
     assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == sent
