@@ -199,6 +199,12 @@ def summary(results: list[dict[str, Any]], top: int) -> list[str]:
     )
     purpose = sum(r["tallies"]["invalid"]["on_purpose"] for r in checked)
     lines.append(f"invalid requests accepted on purpose (documented coercions): {purpose}")
+    readings = sum(r["tallies"][d].get("readings", 0) for r in checked for d in DIRECTIONS)
+    read_in = sum(any(r["tallies"][d].get("readings", 0) for d in DIRECTIONS) for r in checked)
+    lines.append(
+        f"schemas read as objects for want of a type (documented reading): {readings}"
+        f" in {read_in} document(s)"
+    )
     skipped = Counter[str]()
     for r in checked:
         for d in DIRECTIONS:
