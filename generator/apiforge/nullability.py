@@ -57,13 +57,14 @@ def _request_classes(
     seeds = [(name, schema) for name, schema in own.items() if schema is not None]
     for name in sorted(components):
         schema = deref(get_ref(doc, jp.join(_SCHEMAS, name)), doc)
-        seeds.extend((cls, schema) for cls in (name, f"{name}Request") if cls in index.classes)
+        seeds.extend((cls, schema) for cls in (name, f"{name}{_VARIANT}") if cls in index.classes)
     return _ClassPairs(doc, index).walk(seeds)
 
 
 def _component_of(doc: dict[str, Any], name: str) -> str:
     """The component a body class was made from: itself, or `Cat` for its variant `CatRequest`."""
-    schemas = doc.get("components", {}).get("schemas")
+    components = doc.get("components")
+    schemas = components.get("schemas") if isinstance(components, dict) else None
     schemas = schemas if isinstance(schemas, dict) else {}
     if name not in schemas and name.endswith(_VARIANT) and name[: -len(_VARIANT)] in schemas:
         return name[: -len(_VARIANT)]
@@ -77,7 +78,7 @@ def _own_schema(doc: dict[str, Any], name: str) -> Any:
 class _ClassPairs:
     """Model classes walked beside the schemas they were made from: a field's annotation names
     classes (inside `list[...]`, `dict[str, ...]`, `| None`) and its property's schema, followed
-    the same way (`items`, `additionalProperties`, a union's branches in order), is theirs.
+    the same way (`items`, `additionalProperties`, a union's branches: `_match`), is theirs.
     Where the two do not line up, or a class has fields its schema does not declare, the pair is
     left out: unsure means allow. Each (class, schema) pair is visited once, so cycles end."""
 
