@@ -222,7 +222,7 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, list[s
     root = tmp_path_factory.mktemp("shapes")
     spec = root / "error_shapes.yaml"
     spec.write_text(yaml.safe_dump(DOC, sort_keys=False))
-    out = root / "pkgs"
+    out = root / "shape_pkgs"  # a package name of its own: other tests import `pkgs.*`
     built = generate([spec], out)
     warnings = [w.message for package in built for w in package.warnings]
     server = load_server_module("error_shapes", out)
