@@ -312,7 +312,9 @@ class _NullCheck:
 
     def allows(self, schema: Any, depth: int) -> bool:
         if is_ref(schema):
-            return self._allows_ref(schema["$ref"], depth)
+            # 3.0 ignores a $ref's siblings, but `{$ref, nullable: true}` (Azure's
+            # parallel_tool_calls) means null is welcome, and the models read it so
+            return schema.get("nullable") is True or self._allows_ref(schema["$ref"], depth)
         if not isinstance(schema, dict) or depth > _MAX_DEPTH:
             return schema is not False
         if schema.get("nullable") is True:  # OpenAPI 3.0
