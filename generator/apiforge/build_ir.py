@@ -15,6 +15,7 @@ from apiforge.models import ModelIndex
 from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
 from apiforge.nullability import not_null_fields
 from apiforge.prepare import ModelPlan
+from apiforge.route_groups import place, serving_order
 from apiforge.walk import deref, get_ref, iter_operations
 
 _RESERVED_ARGS = {"self", "timeout", "max_retries", "extra_headers", "extra_query", "extra_body"}
@@ -73,6 +74,7 @@ def build_api(
     info = _obj(doc.get("info"))
     root_security = doc.get("security")
     operations: list[ir.Operation] = []
+    located: list[tuple[ir.Operation, str]] = []
     taken_methods: set[str] = set()
     taken_prefixes: set[str] = set()
     refusals = Refusals(doc, _error_envelope(doc, []))  # the envelope's pointers suffice there
@@ -83,10 +85,16 @@ def build_api(
             name += "_"
         method_name = unique(name, taken_methods | _RESERVED_ARGS)
         taken_methods.add(method_name)
-        operation, said = _operation(op, at, path, method, method_name, plan, index, root_security)
+        operation, said, ignored = _operation(
+            op, at, path, method, method_name, plan, index, root_security
+        )
         notes.extend(
             Diagnostic(spec_file, 1, 1, Severity.WARNING, message, where, "stream")
             for where, message in said
+        )
+        notes.extend(
+            Diagnostic(spec_file, 1, 1, Severity.WARNING, message, where, "parameters")
+            for where, message in ignored
         )
         refused, key, warning = refusals.of(op)
         if key is not None and warning is not None and warning not in misfits:
@@ -103,6 +111,12 @@ def build_api(
             operation.class_prefix, taken_prefixes
         )  # GetAB2 from get_a_b2 and get_a_b_2
         operations.append(dataclasses.replace(operation, class_prefix=prefix))
+        located.append((operations[-1], at))
+    served, unreachable = serving_order(located)
+    notes.extend(
+        Diagnostic(spec_file, 1, 1, Severity.WARNING, message, where, "path-templates")
+        for where, message in unreachable
+    )
     api = ir.Api(
         package=package,
         title=str(info.get("title") or package),
@@ -124,6 +138,7 @@ def build_api(
             ),
             None,
         ),
+        served=served,
     )
     return api, notes
 
@@ -144,12 +159,15 @@ def _operation(
     plan: ModelPlan,
     index: ModelIndex,
     root_security: Any,
-) -> tuple[ir.Operation, list[tuple[str, str]]]:
-    """The operation, and (pointer, message) of what the document leaves it without."""
+) -> tuple[ir.Operation, list[tuple[str, str]], list[tuple[str, str]]]:
+    """The operation, (pointer, message) of what the document leaves it without, and of the
+    parameters it ignores."""
     doc = plan.document
     body = _body(op, at, plan, index)
     field_names = {f.arg_name for f in body.fields} if body else set()
-    params = _params(op, path, doc, field_names)
+    params, single, ignored = _params(op, at, path, doc, field_names)
+    placement = place(path, params, single)
+    params = placement.params
     if body is not None:
         taken = field_names | {p.name for p in params} | _RESERVED_ARGS
         body = dataclasses.replace(body, arg_name=unique("body", taken))
@@ -176,8 +194,11 @@ def _operation(
         requires_auth=requires_auth,
         models_without_tools=tuple(str(p) for p in prefixes or [] if isinstance(p, str)),
         rate_limit=_rate_limit(op.get("x-apiforge-rate-limit")),
+        route=placement.route,
+        selector=placement.selector,
+        fixed_query=placement.fixed_query,
     )
-    return operation, notes
+    return operation, notes, ignored
 
 
 def _text(value: Any) -> str:
@@ -185,21 +206,33 @@ def _text(value: Any) -> str:
 
 
 def _params(
-    op: dict[str, Any], path: str, doc: dict[str, Any], field_names: set[str]
-) -> tuple[ir.Param, ...]:
-    item = get_ref(doc, jp.join("#/paths", path))
-    merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for owner in (item, op):
+    op: dict[str, Any], at: str, path: str, doc: dict[str, Any], field_names: set[str]
+) -> tuple[tuple[ir.Param, ...], dict[tuple[str, str], str], list[tuple[str, str]]]:
+    """The parameters; (location, wire name) -> the wire text of the only value one allows; and
+    (pointer, message) for each header parameter OpenAPI says to ignore."""
+    item_at = jp.join("#/paths", path)
+    item = get_ref(doc, item_at)
+    merged: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+    for owner, owner_at in ((item, item_at), (op, at)):
         raw = owner.get("parameters") if isinstance(owner, dict) else None
-        for param in raw if isinstance(raw, list) else []:
+        for i, param in enumerate(raw if isinstance(raw, list) else []):
             param = deref(param, doc)
             if isinstance(param, dict) and isinstance(param.get("name"), str):
-                merged[(str(param.get("in")), param["name"])] = param
+                where = jp.join(owner_at, "parameters", i)
+                merged[(str(param.get("in")), param["name"])] = (param, where)
     taken = _RESERVED_ARGS | field_names
     out: list[ir.Param] = []
-    for (location, wire), param in merged.items():
+    single: dict[tuple[str, str], str] = {}
+    ignored: list[tuple[str, str]] = []
+    for (location, wire), (param, where) in merged.items():
         if location not in ("path", "query", "header", "cookie"):
             continue
+        if location == "header" and wire.lower() in _HTTP_OWNED_HEADERS:
+            ignored.append((where, _ignored_header(wire)))
+            continue
+        only = _only_value(param.get("schema"), doc)
+        if only is not None:
+            single[(location, wire)] = only
         name = unique(str(PythonIdentifier(wire, avoid_builtins=False)), taken)
         required = bool(param.get("required")) or location == "path"
         annotation = schema_annotation(param.get("schema"), doc)
@@ -207,7 +240,31 @@ def _params(
             ir.Param(name, wire, location, annotation, required, _text(param.get("description")))  # type: ignore[arg-type]
         )
     out.sort(key=lambda p: (not p.required, p.location != "path"))
-    return tuple(out)
+    return tuple(out), single, ignored
+
+
+# OpenAPI: a header parameter of one of these names "SHALL be ignored" (HTTP and auth set them)
+_HTTP_OWNED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+
+
+def _ignored_header(wire: str) -> str:
+    return (
+        f"header parameter {wire!r} is ignored, as OpenAPI says: the client sets {wire} itself"
+        " (from the body's media type, the response it reads, or the security scheme)"
+    )
+
+
+def _only_value(schema: Any, doc: dict[str, Any]) -> str | None:
+    """The wire text of a parameter schema's one allowed value (`enum: [x]`, `const`), else None."""
+    schema = deref(schema, doc)
+    if not isinstance(schema, dict):
+        return None
+    enum = schema.get("enum")
+    values = enum if isinstance(enum, list) else [schema["const"]] if "const" in schema else []
+    if len(values) != 1 or not isinstance(values[0], str | int | float | bool):
+        return None
+    value = values[0]
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def schema_annotation(schema: Any, doc: dict[str, Any], depth: int = 0) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 ParamLocation = Literal["path", "query", "header", "cookie"]
+SelectorLocation = Literal["header", "query"]
 UnknownProperties = Literal["ignore", "reject", "allow"]
 # what a documented error body gets at a pointer (the runtime's server_errors.ErrorPart)
 ErrorPart = Literal["message", "status", "status_text", "code", "type", "details", "null"]
@@ -39,6 +40,25 @@ class Param:
     annotation: str
     required: bool
     description: str
+    # the wire text the operation's route fixes (`/#X-Amz-Target=Svc.Op`): the client sends it
+    # and takes no argument for it; None for a parameter the caller gives
+    fixed: str | None = None
+
+
+@dataclass(frozen=True)
+class RouteCondition:
+    """A header or query value a request must carry to reach an operation on a shared route."""
+
+    location: SelectorLocation
+    name: str  # wire name
+    value: str | None  # None: present with any value
+
+
+@dataclass(frozen=True)
+class RouteSelector:
+    """What tells an operation apart from the others on its (method, route): all must hold."""
+
+    conditions: tuple[RouteCondition, ...]
 
 
 @dataclass(frozen=True)
@@ -113,6 +133,9 @@ class Operation:
     models_without_tools: tuple[str, ...]
     rate_limit: RateLimit | None
     refusal: Refusal = Refusal()
+    route: str = ""  # the path a request reaches: `path` before any `#` or `?`
+    selector: RouteSelector | None = None
+    fixed_query: tuple[tuple[str, str], ...] = ()  # the path key's own query, sent as written
 
 
 @dataclass(frozen=True)
@@ -165,3 +188,5 @@ class Api:
     models: tuple[str, ...]  # every class in models.py, for __all__
     not_null: tuple[NotNull, ...] = ()  # request classes' optional properties that refuse null
     merge_chunks: MergeChunks | None = None  # the first streaming operation with a result model
+    # the operations the server serves, in the order it registers and tries them (route_groups)
+    served: tuple[Operation, ...] = ()

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .auth import AuthScheme, KeyCheck, read_credential
+from .dispatch import Condition, RouteGroup, describe
 from .errors import (
     ApiError,
     ErrorEnvelope,
@@ -122,6 +123,8 @@ class OperationSpec:
         400  # for an invalid body or parameter: 400, or the 422 the spec documents
     )
     refusal_shape: ErrorShape | None = None  # that answer's body where not the envelope
+    route: str = ""  # the path requests reach, where the spec's key has a `#` or `?` part
+    selector: tuple[Condition, ...] = ()  # what picks this operation among others on its route
 
 
 class Call:
@@ -196,6 +199,7 @@ class Server:
         self.auth = auth
         self.keys = KeyCheck(auth, api_keys) if auth is not None else None
         self.rate_limit = rate_limit
+        self._groups: dict[tuple[str, str], tuple[RouteGroup, list[OperationSpec]]] = {}
         app.add_exception_handler(HTTPException, self._http_exception)
         app.add_exception_handler(RequestValidationError, self._request_validation_error)
 
@@ -208,7 +212,10 @@ class Server:
         )
 
     def operation(self, spec: OperationSpec) -> Callable[[Endpoint], Endpoint]:
-        """Decorator: serve `spec.method spec.path` with the endpoint, inside the pipeline."""
+        """Decorator: serve `spec.method spec.path` with the endpoint, inside the pipeline.
+
+        Operations on one (method, route) share it: each request goes to the first, in the order
+        they are registered, whose selector holds."""
 
         def register(endpoint: Endpoint) -> Endpoint:
             admit = self._admission(spec)
@@ -224,16 +231,46 @@ class Server:
                     logger.exception("unhandled error in %s", spec.operation_id)
                     return self.error_response(internal_error())
 
-            self.app.router.add_route(
-                _route_path(spec),
-                route,
-                methods=[spec.method],
-                name=spec.operation_id,
-                include_in_schema=False,
-            )
+            self._add(spec, route)
             return endpoint
 
         return register
+
+    def _add(self, spec: OperationSpec, serve: Callable[[Request], Awaitable[Response]]) -> None:
+        """`serve` on its route: a new route, or one more candidate of an existing one."""
+        path = _route_path(spec)
+        found = self._groups.get((spec.method, path))
+        if found is not None:
+            found[0].members.append((spec.selector, serve))
+            found[1].append(spec)
+            return
+        group, specs = RouteGroup([(spec.selector, serve)]), [spec]
+        self._groups[(spec.method, path)] = (group, specs)
+
+        async def dispatch(request: Request) -> Response:
+            chosen = group.choose(request)
+            if chosen is not None:
+                return await chosen(request)
+            return self._unmatched(request, specs)
+
+        self.app.router.add_route(
+            path, dispatch, methods=[spec.method], name=spec.operation_id, include_in_schema=False
+        )
+
+    def _unmatched(self, request: Request, specs: list[OperationSpec]) -> Response:
+        """A request on a shared route that no operation's selector picks: refused as an invalid
+        parameter would be where the operations agree on how, else the envelope's 404."""
+        options = [spec.selector for spec in specs]
+        message = (
+            f"No operation of {request.method} {request.url.path} matches this request; it needs"
+            f" {describe(options)}."
+        )
+        refusals = {(spec.refusal_status, spec.refusal_shape) for spec in specs}
+        if len(refusals) != 1:
+            return self.error_response(ApiError(404, message, code="unknown_operation"))
+        status, shape = refusals.pop()
+        error = ApiError(400, message, code="unknown_operation")
+        return self.error_response(_refusal(error, status), shape)
 
     def _limiter(self, spec: OperationSpec) -> RateLimiter | None:
         rate = spec.rate_limit if self.rate_limit == "spec" else self.rate_limit
@@ -377,9 +414,16 @@ def _rate_limited(rate: float, wait: float) -> ApiError:
 
 
 def _route_path(spec: OperationSpec) -> str:
-    """The spec's path with each `{wire name}` renamed to its identifier, as Starlette requires."""
+    """The route with each `{wire name}` renamed to its identifier, as Starlette requires; a
+    reserved expansion `{+name}` (RFC 6570: its value may hold `/`) matches as a `:path`."""
     names = {p.wire_name: p.name for p in spec.params if p.location == "path"}
-    return re.sub(r"\{([^{}]+)\}", lambda m: "{" + names.get(m[1], m[1]) + "}", spec.path)
+
+    def rename(match: re.Match[str]) -> str:
+        wire = match[1].removeprefix("+")
+        kind = ":path" if match[1].startswith("+") else ""
+        return "{" + names.get(wire, wire) + kind + "}"
+
+    return re.sub(r"\{([^{}]+)\}", rename, spec.route or spec.path)
 
 
 def _param_reader(spec: OperationSpec) -> Callable[[Request], object] | None:
