@@ -76,9 +76,12 @@ def _given(values: Mapping[str, object] | None) -> dict[str, object]:
 
 
 def fill_path(template: str, values: Mapping[str, object] | None) -> str:
-    """Substitute `{name}` segments with percent-encoded values (a `/` in a value stays data)."""
+    """Substitute `{name}` segments with percent-encoded values (a `/` in a value stays data);
+    a reserved expansion `{+name}` (RFC 6570, Google's `/v1/{+name}`) keeps its `/` as a separator."""
     for name, value in (values or {}).items():
-        template = template.replace("{" + name + "}", quote(_text(value), safe=""))
+        text = _text(value)
+        template = template.replace("{" + name + "}", quote(text, safe=""))
+        template = template.replace("{+" + name + "}", quote(text, safe="/"))
     return template
 
 
