@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from apiforge.json_schema import SchemaConversionError, to_json_schema
+from tests.helpers import REPO, import_fresh, run_cli
+
+sys.path.insert(0, str(REPO / "bench"))
+from fidelity_values import instances  # noqa: E402
 
 
 def _doc(version: str, schemas: dict[str, Any]) -> dict[str, Any]:
@@ -106,3 +113,284 @@ def test_a_ref_that_leads_nowhere_is_an_error() -> None:
         to_json_schema(DOC_30, {"$ref": "#/components/schemas/Missing"}, "response")
     with pytest.raises(SchemaConversionError):
         to_json_schema(DOC_30, {"$ref": "other.yaml#/X"}, "response")
+
+
+# --- discriminator: the value selects the schema (OpenAPI 3.0.3/3.1.0 Discriminator Object) ------
+
+_DEFS = "#/components/schemas/"
+
+
+def _obj(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _child(base: str, required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"allOf": [{"$ref": _DEFS + base}, _obj(required, **properties)]}
+
+
+STR = {"type": "string"}
+# the spec's allOf pattern: `dog` maps explicitly, Cat by its name; Puppy builds on Dog
+PETS = _doc(
+    "3.0.3",
+    {
+        "Owner": {
+            "type": "object",
+            "properties": {
+                "pet": {"$ref": _DEFS + "Pet"},
+                "pets": {"type": "array", "items": {"$ref": _DEFS + "Pet"}},
+            },
+        },
+        "Pet": {
+            **_obj(["petType"], petType=STR, id={"type": "integer", "readOnly": True}),
+            "discriminator": {"propertyName": "petType", "mapping": {"dog": "Dog"}},
+        },
+        "Cat": _child("Pet", ["name"], name=STR, secret={**STR, "writeOnly": True}),
+        "Dog": _child("Pet", ["bark"], bark=STR),
+        "Puppy": {"allOf": [{"$ref": _DEFS + "Dog"}, _obj([], age={"type": "integer"})]},
+        "Choice": {
+            "oneOf": [{"$ref": _DEFS + "Lizard"}, {"$ref": _DEFS + "Snake"}, STR],
+            "discriminator": {"propertyName": "kind", "mapping": {"liz": _DEFS + "Lizard"}},
+        },
+        "Union": {
+            "anyOf": [{"$ref": _DEFS + "Lizard"}, {"$ref": _DEFS + "Snake"}],
+            "discriminator": {"propertyName": "kind"},
+        },
+        "Lizard": _obj(["kind", "rocks"], kind=STR, rocks={"type": "boolean"}),
+        "Snake": _obj(["kind", "length"], kind=STR, length={"type": "number"}),
+    },
+)
+CAT = {"petType": "Cat", "name": "misty"}
+DOG = {"petType": "dog", "bark": "soft"}
+
+
+@pytest.mark.parametrize(
+    ("name", "instance", "valid"),
+    [
+        ("Pet", CAT, True),
+        ("Pet", DOG, True),
+        ("Pet", {"petType": "Cat"}, False),  # Cat requires name
+        ("Pet", {"petType": "dog", "name": "x"}, False),  # dog selects Dog: bark is required
+        ("Pet", {"petType": "Dog", "bark": "x"}, False),  # mapped explicitly: no implicit `Dog`
+        ("Pet", {"petType": "Bird"}, False),  # selects nothing: validation SHOULD fail
+        ("Pet", {"petType": "Pet"}, False),  # the base is not one of its alternatives
+        ("Pet", {"petType": "Puppy", "bark": "x"}, False),  # a grandchild is not mapped
+        ("Pet", {"name": "x"}, False),  # the property MUST be present
+        ("Owner", {"pet": CAT, "pets": [DOG, CAT]}, True),
+        ("Owner", {"pets": [DOG, {"petType": "Cat", "bark": "x"}]}, False),
+        ("Owner", {"pet": {"petType": "dog"}}, False),
+        ("Cat", CAT, True),
+        ("Cat", {**DOG, "name": "x"}, False),  # Cat's own value is Cat ("Cat will be used")
+        ("Dog", DOG, True),
+        ("Dog", {**CAT, "bark": "x"}, False),
+        ("Puppy", {**DOG, "age": 1}, True),  # builds on Dog: Dog's value
+        ("Puppy", {**DOG, "age": "old"}, False),
+        ("Choice", {"kind": "liz", "rocks": True}, True),
+        ("Choice", {"kind": "Snake", "length": 2}, True),
+        ("Choice", {"kind": "Snake", "rocks": True}, False),  # Snake selected: length required
+        ("Choice", {"kind": "Lizard", "rocks": True}, False),  # mapped as liz
+        ("Choice", {"kind": "Frog"}, False),
+        ("Choice", "inline branches stay", True),
+        ("Union", {"kind": "Lizard", "rocks": True}, True),
+        ("Union", {"kind": "Lizard", "rocks": True, "length": 2}, True),  # the tag decides
+        ("Union", {"kind": "Snake", "rocks": True}, False),
+    ],
+)
+def test_the_discriminator_value_selects_the_schema(name: str, instance: Any, valid: bool) -> None:
+    assert _accepts(PETS, name, instance) is valid
+
+
+def test_read_only_and_write_only_still_apply_in_the_selected_child() -> None:
+    assert _accepts(PETS, "Pet", {**CAT, "secret": "s"}, "request")
+    assert _accepts(PETS, "Pet", {**CAT, "id": 1}, "response")
+    child = to_json_schema(PETS, {"$ref": _DEFS + "Pet"}, "response")
+    assert isinstance(child, dict)
+    assert "secret" not in json.dumps(child["$defs"]["Cat without Pet"])
+    parent = to_json_schema(PETS, {"$ref": _DEFS + "Pet"}, "request")
+    assert isinstance(parent, dict) and "id" not in parent["$defs"]["Pet"]["properties"]
+
+
+def test_a_selected_child_is_referenced_without_its_base_so_nothing_recurses() -> None:
+    schema = to_json_schema(PETS, {"$ref": _DEFS + "Owner"}, "response")
+    assert isinstance(schema, dict)
+    detached = schema["$defs"]["Cat without Pet"]
+    assert _DEFS not in json.dumps(detached) and "#/$defs/Pet" not in json.dumps(detached)
+    # the circular pattern: a base whose oneOf lists the children that extend it
+    base = {**_obj(["t"], t=STR), "oneOf": [{"$ref": _DEFS + "A"}, {"$ref": _DEFS + "B"}]}
+    doc = _doc(
+        "3.1.0",
+        {
+            "Base": {**base, "discriminator": {"propertyName": "t"}},
+            "A": _child("Base", ["a"], a=STR),
+            "B": _child("Base", ["b"], b=STR),
+        },
+    )
+    assert _accepts(doc, "Base", {"t": "A", "a": "x"})
+    assert not _accepts(doc, "Base", {"t": "A", "b": "x"})
+    assert _accepts(doc, "B", {"t": "B", "b": "x"})
+    assert not _accepts(doc, "B", {"t": "A", "a": "x", "b": "x"})
+
+
+def test_a_discriminator_with_nothing_to_select_is_ignored() -> None:
+    assert _accepts(DOC_30, "Pet", {"id": 1, "name": "x", "kind": "cat"})  # no children, no union
+    doc = _doc("3.0.3", {"P": {**PETS["components"]["schemas"]["Pet"], "discriminator": 1}})
+    assert _accepts(doc, "P", {"petType": "anything"})
+
+
+# Azure OpenAI's chat extensions, reduced: the children add `required: [parameters]` beside allOf
+AZURE = _doc(
+    "3.0.0",
+    {
+        "request": {
+            "type": "object",
+            "properties": {
+                "data_sources": {"type": "array", "items": {"$ref": _DEFS + "extension"}}
+            },
+        },
+        "extension": {
+            "required": ["type"],
+            "type": "object",
+            "properties": {"type": {"$ref": _DEFS + "extensionType"}},
+            "discriminator": {
+                "propertyName": "type",
+                "mapping": {"azure_search": _DEFS + "search", "azure_cosmos_db": _DEFS + "cosmos"},
+            },
+        },
+        "extensionType": {"type": "string", "enum": ["azure_search", "azure_cosmos_db"]},
+        "search": {
+            "required": ["parameters"],
+            "allOf": [
+                {"$ref": _DEFS + "extension"},
+                {"properties": {"parameters": {"$ref": _DEFS + "searchParameters"}}},
+            ],
+            "x-ms-discriminator-value": "azure_search",
+        },
+        "cosmos": {
+            "required": ["parameters"],
+            "allOf": [
+                {"$ref": _DEFS + "extension"},
+                {"properties": {"parameters": {"$ref": _DEFS + "cosmosParameters"}}},
+            ],
+        },
+        "searchParameters": _obj(["endpoint"], endpoint=STR),
+        "cosmosParameters": _obj(["database"], database=STR),
+    },
+)
+SEARCH = {"type": "azure_search", "parameters": {"endpoint": "https://x"}}
+# OpenShift's identity providers, reduced: no mapping, so the value is the child's NAME
+OPENSHIFT = _doc(
+    "3.0.0",
+    {
+        "IdentityProvider": {
+            "properties": {"name": STR, "provider": {"$ref": _DEFS + "BaseIdentityProvider"}}
+        },
+        "BaseIdentityProvider": {
+            "discriminator": {"propertyName": "kind"},
+            "properties": {"kind": STR},
+            "required": ["kind"],
+        },
+        "AADIdentityProvider": {
+            "allOf": [
+                {"$ref": _DEFS + "BaseIdentityProvider"},
+                {"properties": {"clientId": STR, "secret": STR}},
+            ],
+            "x-ms-discriminator-value": "AAD",
+        },
+    },
+)
+SWAPPED = {**SEARCH, "type": "azure_cosmos_db"}  # the tag selects cosmos, the body is search's
+AAD = {"kind": "AADIdentityProvider", "clientId": "c"}
+# (document, schema, instance, the spec allows it)
+CASES = [
+    (AZURE, "request", {"data_sources": [SEARCH]}, True),
+    (AZURE, "request", {"data_sources": [{"type": "azure_search"}]}, False),
+    (AZURE, "request", {"data_sources": [SWAPPED]}, False),
+    (AZURE, "request", {"data_sources": [{"type": "elasticsearch", "parameters": {}}]}, False),
+    (OPENSHIFT, "IdentityProvider", {"name": "n", "provider": AAD}, True),
+    (OPENSHIFT, "IdentityProvider", {"provider": {"kind": "AAD", "clientId": "c"}}, False),
+    (OPENSHIFT, "IdentityProvider", {"provider": {"clientId": "c"}}, False),
+    (OPENSHIFT, "IdentityProvider", {"provider": {**AAD, "clientId": 1}}, False),
+]
+
+
+@pytest.mark.parametrize(("doc", "name", "instance", "valid"), CASES)
+def test_azure_discriminators_reduced(doc: Any, name: str, instance: Any, valid: bool) -> None:
+    assert _accepts(doc, name, instance, "request") is valid
+
+
+@pytest.mark.parametrize(
+    ("doc", "name", "tags"),
+    [
+        (PETS, "Owner", ['"petType": "Cat"', '"petType": "dog"']),
+        (PETS, "Choice", ['"kind": "liz"', '"kind": "Snake"']),
+        (AZURE, "request", ['"type": "azure_search"', '"type": "azure_cosmos_db"']),
+    ],
+)
+def test_hypothesis_jsonschema_generates_instances_of_each_selected_schema(
+    doc: Any, name: str, tags: list[str]
+) -> None:
+    schema = to_json_schema(doc, {"$ref": _DEFS + name}, "request")
+    found, why = instances(schema, 12, seed=3)
+    assert found, why
+    assert all(Draft202012Validator(schema).is_valid(value) for value in found)
+    assert all(tag in json.dumps(found) for tag in tags), found
+
+
+def _operation_document(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """`doc` with one operation whose 200 response is `name`."""
+    content = {"application/json": {"schema": {"$ref": _DEFS + name}}}
+    operation = {
+        "operationId": "get",
+        "responses": {"200": {"description": "ok", "content": content}},
+    }
+    return {**doc, "info": {"title": "t", "version": "1"}, "paths": {"/x": {"get": operation}}}
+
+
+def _models(tmp_path: Path, doc: dict[str, Any], name: str) -> Any:
+    """The model class `apiforge generate` writes for component `name` of `doc`."""
+    spec = tmp_path / "disc.json"
+    spec.write_text(json.dumps(_operation_document(doc, name)))
+    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"), "-q")
+    assert done.returncode == 0, done.stderr
+    return getattr(import_fresh(tmp_path / "out", "disc.models"), name[0].upper() + name[1:])
+
+
+def _model_accepts(model: Any, instance: Any) -> bool:
+    try:
+        model.model_validate(instance)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("doc", "name"), [(AZURE, "request"), (OPENSHIFT, "IdentityProvider")])
+def test_the_generated_models_accept_exactly_what_the_converter_accepts(
+    tmp_path: Path, doc: dict[str, Any], name: str
+) -> None:
+    model = _models(tmp_path, doc, name)
+    cases = [
+        (i, v) for d, _, i, v in CASES if d is doc and SWAPPED not in i.get("data_sources", [])
+    ]
+    assert len(cases) >= 3
+    for instance, valid in cases:
+        assert _accepts(doc, name, instance) is valid
+        assert _model_accepts(model, instance) is valid, instance
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the models' union of Azure's children is not tagged (the tag is an enum $ref, so no"
+    " Literal per child): a body fitting another child passes under the wrong tag",
+)
+def test_the_generated_models_refuse_a_tag_that_selects_another_child(tmp_path: Path) -> None:
+    model = _models(tmp_path, AZURE, "request")
+    assert not _model_accepts(model, {"data_sources": [SWAPPED]})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="in the allOf pattern the models tag a child by its name and ignore the base's mapping"
+    " (Dog gets Literal['Dog']), where the spec maps `dog` to Dog",
+)
+def test_the_generated_models_follow_a_base_schemas_mapping(tmp_path: Path) -> None:
+    model = _models(tmp_path, PETS, "Owner")
+    assert _model_accepts(model, {"pet": DOG})

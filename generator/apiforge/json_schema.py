@@ -4,9 +4,27 @@ What a request may send differs from what a response may carry (`readOnly` prope
 server's, `writeOnly` ones the client's), so each conversion is for one direction. 3.0's dialect
 becomes 2020-12: `nullable: true` allows null (beside `type`, `enum`, `allOf`, `$ref` alike),
 boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers. OpenAPI-only keywords
-(`discriminator`, `xml`, `externalDocs`, `example`, `x-...`) are dropped; `format` stays an
-annotation. Every local `$ref` becomes `#/$defs/NAME`, `#/components/schemas/X` keeping its name X,
-so the result validates alone (jsonschema) and feeds schema-driven generators.
+(`xml`, `externalDocs`, `example`, `x-...`) are dropped; `format` stays an annotation. Every local
+`$ref` becomes `#/$defs/NAME`, `#/components/schemas/X` keeping its name X, so the result
+validates alone (jsonschema) and feeds schema-driven generators (hypothesis-jsonschema).
+
+`discriminator` is read as the Discriminator Object of OpenAPI 3.0.3/3.1.0 says, as a tagged union:
+- The candidates are the `$ref` branches of the `oneOf`/`anyOf` beside it, or, on a schema without
+  them, the component schemas whose `allOf` refers to it (the spec's `allOf` pattern). The value of
+  `propertyName` selects one: by `mapping` (a component name or a local ref), else, for a candidate
+  the mapping does not name, by its component name (implicit mapping, as `apiforge diff` reads it).
+  The base itself is selected only by a mapping that names it. No candidate: ignored, as before.
+- The property must be present ("MUST be present") and its value must select a schema ("If the
+  discriminator value does not match an implicit or explicit mapping, no schema can be determined
+  and validation SHOULD fail", for `oneOf`, `anyOf` and `allOf` alike); the instance must then
+  match the schema selected, and only that one: the value decides which branch applies (the spec's
+  "hint ... to shortcut selection", what the models' tagged unions do), so a `oneOf` whose other
+  branches would also match is not refused. Inline branches are never selected: they stay beside.
+- A child reached on its own carries the values that select it or its descendants ("`Cat` will be
+  used as the discriminator value"), as the models' `Literal` tags do.
+- A selected child is referenced without its `allOf` ref to the base (a `$defs` entry
+  "CHILD without BASE"), so the selection never re-enters itself.
+A mapping that leads nowhere or outside the document selects nothing (the lint rule reports it).
 """
 
 from __future__ import annotations
@@ -61,10 +79,11 @@ class _Converter:
         self.direction = direction
         self.openapi_30 = not json_schema_2020(document)
         self.defs: dict[str, Any] = {}
-        self.names: dict[str, str] = {}  # ref -> its name in $defs
+        self.names: dict[str, str] = {}  # ref (or a detached child's key) -> its name in $defs
+        self.children: dict[str, list[str]] | None = None  # base ref -> refs whose allOf has it
 
-    def convert(self, node: Any) -> Any:
-        """One schema node, its subschemas converted and its refs pointed into `$defs`."""
+    def convert(self, node: Any, ref: str | None = None) -> Any:
+        """One schema node (the component `ref` names, if any), subschemas converted, refs in `$defs`."""
         if isinstance(node, bool) or not isinstance(node, Mapping):
             return node if isinstance(node, bool) else {}
         if isinstance(node.get("$ref"), str):
@@ -83,12 +102,14 @@ class _Converter:
                 out[key] = value
         _exclusive_bounds(out)
         self._drop_hidden(node, out)
+        self._discriminate(node, ref, out)
+        for tags in self._own_tags(node, ref):
+            out["allOf"] = [*out.get("allOf", []), tags]
         return _nullable(out) if node.get("nullable") is True else out
 
     def _ref_node(self, node: Mapping[str, Any]) -> Any:
         """`$ref` (with 3.1's siblings, or 3.0's `nullable` beside it) -> `#/$defs/NAME`."""
-        name = quote(jp.escape(self._define(node["$ref"])), safe="~!$&'()*+,;=:@-._")
-        target: dict[str, Any] = {"$ref": "#/$defs/" + name}
+        target: dict[str, Any] = {"$ref": _pointer(self._define(node["$ref"]))}
         siblings = {k: v for k, v in node.items() if k != "$ref"}
         nullable = siblings.pop("nullable", None) is True
         if siblings and not self.openapi_30:  # 3.0 ignores what stands beside a $ref
@@ -101,14 +122,142 @@ class _Converter:
             return self.names[ref]
         if not ref.startswith("#"):
             raise SchemaConversionError(f"not a local $ref: {ref!r}")
-        short = ref[len(_SCHEMAS) :]
-        name = jp.unescape(short) if ref.startswith(_SCHEMAS) and "/" not in short else ref
+        name = self._reserve(ref, _short(ref))
+        self.defs[name] = self.convert(self._target(ref), ref)
+        return name
+
+    def _reserve(self, key: str, name: str) -> str:
+        """A fresh `$defs` name for `key`, held by a placeholder so that a recursive ref finds it."""
         while name in self.defs:
             name += "_"
-        self.names[ref] = name
-        self.defs[name] = {}  # a placeholder, so that a recursive ref finds its name
-        self.defs[name] = self.convert(self._target(ref))
+        self.names[key] = name
+        self.defs[name] = {}
         return name
+
+    # --- discriminator -------------------------------------------------------------------------
+
+    def _discriminate(self, node: Mapping[str, Any], ref: str | None, out: dict[str, Any]) -> None:
+        """A discriminator's tagged union: the union's branches, or a base's allOf children."""
+        prop, union, groups = self._selection(node, ref)
+        if prop is None or not groups:
+            return
+        tagged = [self._tagged(prop, values, target, ref) for target, values in groups.items()]
+        if union is None:
+            out["allOf"] = [*out.get("allOf", []), {"anyOf": tagged}]
+            return
+        inline = [out[union][i] for i, item in enumerate(node[union]) if _local_ref(item) is None]
+        del out[union]
+        keyword = union if inline else "anyOf"  # tagged branches exclude each other by their tag
+        if keyword in out:
+            out["allOf"] = [*out.get("allOf", []), {keyword: tagged + inline}]
+        else:
+            out[keyword] = tagged + inline
+
+    def _selection(
+        self, node: Mapping[str, Any], ref: str | None
+    ) -> tuple[str | None, str | None, dict[str, list[str]]]:
+        """The discriminator's property, its union keyword, and target ref -> values selecting it."""
+        disc = node.get("discriminator")
+        prop = disc.get("propertyName") if isinstance(disc, Mapping) else None
+        if not isinstance(disc, Mapping) or not isinstance(prop, str):
+            return None, None, {}
+        union = next((k for k in ("oneOf", "anyOf") if isinstance(node.get(k), list)), None)
+        if union is not None:
+            candidates = [r for r in map(_local_ref, node[union]) if r is not None]
+        else:
+            candidates = self._children_of(ref) if ref is not None else []
+        groups: dict[str, list[str]] = {}
+        mapping = disc.get("mapping")
+        for value, target in mapping.items() if isinstance(mapping, Mapping) else ():
+            target_ref = _mapped_ref(target)
+            if isinstance(value, str) and target_ref is not None and self._exists(target_ref):
+                groups.setdefault(target_ref, []).append(value)
+        mapped = {value for values in groups.values() for value in values}
+        for candidate in candidates:
+            name = _component_name(candidate)
+            if candidate not in groups and name is not None and name not in mapped:
+                groups[candidate] = [name]
+        return prop, union, groups
+
+    def _tagged(self, prop: str, values: list[str], target: str, base: str | None) -> Any:
+        """The branch of a tagged union: the tag's values, and the schema they select."""
+        tag = {"const": values[0]} if len(values) == 1 else {"enum": values}
+        branch: dict[str, Any] = {"required": [prop], "properties": {prop: tag}}
+        if target != base:
+            branch["allOf"] = [{"$ref": _pointer(self._detached(target, base))}]
+        return branch
+
+    def _own_tags(self, node: Mapping[str, Any], ref: str | None) -> list[dict[str, Any]]:
+        """A child's own tag values, for each discriminating base its `allOf` refers to."""
+        parts = node.get("allOf")
+        if ref is None or not isinstance(parts, list):
+            return []
+        tags = []
+        for base in filter(None, map(_local_ref, parts)):
+            base_node = self._lookup(base)
+            if not isinstance(base_node, Mapping):
+                continue
+            prop, _, groups = self._selection(base_node, base)
+            selecting = [
+                v for t, vs in groups.items() if t == ref or self._reaches(t, ref) for v in vs
+            ]
+            if prop is not None and selecting:
+                tag = {"const": selecting[0]} if len(selecting) == 1 else {"enum": selecting}
+                tags.append({"properties": {prop: tag}})
+        return tags
+
+    def _detached(self, target: str, base: str | None) -> str:
+        """The `$defs` name of `target` with its `allOf` path to `base` cut (so no re-selection)."""
+        if base is None or not self._reaches(target, base):
+            return self._define(target)
+        key = f"\0{target}\0{base}"  # not a pointer: never looked up in the document
+        if key in self.names:
+            return self.names[key]
+        name = self._reserve(key, f"{_short(target)} without {_short(base)}")
+        node = self._target(target)
+        parts = []
+        for part in node["allOf"]:
+            part_ref = _local_ref(part)
+            if part_ref == base:
+                continue
+            if part_ref is not None and self._reaches(part_ref, base):
+                self._detached(part_ref, base)
+                part = {**part, "$ref": f"\0{part_ref}\0{base}"}
+            parts.append(part)
+        self.defs[name] = self.convert({**node, "allOf": parts}, target)
+        return name
+
+    def _children_of(self, base: str) -> list[str]:
+        """The component schemas whose `allOf` lists a `$ref` to `base`, in document order."""
+        if self.children is None:
+            self.children = {}
+            components = self.document.get("components")
+            schemas = components.get("schemas") if isinstance(components, Mapping) else None
+            for name, schema in schemas.items() if isinstance(schemas, Mapping) else ():
+                parts = schema.get("allOf") if isinstance(schema, Mapping) else None
+                for part_ref in map(_local_ref, parts if isinstance(parts, list) else []):
+                    if part_ref is not None:
+                        self.children.setdefault(part_ref, []).append(_SCHEMAS + jp.escape(name))
+        return self.children.get(base, [])
+
+    def _reaches(self, ref: str, base: str, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether the schema `ref` names builds on `base` through `allOf` refs."""
+        node = self._lookup(ref) if ref not in seen else None
+        parts = node.get("allOf") if isinstance(node, Mapping) else None
+        for part_ref in map(_local_ref, parts if isinstance(parts, list) else []):
+            if part_ref == base or (part_ref and self._reaches(part_ref, base, seen | {ref})):
+                return True
+        return False
+
+    def _exists(self, ref: str) -> bool:
+        return self._lookup(ref) is not None
+
+    def _lookup(self, ref: str) -> Any:
+        """The node a local ref names, or None where it leads nowhere."""
+        try:
+            return self._target(ref) if ref.startswith("#") else None
+        except SchemaConversionError:
+            return None
 
     def _target(self, ref: str) -> Any:
         node: Any = self.document
@@ -145,6 +294,34 @@ class _Converter:
             except SchemaConversionError:
                 return False
         return False
+
+
+def _pointer(name: str) -> str:
+    return "#/$defs/" + quote(jp.escape(name), safe="~!$&'()*+,;=:@-._")
+
+
+def _short(ref: str) -> str:
+    """A component's own name; any other ref keeps its whole text."""
+    return _component_name(ref) or ref
+
+
+def _component_name(ref: str) -> str | None:
+    short = ref[len(_SCHEMAS) :]
+    return jp.unescape(short) if ref.startswith(_SCHEMAS) and "/" not in short else None
+
+
+def _local_ref(node: Any) -> str | None:
+    ref = node.get("$ref") if isinstance(node, Mapping) else None
+    return ref if isinstance(ref, str) and ref.startswith("#") else None
+
+
+def _mapped_ref(target: Any) -> str | None:
+    """A mapping value as a local ref: a bare name is a component's; other documents are out."""
+    if not isinstance(target, str):
+        return None
+    if target.startswith("#"):
+        return target
+    return None if "/" in target or "#" in target else _SCHEMAS + jp.escape(target)
 
 
 def _exclusive_bounds(out: dict[str, Any]) -> None:
