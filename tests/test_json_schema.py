@@ -230,6 +230,12 @@ def test_a_selected_child_is_referenced_without_its_base_so_nothing_recurses() -
     assert not _accepts(doc, "B", {"t": "A", "a": "x", "b": "x"})
 
 
+def test_a_base_given_as_its_own_node_still_selects_its_children() -> None:
+    schema = to_json_schema(PETS, PETS["components"]["schemas"]["Pet"], "response")
+    assert Draft202012Validator(schema).is_valid(CAT)
+    assert not Draft202012Validator(schema).is_valid({"petType": "Cat"})
+
+
 def test_a_discriminator_with_nothing_to_select_is_ignored() -> None:
     assert _accepts(DOC_30, "Pet", {"id": 1, "name": "x", "kind": "cat"})  # no children, no union
     doc = _doc("3.0.3", {"P": {**PETS["components"]["schemas"]["Pet"], "discriminator": 1}})

@@ -62,7 +62,7 @@ def to_json_schema(
 ) -> dict[str, Any] | bool:
     """`schema` (a node of `document`, the bundled spec) as a self-contained 2020-12 schema."""
     converter = _Converter(document, direction)
-    root = converter.convert(schema)
+    root = converter.convert(schema, converter.component_ref(schema))
     if isinstance(root, bool):
         return root
     out = {"$schema": DIALECT, **root}
@@ -106,6 +106,15 @@ class _Converter:
         for tags in self._own_tags(node, ref):
             out["allOf"] = [*out.get("allOf", []), tags]
         return _nullable(out) if node.get("nullable") is True else out
+
+    def component_ref(self, node: Any) -> str | None:
+        """The ref of the component schema that IS `node` (its allOf children are found by ref)."""
+        components = self.document.get("components")
+        schemas = components.get("schemas") if isinstance(components, Mapping) else None
+        for name, schema in schemas.items() if isinstance(schemas, Mapping) else ():
+            if schema is node:
+                return _SCHEMAS + jp.escape(name)
+        return None
 
     def _ref_node(self, node: Mapping[str, Any]) -> Any:
         """`$ref` (with 3.1's siblings, or 3.0's `nullable` beside it) -> `#/$defs/NAME`."""
