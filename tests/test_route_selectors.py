@@ -312,7 +312,7 @@ def test_each_operation_reaches_its_own_method_from_the_generated_client(built: 
         async with shapes.AsyncClient("http://t", transport=transport) as client:
             return [
                 await client.create_thing(name="n"),
-                await client.delete_thing(id=3),
+                await client.delete_thing(id=3, x_amz_target="Svc.DeleteThing"),
                 await client.create_upload(bucket="b", key="k"),
                 await client.complete_upload(name="m", bucket="b", key="k", upload_id="u1"),
                 await client.put_thing(id=4, bucket="b", key="k"),
