@@ -12,11 +12,14 @@ whether a server checks formats is not what they test.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import math
 import random
 import re
+import signal
+import threading
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -174,13 +177,44 @@ def _draw(schema: Any, count: int, seed: int, closed: bool) -> tuple[list[Any], 
             found.append(value)
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _generation_budget(GENERATION_SECONDS):
             warnings.simplefilter("ignore")
             collect()
+    except _GenerationSlow:
+        if not found:
+            return [], "instance generation over its budget"
     except Exception as exc:
         if not found:
             return [], f"generator failed: {type(exc).__name__}"
     return found, "" if found else "no valid instance generated"
+
+
+# hypothesis-jsonschema can take minutes to draw one instance of a large, deeply merged schema
+# (Anthropic's): the bench's own time, not the generated code's, so it is cut and counted apart
+GENERATION_SECONDS = 20.0
+
+
+class _GenerationSlow(BaseException):
+    """Raised by the timer inside a draw; a BaseException, so hypothesis does not catch it."""
+
+
+@contextlib.contextmanager
+def _generation_budget(seconds: float) -> Iterator[None]:
+    """SIGALRM after `seconds` (the worker is a process of its own, on its main thread)."""
+
+    def expire(_signum: int, _frame: Any) -> None:
+        raise _GenerationSlow
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def keep_valid(schema: Any, candidates: list[Any]) -> list[Any]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import httpx
 from pydantic_core import to_jsonable_python
@@ -94,6 +94,7 @@ class Operation:
     spec: Any  # OperationSpec of the generated server
     op: dict[str, Any]  # the spec's operation
     params: list[dict[str, Any]]  # path-level and operation-level, dereferenced
+    path: str = ""  # the spec's path key, as written (a fragment or a query string included)
 
 
 def main() -> int:
@@ -173,7 +174,7 @@ def match_operations(server: ModuleType, data: dict[str, Any]) -> list[Operation
     for key, spec in server.OPERATIONS.items():
         found = spec_ops.get((spec.method.upper(), spec.path))
         if found is not None:
-            out.append(Operation(key, spec, found[0], found[1]))
+            out.append(Operation(key, spec, found[0], found[1], spec.path))
     return out
 
 
@@ -603,8 +604,10 @@ async def send(
 ) -> httpx.Response:
     """One request as a client on the wire would send it: the body's bytes, the parameters' text."""
     spec = operation.spec
-    path = spec.path
-    query: list[tuple[str, str]] = []
+    # what a client sends for the path key: a fragment never leaves it, a query string joins
+    # the query (AWS's `/#X-Amz-Target=...`, Anthropic's `/v1/messages?beta=true`)
+    path, _, query_text = (operation.path or spec.path).split("#", 1)[0].partition("?")
+    query: list[tuple[str, str]] = parse_qsl(query_text, keep_blank_values=True)
     headers = auth_headers(server, query)
     for p, v in params:
         text = wire_text(v, p.location) or ""
