@@ -301,6 +301,11 @@ OPENSHIFT = _doc(
             ],
             "x-ms-discriminator-value": "AAD",
         },
+        "HtpasswdProvider": {  # nothing but the base in allOf: its own parts stand beside it
+            "allOf": [{"$ref": _DEFS + "BaseIdentityProvider"}],
+            "properties": {"user": STR},
+            "required": ["user"],
+        },
     },
 )
 SWAPPED = {**SEARCH, "type": "azure_cosmos_db"}  # the tag selects cosmos, the body is search's
@@ -315,6 +320,8 @@ CASES = [
     (OPENSHIFT, "IdentityProvider", {"provider": {"kind": "AAD", "clientId": "c"}}, False),
     (OPENSHIFT, "IdentityProvider", {"provider": {"clientId": "c"}}, False),
     (OPENSHIFT, "IdentityProvider", {"provider": {**AAD, "clientId": 1}}, False),
+    (OPENSHIFT, "IdentityProvider", {"provider": {"kind": "HtpasswdProvider", "user": "u"}}, True),
+    (OPENSHIFT, "IdentityProvider", {"provider": {"kind": "HtpasswdProvider"}}, False),
 ]
 
 

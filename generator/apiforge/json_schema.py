@@ -233,7 +233,8 @@ class _Converter:
                 self._detached(part_ref, base)
                 part = {**part, "$ref": f"\0{part_ref}\0{base}"}
             parts.append(part)
-        self.defs[name] = self.convert({**node, "allOf": parts}, target)
+        rest = {k: v for k, v in node.items() if k != "allOf"}
+        self.defs[name] = self.convert({**rest, "allOf": parts} if parts else rest, target)
         return name
 
     def _children_of(self, base: str) -> list[str]:
