@@ -42,6 +42,7 @@ from .request import (
     env_setting,
     fill_path,
     header_values,
+    or_fixed,
     query_values,
 )
 from .retry import RetryPolicy, parse_retry_after
@@ -100,6 +101,7 @@ __all__ = [
     "header_values",
     "iter_chunk_payloads",
     "merge_chunk_models",
+    "or_fixed",
     "parse_payload",
     "parse_retry_after",
     "query_values",

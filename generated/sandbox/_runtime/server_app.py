@@ -2,7 +2,9 @@
 
 auth (401) -> rate limit (429) -> body and parameters (400) -> dialect rules (400) -> handler ->
 JSON, or server-sent events when the request's stream flag is true. Any error is answered in the
-dialect's envelope; an unexpected exception is a 500 that says nothing about itself.
+dialect's envelope; an unexpected exception is a 500 that says nothing about itself. A refused
+body or parameter gets the operation's own status and error shape where the spec documents them
+(`OperationSpec.refusal_status`, `refusal_shape`: decided at generate time).
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .server_auth import AuthScheme, KeyCheck, read_credential
-from .server_errors import ApiError, ErrorEnvelope, error_json, internal_error, not_implemented
+from .server_dispatch import Condition, RouteGroup, describe
+from .server_errors import (
+    ApiError,
+    ErrorEnvelope,
+    ErrorShape,
+    error_json,
+    internal_error,
+    not_implemented,
+)
 from .server_ratelimit import RateLimiter, retry_after_header
 from .server_sse import ChunkEncoder
 from .server_stream import aclose_quietly, start_stream
@@ -109,6 +119,12 @@ class OperationSpec:
     stream: StreamSpec | None = None
     models_without_tools: tuple[str, ...] = ()
     rate_limit: float | None = None  # requests per second, from x-apiforge-rate-limit
+    refusal_status: int = (
+        400  # for an invalid body or parameter: 400, or the 422 the spec documents
+    )
+    refusal_shape: ErrorShape | None = None  # that answer's body where not the envelope
+    route: str = ""  # the path requests reach, where the spec's key has a `#` or `?` part
+    selector: tuple[Condition, ...] = ()  # what picks this operation among others on its route
 
 
 class Call:
@@ -183,19 +199,23 @@ class Server:
         self.auth = auth
         self.keys = KeyCheck(auth, api_keys) if auth is not None else None
         self.rate_limit = rate_limit
+        self._groups: dict[tuple[str, str], tuple[RouteGroup, list[OperationSpec]]] = {}
         app.add_exception_handler(HTTPException, self._http_exception)
         app.add_exception_handler(RequestValidationError, self._request_validation_error)
 
-    def error_response(self, error: ApiError) -> Response:
+    def error_response(self, error: ApiError, shape: ErrorShape | None = None) -> Response:
         return Response(
-            error_json(self.envelope, error),
+            error_json(self.envelope, error, shape),
             error.status,
             headers=error.headers,
             media_type="application/json",
         )
 
     def operation(self, spec: OperationSpec) -> Callable[[Endpoint], Endpoint]:
-        """Decorator: serve `spec.method spec.path` with the endpoint, inside the pipeline."""
+        """Decorator: serve `spec.method spec.path` with the endpoint, inside the pipeline.
+
+        Operations on one (method, route) share it: each request goes to the first, in the order
+        they are registered, whose selector holds."""
 
         def register(endpoint: Endpoint) -> Endpoint:
             admit = self._admission(spec)
@@ -203,22 +223,54 @@ class Server:
             async def route(request: Request) -> Response:
                 try:
                     return await endpoint(await admit(request))
+                except _Refused as refused:
+                    return self.error_response(refused.error, spec.refusal_shape)
                 except ApiError as exc:
                     return self.error_response(exc)
                 except Exception:
                     logger.exception("unhandled error in %s", spec.operation_id)
                     return self.error_response(internal_error())
 
-            self.app.router.add_route(
-                _route_path(spec),
-                route,
-                methods=[spec.method],
-                name=spec.operation_id,
-                include_in_schema=False,
-            )
+            self._add(spec, route)
             return endpoint
 
         return register
+
+    def _add(self, spec: OperationSpec, serve: Callable[[Request], Awaitable[Response]]) -> None:
+        """`serve` on its route: a new route, or one more candidate of an existing one."""
+        path = _route_path(spec)
+        found = self._groups.get((spec.method, path))
+        if found is not None:
+            found[0].members.append((spec.selector, serve))
+            found[1].append(spec)
+            return
+        group, specs = RouteGroup([(spec.selector, serve)]), [spec]
+        self._groups[(spec.method, path)] = (group, specs)
+
+        async def dispatch(request: Request) -> Response:
+            chosen = group.choose(request)
+            if chosen is not None:
+                return await chosen(request)
+            return self._unmatched(request, specs)
+
+        self.app.router.add_route(
+            path, dispatch, methods=[spec.method], name=spec.operation_id, include_in_schema=False
+        )
+
+    def _unmatched(self, request: Request, specs: list[OperationSpec]) -> Response:
+        """A request on a shared route that no operation's selector picks: refused as an invalid
+        parameter would be where the operations agree on how, else the envelope's 404."""
+        options = [spec.selector for spec in specs]
+        message = (
+            f"No operation of {request.method} {request.url.path} matches this request; it needs"
+            f" {describe(options)}."
+        )
+        refusals = {(spec.refusal_status, spec.refusal_shape) for spec in specs}
+        if len(refusals) != 1:
+            return self.error_response(ApiError(404, message, code="unknown_operation"))
+        status, shape = refusals.pop()
+        error = ApiError(400, message, code="unknown_operation")
+        return self.error_response(_refusal(error, status), shape)
 
     def _limiter(self, spec: OperationSpec) -> RateLimiter | None:
         rate = spec.rate_limit if self.rate_limit == "spec" else self.rate_limit
@@ -243,19 +295,24 @@ class Server:
                 if wait > 0:
                     raise _rate_limited(limiter.rate, wait)
             body, raw = None, b""
-            if spec.body is not None:
-                raw = await request.body()
-                body = parse_json_body(
-                    raw,
-                    spec.body.model,
-                    required=spec.body.required,
-                    unknown=spec.body.unknown,
-                    content_type=headers.get("content-type"),
-                    not_null=self.not_null,
-                )
-            params = read_params(request) if read_params is not None else None
-            if body is not None and spec.models_without_tools:
-                reject_tools_for_models(body, spec.models_without_tools)
+            try:
+                if spec.body is not None:
+                    raw = await request.body()
+                    body = parse_json_body(
+                        raw,
+                        spec.body.model,
+                        required=spec.body.required,
+                        unknown=spec.body.unknown,
+                        content_type=headers.get("content-type"),
+                        not_null=self.not_null,
+                    )
+                params = read_params(request) if read_params is not None else None
+                if body is not None and spec.models_without_tools:
+                    reject_tools_for_models(body, spec.models_without_tools)
+            except ApiError as exc:
+                if exc.status != 400:
+                    raise
+                raise _Refused(_refusal(exc, spec.refusal_status)) from None
             context = RequestContext(spec.operation_id, key, headers, client, raw)
             return Call(context, body, params, spec.status, self.envelope, _encoder(spec, body))
 
@@ -281,6 +338,39 @@ class Server:
         message = f"Invalid value for '{where}': {first.get('msg', 'invalid')}." if where else None
         error = ApiError(400, message or "The request is invalid.", code="invalid_value")
         return self.error_response(error)
+
+
+class _Refused(Exception):
+    """The request's body or parameters were refused: answered in the operation's refusal shape."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _refusal(error: ApiError, status: int) -> ApiError:
+    """The validator's 400 with the operation's status, and FastAPI-style details of what was wrong:
+    the error's own, else pydantic's for the body (the ValidationError it was raised from)."""
+    details = error.details
+    cause = error.__context__
+    if details is None and isinstance(cause, ValidationError):
+        details = _details(cause, ("body",))
+    if details is None:
+        details = [{"loc": ["body"], "msg": error.message, "type": error.code or error.type}]
+    return ApiError(
+        status,
+        error.message,
+        type=error.type,
+        code=error.code,
+        headers=error.headers,
+        details=details,
+    )
+
+
+def _details(exc: ValidationError, prefix: tuple[str, ...]) -> list[dict[str, Any]]:
+    """pydantic's errors as FastAPI lists them in a 422: {loc, msg, type}, loc led by where."""
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in errors]
 
 
 def handler_methods(
@@ -324,9 +414,16 @@ def _rate_limited(rate: float, wait: float) -> ApiError:
 
 
 def _route_path(spec: OperationSpec) -> str:
-    """The spec's path with each `{wire name}` renamed to its identifier, as Starlette requires."""
+    """The route with each `{wire name}` renamed to its identifier, as Starlette requires; a
+    reserved expansion `{+name}` (RFC 6570: its value may hold `/`) matches as a `:path`."""
     names = {p.wire_name: p.name for p in spec.params if p.location == "path"}
-    return re.sub(r"\{([^{}]+)\}", lambda m: "{" + names.get(m[1], m[1]) + "}", spec.path)
+
+    def rename(match: re.Match[str]) -> str:
+        wire = match[1].removeprefix("+")
+        kind = ":path" if match[1].startswith("+") else ""
+        return "{" + names.get(wire, wire) + kind + "}"
+
+    return re.sub(r"\{([^{}]+)\}", rename, spec.route or spec.path)
 
 
 def _param_reader(spec: OperationSpec) -> Callable[[Request], object] | None:
@@ -337,6 +434,7 @@ def _param_reader(spec: OperationSpec) -> Callable[[Request], object] | None:
     hints = typing.get_type_hints(spec.params_type)
     repeated = {f.name for f in fields(spec.params_type) if _is_list(hints.get(f.name))}
     labels = {p.name: f"{p.location} parameter '{p.wire_name}'" for p in spec.params}
+    places = {p.name: (p.location, p.wire_name) for p in spec.params}
 
     def read(request: Request) -> object:
         values: dict[str, Any] = {}
@@ -357,20 +455,31 @@ def _param_reader(spec: OperationSpec) -> Callable[[Request], object] | None:
         try:
             return adapter.validate_python(values)
         except ValidationError as exc:
-            raise _params_error(exc, labels) from None
+            raise _params_error(exc, labels, places) from None
 
     return read
 
 
-def _params_error(exc: ValidationError, labels: Mapping[str, str]) -> ApiError:
+def _params_error(
+    exc: ValidationError, labels: Mapping[str, str], places: Mapping[str, tuple[str, str]]
+) -> ApiError:
     first = exc.errors(include_url=False, include_input=False)[0]
     loc = first["loc"]
     label = labels.get(str(loc[0])) if loc else None
+    details = [  # FastAPI's loc: location, wire name, then what is inside the value
+        {**d, "loc": [*places.get(str(d["loc"][0]), d["loc"][:1]), *d["loc"][1:]]}
+        for d in _details(exc, ())
+        if d["loc"]
+    ]
     if label is None:
-        return validation_error(exc)
+        error = validation_error(exc)
+        error.details = details
+        return error
     if first["type"] == "missing":
-        return ApiError(400, f"Missing required {label}.", code="missing_required_parameter")
-    return ApiError(400, f"Invalid value for {label}: {first['msg']}.", code="invalid_value")
+        message = f"Missing required {label}."
+        return ApiError(400, message, code="missing_required_parameter", details=details)
+    message = f"Invalid value for {label}: {first['msg']}."
+    return ApiError(400, message, code="invalid_value", details=details)
 
 
 def _is_list(annotation: Any) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from .server_errors import ApiError
 
@@ -93,7 +93,7 @@ def _banned_null(value: Any, not_null: NotNullTable) -> tuple[str | int, ...] | 
     """Where the first banned null is (the path is built only when there is one)."""
     if isinstance(value, BaseModel):
         cls = type(value)
-        wires = not_null.get(cls)
+        wires = _inherited(cls, not_null)
         banned = _attributes(cls, wires) if wires else frozenset()
         fields = value.__dict__
         for name in value.model_fields_set:
@@ -104,6 +104,8 @@ def _banned_null(value: Any, not_null: NotNullTable) -> tuple[str | int, ...] | 
             elif isinstance(child, _CONTAINERS):
                 found = _banned_null(child, not_null)
                 if found is not None:
+                    if isinstance(value, RootModel):  # the JSON value itself: no name of its own
+                        return found
                     return (_attribute_wire_names(cls)[name], *found)
     elif isinstance(value, list):
         for i, item in enumerate(value):
@@ -118,6 +120,16 @@ def _banned_null(value: Any, not_null: NotNullTable) -> tuple[str | int, ...] | 
                 if found is not None:
                     return (str(key), *found)
     return None
+
+
+def _inherited(cls: type[BaseModel], not_null: NotNullTable) -> frozenset[str]:
+    """The class's entry and its bases' (an allOf's class extends its parts' classes)."""
+    wires = not_null.get(cls, frozenset())
+    for base in cls.__mro__[1:]:
+        more = not_null.get(base)
+        if more:
+            wires |= more
+    return wires
 
 
 @lru_cache(maxsize=256)

@@ -243,28 +243,6 @@ def create_app(
         )
         return await call.reply(result)
 
-    @server.operation(OPERATIONS["create_user"])
-    async def create_user_endpoint(call: Call) -> Response:
-        result = await methods["create_user"](
-            call.body(models.CreateUserRequest),
-            call.context,
-        )
-        return await call.reply(result)
-
-    @server.operation(OPERATIONS["create_user2"])
-    async def create_user2_endpoint(call: Call) -> Response:
-        await methods["create_user2"](
-            call.context,
-        )
-        return await call.reply(None)
-
-    @server.operation(OPERATIONS["get_health"])
-    async def get_health_endpoint(call: Call) -> Response:
-        await methods["get_health"](
-            call.context,
-        )
-        return await call.reply(None)
-
     @server.operation(OPERATIONS["get_region"])
     async def get_region_endpoint(call: Call) -> Response:
         result = await methods["get_region"](
@@ -280,5 +258,27 @@ def create_app(
             call.context,
         )
         return await call.reply(result)
+
+    @server.operation(OPERATIONS["get_health"])
+    async def get_health_endpoint(call: Call) -> Response:
+        await methods["get_health"](
+            call.context,
+        )
+        return await call.reply(None)
+
+    @server.operation(OPERATIONS["create_user"])
+    async def create_user_endpoint(call: Call) -> Response:
+        result = await methods["create_user"](
+            call.body(models.CreateUserRequest),
+            call.context,
+        )
+        return await call.reply(result)
+
+    @server.operation(OPERATIONS["create_user2"])
+    async def create_user2_endpoint(call: Call) -> Response:
+        await methods["create_user2"](
+            call.context,
+        )
+        return await call.reply(None)
 
     return app

@@ -79,6 +79,15 @@ NOT_NULL: dict[type[BaseModel], frozenset[str]] = {
             "secret",
         )
     ),
+    models.CatRequest: frozenset(
+        (
+            "lives",
+            "tags",
+            "attributes",
+            "parent",
+            "secret",
+        )
+    ),
     models.Dog: frozenset(
         (
             "good",

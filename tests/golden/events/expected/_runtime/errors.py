@@ -31,7 +31,14 @@ __all__ = [
     "transport_error",
 ]
 
-DEFAULT_MESSAGE_POINTERS: tuple[str, ...] = ("/error/message", "/message")
+# the dialect's, then FastAPI's (a 422's list, an HTTPException's string) and problem+json's
+DEFAULT_MESSAGE_POINTERS: tuple[str, ...] = (
+    "/error/message",
+    "/message",
+    "/detail/0/msg",
+    "/detail",
+    "/title",
+)
 _MAX_DETAIL = 1000
 
 

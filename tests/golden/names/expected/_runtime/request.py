@@ -23,6 +23,7 @@ __all__ = [
     "env_setting",
     "fill_path",
     "header_values",
+    "or_fixed",
     "query_values",
 ]
 
@@ -78,10 +79,19 @@ def _given(values: Mapping[str, object] | None) -> dict[str, object]:
 
 
 def fill_path(template: str, values: Mapping[str, object] | None) -> str:
-    """Substitute `{name}` segments with percent-encoded values (a `/` in a value stays data)."""
+    """Substitute `{name}` segments with percent-encoded values (a `/` in a value stays data);
+    a reserved expansion `{+name}` (RFC 6570, Google's `/v1/{+name}`) keeps its `/` as a separator."""
     for name, value in (values or {}).items():
-        template = template.replace("{" + name + "}", quote(_text(value), safe=""))
+        text = _text(value)
+        template = template.replace("{" + name + "}", quote(text, safe=""))
+        template = template.replace("{+" + name + "}", quote(text, safe="/"))
     return template
+
+
+def or_fixed(value: object, fixed: str) -> object:
+    """A parameter the operation's route fixes (`/#X-Amz-Target=Svc.Op`): the caller's value if
+    given, else the one that reaches this operation."""
+    return fixed if value is None or isinstance(value, NotGiven) else value
 
 
 def query_values(values: Mapping[str, object] | None) -> dict[str, Any]:

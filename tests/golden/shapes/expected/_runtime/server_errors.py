@@ -1,20 +1,24 @@
-"""Server-side errors: one exception carrying status and message, written in the dialect's envelope."""
+"""Server-side errors: one exception carrying status and message, written in the dialect's envelope
+or, for a refused request, in the shape the operation documents (`ErrorShape`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "INTERNAL_ERROR_MESSAGE",
     "ApiError",
     "ErrorEnvelope",
+    "ErrorPart",
+    "ErrorShape",
     "error_body",
     "error_json",
     "internal_error",
     "not_implemented",
+    "shaped_body",
 ]
 
 INTERNAL_ERROR_MESSAGE = "The server had an error while processing your request."
@@ -39,6 +43,23 @@ class ErrorEnvelope:
     code: str | None = None
 
 
+# What goes at a pointer of a documented error body: the message, the status as a number or as
+# text, the code (the type where there is none), the type, FastAPI's list of {loc, msg, type}, null.
+ErrorPart = Literal[
+    "message", "status", "status_text", "code", "type", "details", "null"
+]
+
+
+@dataclass(frozen=True)
+class ErrorShape:
+    """A documented error body that is not the envelope: which part of the error each pointer gets."""
+
+    parts: tuple[tuple[str, ErrorPart], ...]
+    constants: tuple[
+        tuple[str, str], ...
+    ] = ()  # (pointer, the value the schema fixes there)
+
+
 class ApiError(Exception):
     """Raise from a handler (or the server) to answer `status` in the dialect's error envelope."""
 
@@ -50,6 +71,7 @@ class ApiError(Exception):
         type: str | None = None,
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
+        details: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -59,6 +81,8 @@ class ApiError(Exception):
         )
         self.code = code
         self.headers: dict[str, str] = dict(headers or {})
+        # what was wrong, FastAPI-style ({loc, msg, type} each), for a shape that lists it
+        self.details = details
 
 
 def internal_error() -> ApiError:
@@ -89,8 +113,40 @@ def error_body(envelope: ErrorEnvelope, error: ApiError) -> dict[str, Any]:
     return body
 
 
-def error_json(envelope: ErrorEnvelope, error: ApiError) -> bytes:
-    return json.dumps(error_body(envelope, error), separators=(",", ":")).encode()
+def shaped_body(shape: ErrorShape, error: ApiError) -> dict[str, Any]:
+    """The error as an operation documents it: each part written at its pointer."""
+    body: dict[str, Any] = {}
+    for pointer, part in shape.parts:
+        _put(body, pointer, _part(error, part))
+    for pointer, value in shape.constants:
+        _put(body, pointer, value)
+    return body
+
+
+def error_json(
+    envelope: ErrorEnvelope, error: ApiError, shape: ErrorShape | None = None
+) -> bytes:
+    """The body's bytes: in `shape` where one is given, else in the envelope."""
+    body = error_body(envelope, error) if shape is None else shaped_body(shape, error)
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _part(error: ApiError, part: ErrorPart) -> Any:
+    if part == "message":
+        return error.message
+    if part == "status":
+        return error.status
+    if part == "status_text":
+        return str(error.status)
+    if part == "code":
+        return error.code or error.type
+    if part == "type":
+        return error.type
+    if part == "null":
+        return None
+    if error.details is not None:
+        return [dict(detail) for detail in error.details]
+    return [{"loc": [], "msg": error.message, "type": error.code or error.type}]
 
 
 def _put(body: dict[str, Any], pointer: str, value: Any) -> None:
