@@ -311,7 +311,7 @@ def test_models_are_read_from_components_unless_a_schema_refers_into_paths(
 ) -> None:
     """The model generator gets no paths (less to parse, the same models); a schema that refers
     into an operation keeps them, and its model is the body's, not a fallback for a lost ref."""
-    from apiforge.models import model_input
+    from apiforge.model_input import model_input
 
     body = {"type": "object", "properties": {"id": {"type": "string"}}}
     operation = {
