@@ -20,6 +20,7 @@ import random
 import re
 import signal
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -192,6 +193,8 @@ def _draw(schema: Any, count: int, seed: int, closed: bool) -> tuple[list[Any], 
 # hypothesis-jsonschema can take minutes to draw one instance of a large, deeply merged schema
 # (Anthropic's): the bench's own time, not the generated code's, so it is cut and counted apart
 GENERATION_SECONDS = 20.0
+# the worker's whole budget ends here (time.monotonic()): no draw runs past it
+BUDGET_ENDS: list[float] = []
 
 
 class _GenerationSlow(BaseException):
@@ -208,6 +211,10 @@ def _generation_budget(seconds: float) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    if BUDGET_ENDS:
+        seconds = min(seconds, BUDGET_ENDS[-1] - time.monotonic())
+        if seconds <= 0:
+            raise _GenerationSlow
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:

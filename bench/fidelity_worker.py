@@ -34,6 +34,7 @@ import httpx
 from pydantic_core import to_jsonable_python
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fidelity_values  # noqa: E402
 from fidelity_values import (  # noqa: E402
     brief,
     difference,
@@ -147,6 +148,7 @@ def run(args: argparse.Namespace, result: dict[str, Any]) -> None:
     tallies = {d: Tally() for d in ("responses", "requests", "invalid")}
     checker = Checker(data, client, server, args, tallies)
     deadline = time.monotonic() + args.budget
+    fidelity_values.BUDGET_ENDS.append(deadline)
     for operation in operations:
         if time.monotonic() > deadline:
             for tally in tallies.values():
@@ -520,19 +522,33 @@ _NOT_PLAIN = ("type", "$ref", "allOf", "anyOf", "oneOf", "enum", "const", "not")
 def read_as_objects(schema: Any) -> int:
     """A documented reading: a schema with `properties` (or `required`...) and no `type` is an
     object, as its authors mean it (Azure's documents write hundreds), although JSON Schema lets
-    any non-object through it. Adds `type: object` to each such node; how many it changed."""
+    any non-object through it. Adds `type: object` to each such schema (schema positions only,
+    never inside a `properties` map); how many it changed."""
     changed = 0
     stack = [schema]
     while stack:
         node = stack.pop()
-        if isinstance(node, dict):
-            if any(k in node for k in _OBJECT_KEYWORDS) and not any(k in node for k in _NOT_PLAIN):
-                node["type"] = "object"
-                changed += 1
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
+        if not isinstance(node, dict):
+            continue
+        if any(k in node for k in _OBJECT_KEYWORDS) and not any(k in node for k in _NOT_PLAIN):
+            node["type"] = "object"
+            changed += 1
+        for key, value in node.items():
+            if key in _SCHEMA_MAPS and isinstance(value, dict):
+                stack.extend(value.values())
+            elif key in _SCHEMA_LISTS and isinstance(value, list):
+                stack.extend(value)
+            elif key in _SCHEMA_ONE:
+                stack.append(value)
     return changed
+
+
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_ONE = frozenset(
+    {"items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames"}
+    | {"unevaluatedProperties", "unevaluatedItems", "contentSchema"}
+)
 
 
 def node_of(bodies: list[Any]) -> Any:
