@@ -406,3 +406,30 @@ def test_formats_are_annotations_and_undeclared_properties_are_kept(tmp_path: Pa
             models.Typed.model_validate(refused)
     with pytest.raises(ValueError):  # additionalProperties: false still closes
         models.Closed.model_validate({"a": "x", "other": 1})
+
+
+FOREIGN_KEYWORDS = """
+openapi: 3.1.0
+info: {title: foreign, version: "1"}
+paths: {}
+components:
+  schemas:
+    Page:
+      type: object
+      properties:
+        queries: {type: array, items: {type: string, minItems: 1}}
+        tags: {type: array, minLength: 2, maxItems: 3}
+        count: {type: integer, maxLength: 1, maximum: 9}
+"""
+
+
+def test_a_keyword_of_another_type_is_ignored_as_json_schema_ignores_it(tmp_path: Path) -> None:
+    """`minItems` on a string (Azure's search_query) constrains nothing; the library made it a
+    minimum length. A keyword of the schema's own type still holds."""
+    out = _generate(tmp_path, FOREIGN_KEYWORDS)
+    models: Any = import_fresh(out, "api.models")
+    page = {"queries": ["", "a"], "tags": [], "count": 10**6 // 10**6}
+    assert models.Page.model_validate(page).model_dump(mode="json", exclude_unset=True) == page
+    for refused in ({"tags": [1, 2, 3, 4]}, {"count": 10}):
+        with pytest.raises(ValueError):
+            models.Page.model_validate(refused)

@@ -64,6 +64,7 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
             _say_open(node)
             if isinstance(node.get("pattern"), str):
                 node["pattern"] = ascii_classes(node["pattern"])
+            _drop_foreign_keywords(node)
             written = node.get("format")
             if written is not None and not (isinstance(written, str) and written in KEPT_FORMATS):
                 del node["format"]
@@ -72,6 +73,27 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
 
 
 _OPERATION_SECTIONS = ("paths", "webhooks")
+
+# JSON Schema applies each of these to one kind of value only and ignores it on others; the library
+# applies them to whatever the field is (`items: {type: string, minItems: 1}` in Azure's document
+# became a string of at least one character, refusing "")
+_KEYWORDS_OF = {
+    "string": {"minLength", "maxLength", "pattern"},
+    "array": {"minItems", "maxItems", "uniqueItems"},
+    "object": {"minProperties", "maxProperties"},
+    "number": {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"},
+}
+_KEYWORDS_OF["integer"] = _KEYWORDS_OF["number"]
+_TYPE_SPECIFIC = frozenset().union(*_KEYWORDS_OF.values())
+
+
+def _drop_foreign_keywords(schema: dict[str, Any]) -> None:
+    """Leave out what a single-typed schema's JSON Schema reading ignores."""
+    kind = schema.get("type")
+    if not isinstance(kind, str) or kind not in _KEYWORDS_OF:
+        return
+    for key in [k for k in schema if k in _TYPE_SPECIFIC and k not in _KEYWORDS_OF[kind]]:
+        del schema[key]
 
 
 def _enum_admits_null(schema: dict[str, Any]) -> None:
