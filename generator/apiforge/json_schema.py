@@ -81,6 +81,8 @@ class _Converter:
         self.defs: dict[str, Any] = {}
         self.names: dict[str, str] = {}  # ref (or a detached child's key) -> its name in $defs
         self.children: dict[str, list[str]] | None = None  # base ref -> refs whose allOf has it
+        self.ancestors: dict[str, frozenset[str]] = {}
+        self.selections: dict[str, tuple[str | None, str | None, dict[str, list[str]]]] = {}
 
     def convert(self, node: Any, ref: str | None = None) -> Any:
         """One schema node (the component `ref` names, if any), subschemas converted, refs in `$defs`."""
@@ -166,6 +168,8 @@ class _Converter:
         self, node: Mapping[str, Any], ref: str | None
     ) -> tuple[str | None, str | None, dict[str, list[str]]]:
         """The discriminator's property, its union keyword, and target ref -> values selecting it."""
+        if ref is not None and ref in self.selections:
+            return self.selections[ref]
         disc = node.get("discriminator")
         prop = disc.get("propertyName") if isinstance(disc, Mapping) else None
         if not isinstance(disc, Mapping) or not isinstance(prop, str):
@@ -186,6 +190,8 @@ class _Converter:
             name = _component_name(candidate)
             if candidate not in groups and name is not None and name not in mapped:
                 groups[candidate] = [name]
+        if ref is not None:
+            self.selections[ref] = (prop, union, groups)
         return prop, union, groups
 
     def _tagged(self, prop: str, values: list[str], target: str, base: str | None) -> Any:
@@ -250,14 +256,23 @@ class _Converter:
                         self.children.setdefault(part_ref, []).append(_SCHEMAS + jp.escape(name))
         return self.children.get(base, [])
 
-    def _reaches(self, ref: str, base: str, seen: frozenset[str] = frozenset()) -> bool:
+    def _reaches(self, ref: str, base: str) -> bool:
         """Whether the schema `ref` names builds on `base` through `allOf` refs."""
-        node = self._lookup(ref) if ref not in seen else None
+        return base in self._ancestors(ref)
+
+    def _ancestors(self, ref: str) -> frozenset[str]:
+        """Every ref the schema `ref` names builds on through `allOf`, transitively (memoized)."""
+        if ref in self.ancestors:
+            return self.ancestors[ref]
+        self.ancestors[ref] = frozenset()  # a cycle of allOf refs ends here
+        node = self._lookup(ref)
         parts = node.get("allOf") if isinstance(node, Mapping) else None
+        found: set[str] = set()
         for part_ref in map(_local_ref, parts if isinstance(parts, list) else []):
-            if part_ref == base or (part_ref and self._reaches(part_ref, base, seen | {ref})):
-                return True
-        return False
+            if part_ref is not None:
+                found |= {part_ref, *self._ancestors(part_ref)}
+        self.ancestors[ref] = frozenset(found)
+        return self.ancestors[ref]
 
     def _exists(self, ref: str) -> bool:
         return self._lookup(ref) is not None
