@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -33,6 +34,18 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts and ".mypy_cache" not in p.parts
     }
+
+
+def tree_without_tool_versions(root: Path) -> dict[str, bytes]:
+    """`tree_bytes`, each manifest without its `generator` fingerprint, which names the versions
+    of the tools installed where it was made (CI installs today's: a newer library that writes
+    the same bytes must not fail a comparison of outputs)."""
+    tree = tree_bytes(root)
+    for name in [n for n in tree if n.endswith("apiforge-manifest.json")]:
+        manifest = json.loads(tree[name])
+        manifest.pop("generator", None)
+        tree[name] = json.dumps(manifest, sort_keys=True).encode()
+    return tree
 
 
 def import_fresh(package_parent: Path, module: str) -> object:

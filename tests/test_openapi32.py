@@ -58,7 +58,10 @@ def test_the_32_provider_generates_the_shipped_provider_package(package: Path) -
         ours_manifest.pop("inputs")["provider.yaml"]
         != shipped_manifest.pop("inputs")["provider.yaml"]
     )
-    assert ours_manifest == shipped_manifest  # the same outputs, generator and verdict
+    # the same outputs and verdict; the generator fingerprint names the tools installed where
+    # generated/ was made, and CI installs today's
+    ours_manifest.pop("generator"), shipped_manifest.pop("generator")
+    assert ours_manifest == shipped_manifest
 
 
 def test_a_32_chunk_change_is_judged_like_any_response_schema(tmp_path: Path) -> None:
