@@ -72,6 +72,9 @@ def documents(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
         chosen += [(d, None) for d in picked]
     if args.only:
         chosen = [(n, p) for n, p in chosen if args.only in n]
+    if args.only_from:
+        names = set(Path(args.only_from).read_text(encoding="utf-8").split())
+        chosen = [(n, p) for n, p in chosen if n in names]
     return chosen
 
 
@@ -267,6 +270,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--seed", type=int, default=0, help="sample, instance and mutation seed (0)"
     )
     parser.add_argument("--only", metavar="SUBSTRING", help="only documents whose name has it")
+    parser.add_argument(
+        "--only-from", metavar="FILE", help="only the documents named in FILE (one per line)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="documents at a time (2)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per document (300)")
     parser.add_argument("--examples", type=int, default=20, help="valid instances per schema (20)")

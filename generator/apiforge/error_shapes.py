@@ -12,12 +12,14 @@ with the runtime's own functions, so what is checked here is what the server wri
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from apiforge import ir
 from apiforge import pointer as jp
 from apiforge.ecma_regex import linear_validator
+from apiforge.error_fill import NO_VALUE, best_member, filler, json_text, refusal_score
 from apiforge.json_schema import to_json_schema
 from apiforge.media_types import is_json
 from apiforge.runtime.server.errors import (
@@ -90,14 +92,15 @@ def _decide(
     props, required = _properties(object_schema, doc)
     if fits and (not props or _declares(object_schema, envelope.message, doc)):
         return ir.Refusal(status), None
-    every = _parts(object_schema, doc, "", every=True)
-    for body in sorted(every, key=_unlike_refusal) + _parts(object_schema, doc, "", every=False):
-        shape = ErrorShape(body.parts, body.constants)
-        if body.parts and all(check(shaped_body(shape, e)) for e in samples):
-            return ir.Refusal(status, body), None
-    if fits:
-        return ir.Refusal(status), None
-    filled = {jp.split(p)[0] for p, _ in every[0].parts + every[0].constants}
+    every = _parts(object_schema, doc, "", every=True, status=status)
+    fewer = _parts(object_schema, doc, "", every=False, status=status)
+    candidates = sorted(every, key=lambda b: _unlike_refusal(b, status)) + fewer
+    valid = [body for body in candidates if _validates(body, check, samples)]
+    if fits and (not valid or not valid[0].parts):
+        return ir.Refusal(status), None  # the envelope, which carries the message, validates
+    if valid:
+        return ir.Refusal(status, next((b for b in valid if b.parts), valid[0])), None
+    filled = {next(iter(jp.split(p)), "") for p, _ in every[0].parts + every[0].constants}
     unfilled = [name for name in required if name not in filled]
     why = f"requires {', '.join(map(repr, unfilled))}" if unfilled else "fits no body it can fill"
     warning = (
@@ -106,6 +109,18 @@ def _decide(
         f" message property one of {', '.join(_MESSAGES)}"
     )
     return ir.Refusal(status), warning
+
+
+def _validates(
+    body: ir.ErrorBody, check: Callable[[Any], bool], samples: tuple[ApiError, ...]
+) -> bool:
+    """Whether every sample error, written in this body, validates."""
+    constants = tuple((pointer, json.loads(text)) for pointer, text in body.constants)
+    shape = ErrorShape(body.parts, constants)
+    try:
+        return all(check(shaped_body(shape, e)) for e in samples)
+    except (ValueError, TypeError, IndexError):  # pointers that cross (a part inside a string)
+        return False
 
 
 def _json_schema(response: Any, doc: dict[str, Any]) -> Any:
@@ -204,14 +219,30 @@ def _takes_text(schema: Any, doc: dict[str, Any]) -> bool:
     return "string" in kinds
 
 
-def _parts(schema: Any, doc: dict[str, Any], at: str, *, every: bool) -> list[ir.ErrorBody]:
-    """The error's parts at the properties named for them; one nested `error` object is entered
-    (each branch of its `oneOf`/`anyOf` a body of its own, to be tried in order).
+def _parts(
+    schema: Any, doc: dict[str, Any], at: str, *, every: bool, status: int = 400
+) -> list[ir.ErrorBody]:
+    """The error's parts at the properties named for them; one nested `error` object (or one
+    array of `errors`/`details` objects) is entered, each branch of a `oneOf`/`anyOf` there (or
+    of the whole body) a body of its own, to be tried in order.
 
-    A required property the schema fixes to one string gets it, and a required one that allows
-    null and gets nothing else gets null. `every`: also the optional properties of `_PARTS` (an
-    enum there may refuse our values).
+    What the schema fixes or chooses is taken from it: a `const`, the enum member that best names
+    a refusal (kept where required or where it names one), a required property's example or
+    plainest value. `every`: also the optional properties of `_PARTS` (an enum there may refuse
+    our values).
     """
+    schema = deref(schema, doc)
+    branches = _branches(schema, doc)
+    if branches:
+        return [
+            b for branch in branches for b in _parts(branch, doc, at, every=every, status=status)
+        ]
+    if not at and isinstance(schema, dict) and schema.get("type") == "array":
+        items = deref(schema.get("items"), doc)
+        listed = (
+            _parts(items, doc, "/0", every=every, status=status) if isinstance(items, dict) else []
+        )
+        return [ir.ErrorBody("parts", b.parts, (("", "[]"), *b.constants)) for b in listed]
     props, required = _properties(schema, doc)
     parts: list[tuple[str, ir.ErrorPart]] = []
     constants: list[tuple[str, str]] = []
@@ -221,12 +252,17 @@ def _parts(schema: Any, doc: dict[str, Any], at: str, *, every: bool) -> list[ir
         parts.append((f"{at}/{jp.escape(name)}", part))
         taken.add(name)
 
+    def fix(name: str, value: Any) -> None:
+        constants.append((f"{at}/{jp.escape(name)}", json_text(value)))
+        taken.add(name)
+
     for name, sub in props.items():
-        fixed = _constant(sub, doc)
-        if fixed is not None:
+        members = _members(sub, doc)
+        if members is not None:
+            member, score = best_member(members, status)
+            if member is not NO_VALUE and (name in required or score > 0):
+                fix(name, member)
             taken.add(name)  # an optional one is left out: nothing else may go there
-            if name in required:
-                constants.append((f"{at}/{jp.escape(name)}", fixed))
         elif _is_details(sub, doc):
             put(name, "details")
     placed = False
@@ -241,33 +277,62 @@ def _parts(schema: Any, doc: dict[str, Any], at: str, *, every: bool) -> list[ir
         part = next((table[k] for k in kinds if k in table), None)
         if part is not None:
             put(name, part)
-    nested = deref(props.get("error"), doc)
     inner: list[ir.ErrorBody] = [ir.ErrorBody("parts")]
-    if not placed and not at and "error" not in taken and isinstance(nested, dict):
-        branches = [*(nested.get("oneOf") or []), *(nested.get("anyOf") or [])]
-        alone = branches if branches and not _properties(nested, doc)[0] else [nested]
-        inner = [b for branch in alone for b in _parts(branch, doc, "/error", every=every)]
-        taken.add("error")
+    nested, entered = _nested(props, taken, doc)
+    if not placed and at.count("/") < 3 and nested is not None:
+        inner = _parts(nested, doc, f"{at}/{entered}", every=every, status=status)
+        taken.add(entered.split("/")[0])
     for name in required:
         if name in props and name not in taken and _allows_null(props[name], doc):
             put(name, "null")
+        elif name not in taken:
+            value = filler(props.get(name, True), doc, status, name)
+            if value is not NO_VALUE:
+                fix(name, value)
     return [ir.ErrorBody("parts", (*parts, *i.parts), (*constants, *i.constants)) for i in inner]
 
 
-def _unlike_refusal(body: ir.ErrorBody) -> bool:
-    """False for a body whose constants name a refusal (`invalid_request_error`): tried first."""
-    words = ("invalid", "validation", "bad_request", "badrequest", "unprocessable")
-    return not any(w in value.lower() for _, value in body.constants for w in words)
+def _branches(schema: Any, doc: dict[str, Any]) -> list[Any]:
+    """A body's `oneOf`/`anyOf` branches, where it names no properties of its own."""
+    if not isinstance(schema, dict) or _properties(schema, doc)[0]:
+        return []
+    return [*(schema.get("oneOf") or []), *(schema.get("anyOf") or [])]
 
 
-def _constant(schema: Any, doc: dict[str, Any]) -> str | None:
-    """The one string a schema allows (`const`, a one-value `enum`); None for anything else."""
+def _nested(props: dict[str, Any], taken: set[str], doc: dict[str, Any]) -> tuple[Any, str]:
+    """The one object an error's parts may go into: `error`, or the first item of `errors`."""
+    for name in ("error", "errors", "details"):
+        sub = deref(props.get(name), doc)
+        if name in taken or not isinstance(sub, dict):
+            continue
+        if name == "error" and sub.get("type") in (None, "object"):
+            return sub, name
+        items = deref(sub.get("items"), doc)
+        if sub.get("type") == "array" and isinstance(items, dict):
+            return items, f"{name}/0"
+    return None, ""
+
+
+def _unlike_refusal(body: ir.ErrorBody, status: int = 400) -> int:
+    """How little a body's fixed values name a refusal (`invalid_request_error`, the status)."""
+    values = [json.loads(text) for _, text in body.constants]
+    scalars = [v for v in values if isinstance(v, str | int | float)]
+    mismatched = any(
+        isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599 and v != status
+        for v in scalars
+    )
+    return int(mismatched) * 10 - sum(refusal_score(v, status) for v in scalars)
+
+
+def _members(schema: Any, doc: dict[str, Any]) -> list[Any] | None:
+    """The values a schema allows where it lists them (`const`, `enum`); None for anything else."""
     schema = deref(schema, doc)
     if not isinstance(schema, dict):
         return None
+    if "const" in schema:
+        return [schema["const"]]
     enum = schema.get("enum")
-    value = enum[0] if isinstance(enum, list) and len(enum) == 1 else schema.get("const")
-    return value if isinstance(value, str) else None
+    return list(enum) if isinstance(enum, list) and enum else None
 
 
 def _allows_null(schema: Any, doc: dict[str, Any], branch: bool = False) -> bool:

@@ -105,7 +105,7 @@ class ErrorBody:
 
     kind: Literal["envelope", "parts"] = "envelope"
     parts: tuple[tuple[str, ErrorPart], ...] = ()  # (JSON pointer, part); empty for the envelope
-    constants: tuple[tuple[str, str], ...] = ()  # (JSON pointer, the string the schema fixes)
+    constants: tuple[tuple[str, str], ...] = ()  # (JSON pointer, JSON text of the value put there)
 
 
 @dataclass(frozen=True)

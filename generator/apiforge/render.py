@@ -1,11 +1,13 @@
 """ir.Api -> source text of each generated module, through Jinja2 templates that only loop and branch.
 
 Every string that came from the spec reaches the output through `py_str` (a Python literal) or
-`py_doc` (docstring text with backslashes and quotes escaped), so spec text is never code.
+`py_doc` (docstring text with backslashes and quotes escaped) or `py_json` (a JSON value's literal), so spec text is never code.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +23,23 @@ from apiforge.diagnostics import UsageError
 def py_str(value: Any) -> str:
     """A Python string literal that evaluates to exactly `value`."""
     return repr(str(value))
+
+
+def py_json(text: str) -> str:
+    """A Python literal that evaluates to the JSON value `text` holds (finite numbers only)."""
+    return _literal(json.loads(text))
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_str(k)}: {_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
+    if value is None or isinstance(value, bool | int | float | str):
+        return repr(value)
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
 def py_doc(value: Any) -> str:
@@ -52,6 +71,7 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
     )
     env.filters["py_str"] = py_str
     env.filters["py_doc"] = py_doc
+    env.filters["py_json"] = py_json
     return env
 
 
