@@ -3,6 +3,7 @@ or, for a refused request, in the shape the operation documents (`ErrorShape`)."
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -53,7 +54,8 @@ class ErrorShape:
     """A documented error body that is not the envelope: which part of the error each pointer gets."""
 
     parts: tuple[tuple[str, ErrorPart], ...]
-    constants: tuple[tuple[str, str], ...] = ()  # (pointer, the value the schema fixes there)
+    # (pointer, the JSON value the schema fixes or requires there); "" names the whole body
+    constants: tuple[tuple[str, Any], ...] = ()
 
 
 class ApiError(Exception):
@@ -103,13 +105,15 @@ def error_body(envelope: ErrorEnvelope, error: ApiError) -> dict[str, Any]:
     return body
 
 
-def shaped_body(shape: ErrorShape, error: ApiError) -> dict[str, Any]:
+def shaped_body(shape: ErrorShape, error: ApiError) -> Any:
     """The error as an operation documents it: each part written at its pointer."""
-    body: dict[str, Any] = {}
+    root: Any = next((value for pointer, value in shape.constants if pointer == ""), {})
+    body: Any = copy.deepcopy(root)  # the shape's values are shared by every request
+    for pointer, value in shape.constants:
+        if pointer:
+            _put(body, pointer, copy.deepcopy(value))
     for pointer, part in shape.parts:
         _put(body, pointer, _part(error, part))
-    for pointer, value in shape.constants:
-        _put(body, pointer, value)
     return body
 
 
@@ -137,14 +141,27 @@ def _part(error: ApiError, part: ErrorPart) -> Any:
     return [{"loc": [], "msg": error.message, "type": error.code or error.type}]
 
 
-def _put(body: dict[str, Any], pointer: str, value: Any) -> None:
+def _put(body: Any, pointer: str, value: Any) -> None:
+    """Write `value` at `pointer`, making the objects on the way (an array's index: its item)."""
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
     if not pointer.startswith("/") or not tokens:
-        raise ValueError(f"not a JSON pointer into an object: {pointer!r}")
+        raise ValueError(f"not a JSON pointer into a body: {pointer!r}")
     node = body
-    for token in tokens[:-1]:
-        child = node.get(token)
-        if not isinstance(child, dict):
-            child = node[token] = {}
-        node = child
-    node[tokens[-1]] = value
+    for token, following in zip(tokens, [*tokens[1:], None], strict=True):
+        fresh: Any = {} if following is None or not following.isdigit() else []
+        if isinstance(node, list):
+            index = int(token)
+            while len(node) <= index:
+                node.append({})
+            if following is None:
+                node[index] = value
+            elif not isinstance(node[index], dict | list):
+                node[index] = fresh
+            node = node[index]
+            continue
+        if following is None:
+            node[token] = value
+        else:
+            if not isinstance(node.get(token), dict | list):
+                node[token] = fresh
+            node = node[token]
