@@ -46,7 +46,11 @@ from fidelity_values import (  # noqa: E402
     value_at,
 )
 
-from apiforge.json_schema import SchemaConversionError, to_json_schema  # noqa: E402
+from apiforge.json_schema import (  # noqa: E402
+    SchemaConversionError,
+    reads_as_object,
+    to_json_schema,
+)
 from apiforge.repair import repair_bundle  # noqa: E402
 from apiforge.resolve import load_bundle  # noqa: E402
 from apiforge.walk import deref, item_operations, iter_path_items  # noqa: E402
@@ -515,8 +519,6 @@ _BAD_REQUEST_KEYS = frozenset({"400", "422", "4XX", "4xx", "default"})
 
 _HEADERS_HTTP_OWNS = frozenset({"accept", "content-type", "authorization"})
 _DIRECTION_TALLY = {"request": "requests", "response": "responses"}
-_OBJECT_KEYWORDS = ("properties", "required", "additionalProperties", "patternProperties")
-_NOT_PLAIN = ("type", "$ref", "allOf", "anyOf", "oneOf", "enum", "const", "not")
 
 
 def read_as_objects(schema: Any) -> int:
@@ -530,7 +532,7 @@ def read_as_objects(schema: Any) -> int:
         node = stack.pop()
         if not isinstance(node, dict):
             continue
-        if any(k in node for k in _OBJECT_KEYWORDS) and not any(k in node for k in _NOT_PLAIN):
+        if reads_as_object(node):
             node["type"] = "object"
             changed += 1
         for key, value in node.items():

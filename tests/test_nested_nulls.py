@@ -249,6 +249,9 @@ class Recorder:
     async def update_monitor(self, body: Any, params: Any, context: Any) -> None:
         self.bodies.append(body)
 
+    async def configurations_create(self, body: Any, context: Any) -> None:
+        self.bodies.append(body)
+
 
 def _serve(tmp: Path, name: str, document: dict[str, Any]) -> Any:
     """Generate package `name` from the document with the CLI; its server module."""
@@ -377,5 +380,54 @@ def test_placekit_reverse_refuses_a_null_its_base_component_forbids(
     assert f"'{name}'" in answer["error"]["message"], answer
     sent = {"coordinates": "48.87, 2.29", "countries": []}
     status, answer, handler = _post(server, "/reverse", sent)
+    assert status == 200, answer
+    assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == sent
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+AZURE_CONFIGURATION = {  # azure.com/mariadb's Configurations_CreateOrUpdate, reduced
+    "openapi": "3.0.0",
+    "info": {"title": "mariadb", "version": "1"},
+    "paths": {
+        "/configurations": {
+            "post": {
+                "operationId": "configurations_create",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref("Configuration")}},
+                },
+                "responses": {"200": {"description": "ok"}},
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "ProxyResource": {"properties": {"id": {"type": "string", "readOnly": True}}},
+            "Configuration": {
+                "allOf": [ref("ProxyResource")],
+                "properties": {"properties": ref("ConfigurationProperties")},
+            },
+            # no `type`: an object by our documented reading, and a class in the models
+            "ConfigurationProperties": {"properties": {"value": {"type": "string"}}},
+        }
+    },
+}
+
+
+def test_a_typeless_object_schema_refuses_null_as_its_class_does(tmp_path: Path) -> None:
+    """JSON Schema lets null through `{properties: ...}`, but the models read it as an object (a
+    class: a required one refuses null), so an optional one left out is fine and null is a 400."""
+    from apiforge.nullability import allows_null
+
+    assert not allows_null(ref("ConfigurationProperties"), AZURE_CONFIGURATION)
+    server = _serve(tmp_path, "azure_configuration", AZURE_CONFIGURATION)
+    status, answer, handler = _post(server, "/configurations", {"properties": None})
+    assert status == 400, answer
+    assert "'properties'" in answer["error"]["message"] and handler.bodies == []
+    sent = {"properties": {"value": "x"}}
+    status, answer, handler = _post(server, "/configurations", sent)
     assert status == 200, answer
     assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == sent

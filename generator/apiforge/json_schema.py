@@ -36,7 +36,22 @@ from urllib.parse import quote
 from apiforge import pointer as jp
 from apiforge.versions import json_schema_2020
 
-__all__ = ["DIALECT", "Direction", "SchemaConversionError", "to_json_schema"]
+__all__ = ["DIALECT", "Direction", "SchemaConversionError", "reads_as_object", "to_json_schema"]
+
+_OBJECT_KEYWORDS = ("properties", "required", "additionalProperties", "patternProperties")
+_NOT_PLAIN = ("type", "$ref", "allOf", "anyOf", "oneOf", "enum", "const", "not")
+
+
+def reads_as_object(schema: Any) -> bool:
+    """Our documented reading of a schema with `properties` (or `required`...) and no `type`: an
+    object, as its authors mean it (Azure's documents write hundreds) and as the models make it
+    (a class), although JSON Schema lets any non-object, null included, through it."""
+    return (
+        isinstance(schema, dict)
+        and any(k in schema for k in _OBJECT_KEYWORDS)
+        and not any(k in schema for k in _NOT_PLAIN)
+    )
+
 
 Direction = Literal["request", "response"]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

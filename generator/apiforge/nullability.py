@@ -12,6 +12,7 @@ from typing import Any
 
 from apiforge import ir
 from apiforge import pointer as jp
+from apiforge.json_schema import reads_as_object
 from apiforge.models import ModelIndex
 from apiforge.walk import deref, get_ref, is_ref, iter_objects
 
@@ -319,6 +320,8 @@ class _NullCheck:
             return schema is not False
         if schema.get("nullable") is True:  # OpenAPI 3.0
             return True
+        if reads_as_object(schema):  # a class, as the models make it (json_schema's reading)
+            return False
         kind = schema.get("type")
         kinds = [kind] if isinstance(kind, str) else kind
         if isinstance(kinds, list) and "null" not in kinds:
