@@ -252,6 +252,9 @@ class Recorder:
     async def configurations_create(self, body: Any, context: Any) -> None:
         self.bodies.append(body)
 
+    async def rules_update(self, body: Any, context: Any) -> None:
+        self.bodies.append(body)
+
 
 def _serve(tmp: Path, name: str, document: dict[str, Any]) -> Any:
     """Generate package `name` from the document with the CLI; its server module."""
@@ -429,5 +432,49 @@ def test_a_typeless_object_schema_refuses_null_as_its_class_does(tmp_path: Path)
     assert "'properties'" in answer["error"]["message"] and handler.bodies == []
     sent = {"properties": {"value": "x"}}
     status, answer, handler = _post(server, "/configurations", sent)
+    assert status == 200, answer
+    assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == sent
+
+
+OSISOFT_ANNOTATED = {  # osisoft.com: a property named `Annotated` renames typing's import
+    "openapi": "3.0.0",
+    "info": {"title": "osisoft", "version": "1"},
+    "paths": {
+        "/rules": {
+            "post": {
+                "operationId": "rules_update",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref("TimeRule")}},
+                },
+                "responses": {"200": {"description": "ok"}},
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "TimeRule": {
+                "type": "object",
+                "properties": {
+                    "Annotated": {"type": "boolean"},
+                    "IsConfigured": {"type": "boolean", "example": True},
+                    "Web-Id": {"type": "string", "example": "x"},
+                },
+            },
+        }
+    },
+}
+
+
+def test_typings_annotated_under_another_name_is_still_read(tmp_path: Path) -> None:
+    """The library writes `from typing import Annotated as Annotated_aliased` there; its
+    fields' aliases and optionality were lost, so a null the spec forbids got through."""
+    server = _serve(tmp_path, "osisoft", OSISOFT_ANNOTATED)
+    for name in ("IsConfigured", "Web-Id"):
+        status, answer, handler = _post(server, "/rules", {name: None})
+        assert status == 400, (name, answer)
+        assert f"'{name}'" in answer["error"]["message"] and handler.bodies == []
+    sent = {"Annotated": True, "IsConfigured": False, "Web-Id": "w"}
+    status, answer, handler = _post(server, "/rules", sent)
     assert status == 200, answer
     assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == sent

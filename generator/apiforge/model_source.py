@@ -9,7 +9,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-__all__ = ["REFUSE_METHOD", "optional_admits_none", "refuse_every_value"]
+__all__ = ["REFUSE_METHOD", "annotated_names", "optional_admits_none", "refuse_every_value"]
+
+
+def annotated_names(tree: ast.Module) -> frozenset[str]:
+    """The names `typing.Annotated` goes by in the module: the library imports it `as
+    Annotated_aliased` where a property is named `Annotated` (osisoft.com's document)."""
+    names = {"Annotated"}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module in ("typing", "typing_extensions"):
+            names.update(a.asname for a in node.names if a.name == "Annotated" and a.asname)
+    return frozenset(names)
 
 
 def optional_admits_none(source: str, tree: ast.Module) -> str:
@@ -20,6 +30,7 @@ def optional_admits_none(source: str, tree: ast.Module) -> str:
     default is the model's own answer for an absent property, so it must be a value of the type.
     """
     spots: dict[int, list[int]] = {}  # line -> byte offsets where ` | None` goes
+    annotated = annotated_names(tree)
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
@@ -28,7 +39,7 @@ def optional_admits_none(source: str, tree: ast.Module) -> str:
                 continue
             if stmt.target.id == "root" or not _defaults_to_none(stmt.value):
                 continue
-            core = _core_type(stmt.annotation)
+            core = _core_type(stmt.annotation, annotated)
             if _admits_none(core) or core.end_lineno is None or core.end_col_offset is None:
                 continue
             spots.setdefault(core.end_lineno, []).append(core.end_col_offset)
@@ -58,11 +69,11 @@ def _defaults_to_none(value: ast.expr | None) -> bool:
     )
 
 
-def _core_type(annotation: ast.expr) -> ast.expr:
+def _core_type(annotation: ast.expr, annotated: frozenset[str]) -> ast.expr:
     """`Annotated[X, ...]` -> X; any other annotation is its own type."""
     if (
         isinstance(annotation, ast.Subscript)
-        and ast.unparse(annotation.value) == "Annotated"
+        and ast.unparse(annotation.value) in annotated
         and isinstance(annotation.slice, ast.Tuple)
         and annotation.slice.elts
     ):

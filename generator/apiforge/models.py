@@ -20,7 +20,7 @@ from apiforge import model_worker, unsatisfiable
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.model_input import model_input
-from apiforge.model_source import optional_admits_none, refuse_every_value
+from apiforge.model_source import annotated_names, optional_admits_none, refuse_every_value
 from apiforge.prepare import ModelPlan
 
 # pointer, message, severity, rule -> the diagnostic at the file and line that pointer was written
@@ -468,6 +468,7 @@ def index_models(source: str) -> ModelIndex:
 def _index_tree(tree: ast.Module) -> ModelIndex:
     """The classes and fields of models.py. Leaves `tree` changed (Annotated metadata cut)."""
     classes: dict[str, ModelClass] = {}
+    annotated = annotated_names(tree)
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
@@ -480,14 +481,14 @@ def _index_tree(tree: ast.Module) -> ModelIndex:
             name = stmt.target.id
             if name == "model_config":
                 continue
-            fields.append(_field(name, stmt))
+            fields.append(_field(name, stmt, annotated))
         classes[node.name] = ModelClass(node.name, tuple(fields), is_root)
     return ModelIndex(classes)
 
 
-def _field(name: str, stmt: ast.AnnAssign) -> ModelField:
+def _field(name: str, stmt: ast.AnnAssign, annotated: frozenset[str]) -> ModelField:
     """Name, JSON name, plain annotation and required-ness of one field, from its syntax."""
-    calls = [stmt.value] + _annotated_metadata(stmt.annotation)
+    calls = [stmt.value] + _annotated_metadata(stmt.annotation, annotated)
     wire, required = name, stmt.value is None
     for call in calls:
         if not (isinstance(call, ast.Call) and ast.unparse(call.func) == "Field"):
@@ -500,11 +501,16 @@ def _field(name: str, stmt: ast.AnnAssign) -> ModelField:
         for kw in call.keywords:
             if kw.arg == "alias" and isinstance(kw.value, ast.Constant):
                 wire = str(kw.value.value)
-    return ModelField(name, wire, ast.unparse(_StripAnnotated().visit(stmt.annotation)), required)
+    plain = ast.unparse(_StripAnnotated(annotated).visit(stmt.annotation))
+    return ModelField(name, wire, plain, required)
 
 
-def _annotated_metadata(annotation: ast.expr) -> list[ast.expr]:
-    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value) == "Annotated":
+def _annotated_metadata(annotation: ast.expr, annotated: frozenset[str]) -> list[ast.expr]:
+    """The metadata of `Annotated[X, ...]`, also where it is one member of `... | None`."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        left = _annotated_metadata(annotation.left, annotated)
+        return left + _annotated_metadata(annotation.right, annotated)
+    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value) in annotated:
         elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else []
         return list(elements[1:])
     return []
@@ -513,8 +519,11 @@ def _annotated_metadata(annotation: ast.expr) -> list[ast.expr]:
 class _StripAnnotated(ast.NodeTransformer):
     """`Annotated[X, Field(...)]` -> `X`: the metadata belongs to the model, not to a signature."""
 
+    def __init__(self, annotated: frozenset[str]) -> None:
+        self.annotated = annotated
+
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
-        if ast.unparse(node.value) == "Annotated" and isinstance(node.slice, ast.Tuple):
+        if ast.unparse(node.value) in self.annotated and isinstance(node.slice, ast.Tuple):
             inner: ast.AST = self.visit(node.slice.elts[0])
             return inner
         return self.generic_visit(node)
