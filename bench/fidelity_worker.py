@@ -34,6 +34,7 @@ import httpx
 from pydantic_core import to_jsonable_python
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fidelity_peer  # noqa: E402
 import fidelity_values  # noqa: E402
 from fidelity_values import (  # noqa: E402
     brief,
@@ -111,6 +112,7 @@ def main() -> int:
     parser.add_argument("--invalid", type=int, default=10)
     parser.add_argument("--max-operations", type=int, default=40)
     parser.add_argument("--budget", type=float, default=240.0)
+    parser.add_argument("--peer", action="store_true", help="also datamodel-codegen's models")
     args = parser.parse_args()
     result: dict[str, Any] = {"stages": {}}
     try:
@@ -151,6 +153,11 @@ def run(args: argparse.Namespace, result: dict[str, Any]) -> None:
         operations = sorted(rng.sample(operations, args.max_operations), key=lambda o: o.key)
     tallies = {d: Tally() for d in ("responses", "requests", "invalid")}
     checker = Checker(data, client, server, args, tallies)
+    if args.peer:
+        peer = fidelity_peer.generate(args.spec, args.work, timeout=args.budget / 2)
+        stages["peer"] = "pass" if not isinstance(peer, str) else "fail"
+        tallies["peer"], tallies["ours_on_peer_set"] = Tally(), Tally()
+        checker.peer = None if isinstance(peer, str) else peer
     deadline = time.monotonic() + args.budget
     fidelity_values.BUDGET_ENDS.append(deadline)
     for operation in operations:
@@ -224,6 +231,7 @@ class Checker:
         self.data, self.client, self.server, self.args = data, client, server, args
         self.tallies = tallies
         self.request_schema: Any = None
+        self.peer: ModuleType | None = None  # datamodel-codegen's models (--peer)
 
     def schema(self, node: Any, direction: str) -> Any:
         converted = to_json_schema(self.data, node, direction)  # type: ignore[arg-type]
@@ -278,35 +286,67 @@ class Checker:
             tally.skip("a required parameter has no sendable value")
             return
         args, kwargs = kwargs
+        peer_class = None if self.peer is None else fidelity_peer.component_class(self.peer, node)
+        if self.peer is not None and peer_class is None:
+            self.tallies["peer"].skip("no peer class for the response (not one component $ref)")
         for value in values:
-            tally.instances += 1
-            body = json.dumps(value).encode()
+            failed_before = tally.failed
+            self.response_value(operation, status, media, schema, value, args, kwargs)
+            if peer_class is not None:
+                self.compare_peer(peer_class, value, name, status, tally.failed > failed_before)
 
-            def answer(request: httpx.Request, body: bytes = body) -> httpx.Response:
-                return httpx.Response(status, content=body, headers={"content-type": media})
+    def compare_peer(
+        self, peer_class: type, value: Any, name: str, status: int, ours_failed: bool
+    ) -> None:
+        """The peer's round trip of one instance, and ours on the same instance, tallied apart."""
+        ours, peer = self.tallies["ours_on_peer_set"], self.tallies["peer"]
+        ours.instances += 1
+        peer.instances += 1
+        if ours_failed:
+            ours.fail("apiforge failed (see responses)", name, str(status), value)
+        found = fidelity_peer.round_trip(peer_class, value)
+        if found is not None:
+            peer.fail(found[0], name, str(status), value, found[1])
 
-            client = self.client.Client(
-                BASE, KEY, transport=httpx.MockTransport(answer), max_retries=0
+    def response_value(
+        self,
+        operation: Operation,
+        status: int,
+        media: str,
+        schema: Any,
+        value: Any,
+        args: list[Any],
+        kwargs: dict[str, Any],
+    ) -> None:
+        """One instance through the generated client, answered by a mock transport."""
+        tally = self.tallies["responses"]
+        name = operation.spec.operation_id
+        tally.instances += 1
+        body = json.dumps(value).encode()
+
+        def answer(request: httpx.Request, body: bytes = body) -> httpx.Response:
+            return httpx.Response(status, content=body, headers={"content-type": media})
+
+        client = self.client.Client(BASE, KEY, transport=httpx.MockTransport(answer), max_retries=0)
+        try:
+            got = getattr(client, operation.key)(*args, **kwargs)
+        except Exception as exc:
+            tally.fail(
+                exception_class("response refused", exc), name, str(status), value, detail(exc)
             )
-            try:
-                got = getattr(client, operation.key)(*args, **kwargs)
-            except Exception as exc:
-                tally.fail(
-                    exception_class("response refused", exc), name, str(status), value, detail(exc)
-                )
-                continue
-            finally:
-                client.close()
-            if got is None:
-                tally.fail("response body not returned", name, str(status), value)
-                continue
-            dumped = got.model_dump(mode="json", by_alias=True, exclude_unset=True)
-            found = difference(value, dumped)
-            if found:
-                cls, where = found
-                cls = undeclared(cls, where, schema)
-                around = value_at(value, where.rsplit("/", 1)[0])
-                tally.fail(f"dump differs: {cls}", name, where, value, brief(dumped, 160), around)
+            return
+        finally:
+            client.close()
+        if got is None:
+            tally.fail("response body not returned", name, str(status), value)
+            return
+        dumped = got.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        found = difference(value, dumped)
+        if found:
+            cls, where = found
+            cls = undeclared(cls, where, schema)
+            around = value_at(value, where.rsplit("/", 1)[0])
+            tally.fail(f"dump differs: {cls}", name, where, value, brief(dumped, 160), around)
 
     def call_arguments(self, operation: Operation) -> tuple[list[Any], dict[str, Any]] | None:
         """A generated method's arguments for the response check: required parameters and body."""
