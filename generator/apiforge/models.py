@@ -141,7 +141,7 @@ def models_of_data(data: dict[str, Any], header: str) -> Any:
 
 def run_library(text: str, header: str) -> Any:
     """datamodel-code-generator's models.py for the document `text`, its errors as they are."""
-    from datamodel_code_generator import (  # type: ignore[attr-defined]
+    from datamodel_code_generator import (  # type: ignore[attr-defined, unused-ignore]
         DataModelType,
         InputFileType,
         PythonVersion,
