@@ -128,7 +128,10 @@ def _chat_scenarios(
                 )
             for prefix in op.models_without_tools[:1]:
                 refused = {**tools, "model": f"{prefix}apiforge-conform"}
-                out.append(Scenario("tools-refused", refused, "refusal", "tools-refused", **common))
+                out.append(
+                    Scenario("tools-refused", refused, "refusal", "tools-refused", tools=offered,
+                             **common)
+                )
     if "response_format" in props:
         response_format = {
             "type": "json_schema",
