@@ -86,8 +86,10 @@ class Asked:
     def plain(self) -> bool:
         """The minimal request: valid, nothing extra."""
         keys = set(self.body) if isinstance(self.body, dict) else set()
-        return self.authorized and keys == {"model", "messages"} and isinstance(
-            self.body["model"], str
+        return (
+            self.authorized
+            and keys == {"model", "messages"}
+            and isinstance(self.body["model"], str)
         )
 
 

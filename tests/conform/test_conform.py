@@ -74,8 +74,17 @@ def _repeat_call_id(events: Events) -> Events:
         for choice in chunk.get("choices") or []:
             for call in choice["delta"].get("tool_calls") or []:
                 if call.get("id"):
-                    again = {**chunk, "choices": [{"index": choice["index"], "delta": {
-                        "tool_calls": [{"index": call["index"], "id": call["id"]}]}}]}
+                    again = {
+                        **chunk,
+                        "choices": [
+                            {
+                                "index": choice["index"],
+                                "delta": {
+                                    "tool_calls": [{"index": call["index"], "id": call["id"]}]
+                                },
+                            }
+                        ],
+                    }
                     out.append(json.dumps(again))
     return out
 
@@ -121,55 +130,136 @@ _GATEWAY_ERROR = {"status": "400", "message": "no"}
 
 # check -> (dialect, breaker): each breaks exactly that check
 BROKEN: dict[str, tuple[str, Breaker]] = {
-    "status-documented": ("provider", Breaker(
-        answer=_answer_if(lambda a: a.has("model") and not isinstance(a.body["model"], str),
-                          lambda status, body: (422, body)))),
-    "accepted": ("provider", Breaker(
-        answer=_answer_if(lambda a: a.plain, lambda status, body: _refuse()))),
-    "refused": ("provider", Breaker(
-        request=lambda a: dataclasses.replace(a, body={**a.body, "model": "m"})
-        if a.has("model") and not isinstance(a.body["model"], str) else a)),
-    "content-type": ("provider", Breaker(
-        request=lambda a: dataclasses.replace(
-            a, body={k: v for k, v in a.body.items() if k != "stream"})
-        if _plain_stream(a) else a)),
-    "body-schema": ("provider", Breaker(
-        answer=_answer_if(lambda a: a.plain, _body_edit("created", _DROP)))),
-    "error-envelope": ("provider", Breaker(
-        answer=_answer_if(lambda a: not a.authorized,
-                          lambda status, body: (status, {"error": "invalid key"})))),
-    "chunk-schema": ("provider", Breaker(
-        events=_events_if(_plain_stream, lambda ev: _chunks(ev, _without("id"))))),
-    "stream-sentinel": ("provider", Breaker(
-        events=_events_if(_plain_stream, lambda ev: [d for d in ev if d != "[DONE]"]))),
+    "status-documented": (
+        "provider",
+        Breaker(
+            answer=_answer_if(
+                lambda a: a.has("model") and not isinstance(a.body["model"], str),
+                lambda status, body: (422, body),
+            )
+        ),
+    ),
+    "accepted": (
+        "provider",
+        Breaker(answer=_answer_if(lambda a: a.plain, lambda status, body: _refuse())),
+    ),
+    "refused": (
+        "provider",
+        Breaker(
+            request=lambda a: (
+                dataclasses.replace(a, body={**a.body, "model": "m"})
+                if a.has("model") and not isinstance(a.body["model"], str)
+                else a
+            )
+        ),
+    ),
+    "content-type": (
+        "provider",
+        Breaker(
+            request=lambda a: (
+                dataclasses.replace(a, body={k: v for k, v in a.body.items() if k != "stream"})
+                if _plain_stream(a)
+                else a
+            )
+        ),
+    ),
+    "body-schema": (
+        "provider",
+        Breaker(answer=_answer_if(lambda a: a.plain, _body_edit("created", _DROP))),
+    ),
+    "error-envelope": (
+        "provider",
+        Breaker(
+            answer=_answer_if(
+                lambda a: not a.authorized, lambda status, body: (status, {"error": "invalid key"})
+            )
+        ),
+    ),
+    "chunk-schema": (
+        "provider",
+        Breaker(events=_events_if(_plain_stream, lambda ev: _chunks(ev, _without("id")))),
+    ),
+    "stream-sentinel": (
+        "provider",
+        Breaker(events=_events_if(_plain_stream, lambda ev: [d for d in ev if d != "[DONE]"])),
+    ),
     "usage-chunk": ("provider", Breaker(events=_events_if(lambda a: a.usage, _twice_usage))),
-    "stream-error": ("provider", Breaker(events=_events_if(_plain_stream, lambda ev: [
-        *ev[:-1], json.dumps({"error": {"message": "overloaded", "type": "server_error"}}),
-        ev[-1]]))),
-    "timeout": ("provider", Breaker(
-        events=_events_if(_plain_stream, lambda ev: ev[:-1]), hang=_plain_stream)),
-    "merged-shape": ("provider", Breaker(
-        events=_events_if(_plain_stream, lambda ev: _chunks(ev, _second_role)))),
-    "tool-call-deltas": ("provider", Breaker(
-        events=_events_if(lambda a: a.stream and a.has("tools"), _repeat_call_id))),
-    "finish-reason": ("provider", Breaker(
-        events=_events_if(_plain_stream, lambda ev: _chunks(ev, _no_finish)))),
-    "usage-total": ("provider", Breaker(
-        answer=_answer_if(lambda a: a.plain, _body_edit("usage/total_tokens", lambda n: n + 1)))),
-    "tool-arguments": ("provider", Breaker(answer=_answer_if(
-        lambda a: a.has("tools") and not a.stream,
-        _body_edit("choices/0/message/tool_calls/0/function/arguments", "{}")))),
-    "structured-output": ("provider", Breaker(answer=_answer_if(
-        lambda a: a.has("response_format"),
-        _body_edit("choices/0/message/content", "Hello!")))),
-    "auth-required": ("provider", Breaker(
-        request=lambda a: dataclasses.replace(a, authorized=True))),
-    "unknown-ignored": ("gateway", Breaker(answer=_answer_if(
-        lambda a: a.has("apiforge_conform_unknown"),
-        lambda status, body: (400, _GATEWAY_ERROR)))),
-    "tools-refused": ("gateway", Breaker(
-        request=lambda a: dataclasses.replace(a, body={**a.body, "model": "m"})
-        if a.has("tools") and a.body["model"].startswith("perplexity/") else a)),
+    "stream-error": (
+        "provider",
+        Breaker(
+            events=_events_if(
+                _plain_stream,
+                lambda ev: [
+                    *ev[:-1],
+                    json.dumps({"error": {"message": "overloaded", "type": "server_error"}}),
+                    ev[-1],
+                ],
+            )
+        ),
+    ),
+    "timeout": (
+        "provider",
+        Breaker(events=_events_if(_plain_stream, lambda ev: ev[:-1]), hang=_plain_stream),
+    ),
+    "merged-shape": (
+        "provider",
+        Breaker(events=_events_if(_plain_stream, lambda ev: _chunks(ev, _second_role))),
+    ),
+    "tool-call-deltas": (
+        "provider",
+        Breaker(events=_events_if(lambda a: a.stream and a.has("tools"), _repeat_call_id)),
+    ),
+    "finish-reason": (
+        "provider",
+        Breaker(events=_events_if(_plain_stream, lambda ev: _chunks(ev, _no_finish))),
+    ),
+    "usage-total": (
+        "provider",
+        Breaker(
+            answer=_answer_if(lambda a: a.plain, _body_edit("usage/total_tokens", lambda n: n + 1))
+        ),
+    ),
+    "tool-arguments": (
+        "provider",
+        Breaker(
+            answer=_answer_if(
+                lambda a: a.has("tools") and not a.stream,
+                _body_edit("choices/0/message/tool_calls/0/function/arguments", "{}"),
+            )
+        ),
+    ),
+    "structured-output": (
+        "provider",
+        Breaker(
+            answer=_answer_if(
+                lambda a: a.has("response_format"),
+                _body_edit("choices/0/message/content", "Hello!"),
+            )
+        ),
+    ),
+    "auth-required": (
+        "provider",
+        Breaker(request=lambda a: dataclasses.replace(a, authorized=True)),
+    ),
+    "unknown-ignored": (
+        "gateway",
+        Breaker(
+            answer=_answer_if(
+                lambda a: a.has("apiforge_conform_unknown"),
+                lambda status, body: (400, _GATEWAY_ERROR),
+            )
+        ),
+    ),
+    "tools-refused": (
+        "gateway",
+        Breaker(
+            request=lambda a: (
+                dataclasses.replace(a, body={**a.body, "model": "m"})
+                if a.has("tools") and a.body["model"].startswith("perplexity/")
+                else a
+            )
+        ),
+    ),
 }
 
 
@@ -197,9 +287,15 @@ def test_a_required_header_the_server_leaves_out(tmp_path: Path) -> None:
     text = spec.read_text()
     needle = '        "200":\n          description: >-\n'
     assert needle in text
-    spec.write_text(text.replace(needle, '        "200":\n          headers:\n            '
-                                 "X-Request-Id:\n              required: true\n              "
-                                 "schema: {type: string}\n          description: >-\n", 1))
+    spec.write_text(
+        text.replace(
+            needle,
+            '        "200":\n          headers:\n            '
+            "X-Request-Id:\n              required: true\n              "
+            "schema: {type: string}\n          description: >-\n",
+            1,
+        )
+    )
     with serving(generated_app("provider")) as base:
         report = conform(spec, base)
     assert {f.check for f in report.findings} == {"required-headers"}

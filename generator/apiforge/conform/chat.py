@@ -19,9 +19,10 @@ def usage_problem(usage: Any) -> Problem | None:
     if not isinstance(usage, Mapping):
         return None
     counts = [usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")]
-    if not all(isinstance(c, int) and not isinstance(c, bool) for c in counts):
+    numbers = [c for c in counts if isinstance(c, int) and not isinstance(c, bool)]
+    if len(numbers) != 3:
         return None
-    prompt, completion, total = counts
+    prompt, completion, total = numbers
     if prompt + completion != total:
         return (
             "usage-total",
@@ -71,7 +72,9 @@ def _arguments_problem(call: Any, tools: Sequence[Mapping[str, Any]]) -> str | N
         arguments = json.loads(raw) if isinstance(raw, str) else raw
     except ValueError:
         return f"the arguments of the call to {name!r} are not JSON: {str(raw)[:80]!r}"
-    return _schema_problem(arguments, offered[name].get("parameters") or {}, f"{name!r}'s arguments")
+    return _schema_problem(
+        arguments, offered[name].get("parameters") or {}, f"{name!r}'s arguments"
+    )
 
 
 def _structured_problem(content: Any, schema: Any) -> str | None:

@@ -143,7 +143,7 @@ def read(bundle: Bundle) -> Contract:
                 unknown_properties=unknown,
                 models_without_tools=tuple(p for p in no_tools or [] if isinstance(p, str)),
                 refusal_status=refusals.of(op)[0].status,
-                requests_per_second=float(rate) if _positive(rate) else None,
+                requests_per_second=float(rate) if rate is not None and _positive(rate) else None,
                 params=_params(bundle, op),
             )
         )
@@ -154,9 +154,9 @@ def schema_at(bundle: Bundle, node: Any, pointer: str, direction: Direction) -> 
     """The node at `pointer` as a Schema located where it is written (a `$ref`'s target)."""
     from jsonschema import Draft202012Validator
 
-    if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        if node["$ref"].startswith("#/"):
-            pointer = node["$ref"]
+    ref = node.get("$ref") if isinstance(node, Mapping) else None
+    if isinstance(ref, str) and ref.startswith("#/"):
+        pointer = ref
     try:
         converted = to_json_schema(bundle.data, node, direction)
         validator = linear_validator(Draft202012Validator)(converted)

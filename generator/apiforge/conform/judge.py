@@ -39,11 +39,15 @@ def expectation(
         what = {"unknown-ignored": "with an unknown parameter, which the dialect ignores,"}.get(
             scenario.check, "valid"
         )
-        return Problem(scenario.check, f"the {scenario.name} request ({what}) got {status}, not a"
-                       f" 2xx{why}", where)
+        return Problem(
+            scenario.check,
+            f"the {scenario.name} request ({what}) got {status}, not a 2xx{why}",
+            where,
+        )
     if scenario.expect == "refusal" and not 400 <= status < 500:
-        return Problem(scenario.check, f"the {scenario.name} request got {status}, not a 4xx"
-                       f"{why}", where)
+        return Problem(
+            scenario.check, f"the {scenario.name} request got {status}, not a 4xx{why}", where
+        )
     return None
 
 
@@ -61,26 +65,48 @@ def judge_plain(
         return []
     problems = _headers(documented, headers)
     mime = headers.get("content-type", "")
-    asked_stream = scenario.stream and 200 <= status < 300 and op.stream is not None
-    if asked_stream and not is_event_stream(mime):
-        return [*problems, Problem("content-type", f"the request set `{op.stream.flag}: true` "
-                                   f"(a stream), the answer is {essence(mime) or 'untyped'}",
-                                   op.stream.pointer)]
+    stream = op.stream if scenario.stream and 200 <= status < 300 else None
+    asked_stream = stream is not None
+    if stream is not None and not is_event_stream(mime):
+        return [
+            *problems,
+            Problem(
+                "content-type",
+                f"the request set `{stream.flag}: true` "
+                f"(a stream), the answer is {essence(mime) or 'untyped'}",
+                stream.pointer,
+            ),
+        ]
     if not asked_stream and is_event_stream(mime):
-        return [*problems, Problem("content-type", "the request did not ask for a stream, the "
-                                   "answer is text/event-stream", documented.pointer)]
+        return [
+            *problems,
+            Problem(
+                "content-type",
+                "the request did not ask for a stream, the answer is text/event-stream",
+                documented.pointer,
+            ),
+        ]
     if not documented.json_types:
         return problems
     if not is_json(mime):
-        return [*problems, Problem("content-type", f"the {status} answer is "
-                                   f"{essence(mime) or 'untyped'}, not the documented "
-                                   f"{', '.join(documented.json_types)}", documented.pointer)]
+        return [
+            *problems,
+            Problem(
+                "content-type",
+                f"the {status} answer is "
+                f"{essence(mime) or 'untyped'}, not the documented "
+                f"{', '.join(documented.json_types)}",
+                documented.pointer,
+            ),
+        ]
     check = "body-schema" if status < 400 else "error-envelope"
     try:
         body = json.loads(raw)
     except ValueError:
-        return [*problems, Problem(check, f"the {status} body is not JSON: {raw[:80]!r}",
-                                   documented.pointer)]
+        return [
+            *problems,
+            Problem(check, f"the {status} body is not JSON: {raw[:80]!r}", documented.pointer),
+        ]
     if status >= 400:
         return problems + _envelope(documented, status, body, message_pointer)
     schema = documented.json
@@ -108,16 +134,24 @@ def _envelope(
     if problem and schema is not None:
         return [Problem("error-envelope", f"the {status} error body: {problem}", schema.pointer)]
     if extract_message(body, [message_pointer]) is None:
-        return [Problem("error-envelope", f"the {status} error body has no message at "
-                        f"{message_pointer}: {json.dumps(body)[:120]}",
-                        schema.pointer if schema else documented.pointer)]
+        return [
+            Problem(
+                "error-envelope",
+                f"the {status} error body has no message at "
+                f"{message_pointer}: {json.dumps(body)[:120]}",
+                schema.pointer if schema else documented.pointer,
+            )
+        ]
     return []
 
 
 def _headers(documented: ResponseContract, headers: Mapping[str, str]) -> list[Problem]:
     return [
-        Problem("required-headers", f"the documented header {name} is missing",
-                jp.join(documented.pointer, "headers", name))
+        Problem(
+            "required-headers",
+            f"the documented header {name} is missing",
+            jp.join(documented.pointer, "headers", name),
+        )
         for name in documented.required_headers
         if name.lower() not in headers
     ]

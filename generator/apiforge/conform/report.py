@@ -24,8 +24,10 @@ def text(report: Report, bundle: Bundle) -> str:
     for f in report.findings:
         loc = bundle.locate(f.pointer)
         source = bundle.source(f.pointer).pointer
-        lines.append(f"{loc.file}:{loc.line}:{loc.col}: {f.severity}: {f.operation}: {f.message}"
-                     f" [{f.check}] (at {source})")
+        lines.append(
+            f"{loc.file}:{loc.line}:{loc.col}: {f.severity}: {f.operation}: {f.message}"
+            f" [{f.check}] (at {source})"
+        )
         lines.append(f"  {curl(f)}")
     return "".join(line + "\n" for line in lines)
 
@@ -38,16 +40,23 @@ def as_json(report: Report, bundle: Bundle) -> str:
                 "severity": f.severity,
                 "operation": f.operation,
                 "message": f.message,
-                "request": {"method": f.request.method, "url": f.request.url,
-                            "body": f.request.body},
+                "request": {
+                    "method": f.request.method,
+                    "url": f.request.url,
+                    "body": f.request.body,
+                },
                 "pointer": f.pointer,
             }
             for f in report.findings
         ],
         "requests": report.requests,
         "checks": [
-            {"id": c.id, "severity": c.severity, "summary": c.summary,
-             "findings": sum(f.check == c.id for f in report.findings)}
+            {
+                "id": c.id,
+                "severity": c.severity,
+                "summary": c.summary,
+                "findings": sum(f.check == c.id for f in report.findings),
+            }
             for c in CHECKS
         ],
     }
@@ -66,26 +75,35 @@ def junit(report: Report, bundle: Bundle) -> str:
             if errors:
                 failures += 1
                 body = "\n".join(f"{f.message}\n{curl(f)}" for f in found)
-                cases.append(f"{head}>\n    <failure message={quoteattr(errors[0].message)}>"
-                             f"{escape(body)}</failure>\n  </testcase>")
+                cases.append(
+                    f"{head}>\n    <failure message={quoteattr(errors[0].message)}>"
+                    f"{escape(body)}</failure>\n  </testcase>"
+                )
             elif (check.id, operation) not in report.exercised:
                 skipped += 1
-                cases.append(f'{head}>\n    <skipped message="no request exercised it"/>\n'
-                             "  </testcase>")
+                cases.append(
+                    f'{head}>\n    <skipped message="no request exercised it"/>\n  </testcase>'
+                )
             else:
                 out = "".join(f"\n    <system-out>{escape(f.message)}</system-out>" for f in found)
                 cases.append(f"{head}>{out}\n  </testcase>" if out else f"{head}/>")
-    header = (f'<testsuite name="apiforge conform" tests="{len(cases)}" failures="{failures}"'
-              f' errors="0" skipped="{skipped}">')
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join([header, *cases,
-                                                                   "</testsuite>"]) + "\n"
+    header = (
+        f'<testsuite name="apiforge conform" tests="{len(cases)}" failures="{failures}"'
+        f' errors="0" skipped="{skipped}">'
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + "\n".join([header, *cases, "</testsuite>"])
+        + "\n"
+    )
 
 
 def markdown(report: Report, bundle: Bundle) -> str:
     lines = [f"## apiforge conform: {report.base_url}", ""]
     errors = sum(f.severity == "error" for f in report.findings)
-    lines.append(f"{len(report.findings)} finding(s), {errors} error(s), in "
-                 f"{report.requests} request(s).")
+    lines.append(
+        f"{len(report.findings)} finding(s), {errors} error(s), in {report.requests} request(s)."
+    )
     if report.findings:
         lines += ["", "| check | severity | operation | finding | spec |", "|---|---|---|---|---|"]
         for f in report.findings:
@@ -101,8 +119,12 @@ def curl(f: Finding) -> str:
     if f.request.authorized:
         parts += ["-H", f'"Authorization: Bearer ${API_KEY_VARIABLE}"']
     if f.request.body is not None:
-        parts += ["-H", "'Content-Type: application/json'", "-d",
-                  shlex.quote(json.dumps(f.request.body, separators=(",", ":")))]
+        parts += [
+            "-H",
+            "'Content-Type: application/json'",
+            "-d",
+            shlex.quote(json.dumps(f.request.body, separators=(",", ":"))),
+        ]
     return " ".join(parts)
 
 
@@ -110,5 +132,9 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-FORMATS: dict[str, Formatter] = {"text": text, "json": as_json, "junit": junit,
-                                 "markdown": markdown}
+FORMATS: dict[str, Formatter] = {
+    "text": text,
+    "json": as_json,
+    "junit": junit,
+    "markdown": markdown,
+}

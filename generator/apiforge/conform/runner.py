@@ -26,8 +26,15 @@ __all__ = ["DEFAULT_API_KEY", "Options", "Report", "Unreachable", "run"]
 
 DEFAULT_API_KEY = "sk-apiforge-conform"
 _MAX_BODY = 32 * 1024 * 1024
-_STREAM_CHECKS = ("chunk-schema", "stream-sentinel", "stream-error", "merged-shape",
-                  "finish-reason", "tool-call-deltas", "usage-total")
+_STREAM_CHECKS = (
+    "chunk-schema",
+    "stream-sentinel",
+    "stream-error",
+    "merged-shape",
+    "finish-reason",
+    "tool-call-deltas",
+    "usage-total",
+)
 
 
 class Unreachable(Exception):
@@ -127,8 +134,9 @@ class _Session:
                 if cut:
                     return [*problems, _timeout(op, self.options.timeout)]
                 said = error_message(raw, self.contract.envelope.message) if status >= 300 else None
-                problems += judge_plain(op, scenario, status, response.headers, raw,
-                                        self.contract.envelope.message)
+                problems += judge_plain(
+                    op, scenario, status, response.headers, raw, self.contract.envelope.message
+                )
             problems += [p for p in [expectation(op, scenario, status, said)] if p]
             return problems
         finally:
@@ -160,8 +168,10 @@ class _Session:
             return [*watch.finish(cut=True), _timeout(op, self.options.timeout, True)]
         except httpx.TransportError as exc:
             watch.finish(cut=True)
-            return [*watch.problems, Problem("stream-sentinel", f"the stream broke off: {exc}",
-                                             op.stream.pointer)]
+            return [
+                *watch.problems,
+                Problem("stream-sentinel", f"the stream broke off: {exc}", op.stream.pointer),
+            ]
         for event in decoder.flush():
             watch.event(event)
         return watch.finish(cut=False)
@@ -196,8 +206,14 @@ class _Session:
         self.last_sent = time.monotonic()
 
     def _exercised(self, op: OperationContract, scenario: Scenario) -> None:
-        checks = [scenario.check, "status-documented", "content-type", "required-headers",
-                  "timeout", "body-schema" if scenario.expect == "success" else "error-envelope"]
+        checks = [
+            scenario.check,
+            "status-documented",
+            "content-type",
+            "required-headers",
+            "timeout",
+            "body-schema" if scenario.expect == "success" else "error-envelope",
+        ]
         if scenario.stream:
             checks += _STREAM_CHECKS
         if scenario.include_usage:
@@ -238,4 +254,3 @@ def _retry_after(response: httpx.Response, cap: float) -> float:
 def _timeout(op: OperationContract, seconds: float, stream: bool = False) -> Problem:
     what = "the stream did not end" if stream else "no complete answer arrived"
     return Problem("timeout", f"{what} within {seconds:g} s; cut", op.pointer)
-

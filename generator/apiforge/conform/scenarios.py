@@ -66,7 +66,9 @@ def scenarios(op: OperationContract, model: str | None) -> list[Scenario]:
     path_values, query = _parameters(op, minimal_instance)
     request = op.request
     if request is None:
-        base = Scenario("minimal", None, "success", "accepted", path_values=path_values, query=query)
+        base = Scenario(
+            "minimal", None, "success", "accepted", path_values=path_values, query=query
+        )
         return [base, *_without_credentials(op, base)]
     props = request.properties()
     chat = "messages" in props and "model" in props
@@ -89,8 +91,15 @@ def scenarios(op: OperationContract, model: str | None) -> list[Scenario]:
             usage = _with(streamed, stream.include_usage, True)
             if _valid(request, usage):
                 out.append(
-                    Scenario("stream-usage", usage, "success", "accepted", stream=True,
-                             include_usage=True, **common)
+                    Scenario(
+                        "stream-usage",
+                        usage,
+                        "success",
+                        "accepted",
+                        stream=True,
+                        include_usage=True,
+                        **common,
+                    )
                 )
     if chat:
         out.extend(_chat_scenarios(op, request, body, common))
@@ -123,14 +132,27 @@ def _chat_scenarios(
             if op.stream is not None:
                 streamed = {**tools, op.stream.flag: True}
                 out.append(
-                    Scenario("tools-stream", streamed, "success", "accepted", stream=True,
-                             tools=offered, **common)
+                    Scenario(
+                        "tools-stream",
+                        streamed,
+                        "success",
+                        "accepted",
+                        stream=True,
+                        tools=offered,
+                        **common,
+                    )
                 )
             for prefix in op.models_without_tools[:1]:
                 refused = {**tools, "model": f"{prefix}apiforge-conform"}
                 out.append(
-                    Scenario("tools-refused", refused, "refusal", "tools-refused", tools=offered,
-                             **common)
+                    Scenario(
+                        "tools-refused",
+                        refused,
+                        "refusal",
+                        "tools-refused",
+                        tools=offered,
+                        **common,
+                    )
                 )
     if "response_format" in props:
         response_format = {
@@ -140,8 +162,14 @@ def _chat_scenarios(
         structured = {**body, "response_format": response_format}
         if _valid(request, structured):
             out.append(
-                Scenario("structured", structured, "success", "accepted",
-                         output_schema=STRUCTURED_SCHEMA, **common)
+                Scenario(
+                    "structured",
+                    structured,
+                    "success",
+                    "accepted",
+                    output_schema=STRUCTURED_SCHEMA,
+                    **common,
+                )
             )
     return out
 
@@ -170,8 +198,15 @@ def _without_credentials(op: OperationContract, base: Scenario) -> list[Scenario
     if not op.requires_auth:
         return []
     return [
-        Scenario("no-credentials", base.body, "refusal", "auth-required", authorized=False,
-                 path_values=base.path_values, query=base.query)
+        Scenario(
+            "no-credentials",
+            base.body,
+            "refusal",
+            "auth-required",
+            authorized=False,
+            path_values=base.path_values,
+            query=base.query,
+        )
     ]
 
 
@@ -239,7 +274,8 @@ def _parameters(
     op: OperationContract, minimal_instance: Any
 ) -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
     """A minimal value for each required path and query parameter."""
-    path_values, query = [], []
+    path_values: list[tuple[str, Any]] = []
+    query: list[tuple[str, Any]] = []
     for name, where, required, schema in op.params:
         if not required:
             continue

@@ -52,8 +52,11 @@ class StreamWatch:
 
     def event(self, event: ServerSentEvent) -> None:
         if self._done:
-            self._report("stream-sentinel", f"data arrived after `data: {self.stream.done}`: "
-                         f"{event.data[:80]!r}", self.stream.pointer)
+            self._report(
+                "stream-sentinel",
+                f"data arrived after `data: {self.stream.done}`: {event.data[:80]!r}",
+                self.stream.pointer,
+            )
             return
         if event.data == self.stream.done:
             self._done = True
@@ -63,8 +66,11 @@ class StreamWatch:
         try:
             payload = json.loads(event.data)
         except ValueError:
-            self._report("chunk-schema", f"a `data:` payload is neither JSON nor the sentinel: "
-                         f"{event.data[:80]!r}", self._chunk_pointer())
+            self._report(
+                "chunk-schema",
+                f"a `data:` payload is neither JSON nor the sentinel: {event.data[:80]!r}",
+                self._chunk_pointer(),
+            )
             return
         if self._is_error(event, payload):
             return
@@ -89,20 +95,27 @@ class StreamWatch:
             return self.problems
         where = self.stream.pointer
         if not self._done:
-            self._report("stream-sentinel", f"the stream ended without `data: {self.stream.done}`",
-                         where)
+            self._report(
+                "stream-sentinel", f"the stream ended without `data: {self.stream.done}`", where
+            )
         if self.include_usage:
             self._usage_order(where)
         for (choice, index, part), count in sorted(self._call_parts.items()):
             if part.startswith("-") or count == 1:
                 continue
-            self._report("tool-call-deltas", f"choice {choice}, tool call {index}: its "
-                         f"{part} arrived {count} times, not once", where)
-        for (choice, index, part) in sorted(k for k in self._call_parts if k[2] == "-seen"):
+            self._report(
+                "tool-call-deltas",
+                f"choice {choice}, tool call {index}: its {part} arrived {count} times, not once",
+                where,
+            )
+        for choice, index, _ in sorted(k for k in self._call_parts if k[2] == "-seen"):
             for needed in ("id", "name"):
                 if not self._call_parts[(choice, index, needed)]:
-                    self._report("tool-call-deltas", f"choice {choice}, tool call {index}: no "
-                                 f"delta carried its {needed}", where)
+                    self._report(
+                        "tool-call-deltas",
+                        f"choice {choice}, tool call {index}: no delta carried its {needed}",
+                        where,
+                    )
         if self.chunks:
             self._merged()
         return self.problems
@@ -124,22 +137,29 @@ class StreamWatch:
         for choice in choices if isinstance(choices, list) else ():
             if not isinstance(choice, Mapping) or not isinstance(choice.get("delta"), Mapping):
                 continue
-            at = choice.get("index") if isinstance(choice.get("index"), int) else 0
+            index_ = choice.get("index")
+            at: int = index_ if isinstance(index_, int) else 0
             delta = choice["delta"]
             if isinstance(delta.get("role"), str):
                 roles = self._roles.setdefault(at, set())
                 roles.add(delta["role"])
                 if len(roles) == 2:
-                    self._report("merged-shape", f"choice {at} changes role: "
-                                 f"{', '.join(sorted(roles))}", self._completion_pointer())
+                    self._report(
+                        "merged-shape",
+                        f"choice {at} changes role: {', '.join(sorted(roles))}",
+                        self._completion_pointer(),
+                    )
             calls = delta.get("tool_calls")
             for call in calls if isinstance(calls, list) else ():
                 if not isinstance(call, Mapping):
                     continue
                 index = call.get("index")
                 if not isinstance(index, int) or isinstance(index, bool):
-                    self._report("tool-call-deltas", f"chunk {self.chunks}: a tool-call delta "
-                                 "has no integer `index`", self._chunk_pointer())
+                    self._report(
+                        "tool-call-deltas",
+                        f"chunk {self.chunks}: a tool-call delta has no integer `index`",
+                        self._chunk_pointer(),
+                    )
                     continue
                 self._call_parts[(at, index, "-seen")] += 1
                 if call.get("id"):
@@ -150,14 +170,22 @@ class StreamWatch:
 
     def _usage_order(self, where: str) -> None:
         if not self._usage_at:
-            self._report("usage-chunk", "no chunk carried `usage`, although the request asked "
-                         "for it (include-usage)", where)
+            self._report(
+                "usage-chunk",
+                "no chunk carried `usage`, although the request asked for it (include-usage)",
+                where,
+            )
         elif len(self._usage_at) > 1:
-            self._report("usage-chunk", f"{len(self._usage_at)} chunks carried `usage`, not one",
-                         where)
+            self._report(
+                "usage-chunk", f"{len(self._usage_at)} chunks carried `usage`, not one", where
+            )
         elif self._usage_at[0] != self.chunks:
-            self._report("usage-chunk", f"the usage chunk is chunk {self._usage_at[0]} of "
-                         f"{self.chunks}, not the last before the sentinel", where)
+            self._report(
+                "usage-chunk",
+                f"the usage chunk is chunk {self._usage_at[0]} of "
+                f"{self.chunks}, not the last before the sentinel",
+                where,
+            )
 
     def _merged(self) -> None:
         merged = self._merger.result()
@@ -167,12 +195,18 @@ class StreamWatch:
                 choice["message"] = {k: v for k, v in message.items() if v is not None}
         for index, choice in enumerate(merged.get("choices") or []):
             if choice.get("finish_reason") is None:
-                self._report("finish-reason", f"choice {choice.get('index', index)} ended "
-                             "without a finish_reason", self.stream.pointer)
+                self._report(
+                    "finish-reason",
+                    f"choice {choice.get('index', index)} ended without a finish_reason",
+                    self.stream.pointer,
+                )
         problem = self._merged_problem(merged)
         if problem:
-            self._report("merged-shape", f"the merged stream is no valid plain answer: {problem}",
-                         self._completion_pointer())
+            self._report(
+                "merged-shape",
+                f"the merged stream is no valid plain answer: {problem}",
+                self._completion_pointer(),
+            )
         merged.pop("usage", None)  # judged chunk by chunk above
         for check, message in completion_problems(merged, self.tools, self.output_schema):
             self._report(check, f"in the merged stream: {message}", self.stream.pointer)
@@ -188,7 +222,8 @@ class StreamWatch:
             if "finish_reason" in path or (path and path[0] == "usage"):
                 return True
             return error.validator == "required" and (
-                "'usage'" in error.message and not self.include_usage
+                "'usage'" in error.message
+                and not self.include_usage
                 or "'finish_reason'" in error.message
             )
 
