@@ -117,7 +117,8 @@ class Request:
     method: str
     url: str
     body: object  # the JSON body, or None
-    authorized: bool = True  # sent with the --api-key credentials
+    # how the credentials went: (kind, header or query name), as ir.Security says; None: without
+    credentials: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -116,8 +116,16 @@ def markdown(report: Report, bundle: Bundle) -> str:
 def curl(f: Finding) -> str:
     """A shell line that sends the request again; the key is read from $APIFORGE_API_KEY."""
     parts = ["curl", "-sS", "-X", f.request.method, shlex.quote(f.request.url)]
-    if f.request.authorized:
-        parts += ["-H", f'"Authorization: Bearer ${API_KEY_VARIABLE}"']
+    key = f"${API_KEY_VARIABLE}"
+    kind, name = f.request.credentials or ("", "")
+    if kind == "bearer":
+        parts += ["-H", f'"{name}: Bearer {key}"']
+    elif kind == "basic":
+        parts += ["-H", f'"{name}: Basic $(printf %s "{key}" | base64)"']
+    elif kind == "header":
+        parts += ["-H", f'"{name}: {key}"']
+    elif kind == "query":
+        parts += ["--url-query", f'"{name}={key}"']
     if f.request.body is not None:
         parts += [
             "-H",

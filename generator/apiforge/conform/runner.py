@@ -94,7 +94,14 @@ class _Session:
 
     def send(self, op: OperationContract, scenario: Scenario) -> None:
         request = self._request(op, scenario)
-        shown = Request(op.method, request.url.__str__(), scenario.body, scenario.authorized)
+        security = self.contract.security
+        credentials = None
+        url = request.url
+        if scenario.authorized and security is not None:
+            credentials = (security.kind, security.parameter_name)
+            if security.kind == "query":  # the key stays out of every report
+                url = url.copy_remove_param(security.parameter_name)
+        shown = Request(op.method, str(url), scenario.body, credentials)
         problems = self._exchange(op, scenario, request)
         if problems is None:  # rate limited: one more try after the wait the server asked for
             problems = self._exchange(op, scenario, self._request(op, scenario), retry=False)
