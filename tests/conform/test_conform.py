@@ -3,6 +3,7 @@ that breaks one check is named by that check and nothing else."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import shutil
@@ -15,6 +16,7 @@ from apiforge.conform import CHECKS, Options, Report, read, run
 from apiforge.resolve import load_bundle
 from tests.conform.servers import Asked, Breaker, Events, generated_app, proxy, serving
 from tests.helpers import REPO
+from tests.openapi32 import assemble
 
 DIALECTS = ("gateway", "provider", "sandbox")
 
@@ -300,3 +302,30 @@ def test_a_required_header_the_server_leaves_out(tmp_path: Path) -> None:
         report = conform(spec, base)
     assert {f.check for f in report.findings} == {"required-headers"}
     assert "X-Request-Id" in report.findings[0].message
+
+
+def test_the_32_provider_reads_its_item_schema_and_conforms(tmp_path: Path) -> None:
+    """tests/data's provider in OpenAPI 3.2: the chunk is `itemSchema`'s data (contentSchema)."""
+    spec = assemble(tmp_path)
+    contract = read(load_bundle(spec))
+    stream = contract.operations[0].stream
+    assert stream is not None and stream.chunk is not None
+    assert stream.chunk.pointer == "#/components/schemas/ChatCompletionChunk"
+    with serving(generated_app("provider")) as base:
+        report = conform(spec, base)
+    assert [(f.check, f.message) for f in report.findings] == []
+    assert ("chunk-schema", "createChatCompletion") in report.exercised
+
+
+def test_an_endpoint_that_never_answers_is_cut_and_given_up_on() -> None:
+    """Every answer hangs: three timeouts in a row, then nothing more is sent."""
+
+    class Silent:
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                await asyncio.sleep(5)
+
+    with serving(Silent()) as base:
+        report = conform(REPO / "spec" / "sandbox.yaml", base, timeout=0.5)
+    assert report.requests == 3 and report.not_sent > 0
+    assert {f.check for f in report.findings} == {"timeout"}

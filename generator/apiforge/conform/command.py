@@ -44,7 +44,8 @@ def conform(args: argparse.Namespace) -> int:
         return 2
     sys.stdout.write(FORMATS[args.format](report, bundle))
     errors = sum(f.severity == "error" for f in report.findings)
-    left = f"; {report.not_sent} request(s) not sent (--max-requests)" if report.not_sent else ""
+    why = "--max-requests" if report.requests >= args.max_requests else "timeouts in a row"
+    left = f"; {report.not_sent} request(s) not sent ({why})" if report.not_sent else ""
     print(
         f"apiforge: conform: {len(report.findings)} finding(s), {errors} error(s), in"
         f" {report.requests} request(s) to {base_url}{left}",

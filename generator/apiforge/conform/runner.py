@@ -26,6 +26,7 @@ __all__ = ["DEFAULT_API_KEY", "Options", "Report", "Unreachable", "run"]
 
 DEFAULT_API_KEY = "sk-apiforge-conform"
 _MAX_BODY = 32 * 1024 * 1024
+_GIVE_UP = 3  # answers in a row that timed out: the endpoint is not answering, stop asking
 _STREAM_CHECKS = (
     "chunk-schema",
     "stream-sentinel",
@@ -58,7 +59,7 @@ class Report:
     requests: int = 0
     exercised: set[tuple[str, str]] = field(default_factory=set)  # (check, operation)
     operations: list[str] = field(default_factory=list)
-    not_sent: int = 0  # scenarios left out by --max-requests
+    not_sent: int = 0  # scenarios left out by --max-requests, or after timeouts in a row
 
     @property
     def ok(self) -> bool:
@@ -77,7 +78,7 @@ def run(
                 continue
             report.operations.append(op.operation_id)
             for scenario in scenarios(op, options.model):
-                if report.requests >= options.max_requests:
+                if report.requests >= options.max_requests or session.silent >= _GIVE_UP:
                     report.not_sent += 1
                     continue
                 session.send(op, scenario)
@@ -91,6 +92,7 @@ class _Session:
     report: Report
     client: httpx.Client
     last_sent: float = 0.0
+    silent: int = 0  # requests in a row that timed out
 
     def send(self, op: OperationContract, scenario: Scenario) -> None:
         request = self._request(op, scenario)
@@ -106,6 +108,8 @@ class _Session:
         if problems is None:  # rate limited: one more try after the wait the server asked for
             problems = self._exchange(op, scenario, self._request(op, scenario), retry=False)
         self._exercised(op, scenario)
+        timed_out = any(p.check == "timeout" for p in problems or [])
+        self.silent = self.silent + 1 if timed_out else 0
         seen: set[tuple[str, str]] = set()
         for p in problems or []:
             if (p.check, p.message) not in seen:
