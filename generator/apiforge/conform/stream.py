@@ -218,13 +218,13 @@ class StreamWatch:
         from jsonschema.exceptions import best_match
 
         def elsewhere(error: Any) -> bool:
+            """Usage (usage-chunk, usage-total) and finish_reason (finish-reason) are theirs."""
             path = [str(p) for p in error.absolute_path]
             if "finish_reason" in path or (path and path[0] == "usage"):
                 return True
+            said = str(error.message)
             return error.validator == "required" and (
-                "'usage'" in error.message
-                and not self.include_usage
-                or "'finish_reason'" in error.message
+                "'usage'" in said or "'finish_reason'" in said
             )
 
         try:
