@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Commands that walk documents, run where recursion has room for 1,000 levels of nesting; `serve`
 # and `generate --watch` stay on the main thread (signals), and a watch runs each build deep.
-_DEEP_COMMANDS = frozenset({"validate", "generate", "check", "diff"})
+_DEEP_COMMANDS = frozenset({"validate", "generate", "check", "diff", "conform"})
 _VALIDATING_COMMANDS = frozenset({"validate", "generate", "check"})
 
 
@@ -152,9 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     conform.add_argument(
         "--operation", action="append", default=[], metavar="OPERATION_ID", dest="operations"
     )
-    conform.add_argument(
-        "--format", choices=("text", "json", "junit", "markdown"), default="text"
-    )
+    conform.add_argument("--format", choices=("text", "json", "junit", "markdown"), default="text")
     conform.add_argument("--max-requests", type=int, default=100, metavar="N")
     conform.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
     conform.set_defaults(run=cmd_conform)

@@ -152,3 +152,16 @@ def test_the_only_spec_in_the_folder_is_the_default(
     monkeypatch.chdir(tmp_path)
     done = cli("conform", clean)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_spec_that_does_not_load_is_reported_at_its_line(
+    tmp_path: Path, cli: Callable[..., Done]
+) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n"
+        "    $ref: './missing.yaml#/A'\n"
+    )
+    done = cli("conform", "http://127.0.0.1:1", str(spec))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert re.search(r"bad\.yaml:5:\d+: error: .*missing\.yaml", done.stdout), done.stdout
