@@ -34,7 +34,7 @@ general_settings:
 """
 # what conform finds in 1.108.7, each judged in docs/conform.md
 EXPECTED = {
-    ("status-documented", "no-credentials"),  # 500 text/plain without a key: a LiteLLM bug
+    ("status-documented", "no-credentials"),  # 500 text/plain: its auth error path imports prisma
     ("auth-required", "no-credentials"),  # the same answer: not the documented 401
     ("refused", "unknown-rejected"),  # LiteLLM passes unknown parameters on; provider.yaml rejects
     ("structured-output", "structured"),  # mock_response ignores response_format (a warning)
