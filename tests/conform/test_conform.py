@@ -331,3 +331,17 @@ def test_an_endpoint_that_never_answers_is_cut_and_given_up_on() -> None:
         report = conform(REPO / "spec" / "sandbox.yaml", base, timeout=0.5)
     assert report.requests == 3 and report.not_sent > 0
     assert {f.check for f in report.findings} == {"timeout"}
+
+
+def test_a_stream_is_judged_as_it_arrives_not_when_it_ends() -> None:
+    """A bad first chunk, then a stream that never ends: the chunk is reported beside the cut."""
+    breaker = Breaker(
+        events=_events_if(_plain_stream, lambda ev: _chunks(ev[:1], lambda i, c: {**c, "id": 7})),
+        hang=_plain_stream,
+    )
+    with serving(proxy(generated_app("provider"), breaker)) as base:
+        report = conform(REPO / "spec" / "provider.yaml", base, timeout=3.0)
+    found = {(f.check, f.request.body.get("stream")) for f in report.findings}
+    assert found == {("chunk-schema", True), ("timeout", True)}
+    [bad] = [f for f in report.findings if f.check == "chunk-schema"]
+    assert "chunk 1: at /id: 7 is not of type 'string'" in bad.message
