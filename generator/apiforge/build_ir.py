@@ -575,4 +575,22 @@ def _obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-__all__ = ["CLIENT_MEMBERS", "build_api", "qualified_annotation", "schema_annotation", "Severity"]
+def document_security(doc: dict[str, Any]) -> ir.Security | None:
+    """The scheme the generated code sends credentials with (what `conform` sends them with)."""
+    return _security(doc)
+
+
+def document_error_envelope(doc: dict[str, Any]) -> ir.ErrorEnvelope:
+    """The dialect's error envelope as pointers (what `conform` reads errors with)."""
+    return _error_envelope(doc, [])
+
+
+__all__ = [
+    "CLIENT_MEMBERS",
+    "build_api",
+    "document_error_envelope",
+    "document_security",
+    "qualified_annotation",
+    "schema_annotation",
+    "Severity",
+]

@@ -1,4 +1,4 @@
-"""apiforge validate | generate | check | diff | serve.
+"""apiforge validate | generate | check | diff | serve | conform.
 
 Errors become one message and an exit code (0 ok, 1 bad input or failed check, 2 usage or I/O);
 never a traceback. Heavy imports happen inside the commands, so `check` on an unchanged tree
@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Commands that walk documents, run where recursion has room for 1,000 levels of nesting; `serve`
 # and `generate --watch` stay on the main thread (signals), and a watch runs each build deep.
-_DEEP_COMMANDS = frozenset({"validate", "generate", "check", "diff"})
+_DEEP_COMMANDS = frozenset({"validate", "generate", "check", "diff", "conform"})
 _VALIDATING_COMMANDS = frozenset({"validate", "generate", "check"})
 
 
@@ -141,7 +141,28 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="folder of generated packages (default: generated/)"
     )
     serve.set_defaults(run=cmd_serve)
+
+    conform = sub.add_parser(
+        "conform", help="check a live endpoint against its spec (streams and chat included)"
+    )
+    conform.add_argument("base_url", metavar="BASE_URL", help="where the spec's paths are served")
+    conform.add_argument("spec", nargs="?", type=Path, metavar="SPEC")
+    conform.add_argument("--api-key", metavar="KEY", help="credentials for the spec's security")
+    conform.add_argument("--model", metavar="NAME", help="the model to ask (default: the spec's)")
+    conform.add_argument(
+        "--operation", action="append", default=[], metavar="OPERATION_ID", dest="operations"
+    )
+    conform.add_argument("--format", choices=("text", "json", "junit", "markdown"), default="text")
+    conform.add_argument("--max-requests", type=int, default=100, metavar="N")
+    conform.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
+    conform.set_defaults(run=cmd_conform)
     return parser
+
+
+def cmd_conform(args: argparse.Namespace) -> int:
+    from apiforge.conform.command import conform
+
+    return conform(args)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
