@@ -255,6 +255,12 @@ class Recorder:
     async def rules_update(self, body: Any, context: Any) -> None:
         self.bodies.append(body)
 
+    async def pulls_update_branch(self, body: Any, context: Any) -> None:
+        self.bodies.append(body)
+
+    async def strict_update(self, body: Any, context: Any) -> None:
+        self.bodies.append(body)
+
 
 def _serve(tmp: Path, name: str, document: dict[str, Any]) -> Any:
     """Generate package `name` from the document with the CLI; its server module."""
@@ -478,3 +484,58 @@ def test_typings_annotated_under_another_name_is_still_read(tmp_path: Path) -> N
     status, answer, handler = _post(server, "/rules", sent)
     assert status == 200, answer
     assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == sent
+
+
+GITHUB_UPDATE_BRANCH = {  # github.com/ghes-3.0's pulls/update-branch, reduced
+    "openapi": "3.0.3",
+    "info": {"title": "ghes", "version": "1"},
+    "paths": {
+        "/update-branch": {
+            "put": {
+                "operationId": "pulls_update_branch",
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "nullable": True,
+                                "properties": {"expected_head_sha": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": {"description": "ok"}},
+            }
+        },
+        "/strict": {
+            "put": {
+                "operationId": "strict_update",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref("TimeRule")}},
+                },
+                "responses": {"200": {"description": "ok"}},
+            }
+        },
+    },
+    "components": {"schemas": OSISOFT_ANNOTATED["components"]["schemas"]},
+}
+
+
+def test_a_null_body_the_spec_allows_reaches_the_handler_as_none(tmp_path: Path) -> None:
+    """`nullable: true` on the body's schema: JSON `null` is a valid body, not a 400; where the
+    schema does not say so, null is still refused."""
+    server = _serve(tmp_path, "ghes", GITHUB_UPDATE_BRANCH)
+    handler = Recorder()
+    with TestClient(server.create_app(handler)) as http:
+        sent = http.put(
+            "/update-branch", content=b"null", headers={"content-type": "application/json"}
+        )
+        assert sent.status_code == 200, sent.text
+        assert handler.bodies == [None]
+        left_out = http.put("/update-branch")
+        assert left_out.status_code == 200, left_out.text
+        strict = http.put("/strict", content=b"null", headers={"content-type": "application/json"})
+        assert strict.status_code == 400, strict.text
+    assert handler.bodies == [None, None]

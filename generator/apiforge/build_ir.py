@@ -13,7 +13,7 @@ from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.error_shapes import Refusals
 from apiforge.models import ModelIndex
 from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
-from apiforge.nullability import not_null_fields
+from apiforge.nullability import not_null_fields, says_null
 from apiforge.prepare import ModelPlan
 from apiforge.route_groups import place, serving_order
 from apiforge.walk import deref, get_ref, iter_operations
@@ -362,6 +362,7 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
             fields=() if cls.is_root else fields,
             unknown_properties=unknown,
             ignored_parameters=tuple(str(p) for p in ignored or [] if isinstance(p, str)),
+            nullable=says_null(_obj(deref(content[mime], doc)).get("schema"), doc),
         )
     return None
 

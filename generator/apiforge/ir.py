@@ -70,6 +70,12 @@ class Body:
     unknown_properties: UnknownProperties
     ignored_parameters: tuple[str, ...]
     arg_name: str = "body"  # the client's positional-only parameter for a whole request model
+    nullable: bool = False  # the schema says `null` is a body (GitHub's update-branch)
+
+    @property
+    def may_be_none(self) -> bool:
+        """Whether the handler can get None: a body left out, or a JSON `null` the spec allows."""
+        return not self.required or self.nullable
 
 
 @dataclass(frozen=True)

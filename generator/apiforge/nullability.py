@@ -294,6 +294,26 @@ def _only_null(schema: Any) -> bool:
     )
 
 
+def says_null(schema: Any, doc: dict[str, Any]) -> bool:
+    """Whether the schema itself names null (`nullable: true`, a `null` type or branch), refs
+    followed: unlike `allows_null`, never True for want of an answer."""
+    for _ in range(_MAX_DEPTH):
+        if is_ref(schema) and schema.get("nullable") is not True:
+            schema = get_ref(doc, schema["$ref"])
+            continue
+        break
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    branches = [*(schema.get("oneOf") or []), *(schema.get("anyOf") or [])]
+    return (
+        schema.get("nullable") is True
+        or kind == "null"
+        or (isinstance(kind, list) and "null" in kind)
+        or any(_only_null(deref(b, doc)) for b in branches if isinstance(b, dict))
+    )
+
+
 def allows_null(schema: Any, doc: dict[str, Any], memo: dict[str, bool] | None = None) -> bool:
     """Whether JSON `null` is valid against the schema; True when unsure (never refuse wrongly).
 

@@ -42,6 +42,7 @@ def parse_json_body(
     model: type[M],
     *,
     required: bool,
+    nullable: bool = False,
     unknown: UnknownProperties = "allow",
     content_type: str | None = None,
     not_null: NotNullTable | None = None,
@@ -59,6 +60,8 @@ def parse_json_body(
             f"Unsupported Content-Type {content_type!r}: send the body as application/json.",
             code="invalid_content_type",
         )
+    if nullable and raw.strip() == b"null":
+        return None
     try:
         value = model.model_validate_json(raw, strict=True, by_alias=True, by_name=False)
     except ValidationError as exc:

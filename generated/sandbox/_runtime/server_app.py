@@ -84,6 +84,7 @@ class BodySpec:
     model: type[BaseModel]
     required: bool = True
     unknown: Literal["ignore", "reject", "allow"] = "ignore"
+    nullable: bool = False  # a JSON `null` body is the spec's, and reaches the handler as None
 
 
 @dataclass(frozen=True)
@@ -302,6 +303,7 @@ class Server:
                         raw,
                         spec.body.model,
                         required=spec.body.required,
+                        nullable=spec.body.nullable,
                         unknown=spec.body.unknown,
                         content_type=headers.get("content-type"),
                         not_null=self.not_null,

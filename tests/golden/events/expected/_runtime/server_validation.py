@@ -44,6 +44,7 @@ def parse_json_body(
     model: type[M],
     *,
     required: bool,
+    nullable: bool = False,
     unknown: UnknownProperties = "allow",
     content_type: str | None = None,
     not_null: NotNullTable | None = None,
@@ -63,6 +64,8 @@ def parse_json_body(
             f"Unsupported Content-Type {content_type!r}: send the body as application/json.",
             code="invalid_content_type",
         )
+    if nullable and raw.strip() == b"null":
+        return None
     try:
         value = model.model_validate_json(
             raw, strict=True, by_alias=True, by_name=False
