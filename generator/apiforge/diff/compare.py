@@ -31,6 +31,7 @@ class SchemaContext:
     old_src: str = "#"
     new_src: str = "#"
     wrapped: bool = False  # one side was not a union: its nullability was compared outside
+    half_hidden: bool = False  # readOnly/writeOnly on one side only: only that change can break
 
     @property
     def prefix(self) -> str:
@@ -51,6 +52,8 @@ class SchemaContext:
             path=(*self.path, part),
             depth=self.depth + 1,
             wrapped=False,
+            relevant=self.relevant and not self.half_hidden,
+            half_hidden=False,
         )
 
 
@@ -71,7 +74,7 @@ class SchemaDiffer:
         if self.fps[0].of(old) == self.fps[1].of(new):
             return
         ov, nv = self.views[0].of(old, ctx.old_src), self.views[1].of(new, ctx.new_src)
-        key = (ov.key, nv.key, ctx.direction, ctx.relevant, ctx.wrapped)
+        key = (ov.key, nv.key, ctx.direction, ctx.relevant, ctx.wrapped, ctx.half_hidden)
         if key in self._seen:
             return
         self._seen.add(key)
@@ -97,7 +100,8 @@ class SchemaDiffer:
             self.compare(ctx.child("items", part="[]"), ov.items, nv.items)
 
     def _emit(self, ctx: SchemaContext, suffix: str, effect: Effect, detail: str) -> None:
-        breaking = ctx.relevant and breaks(effect, ctx.direction)
+        visible = not ctx.half_hidden or suffix in _VISIBILITY
+        breaking = ctx.relevant and visible and breaks(effect, ctx.direction)
         self.emitter.emit(
             f"{ctx.prefix}-{suffix}",
             breaking,
@@ -156,15 +160,17 @@ class SchemaDiffer:
             n_hidden = n.read_only if request else n.write_only
             relevant = ctx.relevant and not (o_hidden and n_hidden)
             child = replace(child, relevant=relevant, old_src=src_o, new_src=src_n)
+            pair = child  # a value change under a side that hides it reaches no reader
+            child = replace(child, half_hidden=o_hidden != n_hidden)
             was, now = name in ov.required, name in nv.required
             if o_hidden == n_hidden and was != now:
                 if now:
-                    self._emit(child, "became-required", Effect.NARROW, "became required")
+                    self._emit(pair, "became-required", Effect.NARROW, "became required")
                 else:
-                    self._emit(child, "became-optional", Effect.WIDEN, "became optional")
+                    self._emit(pair, "became-optional", Effect.WIDEN, "became optional")
             elif request and o_hidden and not n_hidden and now:
                 detail = "is no longer read-only and is required"
-                self._emit(child, "became-required", Effect.NARROW, detail)
+                self._emit(pair, "became-required", Effect.NARROW, detail)
             self.compare(child, old, new)
 
     def _added(
@@ -206,6 +212,11 @@ class SchemaDiffer:
             # clients must tolerate unknown properties, as they tolerate new optional ones
             detail = "additional properties were relaxed"
             self._emit(ctx, "additional-properties-widened", Effect.NONE, detail)
+
+
+_VISIBILITY = frozenset(
+    {"became-read-only", "became-not-read-only", "became-write-only", "became-not-write-only"}
+)
 
 
 def _openness(additional: bool | list[Sub]) -> int:

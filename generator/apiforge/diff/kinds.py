@@ -46,6 +46,7 @@ _SUFFIXES = _words(
     type-changed type-generalized type-specialized list-of-types-narrowed list-of-types-widened
     became-nullable became-not-nullable format-added format-removed format-changed became-enum
     enum-removed enum-value-removed enum-value-added pattern-added pattern-removed pattern-changed
+    pattern-generalized pattern-restricted
     multiple-of-changed unique-items-set unique-items-unset deprecated reactivated
     default-value-added default-value-removed default-value-changed became-read-only
     became-not-read-only became-write-only became-not-write-only one-of-added one-of-removed
