@@ -1,7 +1,7 @@
 """One schema change judged twice: as a request body the client writes, and as a response body
 it reads. Table rows name the kinds by their suffix: `x` is `request-body-x` / `response-body-x`,
 `.x` the same under a property (`request-property-x` / `response-property-x`); a suffix written
-`request:x` or `response:x` is found in that direction only."""
+`request:x` or `response:x` is found in that direction only, and `=x` is the whole kind `x`."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def kinds_of(direction: str, suffixes: frozenset[str]) -> set[str]:
         only, _, suffix = suffix.rpartition(":")
         if only in ("", direction):
             nested = suffix.startswith(".")
-            found.add(f"{place[nested]}-{suffix.lstrip('.')}")
+            whole = suffix[1:] if suffix.startswith("=") else None
+            found.add(whole or f"{place[nested]}-{suffix.lstrip('.')}")
     return found
 
 

@@ -6,9 +6,24 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from apiforge import pointer as jp
+from apiforge.diff.applicators import (
+    SLOTS,
+    extra_changes,
+    slot_pairs,
+    slot_polarity,
+    slot_text,
+)
 from apiforge.diff.change import Emitter
 from apiforge.diff.fingerprint import Fingerprints
-from apiforge.diff.rules import Direction, Effect, breaks, nullable_changes, value_changes
+from apiforge.diff.rules import (
+    Direction,
+    Effect,
+    Polarity,
+    breaks,
+    nullable_changes,
+    polarized,
+    value_changes,
+)
 from apiforge.diff.schema import Sub, View, ViewCache
 from apiforge.diff.unions import Branch, Tokens, Unions, stem
 
@@ -32,16 +47,24 @@ class SchemaContext:
     new_src: str = "#"
     wrapped: bool = False  # one side was not a union: its nullability was compared outside
     half_hidden: bool = False  # readOnly/writeOnly on one side only: only that change can break
+    polarity: Polarity = Polarity.SAME  # inside `not` or `if`, a change acts differently
 
     @property
     def prefix(self) -> str:
         return self.nested_prefix if self.depth else self.root_prefix
 
     @property
+    def side(self) -> str:
+        """Whose shape the kind ids name: `request` or `response` (a webhook's roles reverse)."""
+        return self.root_prefix.split("-", 1)[0]
+
+    @property
     def label(self) -> str:
         text = ""
         for part in self.path:
-            text += part if part == "[]" else ("." if text else "") + part
+            text += part if part[:1] in "[<" else ("." if text else "") + part
+        if text.startswith(("<", "[")):
+            return f"{self.subject} subschema `{text}`"
         return f"{self.subject} property `{text}`" if text else self.subject
 
     def child(self, *tokens: str, part: str) -> SchemaContext:
@@ -74,7 +97,15 @@ class SchemaDiffer:
         if self.fps[0].of(old) == self.fps[1].of(new):
             return
         ov, nv = self.views[0].of(old, ctx.old_src), self.views[1].of(new, ctx.new_src)
-        key = (ov.key, nv.key, ctx.direction, ctx.relevant, ctx.wrapped, ctx.half_hidden)
+        key = (
+            ov.key,
+            nv.key,
+            ctx.direction,
+            ctx.relevant,
+            ctx.wrapped,
+            ctx.half_hidden,
+            ctx.polarity,
+        )
         if key in self._seen:
             return
         self._seen.add(key)
@@ -98,9 +129,33 @@ class SchemaDiffer:
         self._additional(ctx, ov, nv)
         if ov.items and nv.items:
             self.compare(ctx.child("items", part="[]"), ov.items, nv.items)
+        self._extra(ctx, ov, nv)
+
+    def _extra(self, ctx: SchemaContext, ov: View, nv: View) -> None:
+        """The 2020-12 keywords: values here, subschemas walked with their polarity."""
+        for finding in extra_changes(ov.extra, nv.extra):
+            self._emit(ctx, *finding)
+        olds, news = ov.extra.prefix_items, nv.extra.prefix_items
+        for i in range(max(len(olds), len(news))):  # a position past the prefix takes `items`
+            old = olds[i] if i < len(olds) else ov.items
+            new = news[i] if i < len(news) else nv.items
+            self.compare(ctx.child("prefixItems", str(i), part=f"[{i}]"), old, new)
+        for slot, old_subs, new_subs in slot_pairs(ov.extra, nv.extra):
+            stem, what = SLOTS[slot[0]], slot_text(slot)
+            if old_subs is None:
+                self._emit(ctx, f"{stem}-added", Effect.NARROW, f"{what} added")
+            elif new_subs is None:
+                self._emit(ctx, f"{stem}-removed", Effect.WIDEN, f"{what} removed")
+            else:
+                tokens = slot if slot[1] else slot[:1]
+                part = f"<{slot[0]}{f' {slot[1]}' if slot[1] else ''}>"
+                polarity = ctx.polarity.inside(slot_polarity(slot, ov.extra, nv.extra))
+                child = replace(ctx.child(*tokens, part=part), polarity=polarity)
+                self.compare(child, old_subs, new_subs)
 
     def _emit(self, ctx: SchemaContext, suffix: str, effect: Effect, detail: str) -> None:
         visible = not ctx.half_hidden or suffix in _VISIBILITY
+        effect = polarized(effect, ctx.polarity)
         breaking = ctx.relevant and visible and breaks(effect, ctx.direction)
         self.emitter.emit(
             f"{ctx.prefix}-{suffix}",
@@ -177,25 +232,27 @@ class SchemaDiffer:
         self, ctx: SchemaContext, required: bool, hidden: bool, src: tuple[str, str]
     ) -> None:
         level = "required" if required else "optional"
-        if ctx.direction is Direction.REQUEST:
-            kind, breaking = f"new-{level}-request-property", required and not hidden
+        if ctx.side == "request":
+            kind = f"new-{level}-request-property"
         else:
-            kind, breaking = f"response-{level}-property-added", False
+            kind = f"response-{level}-property-added"
+        effect = Effect.NARROW if required and not hidden else Effect.NONE
         pointers = ((None, src[0]), (ctx.new_pointer, src[1]))
-        self.emitter.emit(
-            kind, breaking and ctx.relevant, ctx.label, f"{level} property added", *pointers
-        )
+        breaking = ctx.relevant and breaks(polarized(effect, ctx.polarity), ctx.direction)
+        self.emitter.emit(kind, breaking, ctx.label, f"{level} property added", *pointers)
 
     def _removed(
         self, ctx: SchemaContext, hidden: bool, closed: bool, src: tuple[str, str]
     ) -> None:
+        """Gone from an open object it widens it; from a closed one a client may not send it."""
         request = ctx.direction is Direction.REQUEST
-        breaking = (closed or not request) and not hidden and ctx.relevant
+        effect = Effect.NONE if hidden else Effect.NARROW if request and closed else Effect.WIDEN
+        breaking = ctx.relevant and breaks(polarized(effect, ctx.polarity), ctx.direction)
         detail = "property removed" + (
             " (other properties are not allowed)" if request and closed else ""
         )
         pointers = ((ctx.old_pointer, src[0]), (None, src[1]))
-        kind = f"{ctx.direction.value}-property-removed"
+        kind = f"{ctx.side}-property-removed"
         self.emitter.emit(kind, breaking, ctx.label, detail, *pointers)
 
     def _additional(self, ctx: SchemaContext, ov: View, nv: View) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from apiforge.diff.keywords import CONTENT, SLOTS
 from apiforge.diff.rules import KEYWORDS
 
 __all__ = ["ALL_KINDS", "DOCUMENT_KINDS", "SCHEMA_KINDS"]
@@ -74,6 +75,11 @@ def _schema_kinds() -> Iterator[str]:
     """Every kind a schema comparison can report: `<place>-<suffix>` and property presence."""
     verbs = ("decreased", "increased", "set", "unset")
     suffixes = _SUFFIXES + [f"{stem}-{verb}" for stem in KEYWORDS for verb in verbs]
+    suffixes += [f"{stem}-{verb}" for stem in SLOTS.values() for verb in ("added", "removed")]
+    suffixes += [
+        f"{stem}-{v}" for stem in CONTENT.values() for v in ("added", "removed", "changed")
+    ]
+    suffixes += ["dependent-required-added", "dependent-required-removed"]
     for place in _PLACES:
         for suffix in suffixes:
             yield f"{place}-{suffix}"

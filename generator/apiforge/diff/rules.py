@@ -26,8 +26,11 @@ __all__ = [
     "Direction",
     "Effect",
     "Finding",
+    "Polarity",
+    "bound_changes",
     "breaks",
     "nullable_changes",
+    "polarized",
     "type_text",
     "value_changes",
 ]
@@ -37,6 +40,8 @@ KEYWORDS = {stem: keyword for keyword, stem in (UPPER | LOWER).items()} | {
     "min": "minimum",
     "exclusive-max": "exclusiveMaximum",
     "exclusive-min": "exclusiveMinimum",
+    "min-contains": "minContains",
+    "max-contains": "maxContains",
 }  # the stem of a limit's kind ids -> the keyword it names
 
 
@@ -50,6 +55,29 @@ class Effect(Enum):
     WIDEN = "widen"  # more values valid than before
     CHANGE = "change"  # neither a subset nor a superset: breaks both ways
     NONE = "none"  # no effect on which values are valid
+
+
+class Polarity(Enum):
+    """How a change inside a subschema acts on the whole schema."""
+
+    SAME = "same"  # a narrower subschema narrows the whole (`then`, `contains`, properties)
+    INVERSE = "inverse"  # under `not`: a narrower subschema widens the whole
+    UNKNOWN = "unknown"  # under `if`: it picks which branch applies, so either way
+
+    def inside(self, inner: Polarity) -> Polarity:
+        """The polarity of a subschema of polarity `inner` within one of this polarity."""
+        if Polarity.UNKNOWN in (self, inner):
+            return Polarity.UNKNOWN
+        return Polarity.SAME if self is inner else Polarity.INVERSE
+
+
+def polarized(effect: Effect, polarity: Polarity) -> Effect:
+    """The effect on the whole schema of an effect inside a subschema of that polarity."""
+    if polarity is Polarity.SAME or effect in (Effect.CHANGE, Effect.NONE):
+        return effect
+    if polarity is Polarity.UNKNOWN:
+        return Effect.CHANGE
+    return Effect.WIDEN if effect is Effect.NARROW else Effect.NARROW
 
 
 def breaks(effect: Effect, direction: Direction) -> bool:
@@ -178,7 +206,7 @@ def _pattern_change(direction: Direction, ov: View, nv: View) -> Finding:
 def _judged_bound(stem: str, upper: bool, ov: View, nv: View) -> Iterator[Finding]:
     """A bound's change, judged against the enum values too."""
     olds, news = (ov.upper, nv.upper) if upper else (ov.lower, nv.lower)
-    for suffix, effect, detail in _bound_changes(stem, upper, olds.get(stem), news.get(stem)):
+    for suffix, effect, detail in bound_changes(stem, upper, olds.get(stem), news.get(stem)):
         bound = news.get(stem) if effect is Effect.NARROW else olds.get(stem)
         fits = _enum_fits(effect, ov, nv, partial(_within, stem, upper, bound))
         yield suffix, Effect.NONE if fits else effect, detail
@@ -227,7 +255,7 @@ def _matches(patterns: frozenset[str], value: Any) -> bool:
     return not isinstance(value, str) or all(linear_search(p, value) for p in patterns)
 
 
-def _bound_changes(
+def bound_changes(
     stem: str, upper: bool, old: Bound | None, new: Bound | None
 ) -> Iterator[Finding]:
     if not upper and stem != "min":  # minLength, minItems, minProperties default to 0
