@@ -5,6 +5,7 @@ keywords: a new `dependentRequired` entry, `contains`, `propertyNames`, `pattern
 `dependentSchemas`, `then`/`else`, `not` or `unevaluatedProperties` admits fewer instances
 (narrows); its removal admits more (widens). Inside `not` a change acts the other way round;
 inside `if` (which picks the branch) and a `contains` bounded by `maxContains`, either way.
+`contentEncoding` changes what the string is (the value, or its base64), so any change breaks.
 """
 
 from __future__ import annotations
@@ -38,10 +39,13 @@ def extra_changes(ox: Extra, nx: Extra) -> Iterator[Finding]:
         old, new = ox.content.get(keyword), nx.content.get(keyword)
         if old == new:
             continue
+        encoding = keyword == "contentEncoding"  # the string is no longer the value itself
         if old is None:
-            yield f"{stem}-added", Effect.NARROW, f"{keyword} `{new}` added"
+            effect = Effect.CHANGE if encoding else Effect.NARROW
+            yield f"{stem}-added", effect, f"{keyword} `{new}` added"
         elif new is None:
-            yield f"{stem}-removed", Effect.WIDEN, f"{keyword} `{old}` removed"
+            effect = Effect.CHANGE if encoding else Effect.WIDEN
+            yield f"{stem}-removed", effect, f"{keyword} `{old}` removed"
         else:
             yield f"{stem}-changed", Effect.CHANGE, f"{keyword} changed from `{old}` to `{new}`"
     if ("contains", "") in ox.slots and ("contains", "") in nx.slots:

@@ -185,6 +185,8 @@ class SchemaDiffer:
                 detail = f"alternative {self.unions.name(side, branch)} {verb}"
                 bctx = _one_sided(ctx, side, tokens, branch)
                 self._emit(bctx, f"{stem(tokens, keyword)}-{verb}", effect, detail)
+                if side == 1 and stem(tokens, keyword) == "one-of" and _refuses(ctx, nv):
+                    self._ambiguous(bctx, [old_br[p] for p, _ in pairs], branch)
         for i, j in pairs:
             bctx = replace(
                 ctx,
@@ -193,6 +195,20 @@ class SchemaDiffer:
                 wrapped=ov.union is None or nv.union is None,
             )
             self.compare(bctx, old_br[i], new_br[j])
+
+    def _ambiguous(self, ctx: SchemaContext, kept: list[Branch], added: Branch) -> None:
+        """A `oneOf` alternative an old value may also match: that value now matches two, and
+        `oneOf` refuses it (JSON Schema 2020-12 §10.2.1.3)."""
+        new = self.views[1].of(added)
+        for branch in kept:
+            if self.unions.may_overlap(self.views[0].of(branch), new, self.views):
+                name = self.unions.name(1, added)
+                detail = (
+                    f"alternative {name} added: a value valid for {self.unions.name(0, branch)} "
+                    "may match it too, and oneOf refuses a value that matches two"
+                )
+                self._emit(ctx, "one-of-ambiguous", Effect.NARROW, detail)
+                return
 
     def _properties(self, ctx: SchemaContext, ov: View, nv: View) -> None:
         request = ctx.direction is Direction.REQUEST
@@ -269,6 +285,11 @@ class SchemaDiffer:
             # clients must tolerate unknown properties, as they tolerate new optional ones
             detail = "additional properties were relaxed"
             self._emit(ctx, "additional-properties-widened", Effect.NONE, detail)
+
+
+def _refuses(ctx: SchemaContext, nv: View) -> bool:
+    """A request `oneOf` without a discriminator refuses a value two alternatives admit."""
+    return ctx.direction is Direction.REQUEST and nv.discriminator is None
 
 
 _VISIBILITY = frozenset(

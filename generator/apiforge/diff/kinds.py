@@ -51,7 +51,7 @@ _SUFFIXES = _words(
     multiple-of-changed unique-items-set unique-items-unset deprecated reactivated
     default-value-added default-value-removed default-value-changed became-read-only
     became-not-read-only became-write-only became-not-write-only one-of-added one-of-removed
-    any-of-added any-of-removed discriminator-added discriminator-removed
+    one-of-ambiguous any-of-added any-of-removed discriminator-added discriminator-removed
     discriminator-property-name-changed discriminator-mapping-added discriminator-mapping-deleted
     discriminator-mapping-changed became-required became-optional additional-properties-narrowed
     additional-properties-widened
