@@ -37,7 +37,8 @@ DOCUMENT_KINDS = frozenset(
         api-security-scope-removed api-security-component-added api-security-component-removed
         api-security-component-type-changed api-security-component-changed
         api-security-component-oauth-url-changed api-security-component-oauth-scope-added
-        api-security-component-oauth-scope-removed
+        api-security-component-oauth-scope-removed webhook-added webhook-removed callback-added
+        callback-removed
         """
     )
 )
