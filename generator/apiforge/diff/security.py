@@ -37,6 +37,7 @@ class Security(Walk):
             {name: deref_located(doc, s, "#")[0] for name, s in as_mapping(root.node).items()}
             for doc, root in zip(self.docs, self.roots, strict=True)
         )
+        self._named: set[str] | None = None
 
     def compare_requirements(self, label: str, o: Side, n: Side) -> None:
         """Compare who may call an operation: the alternatives of its effective `security`."""
@@ -105,7 +106,7 @@ class Security(Walk):
             label = f"security scheme `{name}`"
             if n.node is None:
                 if _shape(o.node) not in shapes[1]:
-                    used = name in _named_schemes(self.docs[0])
+                    used = name in self._used()
                     detail = "security scheme removed" + ("" if used else " (no operation used it)")
                     self.emit("api-security-component-removed", used, label, detail, o, n)
             elif o.node is None:
@@ -114,6 +115,12 @@ class Security(Walk):
                     self.emit("api-security-component-added", False, label, detail, o, n)
             else:
                 self._scheme(label, o, n)
+
+    def _used(self) -> set[str]:
+        """The old document's schemes some requirement names, found once."""
+        if self._named is None:
+            self._named = _named_schemes(self.docs[0])
+        return self._named
 
     def _scheme(self, label: str, o: Side, n: Side) -> None:
         if o.get("type") != n.get("type"):
