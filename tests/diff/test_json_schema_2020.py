@@ -189,6 +189,27 @@ ROWS = [
         *WIDEN,
         ".max-length-unset",
     ),
+    row(
+        "items added to an array of anything",
+        ARRAY,
+        with_(ARRAY, items=S),
+        *NARROW,
+        ".type-specialized",
+    ),
+    row(
+        "items false closes a tuple",
+        with_(ARRAY, prefixItems=[S]),
+        with_(ARRAY, prefixItems=[S], items=False),
+        *NARROW,
+        ".type-specialized",
+    ),
+    row(
+        "a closed tuple gains a position",
+        with_(ARRAY, prefixItems=[S], items=False),
+        with_(ARRAY, prefixItems=[S, INT], items=False),
+        *WIDEN,
+        ".type-generalized",
+    ),
     # contains, minContains, maxContains (Core §10.3.1.3, Validation §6.4.4-5)
     row("contains added", ARRAY, with_(ARRAY, contains=S), *NARROW, "contains-added"),
     row("contains removed", with_(ARRAY, contains=S), ARRAY, *WIDEN, "contains-removed"),

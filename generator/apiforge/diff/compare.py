@@ -127,7 +127,7 @@ class SchemaDiffer:
             self._emit(dctx, *finding)
         self._properties(ctx, ov, nv)
         self._additional(ctx, ov, nv)
-        if ov.items and nv.items:
+        if ov.items or nv.items:  # no `items` admits any item
             self.compare(ctx.child("items", part="[]"), ov.items, nv.items)
         self._extra(ctx, ov, nv)
 

@@ -273,8 +273,8 @@ def _object(node: Mapping[str, Any], ptr: str, v: View) -> None:
         v.additional = False
     elif isinstance(extra, Mapping) and any(k not in ANNOTATIONS for k in extra):
         v.additional = [(extra, jp.join(ptr, "additionalProperties"))]
-    if isinstance(node.get("items"), Mapping):
-        v.items = [(node["items"], jp.join(ptr, "items"))]
+    if isinstance(node.get("items"), Mapping) or node.get("items") is False:
+        v.items = [(node["items"], jp.join(ptr, "items"))]  # false: no item past `prefixItems`
 
 
 def _members(doc: Any, node: Mapping[str, Any], ptr: str, v: View) -> list[Sub]:
