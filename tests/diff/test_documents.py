@@ -1048,13 +1048,14 @@ case(
 )
 
 case(
-    "webhooks and callbacks are not compared",
+    "a removed webhook breaks the consumers that handle it",
     api(
         openapi="3.1.0", webhooks={"ping": {"post": {"responses": {"200": {"description": "ok"}}}}}
     ),
     api(openapi="3.1.0"),
-    False,
-    set(),
+    True,
+    {"webhook-removed"},
+    reverse=(False, {"webhook-added"}),
 )
 case(
     "root extensions and info are not compared",

@@ -13,6 +13,7 @@ from apiforge.diff.declarations import (
     DeclarationError,
     parse_declarations,
 )
+from apiforge.diff.events import compare_webhooks
 from apiforge.diff.kinds import ALL_KINDS
 from apiforge.diff.operations import Operations
 from apiforge.diff.security import Security
@@ -86,7 +87,9 @@ def diff_documents(
     """
     emitter = Emitter(old_locate, new_locate)
     security = Security(old, new, emitter)
-    Operations(old, new, emitter, security).compare_paths()
+    operations = Operations(old, new, emitter, security)
+    operations.compare_paths()
+    compare_webhooks(operations)
     security.compare_schemes()
     unique = {(c.kind, c.old_pointer, c.new_pointer, c.detail): c for c in emitter.changes}
     ordered = sorted(unique.values(), key=_order)

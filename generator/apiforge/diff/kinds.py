@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from apiforge.diff.keywords import CONTENT, SLOTS
 from apiforge.diff.rules import KEYWORDS
 
 __all__ = ["ALL_KINDS", "DOCUMENT_KINDS", "SCHEMA_KINDS"]
@@ -36,7 +37,8 @@ DOCUMENT_KINDS = frozenset(
         api-security-scope-removed api-security-component-added api-security-component-removed
         api-security-component-type-changed api-security-component-changed
         api-security-component-oauth-url-changed api-security-component-oauth-scope-added
-        api-security-component-oauth-scope-removed
+        api-security-component-oauth-scope-removed webhook-added webhook-removed callback-added
+        callback-removed
         """
     )
 )
@@ -46,10 +48,11 @@ _SUFFIXES = _words(
     type-changed type-generalized type-specialized list-of-types-narrowed list-of-types-widened
     became-nullable became-not-nullable format-added format-removed format-changed became-enum
     enum-removed enum-value-removed enum-value-added pattern-added pattern-removed pattern-changed
+    pattern-generalized pattern-restricted
     multiple-of-changed unique-items-set unique-items-unset deprecated reactivated
     default-value-added default-value-removed default-value-changed became-read-only
     became-not-read-only became-write-only became-not-write-only one-of-added one-of-removed
-    any-of-added any-of-removed discriminator-added discriminator-removed
+    one-of-ambiguous any-of-added any-of-removed discriminator-added discriminator-removed
     discriminator-property-name-changed discriminator-mapping-added discriminator-mapping-deleted
     discriminator-mapping-changed became-required became-optional additional-properties-narrowed
     additional-properties-widened
@@ -73,6 +76,11 @@ def _schema_kinds() -> Iterator[str]:
     """Every kind a schema comparison can report: `<place>-<suffix>` and property presence."""
     verbs = ("decreased", "increased", "set", "unset")
     suffixes = _SUFFIXES + [f"{stem}-{verb}" for stem in KEYWORDS for verb in verbs]
+    suffixes += [f"{stem}-{verb}" for stem in SLOTS.values() for verb in ("added", "removed")]
+    suffixes += [
+        f"{stem}-{v}" for stem in CONTENT.values() for v in ("added", "removed", "changed")
+    ]
+    suffixes += ["dependent-required-added", "dependent-required-removed"]
     for place in _PLACES:
         for suffix in suffixes:
             yield f"{place}-{suffix}"

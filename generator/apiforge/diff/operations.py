@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.diff.change import Emitter
 from apiforge.diff.compare import SchemaContext, SchemaDiffer
+from apiforge.diff.events import CLIENT, Roles, compare_callbacks
 from apiforge.diff.rules import Direction
 from apiforge.diff.schema import Sub
 from apiforge.diff.security import Security
@@ -44,23 +46,26 @@ class Operations(Walk):
                 kind = f"api-path-removed-{_with(deprecated)}-deprecation"
                 self.emit(kind, True, f"`{path}`", "path removed", o, n)
                 continue
-            olds = {m: tokens for m, tokens, _ in _operations(o)}
-            news = {m: tokens for m, tokens, _ in _operations(n)}
-            for method in [*olds, *(m for m in news if m not in olds)]:
-                self._method(path, method, olds.get(method), news.get(method), o, n)
+            self.compare_item(partial(_path_label, path), o, n, CLIENT)
+
+    def compare_item(self, name: Callable[[str], str], o: Side, n: Side, roles: Roles) -> None:
+        """Every operation of a path item on both sides; `name` labels one by its method."""
+        olds = {m: tokens for m, tokens, _ in _operations(o)}
+        news = {m: tokens for m, tokens, _ in _operations(n)}
+        for method in [*olds, *(m for m in news if m not in olds)]:
+            self._method(name(method), olds.get(method), news.get(method), (o, n), roles)
 
     def _method(
         self,
-        path: str,
-        method: str,
+        label: str,
         old_tokens: tuple[str, ...] | None,
         new_tokens: tuple[str, ...] | None,
-        item_o: Side,
-        item_n: Side,
+        items: tuple[Side, Side],
+        roles: Roles,
     ) -> None:
+        item_o, item_n = items
         o = item_o.at(self.docs[0], *old_tokens) if old_tokens else absent(item_o)
         n = item_n.at(self.docs[1], *new_tokens) if new_tokens else absent(item_n)
-        label = f"`{method.upper()} {path}`"
         if o.node is None and n.node is None:
             return
         if o.node is None:
@@ -71,12 +76,19 @@ class Operations(Walk):
         else:
             self.schemas.reset()
             self._operation(label, o, n)
-            self._parameters(label, (item_o, o), (item_n, n))
+            self._parameters(label, (item_o, o), (item_n, n), roles.request)
             self._request_body(
-                label, o.at(self.docs[0], "requestBody"), n.at(self.docs[1], "requestBody")
+                label,
+                o.at(self.docs[0], "requestBody"),
+                n.at(self.docs[1], "requestBody"),
+                roles.request,
             )
-            self._responses(label, o.at(self.docs[0], "responses"), n.at(self.docs[1], "responses"))
-            self.security.compare_requirements(label, o, n)
+            self._responses(
+                label, o.at(self.docs[0], "responses"), n.at(self.docs[1], "responses"), roles
+            )
+            if not roles.sent_by_api:  # who may call the API; a webhook's auth is the consumer's
+                self.security.compare_requirements(label, o, n)
+                compare_callbacks(self, label, o, n)
 
     def _operation(self, label: str, o: Side, n: Side) -> None:
         was, now = o.get("deprecated") is True, n.get("deprecated") is True
@@ -102,8 +114,12 @@ class Operations(Walk):
         for tag in sorted(new_tags - old_tags):
             self.emit("api-tag-added", False, label, f"tag `{tag}` added", o, n)
 
-    def _parameters(self, label: str, old: tuple[Side, Side], new: tuple[Side, Side]) -> None:
+    def _parameters(
+        self, label: str, old: tuple[Side, Side], new: tuple[Side, Side], writer: Direction
+    ) -> None:
+        """`writer` is REQUEST when the consumer writes the parameters, RESPONSE when it reads."""
         olds, news = _params(self.docs[0], *old), _params(self.docs[1], *new)
+        sends = writer is Direction.REQUEST
         for key in sorted(set(olds) | set(news)):
             where, name = key[0], olds[key].get("name") if key in olds else news[key].get("name")
             subject = f"{label} {where} parameter `{name}`"
@@ -119,14 +135,15 @@ class Operations(Walk):
                     if where == "path"
                     else f"new-{level}-request-parameter"
                 )
-                self.emit(kind, required, subject, f"{level} parameter added", absent(old[1]), n)
+                detail = f"{level} parameter added"
+                self.emit(kind, required and sends, subject, detail, absent(old[1]), n)
             else:
-                self._parameter(subject, where, olds[key], news[key])
+                self._parameter(subject, where, olds[key], news[key], writer)
 
-    def _parameter(self, subject: str, where: str, o: Side, n: Side) -> None:
+    def _parameter(self, subject: str, where: str, o: Side, n: Side, writer: Direction) -> None:
         was = where == "path" or o.get("required") is True
         now = where == "path" or n.get("required") is True
-        self._requiredness("request-parameter", subject, was, now, o, n)
+        self._requiredness("request-parameter", subject, (was, now), (o, n), writer)
         if (o.get("deprecated") is True) != (n.get("deprecated") is True):
             kind = "request-parameter-" + ("deprecated" if n.get("deprecated") else "reactivated")
             self.emit(kind, False, subject, kind.rsplit("-", 1)[1], o, n)
@@ -134,16 +151,23 @@ class Operations(Walk):
         if old_style != new_style:
             detail = f"serialization changed from {old_style} to {new_style}"
             self.emit("request-parameter-serialization-changed", True, subject, detail, o, n)
-        self._schema(Direction.REQUEST, "request-parameter", subject, o, n)
+        self._schema(writer, "request-parameter", subject, o, n)
 
     def _requiredness(
-        self, place: str, subject: str, was: bool, now: bool, o: Side, n: Side
+        self,
+        place: str,
+        subject: str,
+        flags: tuple[bool, bool],
+        sides: tuple[Side, Side],
+        writer: Direction,
     ) -> None:
-        """A request part that became required breaks callers; so does a response part that became optional."""
+        """A part the consumer writes that became required breaks it; so does one it reads that
+        became optional."""
+        was, now = flags
         if was != now:
             level = "required" if now else "optional"
-            breaking = now if place.startswith("request-") else was
-            self.emit(f"{place}-became-{level}", breaking, subject, f"became {level}", o, n)
+            breaking = now if writer is Direction.REQUEST else was
+            self.emit(f"{place}-became-{level}", breaking, subject, f"became {level}", *sides)
 
     def _schema(
         self,
@@ -176,41 +200,47 @@ class Operations(Walk):
         )
         self.schemas.compare(ctx, old, new)
 
-    def _request_body(self, label: str, o: Side, n: Side) -> None:
+    def _request_body(self, label: str, o: Side, n: Side, writer: Direction) -> None:
         subject = f"{label} request body"
+        sends = writer is Direction.REQUEST
         if o.node is None and n.node is None:
             return
         if o.node is None:
             required = n.get("required") is True
             level = "required" if required else "optional"
             detail = f"{level} request body added"
-            self.emit(f"request-body-added-{level}", required, subject, detail, o, n)
+            self.emit(f"request-body-added-{level}", required and sends, subject, detail, o, n)
             return
         if n.node is None:
             self.emit("request-body-removed", True, subject, "request body removed", o, n)
             return
-        was, now = o.get("required") is True, n.get("required") is True
-        self._requiredness("request-body", subject, was, now, o, n)
-        self._content(Direction.REQUEST, subject, o, n)
+        flags = (o.get("required") is True, n.get("required") is True)
+        self._requiredness("request-body", subject, flags, (o, n), writer)
+        self._content(True, writer, subject, o, n)
 
-    def _content(self, direction: Direction, subject: str, o: Side, n: Side) -> None:
+    def _content(self, request: bool, reader: Direction, subject: str, o: Side, n: Side) -> None:
+        """Media types of a request body or a response; `reader` is how the consumer meets it.
+
+        A media type gone breaks whoever wrote it; a new one breaks only a consumer that must
+        read whatever the API sends (a webhook's request: no content negotiation there).
+        """
         olds, news = _media_types(o), _media_types(n)
-        request = direction is Direction.REQUEST
         family = "request-body-media-type" if request else "response-media-type"
+        pushed = request and reader is Direction.RESPONSE
         for media, at_o, at_n in self.keyed(o, n, olds, news, "content"):
             label = subject if media == "application/json" else f"{subject} (`{media}`)"
             if media not in news:
                 detail = f"media type `{media}` removed"
-                self.emit(f"{family}-removed", True, label, detail, at_o, at_n)
+                self.emit(f"{family}-removed", not pushed, label, detail, at_o, at_n)
             elif media not in olds:
                 detail = f"media type `{media}` added"
-                self.emit(f"{family}-added", False, label, detail, at_o, at_n)
+                self.emit(f"{family}-added", pushed, label, detail, at_o, at_n)
             else:
                 place = "request-body" if request else "response-body"
                 chunks = is_event_stream(media)
-                self._schema(direction, place, label, at_o, at_n, chunks=chunks)
+                self._schema(reader, place, label, at_o, at_n, chunks=chunks)
 
-    def _responses(self, label: str, o: Side, n: Side) -> None:
+    def _responses(self, label: str, o: Side, n: Side, roles: Roles) -> None:
         olds = {str(k).upper(): str(k) for k in as_mapping(o.node)}
         news = {str(k).upper(): str(k) for k in as_mapping(n.node)}
         for code, at_o, at_n in self.keyed(o, n, olds, news):
@@ -222,10 +252,12 @@ class Operations(Walk):
             elif code not in olds:
                 self.emit(f"{family}-added", False, subject, "status added", at_o, at_n)
             else:
-                self._content(Direction.RESPONSE, subject, at_o, at_n)
-                self._headers(subject, at_o, at_n)
+                self._content(False, roles.response, subject, at_o, at_n)
+                self._headers(subject, at_o, at_n, roles.response)
 
-    def _headers(self, subject: str, o: Side, n: Side) -> None:
+    def _headers(self, subject: str, o: Side, n: Side, reader: Direction) -> None:
+        """Response headers; in a webhook the consumer writes them and the API reads them."""
+        writes = reader is Direction.REQUEST
         olds = {str(k).lower(): str(k) for k in as_mapping(o.get("headers"))}
         news = {str(k).lower(): str(k) for k in as_mapping(n.get("headers"))}
         for name, at_o, at_n in self.keyed(o, n, olds, news, "headers"):
@@ -233,12 +265,14 @@ class Operations(Walk):
             was, now = at_o.get("required") is True, at_n.get("required") is True
             if name not in news:
                 kind = f"{'required' if was else 'optional'}-response-header-removed"
-                self.emit(kind, was, label, "header removed", at_o, at_n)
+                self.emit(kind, was and not writes, label, "header removed", at_o, at_n)
             elif name not in olds:
-                self.emit("response-header-added", False, label, "header added", at_o, at_n)
+                breaking = now and writes
+                self.emit("response-header-added", breaking, label, "header added", at_o, at_n)
             else:
-                self._requiredness("response-header", label, was, now, at_o, at_n)
-                self._schema(Direction.RESPONSE, "response-header", label, at_o, at_n)
+                sides = (at_o, at_n)
+                self._requiredness("response-header", label, (was, now), sides, reader)
+                self._schema(reader, "response-header", label, at_o, at_n)
 
 
 _NESTED = {  # the kind prefix of a schema's root -> that of the properties inside it
@@ -253,6 +287,10 @@ def _operations(item: Side) -> list[tuple[str, tuple[str, ...], Any]]:
     """(method, tokens, operation) of a path item side; one method however it is spelled."""
     node = item.node if isinstance(item.node, dict) else {}
     return [(m.upper(), tokens, op) for m, tokens, op in item_operations(node)]
+
+
+def _path_label(path: str, method: str) -> str:
+    return f"`{method.upper()} {path}`"
 
 
 def _with(deprecated: bool) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import Enum
+from functools import partial
 from typing import Any
 
+from apiforge.diff.patterns import includes, matches_everything
 from apiforge.diff.schema import (
     LOWER,
     MISSING,
@@ -17,14 +19,18 @@ from apiforge.diff.schema import (
     tighter_lower,
     tighter_upper,
 )
+from apiforge.ecma_regex import linear_search
 
 __all__ = [
     "KEYWORDS",
     "Direction",
     "Effect",
     "Finding",
+    "Polarity",
+    "bound_changes",
     "breaks",
     "nullable_changes",
+    "polarized",
     "type_text",
     "value_changes",
 ]
@@ -34,6 +40,8 @@ KEYWORDS = {stem: keyword for keyword, stem in (UPPER | LOWER).items()} | {
     "min": "minimum",
     "exclusive-max": "exclusiveMaximum",
     "exclusive-min": "exclusiveMinimum",
+    "min-contains": "minContains",
+    "max-contains": "maxContains",
 }  # the stem of a limit's kind ids -> the keyword it names
 
 
@@ -47,6 +55,29 @@ class Effect(Enum):
     WIDEN = "widen"  # more values valid than before
     CHANGE = "change"  # neither a subset nor a superset: breaks both ways
     NONE = "none"  # no effect on which values are valid
+
+
+class Polarity(Enum):
+    """How a change inside a subschema acts on the whole schema."""
+
+    SAME = "same"  # a narrower subschema narrows the whole (`then`, `contains`, properties)
+    INVERSE = "inverse"  # under `not`: a narrower subschema widens the whole
+    UNKNOWN = "unknown"  # under `if`: it picks which branch applies, so either way
+
+    def inside(self, inner: Polarity) -> Polarity:
+        """The polarity of a subschema of polarity `inner` within one of this polarity."""
+        if Polarity.UNKNOWN in (self, inner):
+            return Polarity.UNKNOWN
+        return Polarity.SAME if self is inner else Polarity.INVERSE
+
+
+def polarized(effect: Effect, polarity: Polarity) -> Effect:
+    """The effect on the whole schema of an effect inside a subschema of that polarity."""
+    if polarity is Polarity.SAME or effect in (Effect.CHANGE, Effect.NONE):
+        return effect
+    if polarity is Polarity.UNKNOWN:
+        return Effect.CHANGE
+    return Effect.WIDEN if effect is Effect.NARROW else Effect.NARROW
 
 
 def breaks(effect: Effect, direction: Direction) -> bool:
@@ -133,29 +164,98 @@ def _enum_changes(ov: View, nv: View) -> Iterator[Finding]:
 def _limit_changes(direction: Direction, ov: View, nv: View) -> Iterator[Finding]:
     for upper, olds, news in ((True, ov.upper, nv.upper), (False, ov.lower, nv.lower)):
         for stem in sorted(set(olds) | set(news)):
-            yield from _bound_changes(stem, upper, olds.get(stem), news.get(stem))
+            yield from _judged_bound(stem, upper, ov, nv)
     if ov.patterns != nv.patterns:
-        if ov.patterns < nv.patterns:
-            suffix, effect = "pattern-added", Effect.NARROW
-        elif ov.patterns > nv.patterns:
-            suffix, effect = "pattern-removed", Effect.WIDEN
-        else:
-            suffix, effect = "pattern-changed", Effect.CHANGE
-        if direction is Direction.RESPONSE:
-            effect = Effect.NONE  # a pattern validates input; clients do not re-check output
-        old, new = sorted(ov.patterns) or "none", sorted(nv.patterns) or "none"
-        yield suffix, effect, f"pattern changed from {old} to {new}"
+        yield _pattern_change(direction, ov, nv)
     if ov.multiple_of != nv.multiple_of:
         old_m, new_m = ov.multiple_of, nv.multiple_of
         detail = f"multipleOf changed from {_num(old_m)} to {_num(new_m)}"
-        yield "multiple-of-changed", _multiple_effect(old_m, new_m), detail
+        effect = _multiple_effect(old_m, new_m)
+        factor = new_m if effect is Effect.NARROW else old_m
+        fits = _enum_fits(effect, ov, nv, lambda v: _multiple(v, factor))
+        yield "multiple-of-changed", Effect.NONE if fits else effect, detail
     if ov.unique != nv.unique:
         suffix = "unique-items-set" if nv.unique else "unique-items-unset"
         effect = Effect.NARROW if nv.unique else Effect.WIDEN
         yield suffix, effect, f"uniqueItems became {str(nv.unique).lower()}"
 
 
-def _bound_changes(
+def _pattern_change(direction: Direction, ov: View, nv: View) -> Finding:
+    """A changed `pattern` judged by the strings each side admits, not by its text."""
+    olds = frozenset(p for p in ov.patterns if not matches_everything(p))
+    news = frozenset(p for p in nv.patterns if not matches_everything(p))
+    wider, narrower = includes(news, olds), includes(olds, news)
+    if olds == news or (wider and narrower):
+        suffix, effect = "pattern-changed", Effect.NONE
+    elif wider:
+        suffix, effect = ("pattern-removed" if not news else "pattern-generalized"), Effect.WIDEN
+    elif narrower:
+        suffix, effect = ("pattern-added" if not olds else "pattern-restricted"), Effect.NARROW
+    else:
+        suffix, effect = "pattern-changed", Effect.CHANGE
+    if direction is Direction.RESPONSE:
+        effect = Effect.NONE  # a pattern validates input; clients do not re-check output
+    elif _enum_fits(
+        effect, ov, nv, lambda v: _matches(news if effect is Effect.NARROW else olds, v)
+    ):
+        effect = Effect.NONE
+    old, new = sorted(ov.patterns) or "none", sorted(nv.patterns) or "none"
+    return suffix, effect, f"pattern changed from {old} to {new}"
+
+
+def _judged_bound(stem: str, upper: bool, ov: View, nv: View) -> Iterator[Finding]:
+    """A bound's change, judged against the enum values too."""
+    olds, news = (ov.upper, nv.upper) if upper else (ov.lower, nv.lower)
+    for suffix, effect, detail in bound_changes(stem, upper, olds.get(stem), news.get(stem)):
+        bound = news.get(stem) if effect is Effect.NARROW else olds.get(stem)
+        fits = _enum_fits(effect, ov, nv, partial(_within, stem, upper, bound))
+        yield suffix, Effect.NONE if fits else effect, detail
+
+
+def _enum_fits(effect: Effect, ov: View, nv: View, holds: Callable[[Any], bool]) -> bool:
+    """A narrowing that refuses no value of the old enum, or a widening that admits no value
+    outside the new enum, changes nothing a client can send or receive."""
+    values = ov.enum if effect is Effect.NARROW else nv.enum if effect is Effect.WIDEN else None
+    return bool(values) and all(holds(v) for v in (values or {}).values())
+
+
+_SIZES: dict[str, tuple[type[Any], ...]] = {
+    "length": (str,),
+    "items": (list,),
+    "properties": (dict,),
+}
+
+
+def _within(stem: str, upper: bool, bound: Bound | None, value: Any) -> bool:
+    """Whether a bound (None: no bound) admits an enum value; a value it does not apply to passes."""
+    if bound is None:
+        return True
+    measure = stem.rsplit("-", 1)[-1]
+    if measure in _SIZES:
+        if not isinstance(value, _SIZES[measure]):
+            return True
+        size: float = len(value)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        size = value
+    else:
+        return True
+    if upper:
+        return size < bound.value or (size == bound.value and not bound.exclusive)
+    return size > bound.value or (size == bound.value and not bound.exclusive)
+
+
+def _multiple(value: Any, factor: float | None) -> bool:
+    if factor is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return True
+    return math.isclose(value / factor, round(value / factor))
+
+
+def _matches(patterns: frozenset[str], value: Any) -> bool:
+    """Every pattern finds `value` (a string; other values are not checked by `pattern`)."""
+    return not isinstance(value, str) or all(linear_search(p, value) for p in patterns)
+
+
+def bound_changes(
     stem: str, upper: bool, old: Bound | None, new: Bound | None
 ) -> Iterator[Finding]:
     if not upper and stem != "min":  # minLength, minItems, minProperties default to 0

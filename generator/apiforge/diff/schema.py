@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apiforge import pointer as jp
+from apiforge.diff.keywords import Extra, merge_extra, read_extra
 from apiforge.diff.versions import nullable_is_keyword
 
 __all__ = [
@@ -159,6 +160,7 @@ class View:
     write_only: bool = False
     deprecated: bool = False
     default: Any = MISSING
+    extra: Extra = field(default_factory=Extra)  # the 2020-12 keywords
 
     @property
     def is_nullable(self) -> bool | None:
@@ -248,6 +250,7 @@ def _own(
     v.write_only = node.get("writeOnly") is True
     v.deprecated = node.get("deprecated") is True
     v.default = node.get("default", MISSING)
+    v.extra = read_extra(node, ptr)
     if isinstance(node.get("discriminator"), Mapping):
         v.discriminator = node["discriminator"]
         v.disc_pointer = jp.join(ptr, "discriminator")
@@ -270,8 +273,8 @@ def _object(node: Mapping[str, Any], ptr: str, v: View) -> None:
         v.additional = False
     elif isinstance(extra, Mapping) and any(k not in ANNOTATIONS for k in extra):
         v.additional = [(extra, jp.join(ptr, "additionalProperties"))]
-    if isinstance(node.get("items"), Mapping):
-        v.items = [(node["items"], jp.join(ptr, "items"))]
+    if isinstance(node.get("items"), Mapping) or node.get("items") is False:
+        v.items = [(node["items"], jp.join(ptr, "items"))]  # false: no item past `prefixItems`
 
 
 def _members(doc: Any, node: Mapping[str, Any], ptr: str, v: View) -> list[Sub]:
@@ -353,6 +356,7 @@ def _merge(a: View, b: View) -> None:
     if a.discriminator is None and b.discriminator is not None:
         a.discriminator, a.disc_pointer = b.discriminator, b.disc_pointer
     a.union = a.union or b.union
+    merge_extra(a.extra, b.extra)
 
 
 def _intersect(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:

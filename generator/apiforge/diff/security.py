@@ -9,6 +9,7 @@ from typing import Any
 from apiforge.diff.change import Emitter
 from apiforge.diff.schema import canon
 from apiforge.diff.sides import Side, Walk, as_list, as_mapping, deref_located
+from apiforge.walk import iter_objects
 
 __all__ = ["Security"]
 
@@ -36,6 +37,7 @@ class Security(Walk):
             {name: deref_located(doc, s, "#")[0] for name, s in as_mapping(root.node).items()}
             for doc, root in zip(self.docs, self.roots, strict=True)
         )
+        self._named: set[str] | None = None
 
     def compare_requirements(self, label: str, o: Side, n: Side) -> None:
         """Compare who may call an operation: the alternatives of its effective `security`."""
@@ -104,14 +106,21 @@ class Security(Walk):
             label = f"security scheme `{name}`"
             if n.node is None:
                 if _shape(o.node) not in shapes[1]:
-                    detail = "security scheme removed"
-                    self.emit("api-security-component-removed", True, label, detail, o, n)
+                    used = name in self._used()
+                    detail = "security scheme removed" + ("" if used else " (no operation used it)")
+                    self.emit("api-security-component-removed", used, label, detail, o, n)
             elif o.node is None:
                 if _shape(n.node) not in shapes[0]:
                     detail = "security scheme added"
                     self.emit("api-security-component-added", False, label, detail, o, n)
             else:
                 self._scheme(label, o, n)
+
+    def _used(self) -> set[str]:
+        """The old document's schemes some requirement names, found once."""
+        if self._named is None:
+            self._named = _named_schemes(self.docs[0])
+        return self._named
 
     def _scheme(self, label: str, o: Side, n: Side) -> None:
         if o.get("type") != n.get("type"):
@@ -158,6 +167,13 @@ class Security(Walk):
 
 def _schemes_of(doc: Mapping[str, Any]) -> Any:
     return as_mapping(doc.get("components")).get("securitySchemes")
+
+
+def _named_schemes(doc: Mapping[str, Any]) -> set[str]:
+    """The schemes some security requirement names: the root's, any operation's (callbacks too)."""
+    lists = [doc.get("security")]
+    lists += [node.get("security") for _, kind, node in iter_objects(doc) if kind == "operation"]
+    return {str(name) for found in lists for req in as_list(found) for name in as_mapping(req)}
 
 
 def _anonymous(alts: list[_Alternative]) -> bool:

@@ -97,6 +97,24 @@ class Unions:
         pair_by(lambda i, j: _likeness(views_o[i], views_n[j]) >= 0.75)
         return sorted(pairs), left, right
 
+    def may_overlap(self, a: View, b: View, views: tuple[ViewCache, ViewCache]) -> bool:
+        """Whether some value may be valid for both `a` (old side) and `b` (new side).
+
+        They are apart when their types or enums share nothing, or a property one requires is
+        one the other forbids or types apart; otherwise some value may match both.
+        """
+        if _apart(a, b):
+            return False
+        for name in sorted(a.required | b.required):
+            subs_a, subs_b = a.props.get(name), b.props.get(name)
+            if (name in b.required and not subs_a and a.additional is False) or (
+                name in a.required and not subs_b and b.additional is False
+            ):
+                return False
+            if subs_a and subs_b and _apart(views[0].of(subs_a), views[1].of(subs_b)):
+                return False
+        return True
+
     def discriminator_changes(self, ov: View, nv: View) -> Iterator[Finding]:
         """Added, removed or renamed discriminators; values whose target changed shape."""
         od, nd = ov.discriminator, nv.discriminator
@@ -169,6 +187,36 @@ def _ref(branch: Branch) -> str | None:
 
 def _index_of_ref(branches: list[Branch], ref: str) -> int:
     return next((i for i, b in enumerate(branches) if _ref(b) == ref), -1)
+
+
+def _apart(a: View, b: View) -> bool:
+    """No value has a type, or an enum value, that both allow."""
+    if a.enum is not None and b.enum is not None and not set(a.enum) & set(b.enum):
+        return True
+    ta, tb = _admitted(a), _admitted(b)
+    return ta is not None and tb is not None and not (ta & tb)
+
+
+def _admitted(view: View) -> set[str] | None:
+    """The JSON types a view admits (an integer is a number), null included; None for any."""
+    if view.types is None:
+        if view.enum is None:
+            return None
+        found = {_json_type(v) for v in view.enum.values()}
+    else:
+        found = set(view.types)
+    if "integer" in found or "number" in found:
+        found |= {"integer", "number"}
+    if view.is_nullable:
+        found.add("null")
+    return found
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    names = {str: "string", int: "integer", float: "number", list: "array", dict: "object"}
+    return names.get(type(value), "object")
 
 
 def _likeness(a: View, b: View) -> float:
