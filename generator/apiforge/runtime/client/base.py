@@ -17,6 +17,7 @@ from .errors import APIResponseValidationError, APIStatusError, status_error_fro
 from .notgiven import NOT_GIVEN, NotGiven
 from .request import Auth, encode_body, fill_path, header_values, query_values
 from .retry import RetryPolicy
+from .tolerant import build_tolerant, set_request_id
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -86,8 +87,10 @@ class BaseAPIClient:
         error_parser: Callable[[Any], Any] | None,
         error_message_pointers: Sequence[str],
         auth: Auth | None,
+        strict_response_validation: bool = False,
     ) -> None:
         self.base_url = base_url
+        self.strict_response_validation = strict_response_validation
         self.api_key = api_key
         self.timeout = timeout
         self.retry_policy = RetryPolicy(max_retries=max_retries)
@@ -170,12 +173,15 @@ class BaseAPIClient:
         )
 
     def _parse(self, response: httpx.Response, cast_to: type[_M] | None) -> _M | None:
-        """The 2xx body as `cast_to`; None when the operation declares no response model."""
+        """The 2xx body as `cast_to`; None when the operation declares no response model.
+
+        A body that strays from the schema is built anyway (fields kept as sent) unless the
+        client was made with `strict_response_validation=True`, as the openai SDK does."""
         if cast_to is None:
             return None
         content = response.content
         try:
-            return cast_to.model_validate_json(content)
+            result = cast_to.model_validate_json(content)
         except ValidationError as exc:
             data: Any
             try:
@@ -184,5 +190,10 @@ class BaseAPIClient:
                 text = response.text
                 message = f"Response is not JSON: {text[:200]!r}"
                 raise APIResponseValidationError(message, response=response, body=text) from exc
-            message = f"Response does not match {cast_to.__name__}: {exc}"
-            raise APIResponseValidationError(message, response=response, body=data) from exc
+            built = None if self.strict_response_validation else build_tolerant(cast_to, data)
+            if built is None:
+                message = f"Response does not match {cast_to.__name__}: {exc}"
+                raise APIResponseValidationError(message, response=response, body=data) from exc
+            result = built
+        set_request_id(result, response.headers.get("x-request-id"))
+        return result

@@ -54,6 +54,7 @@ class SyncAPIClient(BaseAPIClient):
         error_parser: Callable[[Any], Any] | None = None,
         error_message_pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS,
         auth: Auth | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             base_url,
@@ -64,6 +65,7 @@ class SyncAPIClient(BaseAPIClient):
             error_parser=error_parser,
             error_message_pointers=error_message_pointers,
             auth=auth,
+            strict_response_validation=strict_response_validation,
         )
         self.sleep: Callable[[float], None] = time.sleep
         self._client = httpx.Client(
@@ -101,7 +103,10 @@ class SyncAPIClient(BaseAPIClient):
         """Open an event stream of `cast_to` chunks; retries cover only the status line."""
         response = self._send(self._options(method, path, True, args))
         pointers = self.error_message_pointers
-        return Stream(response, cast_to=cast_to, done=done, message_pointers=pointers)
+        strict = self.strict_response_validation
+        return Stream(
+            response, cast_to=cast_to, done=done, message_pointers=pointers, strict=strict
+        )
 
     def _send(self, options: Options) -> httpx.Response:
         policy = self._policy(options)
@@ -165,6 +170,7 @@ class AsyncAPIClient(BaseAPIClient):
         error_parser: Callable[[Any], Any] | None = None,
         error_message_pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS,
         auth: Auth | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             base_url,
@@ -175,6 +181,7 @@ class AsyncAPIClient(BaseAPIClient):
             error_parser=error_parser,
             error_message_pointers=error_message_pointers,
             auth=auth,
+            strict_response_validation=strict_response_validation,
         )
         self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
         self._client = httpx.AsyncClient(
@@ -213,7 +220,10 @@ class AsyncAPIClient(BaseAPIClient):
         """Open an event stream of `cast_to` chunks; retries cover only the status line."""
         response = await self._send(self._options(method, path, True, args))
         pointers = self.error_message_pointers
-        return AsyncStream(response, cast_to=cast_to, done=done, message_pointers=pointers)
+        strict = self.strict_response_validation
+        return AsyncStream(
+            response, cast_to=cast_to, done=done, message_pointers=pointers, strict=strict
+        )
 
     async def _send(self, options: Options) -> httpx.Response:
         policy = self._policy(options)
