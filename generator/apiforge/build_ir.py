@@ -14,7 +14,9 @@ from apiforge.error_shapes import Refusals
 from apiforge.models import ModelIndex
 from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
 from apiforge.nullability import not_null_fields
+from apiforge.method_docs import property_doc, sentence, summary_doc
 from apiforge.prepare import ModelPlan
+from apiforge.request_params import ParamsNamer, request_params
 from apiforge.route_groups import place, serving_order
 from apiforge.walk import deref, get_ref, iter_operations
 
@@ -56,6 +58,7 @@ CLIENT_MEMBERS = frozenset(
         "retry_policy",
         "sleep",
         "stream",
+        "params",
         "strict_response_validation",
         "timeout",
         "with_raw_response",
@@ -82,6 +85,7 @@ def build_api(
     taken_prefixes: set[str] = set()
     refusals = Refusals(doc, _error_envelope(doc, []))  # the envelope's pointers suffice there
     misfits: set[str] = set()  # each refusal warning once: operations share their error schemas
+    namer = ParamsNamer(index.classes)
     for path, method, op, at in iter_operations(doc):
         name = _method_name(op, method, path)
         if name in CLIENT_MEMBERS:
@@ -89,7 +93,7 @@ def build_api(
         method_name = unique(name, taken_methods | _RESERVED_ARGS)
         taken_methods.add(method_name)
         operation, said, ignored = _operation(
-            op, at, path, method, method_name, plan, index, root_security
+            op, at, path, method, method_name, plan, index, root_security, namer
         )
         notes.extend(
             Diagnostic(spec_file, 1, 1, Severity.WARNING, message, where, "stream")
@@ -142,6 +146,7 @@ def build_api(
             None,
         ),
         served=served,
+        params=request_params(namer, index),
     )
     return api, notes
 
@@ -162,11 +167,12 @@ def _operation(
     plan: ModelPlan,
     index: ModelIndex,
     root_security: Any,
+    namer: ParamsNamer,
 ) -> tuple[ir.Operation, list[tuple[str, str]], list[tuple[str, str]]]:
     """The operation, (pointer, message) of what the document leaves it without, and of the
     parameters it ignores."""
     doc = plan.document
-    body = _body(op, at, plan, index)
+    body = _body(op, at, plan, index, namer)
     field_names = {f.arg_name for f in body.fields} if body else set()
     params, single, ignored = _params(op, at, path, doc, field_names)
     placement = place(path, params, single)
@@ -200,6 +206,7 @@ def _operation(
         route=placement.route,
         selector=placement.selector,
         fixed_query=placement.fixed_query,
+        doc=summary_doc(op.get("summary"), op.get("description")),
     )
     return operation, notes, ignored
 
@@ -240,10 +247,16 @@ def _params(
         required = bool(param.get("required")) or location == "path"
         annotation = schema_annotation(param.get("schema"), doc)
         out.append(
-            ir.Param(name, wire, location, annotation, required, _text(param.get("description")))  # type: ignore[arg-type]
+            ir.Param(name, wire, location, annotation, required, _param_doc(param, doc))  # type: ignore[arg-type]
         )
     out.sort(key=lambda p: (not p.required, p.location != "path"))
     return tuple(out), single, ignored
+
+
+def _param_doc(param: dict[str, Any], doc: dict[str, Any]) -> str:
+    """A parameter's description, then its schema's default and constraints."""
+    described = sentence(param.get("description"))
+    return " ".join(filter(None, [described, property_doc(param.get("schema"), doc)]))
 
 
 # OpenAPI: a header parameter of one of these names "SHALL be ignored" (HTTP and auth set them)
@@ -325,7 +338,9 @@ def qualified_annotation(annotation: str, classes: Container[str]) -> str:
         return "Any"
 
 
-def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir.Body | None:
+def _body(
+    op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex, namer: ParamsNamer
+) -> ir.Body | None:
     doc = plan.document
     body = deref(op.get("requestBody"), doc)
     if not isinstance(body, dict):
@@ -347,6 +362,7 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
             unknown = schema["x-apiforge-unknown-properties"]
         ignored = schema.get("x-apiforge-ignored-parameters")
         taken_args = set(_RESERVED_ARGS)
+        props = _obj(schema.get("properties"))
         fields = tuple(
             ir.Field(
                 f.name,
@@ -355,10 +371,13 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
                 f.required,
                 qualified_annotation(f.annotation, index.classes),
                 arg_name=unique(f"{f.name}_" if f.name in _RESERVED_ARGS else f.name, taken_args),
+                param_annotation=namer.annotation(f.annotation, "params."),
+                description=property_doc(props.get(f.wire_name), doc),
             )
             for f in cls.fields
         )
         return ir.Body(
+            params_type=None if cls.is_root else namer.name(model),
             model=model,
             content_type=str(mime),
             required=bool(body.get("required")),

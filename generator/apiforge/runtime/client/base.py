@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import APIResponseValidationError, APIStatusError, status_error_from_response
 from .notgiven import NOT_GIVEN, NotGiven
-from .request import Auth, encode_body, fill_path, header_values, query_values
+from .request import Auth, encode_body, fill_path, header_values, merge_json, query_values
 from .retry import RetryPolicy
 from .tolerant import build_tolerant, set_request_id
 
@@ -51,6 +51,8 @@ class RequestArgs(TypedDict, total=False):
     timeout: TimeoutTypes | NotGiven
     max_retries: int | NotGiven
     extra_headers: Mapping[str, str] | None  # applied last, over everything else
+    extra_query: Mapping[str, object] | None  # query parameters the spec does not name
+    extra_body: Mapping[str, object] | None  # JSON properties merged into the body, as sent
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -109,6 +111,9 @@ class BaseAPIClient:
     def _options(self, method: str, path: str, stream: bool, args: RequestArgs) -> Options:
         content_type = args.get("content_type", "application/json")
         content = encode_body(args.get("json_body"), content_type)
+        extra_body = args.get("extra_body")
+        if extra_body:
+            content = merge_json(content, extra_body)
         headers = {
             "User-Agent": USER_AGENT,
             "Accept": "text/event-stream" if stream else "application/json",
@@ -116,6 +121,9 @@ class BaseAPIClient:
         if content is not None:
             headers["Content-Type"] = content_type
         params = query_values(args.get("params"))
+        extra_query = args.get("extra_query")
+        if extra_query:
+            params.update(query_values(extra_query))
         if self.api_key and args.get("authenticated", True):
             self.auth.apply(self.api_key, headers, params)
         headers.update(self.default_headers)

@@ -72,7 +72,7 @@ def _value(annotation: Any, raw: Any, depth: int) -> Any:
 def _cached_adapter(annotation: Any) -> TypeAdapter[Any] | None:
     try:
         return TypeAdapter(annotation)
-    except Exception:  # an annotation pydantic cannot adapt: the value is kept as sent
+    except (TypeError, ValueError, NameError):  # pydantic cannot adapt it: kept as sent
         return None
 
 
