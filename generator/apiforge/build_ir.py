@@ -11,10 +11,10 @@ from apiforge import __version__, ir
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.error_shapes import Refusals
+from apiforge.method_docs import property_doc, sentence, summary_doc
 from apiforge.models import ModelIndex
 from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
 from apiforge.nullability import not_null_fields
-from apiforge.method_docs import property_doc, sentence, summary_doc
 from apiforge.prepare import ModelPlan
 from apiforge.request_params import ParamsNamer, request_params
 from apiforge.route_groups import place, serving_order
