@@ -60,6 +60,8 @@ CLIENT_MEMBERS = frozenset(
         "stream",
         "params",
         "strict_response_validation",
+        "idempotency_header",
+        "idempotency_key",
         "timeout",
         "with_raw_response",
         "with_streaming_response",
@@ -147,8 +149,16 @@ def build_api(
         ),
         served=served,
         params=request_params(namer, index),
+        idempotency_header=_idempotency_header(doc),
     )
     return api, notes
+
+
+def _idempotency_header(doc: dict[str, Any]) -> str | None:
+    """The header `x-apiforge-idempotency-header` names; none (no key sent) unless it names one."""
+    name = doc.get("x-apiforge-idempotency-header")
+    ok = isinstance(name, str) and name.isascii() and name.replace("-", "").isalnum()
+    return str(name) if ok else None
 
 
 def _method_name(op: dict[str, Any], method: str, path: str) -> str:

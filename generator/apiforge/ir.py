@@ -218,3 +218,5 @@ class Api:
     # the operations the server serves, in the order it registers and tries them (route_groups)
     served: tuple[Operation, ...] = ()
     params: tuple[ParamsType, ...] = ()  # request TypedDicts, for params.py
+    # the header that carries one key per call, the same on each retry (x-apiforge-idempotency-header)
+    idempotency_header: str | None = None

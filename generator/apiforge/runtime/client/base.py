@@ -7,6 +7,7 @@ import functools
 import random
 import ssl
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypedDict, TypeVar
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import APIResponseValidationError, APIStatusError, status_error_from_response
 from .notgiven import NOT_GIVEN, NotGiven
+from .raw import RAW_RESPONSE_HEADER
 from .request import Auth, encode_body, fill_path, header_values, merge_json, query_values
 from .retry import RetryPolicy
 from .tolerant import build_tolerant, set_request_id
@@ -66,7 +68,8 @@ class Options:
     headers: dict[str, str]
     timeout: Any  # TimeoutTypes or httpx.USE_CLIENT_DEFAULT
     max_retries: int | NotGiven
-    stream: bool
+    stream: bool  # send without reading the body: an event stream, or with_streaming_response
+    raw: str | None = None  # "raw" or "stream": the call hands back its APIResponse
 
 
 @functools.cache
@@ -90,6 +93,7 @@ class BaseAPIClient:
         error_message_pointers: Sequence[str],
         auth: Auth | None,
         strict_response_validation: bool = False,
+        idempotency_header: str | None = None,
     ) -> None:
         self.base_url = base_url
         self.strict_response_validation = strict_response_validation
@@ -100,8 +104,10 @@ class BaseAPIClient:
         self.auth = _BEARER if auth is None else auth
         self.error_parser = error_parser
         self.error_message_pointers = tuple(error_message_pointers)
+        self.idempotency_header = idempotency_header
         self.clock: Callable[[], float] = time.time
         self.rand: Callable[[], float] = random.random
+        self.idempotency_key: Callable[[], str] = lambda: f"apiforge-retry-{uuid.uuid4()}"
 
     @property
     def max_retries(self) -> int:
@@ -131,7 +137,15 @@ class BaseAPIClient:
         cookies = args.get("cookies")
         if op_headers or cookies:
             headers.update(header_values(op_headers, cookies))
-        headers.update(args.get("extra_headers") or {})
+        extra_headers = args.get("extra_headers")
+        raw = None
+        if extra_headers:
+            if RAW_RESPONSE_HEADER in extra_headers:
+                raw = extra_headers[RAW_RESPONSE_HEADER]
+                extra_headers = {k: v for k, v in extra_headers.items() if k != RAW_RESPONSE_HEADER}
+            headers.update(extra_headers)
+        if self.idempotency_header and method != "GET" and self.idempotency_header not in headers:
+            headers[self.idempotency_header] = self.idempotency_key()  # one key for every retry
         path_params = args.get("path_params")
         timeout = args.get("timeout", httpx.USE_CLIENT_DEFAULT)
         return Options(
@@ -142,7 +156,8 @@ class BaseAPIClient:
             headers=headers,
             timeout=httpx.USE_CLIENT_DEFAULT if isinstance(timeout, NotGiven) else timeout,
             max_retries=args.get("max_retries", NOT_GIVEN),
-            stream=stream,
+            stream=stream or raw == "stream",
+            raw=raw,
         )
 
     def _build_request(
