@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from typing import Any
 
 from apiforge import __version__, ir
@@ -13,7 +13,16 @@ from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.error_shapes import Refusals
 from apiforge.method_docs import property_doc, sentence, summary_doc
 from apiforge.models import ModelIndex
-from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
+from apiforge.names import (
+    ClassName,
+    PythonIdentifier,
+    collision_message,
+    env_prefix,
+    unique,
+)
+from apiforge.names import (
+    method_name as spec_method_name,
+)
 from apiforge.nullability import not_null_fields
 from apiforge.prepare import ModelPlan
 from apiforge.request_params import ParamsNamer, request_params
@@ -75,8 +84,15 @@ _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": 
 
 
 def build_api(
-    plan: ModelPlan, index: ModelIndex, *, package: str, spec_file: str
+    plan: ModelPlan,
+    index: ModelIndex,
+    *,
+    package: str,
+    spec_file: str,
+    renames: Mapping[str, str] | None = None,
 ) -> tuple[ir.Api, list[Diagnostic]]:
+    """The IR of one spec; `renames` maps an operationId (or `METHOD /path`) to its method name,
+    as `[tool.apiforge.names]` does for a spec a team does not own."""
     doc = plan.document
     notes: list[Diagnostic] = []
     info = _obj(doc.get("info"))
@@ -88,12 +104,17 @@ def build_api(
     refusals = Refusals(doc, _error_envelope(doc, []))  # the envelope's pointers suffice there
     misfits: set[str] = set()  # each refusal warning once: operations share their error schemas
     namer = ParamsNamer(index.classes)
+    first_at: dict[str, str] = {}  # method name -> the operation that took it
     for path, method, op, at in iter_operations(doc):
-        name = _method_name(op, method, path)
+        name = spec_method_name(op, method, path, renames)
         if name in CLIENT_MEMBERS:
             name += "_"
         method_name = unique(name, taken_methods | _RESERVED_ARGS)
         taken_methods.add(method_name)
+        if method_name != name and name in first_at:
+            message = collision_message(name, method_name, first_at[name])
+            notes.append(Diagnostic(spec_file, 1, 1, Severity.WARNING, message, at, "names"))
+        first_at.setdefault(name, at)
         operation, said, ignored = _operation(
             op, at, path, method, method_name, plan, index, root_security, namer
         )
@@ -159,13 +180,6 @@ def _idempotency_header(doc: dict[str, Any]) -> str | None:
     name = doc.get("x-apiforge-idempotency-header")
     ok = isinstance(name, str) and name.isascii() and name.replace("-", "").isalnum()
     return str(name) if ok else None
-
-
-def _method_name(op: dict[str, Any], method: str, path: str) -> str:
-    op_id = op.get("operationId")
-    if isinstance(op_id, str) and op_id.strip():
-        return str(PythonIdentifier(op_id, avoid_builtins=False))
-    return str(PythonIdentifier(f"{method} {path}", avoid_builtins=False))
 
 
 def _operation(
