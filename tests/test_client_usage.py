@@ -44,8 +44,17 @@ def _errors(output: str, name: str) -> set[int]:
     return {int(m.group(1)) for m in re.finditer(rf"{name}:(\d+): error:", output)}
 
 
+def _readme_example() -> str:
+    readme = (REPO / "README.md").read_text()
+    found = re.search(r"### The generated client\n\n```python\n(.*?)```", readme, re.S)
+    assert found is not None, "README.md has no client example"
+    return found.group(1)
+
+
 def test_mypy_passes_the_usage_and_flags_each_mistake(tmp_path: Path) -> None:
-    files = [USAGE / "ok.py", USAGE / "mistakes.py"]
+    """One mypy run: ok.py, README's client example (as readme.py) and the mistakes."""
+    (tmp_path / "readme.py").write_text(_readme_example())
+    files = [USAGE / "ok.py", tmp_path / "readme.py", USAGE / "mistakes.py"]
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-error-summary"]
         + ["--cache-dir", str(tmp_path / "cache")]
@@ -60,5 +69,6 @@ def test_mypy_passes_the_usage_and_flags_each_mistake(tmp_path: Path) -> None:
     mistakes = (USAGE / "mistakes.py").read_text().splitlines()
     expected = {n for n, line in enumerate(mistakes, 1) if "# E:" in line}
     assert _errors(done.stdout, "ok.py") == set(), done.stdout
+    assert _errors(done.stdout, "readme.py") == set(), done.stdout
     assert _errors(done.stdout, "mistakes.py") == expected, done.stdout
     assert "generated" not in done.stdout, done.stdout  # the generated package is clean too
