@@ -273,7 +273,7 @@ class Client(SyncAPIClient):
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]:
         """Create a chat completion. Creates a model response for the given chat conversation. Compatible with OpenAI's chat completions API. Only `model`, `messages`, `response_format`, `stream`, `temperature`, `tools` and `tool_choice` are considered; other OpenAI parameters are accepted and ignored.
 
-        `POST /v1/chat/completions`, the body given as keyword arguments or as one `models.CreateChatCompletionRequest` or `params.CreateChatCompletionRequestParam`; `stream=True` streams `models.ChatCompletionChunk` chunks.
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
 
         Args:
             messages: List of messages comprising the conversation so far. Required.
@@ -532,7 +532,7 @@ class AsyncClient(AsyncAPIClient):
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]:
         """Create a chat completion. Creates a model response for the given chat conversation. Compatible with OpenAI's chat completions API. Only `model`, `messages`, `response_format`, `stream`, `temperature`, `tools` and `tool_choice` are considered; other OpenAI parameters are accepted and ignored.
 
-        `POST /v1/chat/completions`, the body given as keyword arguments or as one `models.CreateChatCompletionRequest` or `params.CreateChatCompletionRequestParam`; `stream=True` streams `models.ChatCompletionChunk` chunks.
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
 
         Args:
             messages: List of messages comprising the conversation so far. Required.

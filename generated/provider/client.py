@@ -317,7 +317,7 @@ class Client(SyncAPIClient):
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]:
         """Create a chat completion. Creates a model response for the given chat conversation.
 
-        `POST /v1/chat/completions`, the body given as keyword arguments or as one `models.CreateChatCompletionRequest` or `params.CreateChatCompletionRequestParam`; `stream=True` streams `models.ChatCompletionChunk` chunks.
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
 
         Args:
             messages: A list of messages comprising the conversation so far. Required.
@@ -644,7 +644,7 @@ class AsyncClient(AsyncAPIClient):
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]:
         """Create a chat completion. Creates a model response for the given chat conversation.
 
-        `POST /v1/chat/completions`, the body given as keyword arguments or as one `models.CreateChatCompletionRequest` or `params.CreateChatCompletionRequestParam`; `stream=True` streams `models.ChatCompletionChunk` chunks.
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
 
         Args:
             messages: A list of messages comprising the conversation so far. Required.

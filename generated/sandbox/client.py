@@ -233,7 +233,7 @@ class Client(SyncAPIClient):
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]:
         """OpenAI chat completions. Creates a model response for a chat conversation. This endpoint is still the safest default when you need compatibility with existing OpenAI SDKs, chat clients, or legacy chat-completion workflows. Supported fields vary by model, especially for reasoning, tool use, and multimodal inputs. Integration guidance: authenticate with `Authorization: Bearer {API_KEY}`; use this as the default entry point for existing OpenAI-style chat integrations; if you want a more unified interface for structured output, multimodal input, and tools, prefer `/v1/responses`; streaming clients should handle SSE chunks incrementally instead of waiting for one final JSON response.
 
-        `POST /v1/chat/completions`, the body given as keyword arguments or as one `models.CreateChatCompletionRequest` or `params.CreateChatCompletionRequestParam`; `stream=True` streams `models.ChatCompletionChunk` chunks.
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
 
         Args:
             model: ID of the model; selects the target model. Required.
@@ -446,7 +446,7 @@ class AsyncClient(AsyncAPIClient):
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]:
         """OpenAI chat completions. Creates a model response for a chat conversation. This endpoint is still the safest default when you need compatibility with existing OpenAI SDKs, chat clients, or legacy chat-completion workflows. Supported fields vary by model, especially for reasoning, tool use, and multimodal inputs. Integration guidance: authenticate with `Authorization: Bearer {API_KEY}`; use this as the default entry point for existing OpenAI-style chat integrations; if you want a more unified interface for structured output, multimodal input, and tools, prefer `/v1/responses`; streaming clients should handle SSE chunks incrementally instead of waiting for one final JSON response.
 
-        `POST /v1/chat/completions`, the body given as keyword arguments or as one `models.CreateChatCompletionRequest` or `params.CreateChatCompletionRequestParam`; `stream=True` streams `models.ChatCompletionChunk` chunks.
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
 
         Args:
             model: ID of the model; selects the target model. Required.

@@ -130,7 +130,10 @@ def compose_body(
 
 def merge_json(content: bytes | None, extra: Mapping[str, object]) -> bytes:
     """A JSON object body with `extra`'s properties set over it (openai-python's `extra_body`)."""
-    data = json.loads(content) if content else {}
+    try:
+        data = json.loads(content) if content else {}
+    except ValueError:
+        data = None
     if not isinstance(data, dict):
         raise TypeError("extra_body needs a request body that is a JSON object")
     data.update(extra)

@@ -222,7 +222,7 @@ class Client(SyncAPIClient):
     ) -> None | Stream[models.CreateChatCompletionChunk]:
         """Call `POST /v1/chat/completions`.
 
-        `POST /v1/chat/completions`, the body given as keyword arguments or as one `models.CreateChatCompletionRequest` or `params.CreateChatCompletionRequestParam`; `stream=True` streams `models.CreateChatCompletionChunk` chunks.
+        The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.CreateChatCompletionChunk` chunks.
 
         Args:
             model: The `model` property of the body. Required.
@@ -429,7 +429,7 @@ class AsyncClient(AsyncAPIClient):
     ) -> None | AsyncStream[models.CreateChatCompletionChunk]:
         """Call `POST /v1/chat/completions`.
 
-        `POST /v1/chat/completions`, the body given as keyword arguments or as one `models.CreateChatCompletionRequest` or `params.CreateChatCompletionRequestParam`; `stream=True` streams `models.CreateChatCompletionChunk` chunks.
+        The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.CreateChatCompletionChunk` chunks.
 
         Args:
             model: The `model` property of the body. Required.

@@ -140,8 +140,6 @@ class Client(SyncAPIClient):
     ) -> models.ListUserItemsResponse:
         """Call `GET /users/{user-id}/items.json`.
 
-        `GET /users/{user-id}/items.json`.
-
         Args:
             user_id: The `user-id` path parameter.
             class_: The `class` query parameter.
@@ -225,7 +223,7 @@ class Client(SyncAPIClient):
     ) -> models.UserItem:
         """Call `POST /users`.
 
-        `POST /users`, the body given as keyword arguments or as one `models.CreateUserRequest` or `params.CreateUserRequestParam`.
+        The body is given as keyword arguments, or whole as a `models.CreateUserRequest` or a `params.CreateUserRequestParam` dict.
 
         Args:
             user_id: The `user_id` property of the body. Required.
@@ -275,8 +273,6 @@ class Client(SyncAPIClient):
     ) -> None:
         """Call `DELETE /users`.
 
-        `DELETE /users`.
-
         Args:
             timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
             max_retries: Retries for this call, instead of the client's.
@@ -306,8 +302,6 @@ class Client(SyncAPIClient):
         extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Call `GET /health`.
-
-        `GET /health`.
 
         Args:
             timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
@@ -339,8 +333,6 @@ class Client(SyncAPIClient):
         extra_body: Mapping[str, object] | None = None,
     ) -> models.Region:
         """Call `GET /regions/{id}`.
-
-        `GET /regions/{id}`.
 
         Args:
             id: The `id` path parameter.
@@ -378,7 +370,7 @@ class Client(SyncAPIClient):
     ) -> models.ClusterPlace:
         """Call `POST /clusters`.
 
-        `POST /clusters`, the body given as one `models.CreateClusterRequest`.
+        The body is given whole as a `models.CreateClusterRequest`.
 
         Args:
             timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
@@ -488,8 +480,6 @@ class AsyncClient(AsyncAPIClient):
     ) -> models.ListUserItemsResponse:
         """Call `GET /users/{user-id}/items.json`.
 
-        `GET /users/{user-id}/items.json`.
-
         Args:
             user_id: The `user-id` path parameter.
             class_: The `class` query parameter.
@@ -573,7 +563,7 @@ class AsyncClient(AsyncAPIClient):
     ) -> models.UserItem:
         """Call `POST /users`.
 
-        `POST /users`, the body given as keyword arguments or as one `models.CreateUserRequest` or `params.CreateUserRequestParam`.
+        The body is given as keyword arguments, or whole as a `models.CreateUserRequest` or a `params.CreateUserRequestParam` dict.
 
         Args:
             user_id: The `user_id` property of the body. Required.
@@ -623,8 +613,6 @@ class AsyncClient(AsyncAPIClient):
     ) -> None:
         """Call `DELETE /users`.
 
-        `DELETE /users`.
-
         Args:
             timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
             max_retries: Retries for this call, instead of the client's.
@@ -654,8 +642,6 @@ class AsyncClient(AsyncAPIClient):
         extra_body: Mapping[str, object] | None = None,
     ) -> None:
         """Call `GET /health`.
-
-        `GET /health`.
 
         Args:
             timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
@@ -687,8 +673,6 @@ class AsyncClient(AsyncAPIClient):
         extra_body: Mapping[str, object] | None = None,
     ) -> models.Region:
         """Call `GET /regions/{id}`.
-
-        `GET /regions/{id}`.
 
         Args:
             id: The `id` path parameter.
@@ -726,7 +710,7 @@ class AsyncClient(AsyncAPIClient):
     ) -> models.ClusterPlace:
         """Call `POST /clusters`.
 
-        `POST /clusters`, the body given as one `models.CreateClusterRequest`.
+        The body is given whole as a `models.CreateClusterRequest`.
 
         Args:
             timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.

@@ -164,7 +164,7 @@ class Client(SyncAPIClient):
     ) -> models.Puppy:
         """Call `POST /v1/pets`.
 
-        `POST /v1/pets`, the body given as keyword arguments or as one `models.Dog` or `params.DogParam`.
+        The body is given as keyword arguments, or whole as a `models.Dog` or a `params.DogParam` dict.
 
         Args:
             kind: The `kind` property of the body. Required.
@@ -295,7 +295,7 @@ class AsyncClient(AsyncAPIClient):
     ) -> models.Puppy:
         """Call `POST /v1/pets`.
 
-        `POST /v1/pets`, the body given as keyword arguments or as one `models.Dog` or `params.DogParam`.
+        The body is given as keyword arguments, or whole as a `models.Dog` or a `params.DogParam` dict.
 
         Args:
             kind: The `kind` property of the body. Required.

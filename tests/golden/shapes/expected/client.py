@@ -135,7 +135,7 @@ class Client(SyncAPIClient):
     ) -> models.AddPetResponse:
         """Call `POST /pets`.
 
-        `POST /pets`, the body given as one `models.AddPetRequest`.
+        The body is given whole as a `models.AddPetRequest`.
 
         Args:
             timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
@@ -227,7 +227,7 @@ class AsyncClient(AsyncAPIClient):
     ) -> models.AddPetResponse:
         """Call `POST /pets`.
 
-        `POST /pets`, the body given as one `models.AddPetRequest`.
+        The body is given whole as a `models.AddPetRequest`.
 
         Args:
             timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
