@@ -37,8 +37,8 @@ def main(base_url: str, api_key: str) -> list[str]:
         text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     seen.append(text)
 
-    # tool calls: the assistant's message goes back as the model it came as, beside dicts
-    weather: models.ChatMessage | dict[str, str] = {"role": "user", "content": "Weather in Paris?"}
+    # tool calls: tools as models here and as dicts below; the assistant's message goes back
+    # as the model it came as, beside dicts
     tools: list[models.Tool] = [
         models.Tool.model_validate(
             {
@@ -72,7 +72,6 @@ def main(base_url: str, api_key: str) -> list[str]:
         tools=[{"type": "function", "function": {"name": "get_weather"}}],
     )
     seen.append(answered.choices[0].message.content or "")
-    del weather
 
     # the raw response: status, headers, then the parsed result
     response = client.with_raw_response.create_chat_completion(
