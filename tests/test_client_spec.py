@@ -375,7 +375,7 @@ def test_client_imports_only_its_package_and_libraries(package: Path) -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom) and node.level == 0
     }
-    assert absolute <= {"__future__", "collections.abc", "typing", "httpx"}
+    assert absolute <= {"__future__", "collections.abc", "functools", "typing", "httpx"}
 
 
 def test_generated_client_passes_ruff(package: Path) -> None:

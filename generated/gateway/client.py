@@ -16,12 +16,13 @@ are retried (Retry-After honoured); other failures raise APIStatusError subclass
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Literal, overload
 
 import httpx
 
-from . import _runtime, models
+from . import _runtime, models, params
 from . import models as _models
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
@@ -30,10 +31,12 @@ from ._runtime import (
     NOT_GIVEN,
     APIConnectionError,
     APIError,
+    APIResponse,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AsyncAPIClient,
+    AsyncAPIResponse,
     AsyncStream,
     Auth,
     AuthenticationError,
@@ -55,9 +58,11 @@ __all__ = [
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncClient",
     "AsyncStream",
     "AuthenticationError",
@@ -98,6 +103,7 @@ class Client(SyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.BaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL") or _DEFAULT_BASE_URL,
@@ -109,120 +115,180 @@ class Client(SyncAPIClient):
             error_parser=_models.GatewayError.model_validate,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return ClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """Each method as a context manager over its response, whose body is read only when asked."""
+        return ClientWithStreamingResponse(self)
 
     @overload
     def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
-        tool_choice: models.NamedToolChoice
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
+        tool_choice: params.NamedToolChoiceParam
+        | models.NamedToolChoice
         | Literal["auto", "none", "required"]
         | None
         | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
     def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stream: Literal[True],
         temperature: float | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
-        tool_choice: models.NamedToolChoice
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
+        tool_choice: params.NamedToolChoiceParam
+        | models.NamedToolChoice
         | Literal["auto", "none", "required"]
         | None
         | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Stream[models.ChatCompletionChunk]: ...
 
     @overload
     def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
-        tool_choice: models.NamedToolChoice
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
+        tool_choice: params.NamedToolChoiceParam
+        | models.NamedToolChoice
         | Literal["auto", "none", "required"]
         | None
         | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[True],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Stream[models.ChatCompletionChunk]: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[False],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: bool | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]: ...
 
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest | None = None,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam
+        | None = None,
         *,
-        messages: list[models.ChatMessage] | NotGiven = NOT_GIVEN,
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage] | NotGiven = NOT_GIVEN,
         model: str | NotGiven = NOT_GIVEN,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
-        tool_choice: models.NamedToolChoice
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
+        tool_choice: params.NamedToolChoiceParam
+        | models.NamedToolChoice
         | Literal["auto", "none", "required"]
         | None
         | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]:
-        """Create a chat completion: `POST /v1/chat/completions` with keyword arguments or a `models.CreateChatCompletionRequest`; `stream=True` streams `models.ChatCompletionChunk`."""
+        """Create a chat completion. Creates a model response for the given chat conversation. Compatible with OpenAI's chat completions API. Only `model`, `messages`, `response_format`, `stream`, `temperature`, `tools` and `tool_choice` are considered; other OpenAI parameters are accepted and ignored.
+
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
+
+        Args:
+            messages: List of messages comprising the conversation so far. Required.
+            model: ID of the model to use. Required.
+            response_format: The format the model must output, in OpenAI's `response_format` shape (for example `{\"type\": \"json_object\"}`). The page does not detail the object.
+            stream: Whether to stream back partial progress.
+            temperature: Sampling temperature to use.
+            tools: Tools (functions) the model may call. Not every model supports tool calling — a request with tools against an unsupported model (e.g. Perplexity) returns 400.
+            tool_choice: Controls which tool is called — 'auto', 'none', 'required', or a specific function.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = _runtime.compose_body(
             _models.CreateChatCompletionRequest,
             body,
@@ -245,6 +311,8 @@ class Client(SyncAPIClient):
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
                 cast_to=_models.ChatCompletionChunk,
                 done="[DONE]",
             )
@@ -256,7 +324,29 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.ChatCompletion,
+        )
+
+
+class ClientWithRawResponse:
+    """`Client.with_raw_response`: each method returns its `APIResponse`."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.to_raw_response_wrapper(
+            client.create_chat_completion
+        )
+
+
+class ClientWithStreamingResponse:
+    """`Client.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.to_streamed_response_wrapper(
+            client.create_chat_completion
         )
 
 
@@ -272,6 +362,7 @@ class AsyncClient(AsyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.AsyncBaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL") or _DEFAULT_BASE_URL,
@@ -283,120 +374,180 @@ class AsyncClient(AsyncAPIClient):
             error_parser=_models.GatewayError.model_validate,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return AsyncClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """Each method as an async context manager over its response, whose body is read only when asked."""
+        return AsyncClientWithStreamingResponse(self)
 
     @overload
     async def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
-        tool_choice: models.NamedToolChoice
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
+        tool_choice: params.NamedToolChoiceParam
+        | models.NamedToolChoice
         | Literal["auto", "none", "required"]
         | None
         | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
     async def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stream: Literal[True],
         temperature: float | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
-        tool_choice: models.NamedToolChoice
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
+        tool_choice: params.NamedToolChoiceParam
+        | models.NamedToolChoice
         | Literal["auto", "none", "required"]
         | None
         | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncStream[models.ChatCompletionChunk]: ...
 
     @overload
     async def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
-        tool_choice: models.NamedToolChoice
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
+        tool_choice: params.NamedToolChoiceParam
+        | models.NamedToolChoice
         | Literal["auto", "none", "required"]
         | None
         | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[True],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncStream[models.ChatCompletionChunk]: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[False],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: bool | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]: ...
 
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest | None = None,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam
+        | None = None,
         *,
-        messages: list[models.ChatMessage] | NotGiven = NOT_GIVEN,
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage] | NotGiven = NOT_GIVEN,
         model: str | NotGiven = NOT_GIVEN,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
-        tool_choice: models.NamedToolChoice
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
+        tool_choice: params.NamedToolChoiceParam
+        | models.NamedToolChoice
         | Literal["auto", "none", "required"]
         | None
         | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]:
-        """Create a chat completion: `POST /v1/chat/completions` with keyword arguments or a `models.CreateChatCompletionRequest`; `stream=True` streams `models.ChatCompletionChunk`."""
+        """Create a chat completion. Creates a model response for the given chat conversation. Compatible with OpenAI's chat completions API. Only `model`, `messages`, `response_format`, `stream`, `temperature`, `tools` and `tool_choice` are considered; other OpenAI parameters are accepted and ignored.
+
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
+
+        Args:
+            messages: List of messages comprising the conversation so far. Required.
+            model: ID of the model to use. Required.
+            response_format: The format the model must output, in OpenAI's `response_format` shape (for example `{\"type\": \"json_object\"}`). The page does not detail the object.
+            stream: Whether to stream back partial progress.
+            temperature: Sampling temperature to use.
+            tools: Tools (functions) the model may call. Not every model supports tool calling — a request with tools against an unsupported model (e.g. Perplexity) returns 400.
+            tool_choice: Controls which tool is called — 'auto', 'none', 'required', or a specific function.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = _runtime.compose_body(
             _models.CreateChatCompletionRequest,
             body,
@@ -419,6 +570,8 @@ class AsyncClient(AsyncAPIClient):
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
                 cast_to=_models.ChatCompletionChunk,
                 done="[DONE]",
             )
@@ -430,5 +583,27 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.ChatCompletion,
+        )
+
+
+class AsyncClientWithRawResponse:
+    """`AsyncClient.with_raw_response`: each method returns its `AsyncAPIResponse`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.async_to_raw_response_wrapper(
+            client.create_chat_completion
+        )
+
+
+class AsyncClientWithStreamingResponse:
+    """`AsyncClient.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.async_to_streamed_response_wrapper(
+            client.create_chat_completion
         )

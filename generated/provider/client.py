@@ -16,12 +16,13 @@ are retried (Retry-After honoured); other failures raise APIStatusError subclass
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Literal, overload
 
 import httpx
 
-from . import _runtime, models
+from . import _runtime, models, params
 from . import models as _models
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
@@ -30,10 +31,12 @@ from ._runtime import (
     NOT_GIVEN,
     APIConnectionError,
     APIError,
+    APIResponse,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AsyncAPIClient,
+    AsyncAPIResponse,
     AsyncStream,
     Auth,
     AuthenticationError,
@@ -55,9 +58,11 @@ __all__ = [
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncClient",
     "AsyncStream",
     "AuthenticationError",
@@ -98,6 +103,7 @@ class Client(SyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.BaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL") or _DEFAULT_BASE_URL,
@@ -109,156 +115,236 @@ class Client(SyncAPIClient):
             error_parser=_models.ProviderError.model_validate,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return ClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """Each method as a context manager over its response, whose body is read only when asked."""
+        return ClientWithStreamingResponse(self)
 
     @overload
     def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
         reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
-        stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
+        stream_options: params.StreamOptionsParam
+        | models.StreamOptions
+        | None
+        | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         user: str | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: int | None | NotGiven = NOT_GIVEN,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stop: list[str] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
     def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
         reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
-        stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
+        stream_options: params.StreamOptionsParam
+        | models.StreamOptions
+        | None
+        | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         user: str | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: int | None | NotGiven = NOT_GIVEN,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stop: list[str] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Stream[models.ChatCompletionChunk]: ...
 
     @overload
     def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
         reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
+        stream_options: params.StreamOptionsParam
+        | models.StreamOptions
+        | None
+        | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         user: str | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: int | None | NotGiven = NOT_GIVEN,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stop: list[str] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[True],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Stream[models.ChatCompletionChunk]: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[False],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: bool | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]: ...
 
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest | None = None,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam
+        | None = None,
         *,
-        messages: list[models.ChatMessage] | NotGiven = NOT_GIVEN,
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage] | NotGiven = NOT_GIVEN,
         model: str | NotGiven = NOT_GIVEN,
         reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
+        stream_options: params.StreamOptionsParam
+        | models.StreamOptions
+        | None
+        | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         user: str | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: int | None | NotGiven = NOT_GIVEN,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stop: list[str] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]:
-        """Create a chat completion: `POST /v1/chat/completions` with keyword arguments or a `models.CreateChatCompletionRequest`; `stream=True` streams `models.ChatCompletionChunk`."""
+        """Create a chat completion. Creates a model response for the given chat conversation.
+
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
+
+        Args:
+            messages: A list of messages comprising the conversation so far. Required.
+            model: ID of the model to use. Required.
+            reasoning_effort: Constrains the effort on reasoning for reasoning models.
+            stream: If true, the response is streamed as server-sent events (`text/event-stream`) ending with `data: [DONE]`.
+            stream_options: Options for a streaming response; only set when `stream` is true.
+            parallel_tool_calls: Whether to enable parallel function calling during tool use.
+            user: A unique identifier representing your end-user.
+            tools: A list of tools the model may call.
+            frequency_penalty: Penalises new tokens based on their existing frequency in the text so far.
+            logit_bias: Modifies the likelihood of specified tokens appearing in the completion: maps token IDs to an integer bias value.
+            logprobs: Whether to return log probabilities of the output tokens.
+            top_logprobs: The number of most likely tokens to return at each token position, each with an associated log probability; requires `logprobs`.
+            max_completion_tokens: An upper bound for the number of tokens that can be generated for a completion.
+            n: How many chat completion choices to generate.
+            presence_penalty: Penalises new tokens based on whether they appear in the text so far.
+            response_format: The format that the model must output.
+            stop: Sequences where the API will stop generating further tokens.
+            temperature: The sampling temperature to use.
+            top_p: Nucleus sampling: the model considers the tokens within the top_p probability mass.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = _runtime.compose_body(
             _models.CreateChatCompletionRequest,
             body,
@@ -293,6 +379,8 @@ class Client(SyncAPIClient):
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
                 cast_to=_models.ChatCompletionChunk,
                 done="[DONE]",
             )
@@ -304,7 +392,29 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.ChatCompletion,
+        )
+
+
+class ClientWithRawResponse:
+    """`Client.with_raw_response`: each method returns its `APIResponse`."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.to_raw_response_wrapper(
+            client.create_chat_completion
+        )
+
+
+class ClientWithStreamingResponse:
+    """`Client.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.to_streamed_response_wrapper(
+            client.create_chat_completion
         )
 
 
@@ -320,6 +430,7 @@ class AsyncClient(AsyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.AsyncBaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL") or _DEFAULT_BASE_URL,
@@ -331,156 +442,236 @@ class AsyncClient(AsyncAPIClient):
             error_parser=_models.ProviderError.model_validate,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return AsyncClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """Each method as an async context manager over its response, whose body is read only when asked."""
+        return AsyncClientWithStreamingResponse(self)
 
     @overload
     async def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
         reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
-        stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
+        stream_options: params.StreamOptionsParam
+        | models.StreamOptions
+        | None
+        | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         user: str | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: int | None | NotGiven = NOT_GIVEN,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stop: list[str] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
     async def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
         reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
-        stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
+        stream_options: params.StreamOptionsParam
+        | models.StreamOptions
+        | None
+        | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         user: str | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: int | None | NotGiven = NOT_GIVEN,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stop: list[str] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncStream[models.ChatCompletionChunk]: ...
 
     @overload
     async def create_chat_completion(
         self,
         *,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         model: str,
         reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
+        stream_options: params.StreamOptionsParam
+        | models.StreamOptions
+        | None
+        | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         user: str | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: int | None | NotGiven = NOT_GIVEN,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stop: list[str] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[True],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncStream[models.ChatCompletionChunk]: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[False],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: bool | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]: ...
 
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest | None = None,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam
+        | None = None,
         *,
-        messages: list[models.ChatMessage] | NotGiven = NOT_GIVEN,
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage] | NotGiven = NOT_GIVEN,
         model: str | NotGiven = NOT_GIVEN,
         reasoning_effort: Literal["minimal", "medium", "high"] | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
-        stream_options: models.StreamOptions | None | NotGiven = NOT_GIVEN,
+        stream_options: params.StreamOptionsParam
+        | models.StreamOptions
+        | None
+        | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | None | NotGiven = NOT_GIVEN,
         user: str | None | NotGiven = NOT_GIVEN,
-        tools: list[models.Tool] | None | NotGiven = NOT_GIVEN,
+        tools: Iterable[params.ToolParam | models.Tool] | None | NotGiven = NOT_GIVEN,
         frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        logit_bias: dict[str, int] | None | NotGiven = NOT_GIVEN,
+        logit_bias: Mapping[str, int] | None | NotGiven = NOT_GIVEN,
         logprobs: bool | None | NotGiven = NOT_GIVEN,
         top_logprobs: int | None | NotGiven = NOT_GIVEN,
         max_completion_tokens: int | None | NotGiven = NOT_GIVEN,
         n: int | None | NotGiven = NOT_GIVEN,
         presence_penalty: int | None | NotGiven = NOT_GIVEN,
-        response_format: models.ResponseFormat | None | NotGiven = NOT_GIVEN,
+        response_format: params.ResponseFormatParam
+        | models.ResponseFormat
+        | None
+        | NotGiven = NOT_GIVEN,
         stop: list[str] | None | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         top_p: float | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]:
-        """Create a chat completion: `POST /v1/chat/completions` with keyword arguments or a `models.CreateChatCompletionRequest`; `stream=True` streams `models.ChatCompletionChunk`."""
+        """Create a chat completion. Creates a model response for the given chat conversation.
+
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
+
+        Args:
+            messages: A list of messages comprising the conversation so far. Required.
+            model: ID of the model to use. Required.
+            reasoning_effort: Constrains the effort on reasoning for reasoning models.
+            stream: If true, the response is streamed as server-sent events (`text/event-stream`) ending with `data: [DONE]`.
+            stream_options: Options for a streaming response; only set when `stream` is true.
+            parallel_tool_calls: Whether to enable parallel function calling during tool use.
+            user: A unique identifier representing your end-user.
+            tools: A list of tools the model may call.
+            frequency_penalty: Penalises new tokens based on their existing frequency in the text so far.
+            logit_bias: Modifies the likelihood of specified tokens appearing in the completion: maps token IDs to an integer bias value.
+            logprobs: Whether to return log probabilities of the output tokens.
+            top_logprobs: The number of most likely tokens to return at each token position, each with an associated log probability; requires `logprobs`.
+            max_completion_tokens: An upper bound for the number of tokens that can be generated for a completion.
+            n: How many chat completion choices to generate.
+            presence_penalty: Penalises new tokens based on whether they appear in the text so far.
+            response_format: The format that the model must output.
+            stop: Sequences where the API will stop generating further tokens.
+            temperature: The sampling temperature to use.
+            top_p: Nucleus sampling: the model considers the tokens within the top_p probability mass.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = _runtime.compose_body(
             _models.CreateChatCompletionRequest,
             body,
@@ -515,6 +706,8 @@ class AsyncClient(AsyncAPIClient):
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
                 cast_to=_models.ChatCompletionChunk,
                 done="[DONE]",
             )
@@ -526,5 +719,27 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.ChatCompletion,
+        )
+
+
+class AsyncClientWithRawResponse:
+    """`AsyncClient.with_raw_response`: each method returns its `AsyncAPIResponse`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.async_to_raw_response_wrapper(
+            client.create_chat_completion
+        )
+
+
+class AsyncClientWithStreamingResponse:
+    """`AsyncClient.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.async_to_streamed_response_wrapper(
+            client.create_chat_completion
         )

@@ -16,12 +16,13 @@ are retried (Retry-After honoured); other failures raise APIStatusError subclass
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Literal, overload
 
 import httpx
 
-from . import _runtime, models
+from . import _runtime, models, params
 from . import models as _models
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
@@ -30,10 +31,12 @@ from ._runtime import (
     NOT_GIVEN,
     APIConnectionError,
     APIError,
+    APIResponse,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AsyncAPIClient,
+    AsyncAPIResponse,
     AsyncStream,
     Auth,
     AuthenticationError,
@@ -55,9 +58,11 @@ __all__ = [
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncClient",
     "AsyncStream",
     "AuthenticationError",
@@ -98,6 +103,7 @@ class Client(SyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.BaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL") or _DEFAULT_BASE_URL,
@@ -109,19 +115,32 @@ class Client(SyncAPIClient):
             error_parser=_models.ProviderError.model_validate,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return ClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """Each method as a context manager over its response, whose body is read only when asked."""
+        return ClientWithStreamingResponse(self)
 
     @overload
     def create_chat_completion(
         self,
         *,
         model: str,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         temperature: float | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
@@ -129,12 +148,14 @@ class Client(SyncAPIClient):
         self,
         *,
         model: str,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         temperature: float | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Stream[models.ChatCompletionChunk]: ...
 
     @overload
@@ -142,63 +163,89 @@ class Client(SyncAPIClient):
         self,
         *,
         model: str,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         temperature: float | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[True],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Stream[models.ChatCompletionChunk]: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[False],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: bool | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]: ...
 
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest | None = None,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam
+        | None = None,
         *,
         model: str | NotGiven = NOT_GIVEN,
-        messages: list[models.ChatMessage] | NotGiven = NOT_GIVEN,
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage] | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | Stream[models.ChatCompletionChunk]:
-        """OpenAI chat completions: `POST /v1/chat/completions` with keyword arguments or a `models.CreateChatCompletionRequest`; `stream=True` streams `models.ChatCompletionChunk`."""
+        """OpenAI chat completions. Creates a model response for a chat conversation. This endpoint is still the safest default when you need compatibility with existing OpenAI SDKs, chat clients, or legacy chat-completion workflows. Supported fields vary by model, especially for reasoning, tool use, and multimodal inputs. Integration guidance: authenticate with `Authorization: Bearer {API_KEY}`; use this as the default entry point for existing OpenAI-style chat integrations; if you want a more unified interface for structured output, multimodal input, and tools, prefer `/v1/responses`; streaming clients should handle SSE chunks incrementally instead of waiting for one final JSON response.
+
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
+
+        Args:
+            model: ID of the model; selects the target model. Required.
+            messages: The conversation history. Required.
+            temperature: Sampling temperature. `temperature` and `top_p` both affect sampling, but most integrations should tune only one of them.
+            stream: If true, the response is streamed as SSE chunks (`text/event-stream`) ending with `data: [DONE]`.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = _runtime.compose_body(
             _models.CreateChatCompletionRequest,
             body,
@@ -218,6 +265,8 @@ class Client(SyncAPIClient):
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
                 cast_to=_models.ChatCompletionChunk,
                 done="[DONE]",
             )
@@ -229,7 +278,29 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.ChatCompletion,
+        )
+
+
+class ClientWithRawResponse:
+    """`Client.with_raw_response`: each method returns its `APIResponse`."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.to_raw_response_wrapper(
+            client.create_chat_completion
+        )
+
+
+class ClientWithStreamingResponse:
+    """`Client.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.to_streamed_response_wrapper(
+            client.create_chat_completion
         )
 
 
@@ -245,6 +316,7 @@ class AsyncClient(AsyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.AsyncBaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL") or _DEFAULT_BASE_URL,
@@ -256,19 +328,32 @@ class AsyncClient(AsyncAPIClient):
             error_parser=_models.ProviderError.model_validate,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return AsyncClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """Each method as an async context manager over its response, whose body is read only when asked."""
+        return AsyncClientWithStreamingResponse(self)
 
     @overload
     async def create_chat_completion(
         self,
         *,
         model: str,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         temperature: float | None | NotGiven = NOT_GIVEN,
         stream: Literal[False] | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
@@ -276,12 +361,14 @@ class AsyncClient(AsyncAPIClient):
         self,
         *,
         model: str,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         temperature: float | None | NotGiven = NOT_GIVEN,
         stream: Literal[True],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncStream[models.ChatCompletionChunk]: ...
 
     @overload
@@ -289,63 +376,89 @@ class AsyncClient(AsyncAPIClient):
         self,
         *,
         model: str,
-        messages: list[models.ChatMessage],
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage],
         temperature: float | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[True],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncStream[models.ChatCompletionChunk]: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[False],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: bool | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]: ...
 
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest | None = None,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam
+        | None = None,
         *,
         model: str | NotGiven = NOT_GIVEN,
-        messages: list[models.ChatMessage] | NotGiven = NOT_GIVEN,
+        messages: Iterable[params.ChatMessageParam | models.ChatMessage] | NotGiven = NOT_GIVEN,
         temperature: float | None | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ChatCompletion | AsyncStream[models.ChatCompletionChunk]:
-        """OpenAI chat completions: `POST /v1/chat/completions` with keyword arguments or a `models.CreateChatCompletionRequest`; `stream=True` streams `models.ChatCompletionChunk`."""
+        """OpenAI chat completions. Creates a model response for a chat conversation. This endpoint is still the safest default when you need compatibility with existing OpenAI SDKs, chat clients, or legacy chat-completion workflows. Supported fields vary by model, especially for reasoning, tool use, and multimodal inputs. Integration guidance: authenticate with `Authorization: Bearer {API_KEY}`; use this as the default entry point for existing OpenAI-style chat integrations; if you want a more unified interface for structured output, multimodal input, and tools, prefer `/v1/responses`; streaming clients should handle SSE chunks incrementally instead of waiting for one final JSON response.
+
+        `POST /v1/chat/completions`. The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.ChatCompletionChunk` chunks.
+
+        Args:
+            model: ID of the model; selects the target model. Required.
+            messages: The conversation history. Required.
+            temperature: Sampling temperature. `temperature` and `top_p` both affect sampling, but most integrations should tune only one of them.
+            stream: If true, the response is streamed as SSE chunks (`text/event-stream`) ending with `data: [DONE]`.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = _runtime.compose_body(
             _models.CreateChatCompletionRequest,
             body,
@@ -365,6 +478,8 @@ class AsyncClient(AsyncAPIClient):
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
                 cast_to=_models.ChatCompletionChunk,
                 done="[DONE]",
             )
@@ -376,5 +491,27 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.ChatCompletion,
+        )
+
+
+class AsyncClientWithRawResponse:
+    """`AsyncClient.with_raw_response`: each method returns its `AsyncAPIResponse`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.async_to_raw_response_wrapper(
+            client.create_chat_completion
+        )
+
+
+class AsyncClientWithStreamingResponse:
+    """`AsyncClient.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.async_to_streamed_response_wrapper(
+            client.create_chat_completion
         )

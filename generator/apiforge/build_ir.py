@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from typing import Any
 
 from apiforge import __version__, ir
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.error_shapes import Refusals
+from apiforge.method_docs import property_doc, sentence, summary_doc
 from apiforge.models import ModelIndex
-from apiforge.names import ClassName, PythonIdentifier, env_prefix, unique
+from apiforge.names import (
+    ClassName,
+    PythonIdentifier,
+    collision_message,
+    env_prefix,
+    unique,
+)
+from apiforge.names import (
+    method_name as spec_method_name,
+)
 from apiforge.nullability import not_null_fields, says_null
 from apiforge.prepare import ModelPlan
+from apiforge.request_params import ParamsNamer, request_params
 from apiforge.route_groups import place, serving_order
 from apiforge.walk import deref, get_ref, iter_operations
 
@@ -56,7 +67,13 @@ CLIENT_MEMBERS = frozenset(
         "retry_policy",
         "sleep",
         "stream",
+        "params",
+        "strict_response_validation",
+        "idempotency_header",
+        "idempotency_key",
         "timeout",
+        "with_raw_response",
+        "with_streaming_response",
         "models",
         "httpx",
         "type",
@@ -67,8 +84,15 @@ _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": 
 
 
 def build_api(
-    plan: ModelPlan, index: ModelIndex, *, package: str, spec_file: str
+    plan: ModelPlan,
+    index: ModelIndex,
+    *,
+    package: str,
+    spec_file: str,
+    renames: Mapping[str, str] | None = None,
 ) -> tuple[ir.Api, list[Diagnostic]]:
+    """The IR of one spec; `renames` maps an operationId (or `METHOD /path`) to its method name,
+    as `[tool.apiforge.names]` does for a spec a team does not own."""
     doc = plan.document
     notes: list[Diagnostic] = []
     info = _obj(doc.get("info"))
@@ -79,14 +103,20 @@ def build_api(
     taken_prefixes: set[str] = set()
     refusals = Refusals(doc, _error_envelope(doc, []))  # the envelope's pointers suffice there
     misfits: set[str] = set()  # each refusal warning once: operations share their error schemas
+    namer = ParamsNamer(index.classes)
+    first_at: dict[str, str] = {}  # method name -> the operation that took it
     for path, method, op, at in iter_operations(doc):
-        name = _method_name(op, method, path)
+        name = spec_method_name(op, method, path, renames)
         if name in CLIENT_MEMBERS:
             name += "_"
         method_name = unique(name, taken_methods | _RESERVED_ARGS)
         taken_methods.add(method_name)
+        if method_name != name and name in first_at:
+            message = collision_message(name, method_name, first_at[name])
+            notes.append(Diagnostic(spec_file, 1, 1, Severity.WARNING, message, at, "names"))
+        first_at.setdefault(name, at)
         operation, said, ignored = _operation(
-            op, at, path, method, method_name, plan, index, root_security
+            op, at, path, method, method_name, plan, index, root_security, namer
         )
         notes.extend(
             Diagnostic(spec_file, 1, 1, Severity.WARNING, message, where, "stream")
@@ -139,15 +169,17 @@ def build_api(
             None,
         ),
         served=served,
+        params=request_params(namer, index),
+        idempotency_header=_idempotency_header(doc),
     )
     return api, notes
 
 
-def _method_name(op: dict[str, Any], method: str, path: str) -> str:
-    op_id = op.get("operationId")
-    if isinstance(op_id, str) and op_id.strip():
-        return str(PythonIdentifier(op_id, avoid_builtins=False))
-    return str(PythonIdentifier(f"{method} {path}", avoid_builtins=False))
+def _idempotency_header(doc: dict[str, Any]) -> str | None:
+    """The header `x-apiforge-idempotency-header` names; none (no key sent) unless it names one."""
+    name = doc.get("x-apiforge-idempotency-header")
+    ok = isinstance(name, str) and name.isascii() and name.replace("-", "").isalnum()
+    return str(name) if ok else None
 
 
 def _operation(
@@ -159,11 +191,12 @@ def _operation(
     plan: ModelPlan,
     index: ModelIndex,
     root_security: Any,
+    namer: ParamsNamer,
 ) -> tuple[ir.Operation, list[tuple[str, str]], list[tuple[str, str]]]:
     """The operation, (pointer, message) of what the document leaves it without, and of the
     parameters it ignores."""
     doc = plan.document
-    body = _body(op, at, plan, index)
+    body = _body(op, at, plan, index, namer)
     field_names = {f.arg_name for f in body.fields} if body else set()
     params, single, ignored = _params(op, at, path, doc, field_names)
     placement = place(path, params, single)
@@ -197,6 +230,7 @@ def _operation(
         route=placement.route,
         selector=placement.selector,
         fixed_query=placement.fixed_query,
+        doc=summary_doc(op.get("summary"), op.get("description")),
     )
     return operation, notes, ignored
 
@@ -237,10 +271,16 @@ def _params(
         required = bool(param.get("required")) or location == "path"
         annotation = schema_annotation(param.get("schema"), doc)
         out.append(
-            ir.Param(name, wire, location, annotation, required, _text(param.get("description")))  # type: ignore[arg-type]
+            ir.Param(name, wire, location, annotation, required, _param_doc(param, doc))  # type: ignore[arg-type]
         )
     out.sort(key=lambda p: (not p.required, p.location != "path"))
     return tuple(out), single, ignored
+
+
+def _param_doc(param: dict[str, Any], doc: dict[str, Any]) -> str:
+    """A parameter's description, then its schema's default and constraints."""
+    described = sentence(param.get("description"))
+    return " ".join(filter(None, [described, property_doc(param.get("schema"), doc)]))
 
 
 # OpenAPI: a header parameter of one of these names "SHALL be ignored" (HTTP and auth set them)
@@ -322,7 +362,9 @@ def qualified_annotation(annotation: str, classes: Container[str]) -> str:
         return "Any"
 
 
-def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir.Body | None:
+def _body(
+    op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex, namer: ParamsNamer
+) -> ir.Body | None:
     doc = plan.document
     body = deref(op.get("requestBody"), doc)
     if not isinstance(body, dict):
@@ -344,6 +386,7 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
             unknown = schema["x-apiforge-unknown-properties"]
         ignored = schema.get("x-apiforge-ignored-parameters")
         taken_args = set(_RESERVED_ARGS)
+        props = _obj(schema.get("properties"))
         fields = tuple(
             ir.Field(
                 f.name,
@@ -352,10 +395,13 @@ def _body(op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex) -> ir
                 f.required,
                 qualified_annotation(f.annotation, index.classes),
                 arg_name=unique(f"{f.name}_" if f.name in _RESERVED_ARGS else f.name, taken_args),
+                param_annotation=namer.annotation(f.annotation, "params."),
+                description=property_doc(props.get(f.wire_name), doc),
             )
             for f in cls.fields
         )
         return ir.Body(
+            params_type=None if cls.is_root else namer.name(model),
             model=model,
             content_type=str(mime),
             required=bool(body.get("required")),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,7 @@ def find_stale(
     shown_out: str,
     fingerprint: str,
     templates: Path | None = None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Stale]:
     """Stale files of the packages these specs generate (SpecError if a spec is invalid).
 
@@ -105,7 +107,7 @@ def find_stale(
     stale: list[Stale] = []
     with tempfile.TemporaryDirectory(prefix="apiforge-check-") as tmp:
         fresh = Path(tmp)
-        generate(todo, fresh, format_as=out_dir, templates=templates)
+        generate(todo, fresh, format_as=out_dir, templates=templates, method_names=names)
         for spec in todo:
             name = package_name(spec)
             if not (out_dir / name).is_dir():

@@ -229,7 +229,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     def generate_once() -> None:
         built = generate(
-            spec_paths(args.specs), config.out_dir, progress, templates=config.templates
+            spec_paths(args.specs),
+            config.out_dir,
+            progress,
+            templates=config.templates,
+            method_names=config.names,
         )
         _summarize(built, config.out_dir)
 
@@ -298,7 +302,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = _config(args)
     out_dir = config.out_dir
     shown_out = display_path(out_dir)
-    fingerprint = output_fingerprint(ruff_config_for(out_dir), config.templates)  # once per check
+    fingerprint = output_fingerprint(ruff_config_for(out_dir), config.templates, config.names)
     problems = 0
     for spec in specs:  # strict, as `validate`, unless an unchanged manifest already proves it
         if not proven_strictly_valid(spec, out_dir, fingerprint):
@@ -306,7 +310,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print_diagnostics(diagnostics, args.format)
             problems += has_errors(diagnostics)
     try:
-        stale = find_stale(specs, out_dir, shown_out, fingerprint, config.templates)
+        stale = find_stale(specs, out_dir, shown_out, fingerprint, config.templates, config.names)
     except SpecError as exc:
         print_diagnostics(exc.diagnostics, args.format)
         stale = []

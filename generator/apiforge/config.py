@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from apiforge.diagnostics import UsageError
@@ -18,6 +19,8 @@ class Config:
     out_dir: Path
     templates: Path | None = None  # a folder whose templates replace the built-in ones by name
     ref_root: Path | None = None  # the folder relative refs may reach; None: each spec's own
+    # [tool.apiforge.names.<package>]: operationId (or `METHOD /path`) -> the client method's name
+    names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def default_specs(self) -> list[Path]:
         """Every top-level document in the spec folder (component files live in subfolders)."""
@@ -47,7 +50,22 @@ def load_config(
         out_dir=out,
         templates=template_dir,
         ref_root=_ref_root(root, settings),
+        names=_names(settings.get("names")),
     )
+
+
+def _names(value: object) -> dict[str, dict[str, str]]:
+    """`[tool.apiforge.names.<package>]` tables, each of operationId -> method name."""
+    if value is None:
+        return {}
+    tables = value if isinstance(value, dict) else None
+    if tables is None or not all(
+        isinstance(t, dict) and all(isinstance(v, str) for v in t.values()) for t in tables.values()
+    ):
+        raise UsageError(
+            '[tool.apiforge.names] holds one table per package, of operationId = "method_name"'
+        )
+    return {str(package): dict(table) for package, table in tables.items()}
 
 
 def ref_root_for(spec: Path, root: Path | None = None) -> Path:

@@ -6,7 +6,9 @@ Kept free of heavy imports, so that `apiforge check` on an unchanged tree answer
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -46,10 +48,17 @@ def package_name(spec: Path) -> str:
     return name
 
 
-def output_fingerprint(ruff: RuffConfig, templates: Path | None = None) -> str:
-    """What a manifest records: the generator, the output folder's ruff settings, user templates."""
+def output_fingerprint(
+    ruff: RuffConfig,
+    templates: Path | None = None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
+    """What a manifest records: the generator, the output folder's ruff settings, user templates
+    and method names ([tool.apiforge.names])."""
     digest = hashlib.sha256(generator_fingerprint().encode())
     digest.update(ruff.digest.encode())
+    if names:
+        digest.update(json.dumps(names, sort_keys=True).encode())
     if templates is not None:
         for path in sorted(p for p in templates.rglob("*") if p.is_file()):
             if "__pycache__" not in path.parts:

@@ -30,6 +30,11 @@ class Field:
     qualified_annotation: str = "Any"
     # the keyword argument: `name`, or `timeout_` where the field would hide a per-call option
     arg_name: str = ""
+    # the keyword argument's type for client.py: objects as `params.XParam | models.X`, arrays
+    # as `Iterable[...]` (request_params)
+    param_annotation: str = "Any"
+    # the property's description, default and constraints as sentences, for the docstring
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,11 +76,32 @@ class Body:
     ignored_parameters: tuple[str, ...]
     arg_name: str = "body"  # the client's positional-only parameter for a whole request model
     nullable: bool = False  # the schema says `null` is a body (GitHub's update-branch)
+    params_type: str | None = None  # the body's TypedDict in params.py, if it has one
 
     @property
     def may_be_none(self) -> bool:
         """Whether the handler can get None: a body left out, or a JSON `null` the spec allows."""
         return not self.required or self.nullable
+
+
+@dataclass(frozen=True)
+class ParamKey:
+    """One key of a request TypedDict: the JSON property, its type in params.py, Required or not."""
+
+    wire_name: str
+    annotation: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class ParamsType:
+    """A request object as a TypedDict in params.py (or, for a root model, a type alias)."""
+
+    name: str
+    model: str  # the model class it mirrors
+    keys: tuple[ParamKey, ...]
+    alias: str | None = None  # the aliased type for a root model or an object without properties
+    functional: bool = False  # keys that cannot be class-body names: TypedDict("X", {...})
 
 
 @dataclass(frozen=True)
@@ -142,6 +168,7 @@ class Operation:
     route: str = ""  # the path a request reaches: `path` before any `#` or `?`
     selector: RouteSelector | None = None
     fixed_query: tuple[tuple[str, str], ...] = ()  # the path key's own query, sent as written
+    doc: str = ""  # the client method's first docstring paragraph: summary, then description
 
 
 @dataclass(frozen=True)
@@ -196,3 +223,6 @@ class Api:
     merge_chunks: MergeChunks | None = None  # the first streaming operation with a result model
     # the operations the server serves, in the order it registers and tries them (route_groups)
     served: tuple[Operation, ...] = ()
+    params: tuple[ParamsType, ...] = ()  # request TypedDicts, for params.py
+    # the header that carries one key per call, the same on each retry (x-apiforge-idempotency-header)
+    idempotency_header: str | None = None

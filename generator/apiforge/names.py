@@ -6,6 +6,8 @@ import builtins
 import keyword
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
 _SHADOWED = set(dir(builtins)) | {
@@ -86,3 +88,28 @@ def unique(name: str, taken: set[str]) -> str:
 
 def env_prefix(package: str) -> str:
     return re.sub(r"[^A-Z0-9]", "_", package.upper())
+
+
+def method_name(
+    op: dict[str, Any], method: str, path: str, renames: Mapping[str, str] | None
+) -> str:
+    """The table's name, else `x-apiforge-name`, else the operationId, else method and path."""
+    op_id = op.get("operationId")
+    for key in (op_id, f"{method.upper()} {path}"):
+        chosen = (renames or {}).get(key) if isinstance(key, str) else None
+        if chosen and chosen.strip():
+            return str(PythonIdentifier(chosen, avoid_builtins=False))
+    named = op.get("x-apiforge-name")
+    if isinstance(named, str) and named.strip():
+        return str(PythonIdentifier(named, avoid_builtins=False))
+    if isinstance(op_id, str) and op_id.strip():
+        return str(PythonIdentifier(op_id, avoid_builtins=False))
+    return str(PythonIdentifier(f"{method} {path}", avoid_builtins=False))
+
+
+def collision_message(name: str, given: str, first: str) -> str:
+    """The warning for a method name two operations would share (the later one gets `name2`)."""
+    return (
+        f"method name {name!r} is taken by the operation at {first}, so this one's method is"
+        f" {given!r}; name one of them with x-apiforge-name (or [tool.apiforge.names])"
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +40,10 @@ class BuiltPackage:
 
 
 def build_package(
-    spec: Path, progress: Progress = lambda _: None, templates: Path | None = None
+    spec: Path,
+    progress: Progress = lambda _: None,
+    templates: Path | None = None,
+    renames: Mapping[str, str] | None = None,
 ) -> BuiltPackage:
     """Every step but writing: SpecError on bad input, with nothing written."""
     name = package_name(spec)
@@ -67,7 +70,7 @@ def build_package(
     finally:
         model_worker.cancel()  # only if the answer was not collected: a refused spec
     progress(f"{name}: render")
-    api, notes = build_api(plan, index, package=name, spec_file=label)
+    api, notes = build_api(plan, index, package=name, spec_file=label, renames=renames)
     notes = [bundle.diagnostic(n.pointer, n.message, n.severity, n.rule) for n in notes]
     files: dict[str, str | bytes] = dict(render_package(api, header, templates))
     files["models.py"] = models_source
@@ -89,25 +92,27 @@ def generate(
     *,
     format_as: Path | None = None,
     templates: Path | None = None,
+    method_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[BuiltPackage]:
     """Build every package, then format and swap them all in; raise before writing on any error.
 
     The code is formatted with the ruff settings of `format_as` (default: `out_dir`), so that
     `check` can generate elsewhere exactly what the output folder holds. Templates in `templates`
-    replace the built-in ones of the same name.
+    replace the built-in ones of the same name; `method_names` renames methods, per package.
     """
     names = [package_name(s) for s in specs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise UsageError(f"two specs would both generate the package {duplicates[0]!r}")
-    built = [build_package(spec, progress, templates) for spec in specs]
+    renames = method_names or {}
+    built = [build_package(s, progress, templates, renames.get(package_name(s))) for s in specs]
     with staging(out_dir) as stage:
         for package in built:
             stage_package(stage, package.name, package.files)
         progress("format")
         ruff = ruff_config_for(format_as or out_dir)
         format_tree(stage, ruff)
-        fingerprint = output_fingerprint(ruff, templates)
+        fingerprint = output_fingerprint(ruff, templates, method_names)
         for package in built:
             write_manifest(
                 stage / package.name,

@@ -7,6 +7,7 @@ import functools
 import random
 import ssl
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypedDict, TypeVar
 
@@ -15,8 +16,10 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import APIResponseValidationError, APIStatusError, status_error_from_response
 from .notgiven import NOT_GIVEN, NotGiven
-from .request import Auth, encode_body, fill_path, header_values, query_values
+from .raw import RAW_RESPONSE_HEADER
+from .request import Auth, encode_body, fill_path, header_values, merge_json, query_values
 from .retry import RetryPolicy
+from .tolerant import build_tolerant, set_request_id
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -50,6 +53,8 @@ class RequestArgs(TypedDict, total=False):
     timeout: TimeoutTypes | NotGiven
     max_retries: int | NotGiven
     extra_headers: Mapping[str, str] | None  # applied last, over everything else
+    extra_query: Mapping[str, object] | None  # query parameters the spec does not name
+    extra_body: Mapping[str, object] | None  # JSON properties merged into the body, as sent
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -63,7 +68,8 @@ class Options:
     headers: dict[str, str]
     timeout: Any  # TimeoutTypes or httpx.USE_CLIENT_DEFAULT
     max_retries: int | NotGiven
-    stream: bool
+    stream: bool  # send without reading the body: an event stream, or with_streaming_response
+    raw: str | None = None  # "raw" or "stream": the call hands back its APIResponse
 
 
 @functools.cache
@@ -86,8 +92,11 @@ class BaseAPIClient:
         error_parser: Callable[[Any], Any] | None,
         error_message_pointers: Sequence[str],
         auth: Auth | None,
+        strict_response_validation: bool = False,
+        idempotency_header: str | None = None,
     ) -> None:
         self.base_url = base_url
+        self.strict_response_validation = strict_response_validation
         self.api_key = api_key
         self.timeout = timeout
         self.retry_policy = RetryPolicy(max_retries=max_retries)
@@ -95,8 +104,10 @@ class BaseAPIClient:
         self.auth = _BEARER if auth is None else auth
         self.error_parser = error_parser
         self.error_message_pointers = tuple(error_message_pointers)
+        self.idempotency_header = idempotency_header
         self.clock: Callable[[], float] = time.time
         self.rand: Callable[[], float] = random.random
+        self.idempotency_key: Callable[[], str] = lambda: f"apiforge-retry-{uuid.uuid4()}"
 
     @property
     def max_retries(self) -> int:
@@ -106,6 +117,9 @@ class BaseAPIClient:
     def _options(self, method: str, path: str, stream: bool, args: RequestArgs) -> Options:
         content_type = args.get("content_type", "application/json")
         content = encode_body(args.get("json_body"), content_type)
+        extra_body = args.get("extra_body")
+        if extra_body:
+            content = merge_json(content, extra_body)
         headers = {
             "User-Agent": USER_AGENT,
             "Accept": "text/event-stream" if stream else "application/json",
@@ -113,6 +127,9 @@ class BaseAPIClient:
         if content is not None:
             headers["Content-Type"] = content_type
         params = query_values(args.get("params"))
+        extra_query = args.get("extra_query")
+        if extra_query:
+            params.update(query_values(extra_query))
         if self.api_key and args.get("authenticated", True):
             self.auth.apply(self.api_key, headers, params)
         headers.update(self.default_headers)
@@ -120,7 +137,15 @@ class BaseAPIClient:
         cookies = args.get("cookies")
         if op_headers or cookies:
             headers.update(header_values(op_headers, cookies))
-        headers.update(args.get("extra_headers") or {})
+        extra_headers = args.get("extra_headers")
+        raw = None
+        if extra_headers:
+            if RAW_RESPONSE_HEADER in extra_headers:
+                raw = extra_headers[RAW_RESPONSE_HEADER]
+                extra_headers = {k: v for k, v in extra_headers.items() if k != RAW_RESPONSE_HEADER}
+            headers.update(extra_headers)
+        if self.idempotency_header and method != "GET" and self.idempotency_header not in headers:
+            headers[self.idempotency_header] = self.idempotency_key()  # one key for every retry
         path_params = args.get("path_params")
         timeout = args.get("timeout", httpx.USE_CLIENT_DEFAULT)
         return Options(
@@ -131,7 +156,8 @@ class BaseAPIClient:
             headers=headers,
             timeout=httpx.USE_CLIENT_DEFAULT if isinstance(timeout, NotGiven) else timeout,
             max_retries=args.get("max_retries", NOT_GIVEN),
-            stream=stream,
+            stream=stream or raw == "stream",
+            raw=raw,
         )
 
     def _build_request(
@@ -170,12 +196,15 @@ class BaseAPIClient:
         )
 
     def _parse(self, response: httpx.Response, cast_to: type[_M] | None) -> _M | None:
-        """The 2xx body as `cast_to`; None when the operation declares no response model."""
+        """The 2xx body as `cast_to`; None when the operation declares no response model.
+
+        A body that strays from the schema is built anyway (fields kept as sent) unless the
+        client was made with `strict_response_validation=True`, as the openai SDK does."""
         if cast_to is None:
             return None
         content = response.content
         try:
-            return cast_to.model_validate_json(content)
+            result = cast_to.model_validate_json(content)
         except ValidationError as exc:
             data: Any
             try:
@@ -184,5 +213,10 @@ class BaseAPIClient:
                 text = response.text
                 message = f"Response is not JSON: {text[:200]!r}"
                 raise APIResponseValidationError(message, response=response, body=text) from exc
-            message = f"Response does not match {cast_to.__name__}: {exc}"
-            raise APIResponseValidationError(message, response=response, body=data) from exc
+            built = None if self.strict_response_validation else build_tolerant(cast_to, data)
+            if built is None:
+                message = f"Response does not match {cast_to.__name__}: {exc}"
+                raise APIResponseValidationError(message, response=response, body=data) from exc
+            result = built
+        set_request_id(result, response.headers.get("x-request-id"))
+        return result

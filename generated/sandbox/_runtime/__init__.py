@@ -33,6 +33,15 @@ from .errors import (
 from .http import AsyncAPIClient, SyncAPIClient
 from .merge import ChunkMerger, merge_chunk_models
 from .notgiven import NOT_GIVEN, NotGiven
+from .raw import (
+    RAW_RESPONSE_HEADER,
+    APIResponse,
+    AsyncAPIResponse,
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from .request import (
     Auth,
     AuthKind,
@@ -62,13 +71,16 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DONE_SENTINEL",
     "NOT_GIVEN",
+    "RAW_RESPONSE_HEADER",
     "USER_AGENT",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncAPIClient",
+    "AsyncAPIResponse",
     "AsyncStream",
     "Auth",
     "AuthKind",
@@ -92,6 +104,8 @@ __all__ = [
     "SyncAPIClient",
     "TimeoutTypes",
     "UnprocessableEntityError",
+    "async_to_raw_response_wrapper",
+    "async_to_streamed_response_wrapper",
     "compose_body",
     "compose_optional_body",
     "encode_body",
@@ -108,5 +122,7 @@ __all__ = [
     "read_error_body",
     "status_error_class",
     "status_error_from_response",
+    "to_raw_response_wrapper",
+    "to_streamed_response_wrapper",
     "transport_error",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self, TypeVar, Unpack, overload
+from typing import Any, Self, TypeVar, Unpack, cast, overload
 
 import anyio
 import httpx
@@ -22,6 +22,7 @@ from .client_base import (
     default_ssl_context,
 )
 from .errors import DEFAULT_MESSAGE_POINTERS, transport_error
+from .raw import APIResponse, AsyncAPIResponse
 from .request import Auth
 from .sse import DONE_SENTINEL
 from .streaming import AsyncStream, Stream
@@ -54,6 +55,8 @@ class SyncAPIClient(BaseAPIClient):
         error_parser: Callable[[Any], Any] | None = None,
         error_message_pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS,
         auth: Auth | None = None,
+        strict_response_validation: bool = False,
+        idempotency_header: str | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -64,6 +67,8 @@ class SyncAPIClient(BaseAPIClient):
             error_parser=error_parser,
             error_message_pointers=error_message_pointers,
             auth=auth,
+            strict_response_validation=strict_response_validation,
+            idempotency_header=idempotency_header,
         )
         self.sleep: Callable[[float], None] = time.sleep
         self._client = httpx.Client(
@@ -87,7 +92,16 @@ class SyncAPIClient(BaseAPIClient):
         self, method: str, path: str, *, cast_to: type[_M] | None, **args: Unpack[RequestArgs]
     ) -> _M | None:
         """Send a request, retrying per RetryPolicy, and validate the 2xx body as `cast_to`."""
-        return self._parse(self._send(self._options(method, path, False, args)), cast_to)
+        options = self._options(method, path, False, args)
+        response = self._send(options)
+        if options.raw is not None:
+
+            def parse(response: httpx.Response) -> _M | None:
+                response.read()
+                return self._parse(response, cast_to)
+
+            return cast(_M, APIResponse(response, parse))
+        return self._parse(response, cast_to)
 
     def stream(
         self,
@@ -99,9 +113,19 @@ class SyncAPIClient(BaseAPIClient):
         **args: Unpack[RequestArgs],
     ) -> Stream[_M]:
         """Open an event stream of `cast_to` chunks; retries cover only the status line."""
-        response = self._send(self._options(method, path, True, args))
+        options = self._options(method, path, True, args)
+        response = self._send(options)
         pointers = self.error_message_pointers
-        return Stream(response, cast_to=cast_to, done=done, message_pointers=pointers)
+        strict = self.strict_response_validation
+
+        def chunks(response: httpx.Response) -> Stream[_M]:
+            return Stream(
+                response, cast_to=cast_to, done=done, message_pointers=pointers, strict=strict
+            )
+
+        if options.raw is not None:
+            return cast(Stream[_M], APIResponse(response, chunks))
+        return chunks(response)
 
     def _send(self, options: Options) -> httpx.Response:
         policy = self._policy(options)
@@ -165,6 +189,8 @@ class AsyncAPIClient(BaseAPIClient):
         error_parser: Callable[[Any], Any] | None = None,
         error_message_pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS,
         auth: Auth | None = None,
+        strict_response_validation: bool = False,
+        idempotency_header: str | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -175,6 +201,8 @@ class AsyncAPIClient(BaseAPIClient):
             error_parser=error_parser,
             error_message_pointers=error_message_pointers,
             auth=auth,
+            strict_response_validation=strict_response_validation,
+            idempotency_header=idempotency_header,
         )
         self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
         self._client = httpx.AsyncClient(
@@ -198,7 +226,15 @@ class AsyncAPIClient(BaseAPIClient):
         self, method: str, path: str, *, cast_to: type[_M] | None, **args: Unpack[RequestArgs]
     ) -> _M | None:
         """Send a request, retrying per RetryPolicy, and validate the 2xx body as `cast_to`."""
-        response = await self._send(self._options(method, path, False, args))
+        options = self._options(method, path, False, args)
+        response = await self._send(options)
+        if options.raw is not None:
+
+            async def parse(response: httpx.Response) -> _M | None:
+                await response.aread()
+                return self._parse(response, cast_to)
+
+            return cast(_M, AsyncAPIResponse(response, parse))
         return self._parse(response, cast_to)
 
     async def stream(
@@ -211,9 +247,23 @@ class AsyncAPIClient(BaseAPIClient):
         **args: Unpack[RequestArgs],
     ) -> AsyncStream[_M]:
         """Open an event stream of `cast_to` chunks; retries cover only the status line."""
-        response = await self._send(self._options(method, path, True, args))
+        options = self._options(method, path, True, args)
+        response = await self._send(options)
         pointers = self.error_message_pointers
-        return AsyncStream(response, cast_to=cast_to, done=done, message_pointers=pointers)
+        strict = self.strict_response_validation
+
+        def chunks(response: httpx.Response) -> AsyncStream[_M]:
+            return AsyncStream(
+                response, cast_to=cast_to, done=done, message_pointers=pointers, strict=strict
+            )
+
+        if options.raw is not None:
+
+            async def parse(response: httpx.Response) -> AsyncStream[_M]:
+                return chunks(response)
+
+            return cast(AsyncStream[_M], AsyncAPIResponse(response, parse))
+        return chunks(response)
 
     async def _send(self, options: Options) -> httpx.Response:
         policy = self._policy(options)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import DEFAULT_MESSAGE_POINTERS, APIResponseValidationError, transport_error
 from .sse import DONE_SENTINEL, ChunkPayloadDecoder, parse_payload
+from .tolerant import build_tolerant
 
 __all__ = ["AsyncStream", "Stream"]
 
@@ -21,9 +22,14 @@ class _Chunks(Generic[_M]):
     """Event data -> typed chunks, parsed once by pydantic; errors found as iter_chunk_payloads does."""
 
     def __init__(
-        self, response: httpx.Response, cast_to: type[_M], message_pointers: Sequence[str]
+        self,
+        response: httpx.Response,
+        cast_to: type[_M],
+        message_pointers: Sequence[str],
+        strict: bool,
     ) -> None:
         self.response = response
+        self.strict = strict
         self.cast_to = cast_to
         self.validate_json = cast_to.__pydantic_validator__.validate_json
         self.pointers = message_pointers
@@ -39,6 +45,9 @@ class _Chunks(Generic[_M]):
         try:
             return self.cast_to.model_validate(payload)
         except ValidationError as exc:
+            built = None if self.strict else build_tolerant(self.cast_to, payload)
+            if built is not None:
+                return built
             message = f"Stream chunk does not match {self.cast_to.__name__}: {exc}"
             raise APIResponseValidationError(message, response=self.response, body=payload) from exc
 
@@ -55,9 +64,10 @@ class Stream(Generic[_M]):
         cast_to: type[_M],
         done: str | None = DONE_SENTINEL,
         message_pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS,
+        strict: bool = False,
     ) -> None:
         self.response = response
-        self._parser = _Chunks(response, cast_to, message_pointers)
+        self._parser = _Chunks(response, cast_to, message_pointers, strict)
         self._decoder = ChunkPayloadDecoder(done=done, message_pointers=message_pointers)
         self._chunks = self._generate()
 
@@ -115,9 +125,10 @@ class AsyncStream(Generic[_M]):
         cast_to: type[_M],
         done: str | None = DONE_SENTINEL,
         message_pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS,
+        strict: bool = False,
     ) -> None:
         self.response = response
-        self._parser = _Chunks(response, cast_to, message_pointers)
+        self._parser = _Chunks(response, cast_to, message_pointers, strict)
         self._decoder = ChunkPayloadDecoder(done=done, message_pointers=message_pointers)
         self._chunks = self._generate()
 

@@ -355,10 +355,20 @@ def test_connection_error(mode: str) -> None:
 
 
 def test_invalid_success_body(mode: str) -> None:
-    harness = Harness(mode, Server(httpx.Response(200, json={"id": 1}), httpx.Response(200)))
+    server = Server(httpx.Response(200, json={"id": 1}), httpx.Response(200))
+    harness = Harness(mode, server, strict_response_validation=True)
     with pytest.raises(APIResponseValidationError, match="Completion") as caught:
         harness.request()
     assert caught.value.body == {"id": 1}
+    with pytest.raises(APIResponseValidationError, match="not JSON"):
+        harness.request()
+
+
+def test_invalid_success_body_is_kept_as_sent_unless_strict(mode: str) -> None:
+    server = Server(httpx.Response(200, json={"id": 1, "more": True}), httpx.Response(200))
+    harness = Harness(mode, server)
+    completion = harness.request()
+    assert (completion.id, completion.model_fields_set) == (1, {"id"})
     with pytest.raises(APIResponseValidationError, match="not JSON"):
         harness.request()
 
@@ -519,11 +529,18 @@ def test_transport_error_mid_stream(mode: str) -> None:
     assert server.responses[0].is_closed
 
 
-def test_invalid_chunk_raises_validation_error(mode: str) -> None:
+def test_invalid_chunk_raises_validation_error_when_strict(mode: str) -> None:
     server = Server(stream_response(sse({"id": "s1"}), mode))
     with pytest.raises(APIResponseValidationError, match="Chunk"):
-        Harness(mode, server).stream()
+        Harness(mode, server, strict_response_validation=True).stream()
     assert server.responses[0].is_closed
+
+
+def test_invalid_chunk_is_kept_as_sent_by_default(mode: str) -> None:
+    server = Server(stream_response(sse({"id": "s1"}), mode))
+    chunks, response = Harness(mode, server).stream()
+    assert [chunk.model_fields_set for chunk in chunks] == [{"id"}]
+    assert response.is_closed
 
 
 def test_stream_establishment_is_retried(mode: str) -> None:

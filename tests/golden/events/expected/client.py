@@ -16,12 +16,13 @@ are retried (Retry-After honoured); other failures raise APIStatusError subclass
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Literal, overload
 
 import httpx
 
-from . import _runtime, models
+from . import _runtime, models, params
 from . import models as _models
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
@@ -30,10 +31,12 @@ from ._runtime import (
     NOT_GIVEN,
     APIConnectionError,
     APIError,
+    APIResponse,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AsyncAPIClient,
+    AsyncAPIResponse,
     AsyncStream,
     Auth,
     AuthenticationError,
@@ -55,9 +58,11 @@ __all__ = [
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncClient",
     "AsyncStream",
     "AuthenticationError",
@@ -92,6 +97,7 @@ class Client(SyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.BaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL")
@@ -103,7 +109,18 @@ class Client(SyncAPIClient):
             default_headers=default_headers,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return ClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """Each method as a context manager over its response, whose body is read only when asked."""
+        return ClientWithStreamingResponse(self)
 
     @overload
     def create_chat_completion(
@@ -114,6 +131,8 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None: ...
 
     @overload
@@ -125,6 +144,8 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Stream[models.CreateChatCompletionChunk]: ...
 
     @overload
@@ -136,55 +157,82 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None | Stream[models.CreateChatCompletionChunk]: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[True],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Stream[models.CreateChatCompletionChunk]: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[False],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None: ...
 
     @overload
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: bool | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None | Stream[models.CreateChatCompletionChunk]: ...
 
     def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest | None = None,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam
+        | None = None,
         *,
         model: str | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None | Stream[models.CreateChatCompletionChunk]:
-        """`POST /v1/chat/completions` with keyword arguments or a `models.CreateChatCompletionRequest`; `stream=True` streams `models.CreateChatCompletionChunk`."""
+        """Call `POST /v1/chat/completions`.
+
+        The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.CreateChatCompletionChunk` chunks.
+
+        Args:
+            model: The `model` property of the body. Required.
+            stream: The `stream` property of the body.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = _runtime.compose_body(
             _models.CreateChatCompletionRequest,
             body,
@@ -203,6 +251,8 @@ class Client(SyncAPIClient):
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
                 cast_to=_models.CreateChatCompletionChunk,
                 done="[DONE]",
             )
@@ -215,9 +265,31 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=None,
         )
         return None
+
+
+class ClientWithRawResponse:
+    """`Client.with_raw_response`: each method returns its `APIResponse`."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.to_raw_response_wrapper(
+            client.create_chat_completion
+        )
+
+
+class ClientWithStreamingResponse:
+    """`Client.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.to_streamed_response_wrapper(
+            client.create_chat_completion
+        )
 
 
 class AsyncClient(AsyncAPIClient):
@@ -232,6 +304,7 @@ class AsyncClient(AsyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.AsyncBaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL")
@@ -243,7 +316,18 @@ class AsyncClient(AsyncAPIClient):
             default_headers=default_headers,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return AsyncClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """Each method as an async context manager over its response, whose body is read only when asked."""
+        return AsyncClientWithStreamingResponse(self)
 
     @overload
     async def create_chat_completion(
@@ -254,6 +338,8 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None: ...
 
     @overload
@@ -265,6 +351,8 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncStream[models.CreateChatCompletionChunk]: ...
 
     @overload
@@ -276,55 +364,82 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None | AsyncStream[models.CreateChatCompletionChunk]: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[True],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> AsyncStream[models.CreateChatCompletionChunk]: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: Literal[False],
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None: ...
 
     @overload
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam,
         /,
         *,
         stream: bool | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None | AsyncStream[models.CreateChatCompletionChunk]: ...
 
     async def create_chat_completion(
         self,
-        body: models.CreateChatCompletionRequest | None = None,
+        body: models.CreateChatCompletionRequest
+        | params.CreateChatCompletionRequestParam
+        | None = None,
         *,
         model: str | NotGiven = NOT_GIVEN,
         stream: bool | None | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None | AsyncStream[models.CreateChatCompletionChunk]:
-        """`POST /v1/chat/completions` with keyword arguments or a `models.CreateChatCompletionRequest`; `stream=True` streams `models.CreateChatCompletionChunk`."""
+        """Call `POST /v1/chat/completions`.
+
+        The body is given as keyword arguments, or whole as a `models.CreateChatCompletionRequest` or a `params.CreateChatCompletionRequestParam` dict. `stream=True` streams `models.CreateChatCompletionChunk` chunks.
+
+        Args:
+            model: The `model` property of the body. Required.
+            stream: The `stream` property of the body.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = _runtime.compose_body(
             _models.CreateChatCompletionRequest,
             body,
@@ -343,6 +458,8 @@ class AsyncClient(AsyncAPIClient):
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
                 cast_to=_models.CreateChatCompletionChunk,
                 done="[DONE]",
             )
@@ -355,6 +472,28 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=None,
         )
         return None
+
+
+class AsyncClientWithRawResponse:
+    """`AsyncClient.with_raw_response`: each method returns its `AsyncAPIResponse`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.async_to_raw_response_wrapper(
+            client.create_chat_completion
+        )
+
+
+class AsyncClientWithStreamingResponse:
+    """`AsyncClient.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.create_chat_completion = _runtime.async_to_streamed_response_wrapper(
+            client.create_chat_completion
+        )

@@ -16,12 +16,13 @@ are retried (Retry-After honoured); other failures raise APIStatusError subclass
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import overload
 
 import httpx
 
-from . import _runtime, models
+from . import _runtime, models, params
 from . import models as _models
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
@@ -30,10 +31,12 @@ from ._runtime import (
     NOT_GIVEN,
     APIConnectionError,
     APIError,
+    APIResponse,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AsyncAPIClient,
+    AsyncAPIResponse,
     AsyncStream,
     Auth,
     AuthenticationError,
@@ -55,9 +58,11 @@ __all__ = [
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncClient",
     "AsyncStream",
     "AuthenticationError",
@@ -92,6 +97,7 @@ class Client(SyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.BaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL")
@@ -104,7 +110,18 @@ class Client(SyncAPIClient):
             error_parser=_models.Error.model_validate,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return ClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """Each method as a context manager over its response, whose body is read only when asked."""
+        return ClientWithStreamingResponse(self)
 
     def list_user_items(
         self,
@@ -118,8 +135,24 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ListUserItemsResponse:
-        """`GET /users/{user-id}/items.json`."""
+        """Call `GET /users/{user-id}/items.json`.
+
+        Args:
+            user_id: The `user-id` path parameter.
+            class_: The `class` query parameter.
+            from_: The `from` query parameter.
+            x_request_id: The `X-Request-ID` header parameter.
+            n_2fa: The `2fa` query parameter.
+            limit: The `limit` query parameter.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         return self.request(
             "GET",
             "/users/{user-id}/items.json",
@@ -139,6 +172,8 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.ListUserItemsResponse,
         )
 
@@ -154,22 +189,26 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.UserItem: ...
 
     @overload
     def create_user(
         self,
-        body: models.CreateUserRequest,
+        body: models.CreateUserRequest | params.CreateUserRequestParam,
         /,
         *,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.UserItem: ...
 
     def create_user(
         self,
-        body: models.CreateUserRequest | None = None,
+        body: models.CreateUserRequest | params.CreateUserRequestParam | None = None,
         *,
         user_id: str | NotGiven = NOT_GIVEN,
         userId: str | NotGiven = NOT_GIVEN,
@@ -179,8 +218,25 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.UserItem:
-        """`POST /users` with keyword arguments or a `models.CreateUserRequest`."""
+        """Call `POST /users`.
+
+        The body is given as keyword arguments, or whole as a `models.CreateUserRequest` or a `params.CreateUserRequestParam` dict.
+
+        Args:
+            user_id: The `user_id` property of the body. Required.
+            userId: The `userId` property of the body. Required.
+            import_: The `import` property of the body.
+            self_: The `self` property of the body.
+            ünïcödé: The `ünïcödé` property of the body.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = _runtime.compose_body(
             _models.CreateUserRequest,
             body,
@@ -201,6 +257,8 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.UserItem,
         )
 
@@ -210,8 +268,18 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
-        """`DELETE /users`."""
+        """Call `DELETE /users`.
+
+        Args:
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         self.request(
             "DELETE",
             "/users",
@@ -219,6 +287,8 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=None,
         )
 
@@ -228,8 +298,18 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
-        """`GET /health`."""
+        """Call `GET /health`.
+
+        Args:
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         self.request(
             "GET",
             "/health",
@@ -237,6 +317,8 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=None,
         )
 
@@ -247,8 +329,19 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.Region:
-        """`GET /regions/{id}`."""
+        """Call `GET /regions/{id}`.
+
+        Args:
+            id: The `id` path parameter.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         return self.request(
             "GET",
             "/regions/{id}",
@@ -259,6 +352,8 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.Region,
         )
 
@@ -270,8 +365,20 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ClusterPlace:
-        """`POST /clusters` with a `models.CreateClusterRequest` body."""
+        """Call `POST /clusters`.
+
+        The body is given whole as a `models.CreateClusterRequest`.
+
+        Args:
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = body
         return self.request(
             "POST",
@@ -282,7 +389,39 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.ClusterPlace,
+        )
+
+
+class ClientWithRawResponse:
+    """`Client.with_raw_response`: each method returns its `APIResponse`."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.list_user_items = _runtime.to_raw_response_wrapper(client.list_user_items)
+        self.create_user = _runtime.to_raw_response_wrapper(client.create_user)
+        self.create_user2 = _runtime.to_raw_response_wrapper(client.create_user2)
+        self.get_health = _runtime.to_raw_response_wrapper(client.get_health)
+        self.get_region = _runtime.to_raw_response_wrapper(client.get_region)
+        self.create_cluster = _runtime.to_raw_response_wrapper(client.create_cluster)
+
+
+class ClientWithStreamingResponse:
+    """`Client.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.list_user_items = _runtime.to_streamed_response_wrapper(
+            client.list_user_items
+        )
+        self.create_user = _runtime.to_streamed_response_wrapper(client.create_user)
+        self.create_user2 = _runtime.to_streamed_response_wrapper(client.create_user2)
+        self.get_health = _runtime.to_streamed_response_wrapper(client.get_health)
+        self.get_region = _runtime.to_streamed_response_wrapper(client.get_region)
+        self.create_cluster = _runtime.to_streamed_response_wrapper(
+            client.create_cluster
         )
 
 
@@ -298,6 +437,7 @@ class AsyncClient(AsyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.AsyncBaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL")
@@ -310,7 +450,18 @@ class AsyncClient(AsyncAPIClient):
             error_parser=_models.Error.model_validate,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return AsyncClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """Each method as an async context manager over its response, whose body is read only when asked."""
+        return AsyncClientWithStreamingResponse(self)
 
     async def list_user_items(
         self,
@@ -324,8 +475,24 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ListUserItemsResponse:
-        """`GET /users/{user-id}/items.json`."""
+        """Call `GET /users/{user-id}/items.json`.
+
+        Args:
+            user_id: The `user-id` path parameter.
+            class_: The `class` query parameter.
+            from_: The `from` query parameter.
+            x_request_id: The `X-Request-ID` header parameter.
+            n_2fa: The `2fa` query parameter.
+            limit: The `limit` query parameter.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         return await self.request(
             "GET",
             "/users/{user-id}/items.json",
@@ -345,6 +512,8 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.ListUserItemsResponse,
         )
 
@@ -360,22 +529,26 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.UserItem: ...
 
     @overload
     async def create_user(
         self,
-        body: models.CreateUserRequest,
+        body: models.CreateUserRequest | params.CreateUserRequestParam,
         /,
         *,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.UserItem: ...
 
     async def create_user(
         self,
-        body: models.CreateUserRequest | None = None,
+        body: models.CreateUserRequest | params.CreateUserRequestParam | None = None,
         *,
         user_id: str | NotGiven = NOT_GIVEN,
         userId: str | NotGiven = NOT_GIVEN,
@@ -385,8 +558,25 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.UserItem:
-        """`POST /users` with keyword arguments or a `models.CreateUserRequest`."""
+        """Call `POST /users`.
+
+        The body is given as keyword arguments, or whole as a `models.CreateUserRequest` or a `params.CreateUserRequestParam` dict.
+
+        Args:
+            user_id: The `user_id` property of the body. Required.
+            userId: The `userId` property of the body. Required.
+            import_: The `import` property of the body.
+            self_: The `self` property of the body.
+            ünïcödé: The `ünïcödé` property of the body.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = _runtime.compose_body(
             _models.CreateUserRequest,
             body,
@@ -407,6 +597,8 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.UserItem,
         )
 
@@ -416,8 +608,18 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
-        """`DELETE /users`."""
+        """Call `DELETE /users`.
+
+        Args:
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         await self.request(
             "DELETE",
             "/users",
@@ -425,6 +627,8 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=None,
         )
 
@@ -434,8 +638,18 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> None:
-        """`GET /health`."""
+        """Call `GET /health`.
+
+        Args:
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         await self.request(
             "GET",
             "/health",
@@ -443,6 +657,8 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=None,
         )
 
@@ -453,8 +669,19 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.Region:
-        """`GET /regions/{id}`."""
+        """Call `GET /regions/{id}`.
+
+        Args:
+            id: The `id` path parameter.
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         return await self.request(
             "GET",
             "/regions/{id}",
@@ -465,6 +692,8 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.Region,
         )
 
@@ -476,8 +705,20 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.ClusterPlace:
-        """`POST /clusters` with a `models.CreateClusterRequest` body."""
+        """Call `POST /clusters`.
+
+        The body is given whole as a `models.CreateClusterRequest`.
+
+        Args:
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = body
         return await self.request(
             "POST",
@@ -488,5 +729,45 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.ClusterPlace,
+        )
+
+
+class AsyncClientWithRawResponse:
+    """`AsyncClient.with_raw_response`: each method returns its `AsyncAPIResponse`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.list_user_items = _runtime.async_to_raw_response_wrapper(
+            client.list_user_items
+        )
+        self.create_user = _runtime.async_to_raw_response_wrapper(client.create_user)
+        self.create_user2 = _runtime.async_to_raw_response_wrapper(client.create_user2)
+        self.get_health = _runtime.async_to_raw_response_wrapper(client.get_health)
+        self.get_region = _runtime.async_to_raw_response_wrapper(client.get_region)
+        self.create_cluster = _runtime.async_to_raw_response_wrapper(
+            client.create_cluster
+        )
+
+
+class AsyncClientWithStreamingResponse:
+    """`AsyncClient.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.list_user_items = _runtime.async_to_streamed_response_wrapper(
+            client.list_user_items
+        )
+        self.create_user = _runtime.async_to_streamed_response_wrapper(
+            client.create_user
+        )
+        self.create_user2 = _runtime.async_to_streamed_response_wrapper(
+            client.create_user2
+        )
+        self.get_health = _runtime.async_to_streamed_response_wrapper(client.get_health)
+        self.get_region = _runtime.async_to_streamed_response_wrapper(client.get_region)
+        self.create_cluster = _runtime.async_to_streamed_response_wrapper(
+            client.create_cluster
         )

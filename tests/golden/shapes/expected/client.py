@@ -16,6 +16,7 @@ are retried (Retry-After honoured); other failures raise APIStatusError subclass
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import httpx
@@ -29,10 +30,12 @@ from ._runtime import (
     NOT_GIVEN,
     APIConnectionError,
     APIError,
+    APIResponse,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AsyncAPIClient,
+    AsyncAPIResponse,
     AsyncStream,
     Auth,
     AuthenticationError,
@@ -54,9 +57,11 @@ __all__ = [
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncClient",
     "AsyncStream",
     "AuthenticationError",
@@ -91,6 +96,7 @@ class Client(SyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.BaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL")
@@ -103,7 +109,18 @@ class Client(SyncAPIClient):
             error_parser=_models.Problem.model_validate,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return ClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """Each method as a context manager over its response, whose body is read only when asked."""
+        return ClientWithStreamingResponse(self)
 
     def add_pet(
         self,
@@ -113,8 +130,20 @@ class Client(SyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.AddPetResponse:
-        """`POST /pets` with a `models.AddPetRequest` body."""
+        """Call `POST /pets`.
+
+        The body is given whole as a `models.AddPetRequest`.
+
+        Args:
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = body
         return self.request(
             "POST",
@@ -125,8 +154,26 @@ class Client(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.AddPetResponse,
         )
+
+
+class ClientWithRawResponse:
+    """`Client.with_raw_response`: each method returns its `APIResponse`."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.add_pet = _runtime.to_raw_response_wrapper(client.add_pet)
+
+
+class ClientWithStreamingResponse:
+    """`Client.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self.add_pet = _runtime.to_streamed_response_wrapper(client.add_pet)
 
 
 class AsyncClient(AsyncAPIClient):
@@ -141,6 +188,7 @@ class AsyncClient(AsyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         transport: httpx.AsyncBaseTransport | None = None,
         default_headers: Mapping[str, str] | None = None,
+        strict_response_validation: bool = False,
     ) -> None:
         super().__init__(
             _runtime.env_setting(base_url, _ENV_PREFIX, "BASE_URL")
@@ -153,7 +201,18 @@ class AsyncClient(AsyncAPIClient):
             error_parser=_models.Problem.model_validate,
             error_message_pointers=_ERROR_POINTERS,
             auth=_AUTH,
+            strict_response_validation=strict_response_validation,
         )
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncClientWithRawResponse:
+        """Each method, returning its response: `.status_code`, `.headers`, `.parse()` for the result."""
+        return AsyncClientWithRawResponse(self)
+
+    @functools.cached_property
+    def with_streaming_response(self) -> AsyncClientWithStreamingResponse:
+        """Each method as an async context manager over its response, whose body is read only when asked."""
+        return AsyncClientWithStreamingResponse(self)
 
     async def add_pet(
         self,
@@ -163,8 +222,20 @@ class AsyncClient(AsyncAPIClient):
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> models.AddPetResponse:
-        """`POST /pets` with a `models.AddPetRequest` body."""
+        """Call `POST /pets`.
+
+        The body is given whole as a `models.AddPetRequest`.
+
+        Args:
+            timeout: Seconds (or an `httpx.Timeout`) for this call, instead of the client's.
+            max_retries: Retries for this call, instead of the client's.
+            extra_headers: Headers sent besides (and over) the ones the call makes.
+            extra_query: Query parameters sent besides the ones the call makes.
+            extra_body: JSON properties merged into the request body, as sent.
+        """
         _request = body
         return await self.request(
             "POST",
@@ -175,5 +246,23 @@ class AsyncClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             cast_to=_models.AddPetResponse,
         )
+
+
+class AsyncClientWithRawResponse:
+    """`AsyncClient.with_raw_response`: each method returns its `AsyncAPIResponse`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.add_pet = _runtime.async_to_raw_response_wrapper(client.add_pet)
+
+
+class AsyncClientWithStreamingResponse:
+    """`AsyncClient.with_streaming_response`: each method is a context manager over its response."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self.add_pet = _runtime.async_to_streamed_response_wrapper(client.add_pet)

@@ -23,6 +23,7 @@ __all__ = [
     "env_setting",
     "fill_path",
     "header_values",
+    "merge_json",
     "or_fixed",
     "query_values",
 ]
@@ -112,20 +113,40 @@ def header_values(
     return headers
 
 
-def compose_body(model: type[_M], body: _M | None, fields: Mapping[str, object]) -> _M:
-    """The request model from keyword arguments, or from `body` with the given ones overriding."""
+def compose_body(
+    model: type[_M], body: _M | Mapping[str, Any] | None, fields: Mapping[str, object]
+) -> _M:
+    """The request model from keyword arguments, or from `body` (the model or its TypedDict)
+    with the given ones overriding."""
     given = {k: v for k, v in fields.items() if not isinstance(v, NotGiven)}
     if body is None:
         return model.model_validate(given)
     if not given:
         return body if isinstance(body, model) else model.model_validate(body)
-    merged = body.model_dump(by_alias=True, exclude_unset=True)
+    merged = (
+        body.model_dump(by_alias=True, exclude_unset=True)
+        if isinstance(body, BaseModel)
+        else dict(body)
+    )
     merged.update(given)
     return model.model_validate(merged)
 
 
+def merge_json(content: bytes | None, extra: Mapping[str, object]) -> bytes:
+    """A JSON object body with `extra`'s properties set over it (openai-python's `extra_body`)."""
+    try:
+        data = json.loads(content) if content else {}
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise TypeError("extra_body needs a request body that is a JSON object")
+    data.update(extra)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.encode("utf-8")
+
+
 def compose_optional_body(
-    model: type[_M], body: _M | None, fields: Mapping[str, object]
+    model: type[_M], body: _M | Mapping[str, Any] | None, fields: Mapping[str, object]
 ) -> _M | None:
     """compose_body for an optional request body: None when the caller gave nothing at all."""
     if body is None and all(isinstance(v, NotGiven) for v in fields.values()):

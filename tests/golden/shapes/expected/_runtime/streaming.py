@@ -15,6 +15,7 @@ from .errors import (
     transport_error,
 )
 from .sse import DONE_SENTINEL, ChunkPayloadDecoder, parse_payload
+from .tolerant import build_tolerant
 
 __all__ = ["AsyncStream", "Stream"]
 
@@ -29,8 +30,10 @@ class _Chunks(Generic[_M]):
         response: httpx.Response,
         cast_to: type[_M],
         message_pointers: Sequence[str],
+        strict: bool,
     ) -> None:
         self.response = response
+        self.strict = strict
         self.cast_to = cast_to
         self.validate_json = cast_to.__pydantic_validator__.validate_json
         self.pointers = message_pointers
@@ -48,6 +51,9 @@ class _Chunks(Generic[_M]):
         try:
             return self.cast_to.model_validate(payload)
         except ValidationError as exc:
+            built = None if self.strict else build_tolerant(self.cast_to, payload)
+            if built is not None:
+                return built
             message = f"Stream chunk does not match {self.cast_to.__name__}: {exc}"
             raise APIResponseValidationError(
                 message, response=self.response, body=payload
@@ -66,9 +72,10 @@ class Stream(Generic[_M]):
         cast_to: type[_M],
         done: str | None = DONE_SENTINEL,
         message_pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS,
+        strict: bool = False,
     ) -> None:
         self.response = response
-        self._parser = _Chunks(response, cast_to, message_pointers)
+        self._parser = _Chunks(response, cast_to, message_pointers, strict)
         self._decoder = ChunkPayloadDecoder(
             done=done, message_pointers=message_pointers
         )
@@ -128,9 +135,10 @@ class AsyncStream(Generic[_M]):
         cast_to: type[_M],
         done: str | None = DONE_SENTINEL,
         message_pointers: Sequence[str] = DEFAULT_MESSAGE_POINTERS,
+        strict: bool = False,
     ) -> None:
         self.response = response
-        self._parser = _Chunks(response, cast_to, message_pointers)
+        self._parser = _Chunks(response, cast_to, message_pointers, strict)
         self._decoder = ChunkPayloadDecoder(
             done=done, message_pointers=message_pointers
         )
