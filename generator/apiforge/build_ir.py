@@ -204,7 +204,7 @@ def _operation(
     if body is not None:
         taken = field_names | {p.name for p in params} | _RESERVED_ARGS
         body = dataclasses.replace(body, arg_name=unique("body", taken))
-    success, errors = _responses(op, at, plan, index)
+    success, errors, bodiless = _responses(op, at, plan, index)
     stream, notes = _stream(op, at, plan, body)
     security = op.get("security", root_security)
     requires_auth = isinstance(security, list) and any(
@@ -231,6 +231,7 @@ def _operation(
         selector=placement.selector,
         fixed_query=placement.fixed_query,
         doc=summary_doc(op.get("summary"), op.get("description")),
+        bodiless_2xx=bodiless,
     )
     return operation, notes, ignored
 
@@ -415,10 +416,11 @@ def _body(
 
 def _responses(
     op: dict[str, Any], at: str, plan: ModelPlan, index: ModelIndex
-) -> tuple[ir.Response | None, tuple[ir.Response, ...]]:
+) -> tuple[ir.Response | None, tuple[ir.Response, ...], tuple[int, ...]]:
+    """The 2xx answer a client parses, the error responses, and the 2xx statuses without a body."""
     doc = plan.document
     responses = _obj(op.get("responses"))
-    success: ir.Response | None = None
+    successes: list[ir.Response] = []
     errors: list[ir.Response] = []
     event_streams = {event.pointer for event in plan.event_streams.get(at, ())}
     for status, response in responses.items():
@@ -440,11 +442,17 @@ def _responses(
         code = int(status) if status.isdigit() else None
         entry = ir.Response(status, code, model, _text(response.get("description")))
         if status.startswith("2"):
-            if success is None:
-                success = entry
+            successes.append(entry)
         elif status[:1] in "45" or status == "default":
             errors.append(entry)
-    return success, tuple(errors)
+    # the answer a client parses: the first 2xx with a body (Azure's delete: 200 none, 202 one)
+    success = next((r for r in successes if r.model), successes[0] if successes else None)
+    bodiless = tuple(
+        r.status_code
+        for r in successes
+        if success and success.model and not r.model and r.status_code
+    )
+    return success, tuple(errors), bodiless
 
 
 def _stream(

@@ -168,6 +168,8 @@ class Operation:
     route: str = ""  # the path a request reaches: `path` before any `#` or `?`
     selector: RouteSelector | None = None
     fixed_query: tuple[tuple[str, str], ...] = ()  # the path key's own query, sent as written
+    # 2xx statuses documented without a body beside `success`'s (a 200 before an LRO's 202 body)
+    bodiless_2xx: tuple[int, ...] = ()
     doc: str = ""  # the client method's first docstring paragraph: summary, then description
 
 

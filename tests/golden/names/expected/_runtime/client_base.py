@@ -8,7 +8,7 @@ import random
 import ssl
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final, TypedDict, TypeVar
 
 import httpx
@@ -222,12 +222,18 @@ class BaseAPIClient:
             message_pointers=self.error_message_pointers,
         )
 
-    def _parse(self, response: httpx.Response, cast_to: type[_M] | None) -> _M | None:
-        """The 2xx body as `cast_to`; None when the operation declares no response model.
+    def _parse(
+        self,
+        response: httpx.Response,
+        cast_to: type[_M] | None,
+        bodiless: Collection[int] = (),
+    ) -> _M | None:
+        """The 2xx body as `cast_to`; None when the operation declares no response model, or
+        none for this status (`bodiless`: Azure's 200 of a delete whose 202 has a body).
 
         A body that strays from the schema is built anyway (fields kept as sent) unless the
         client was made with `strict_response_validation=True`, as the openai SDK does."""
-        if cast_to is None:
+        if cast_to is None or response.status_code in bodiless:
             return None
         content = response.content
         try:

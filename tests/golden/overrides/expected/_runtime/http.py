@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, Unpack, cast, overload
 
@@ -88,25 +88,38 @@ class SyncAPIClient(BaseAPIClient):
         self, method: str, path: str, *, cast_to: None, **args: Unpack[RequestArgs]
     ) -> None: ...
 
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[_M],
+        bodiless: Collection[int],
+        **args: Unpack[RequestArgs],
+    ) -> _M | None: ...
+
     def request(
         self,
         method: str,
         path: str,
         *,
         cast_to: type[_M] | None,
+        bodiless: Collection[int] = (),
         **args: Unpack[RequestArgs],
     ) -> _M | None:
-        """Send a request, retrying per RetryPolicy, and validate the 2xx body as `cast_to`."""
+        """Send a request, retrying per RetryPolicy, and validate the 2xx body as `cast_to`
+        (None for a status in `bodiless`: one the spec documents without a body)."""
         options = self._options(method, path, False, args)
         response = self._send(options)
         if options.raw is not None:
 
             def parse(response: httpx.Response) -> _M | None:
                 response.read()
-                return self._parse(response, cast_to)
+                return self._parse(response, cast_to, bodiless)
 
             return cast(_M, APIResponse(response, parse))
-        return self._parse(response, cast_to)
+        return self._parse(response, cast_to, bodiless)
 
     def stream(
         self,
@@ -233,25 +246,38 @@ class AsyncAPIClient(BaseAPIClient):
         self, method: str, path: str, *, cast_to: None, **args: Unpack[RequestArgs]
     ) -> None: ...
 
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[_M],
+        bodiless: Collection[int],
+        **args: Unpack[RequestArgs],
+    ) -> _M | None: ...
+
     async def request(
         self,
         method: str,
         path: str,
         *,
         cast_to: type[_M] | None,
+        bodiless: Collection[int] = (),
         **args: Unpack[RequestArgs],
     ) -> _M | None:
-        """Send a request, retrying per RetryPolicy, and validate the 2xx body as `cast_to`."""
+        """Send a request, retrying per RetryPolicy, and validate the 2xx body as `cast_to`
+        (None for a status in `bodiless`: one the spec documents without a body)."""
         options = self._options(method, path, False, args)
         response = await self._send(options)
         if options.raw is not None:
 
             async def parse(response: httpx.Response) -> _M | None:
                 await response.aread()
-                return self._parse(response, cast_to)
+                return self._parse(response, cast_to, bodiless)
 
             return cast(_M, AsyncAPIResponse(response, parse))
-        return self._parse(response, cast_to)
+        return self._parse(response, cast_to, bodiless)
 
     async def stream(
         self,
