@@ -30,7 +30,7 @@ def fired(diagnostics: list[Diagnostic], rule: str) -> list[tuple[str, str, str]
 
 
 def test_the_rules() -> None:
-    assert sorted(RULES) == [
+    assert {
         "additional-operations",
         "apiforge-extensions",
         "discriminator",
@@ -44,7 +44,10 @@ def test_the_rules() -> None:
         "security-schemes",
         "sequential-media",
         "version-keywords",
-    ]
+    } <= set(RULES)
+    for rule_id, rule in RULES.items():
+        assert rule.id == rule_id and rule.summary and "\n" not in rule.summary
+        assert rule.severity in (Severity.ERROR, Severity.WARNING)
 
 
 CLEAN = """\

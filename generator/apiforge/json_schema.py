@@ -36,7 +36,7 @@ from urllib.parse import quote
 from apiforge import pointer as jp
 from apiforge.versions import json_schema_2020
 
-__all__ = ["DIALECT", "Direction", "SchemaConversionError", "to_json_schema"]
+__all__ = ["DIALECT", "Direction", "SchemaConversionError", "SharedConversion", "to_json_schema"]
 
 Direction = Literal["request", "response"]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -69,6 +69,27 @@ def to_json_schema(
     if converter.defs:
         out["$defs"] = converter.defs
     return out
+
+
+class SharedConversion:
+    """Many schemas of one document for one direction, sharing one `$defs`: each ref's target is
+    converted once however many schemas reach it (lint checks hundreds of examples this way)."""
+
+    def __init__(self, document: Mapping[str, Any], direction: Direction) -> None:
+        self._converter = _Converter(document, direction)
+        components = document.get("components")
+        schemas = components.get("schemas") if isinstance(components, Mapping) else None
+        self._refs = {
+            id(schema): _SCHEMAS + jp.escape(name)
+            for name, schema in (schemas.items() if isinstance(schemas, Mapping) else ())
+        }
+
+    def schema(self, node: Any) -> dict[str, Any] | bool:
+        """`node` as `to_json_schema` gives it, its `$defs` the shared (and growing) ones."""
+        root = self._converter.convert(node, self._refs.get(id(node)))
+        if isinstance(root, bool):
+            return root
+        return {"$schema": DIALECT, **root, "$defs": self._converter.defs}
 
 
 class _Converter:

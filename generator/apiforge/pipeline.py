@@ -156,7 +156,9 @@ RELAXED = " (an error for `validate`; generate goes on)"
 
 def _for_generate(diagnostic: Diagnostic) -> Diagnostic:
     """`validate` stays strict; `generate` warns at file:line and goes on where the code is sound."""
-    if diagnostic.is_error and diagnostic.rule in GENERATE_WARNS:
+    from apiforge.lint import relaxed_for_generate
+
+    if diagnostic.is_error and diagnostic.rule in GENERATE_WARNS | relaxed_for_generate():
         message = diagnostic.message + RELAXED
         return dataclasses.replace(diagnostic, severity=Severity.WARNING, message=message)
     return diagnostic

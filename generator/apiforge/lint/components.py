@@ -1,0 +1,3 @@
+"""components rules."""
+
+from __future__ import annotations

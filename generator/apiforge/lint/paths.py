@@ -1,0 +1,3 @@
+"""paths rules."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""servers rules."""
+
+from __future__ import annotations
