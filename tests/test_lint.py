@@ -60,7 +60,9 @@ paths:
       operationId: getPet
       security: [{bearer: []}, {}]
       responses:
-        "200": {description: ok}
+        "200":
+          description: ok
+          content: {application/json: {schema: {$ref: "#/components/schemas/Pet"}}}
         "404":
           description: missing
           content:

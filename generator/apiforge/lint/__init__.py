@@ -4,14 +4,34 @@ id, a default severity and a one-line summary, all reading one walk of the docum
 from __future__ import annotations
 
 from apiforge.diagnostics import Diagnostic
-from apiforge.lint import components, examples, extensions, operations, paths, schemas, servers
+from apiforge.lint import (
+    components,
+    examples,
+    extensions,
+    openai,
+    operations,
+    paths,
+    schemas,
+    servers,
+    values,
+)
 from apiforge.lint.policy import LintPolicy
 from apiforge.lint.registry import RULES, Context, Finding, Rule, rule
 from apiforge.resolve import Bundle
 
 __all__ = ["RULES", "Finding", "LintPolicy", "Rule", "lint_bundle", "relaxed_for_generate", "rule"]
 
-_MODULES = (components, examples, extensions, operations, paths, schemas, servers)  # registered
+_MODULES = (
+    components,
+    examples,
+    extensions,
+    openai,
+    operations,
+    paths,
+    schemas,
+    servers,
+    values,
+)  # registered
 
 
 def lint_bundle(bundle: Bundle, policy: LintPolicy | None = None) -> list[Diagnostic]:
