@@ -141,7 +141,51 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="folder of generated packages (default: generated/)"
     )
     serve.set_defaults(run=cmd_serve)
+    _add_lint_commands(sub)
     return parser
+
+
+def _add_lint_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`apiforge rules`, and `validate --write-baseline FILE`."""
+    rules = sub.add_parser("rules", help="list every lint rule: id, default severity, summary")
+    rules.set_defaults(run=cmd_rules)
+    validate = sub.choices["validate"]
+    validate.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record today's findings (rule, file, pointer) so that only new ones count",
+    )
+    validate.set_defaults(run=_validate_or_write_baseline)
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from apiforge.lint import RULES
+
+    width = max(len(rule_id) for rule_id in RULES)
+    for rule_id in sorted(RULES):
+        rule = RULES[rule_id]
+        print(f"{rule_id:<{width}}  {rule.severity.value:<7}  {rule.summary}")
+    return EXIT_OK
+
+
+def _validate_or_write_baseline(args: argparse.Namespace) -> int:
+    if args.write_baseline is None:
+        return cmd_validate(args)
+    from apiforge.lint.policy import baseline_text
+    from apiforge.paths import display_path
+
+    found: list[Diagnostic] = []
+    paths = spec_paths(args.specs)
+    for path in paths:
+        found += check_spec(path, baseline=False)[1]
+    target: Path = args.write_baseline
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text(baseline_text(found), encoding="utf-8")
+    partial.replace(target)  # whole or not at all
+    shown = display_path(target)
+    print(f"apiforge: wrote {len(found)} finding(s) of {len(paths)} document(s) to {shown}")
+    return EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -164,9 +208,11 @@ def spec_paths(specs: Sequence[Path]) -> list[Path]:
     return list(specs)
 
 
-def check_spec(path: Path) -> tuple[Bundle | None, list[Diagnostic]]:
-    """Load, resolve, validate and lint one document: the bundle (if it loads) and diagnostics."""
+def check_spec(path: Path, *, baseline: bool = True) -> tuple[Bundle | None, list[Diagnostic]]:
+    """Load, resolve, validate and lint one document: the bundle (if it loads) and diagnostics,
+    as `[tool.apiforge.lint]` sets them (severities, overrides, and the baseline's left out)."""
     from apiforge.lint import lint_bundle
+    from apiforge.lint.policy import load_policy
     from apiforge.paths import display_path
     from apiforge.resolve import load_bundle
     from apiforge.validate import validate_bundle
@@ -175,7 +221,8 @@ def check_spec(path: Path) -> tuple[Bundle | None, list[Diagnostic]]:
         bundle = load_bundle(path, display_path(path))
     except SpecError as exc:
         return None, exc.diagnostics
-    return bundle, validate_bundle(bundle) + lint_bundle(bundle)
+    found = validate_bundle(bundle) + lint_bundle(bundle)
+    return bundle, load_policy().apply(found, baseline=baseline)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

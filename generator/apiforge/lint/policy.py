@@ -13,7 +13,15 @@ from typing import Any, Literal
 
 from apiforge.diagnostics import Diagnostic, Severity, UsageError
 
-__all__ = ["BaselineKey", "LintPolicy", "Override", "baseline_text", "read_baseline"]
+__all__ = [
+    "BaselineKey",
+    "LintPolicy",
+    "Override",
+    "baseline_text",
+    "load_policy",
+    "parse_policy",
+    "read_baseline",
+]
 
 Level = Literal["error", "warning", "off"]
 LEVELS: tuple[Level, ...] = ("error", "warning", "off")
@@ -75,6 +83,15 @@ def key(d: Diagnostic) -> BaselineKey:
 def _under(pointer: str, prefix: str) -> bool:
     prefix = prefix.rstrip("/")
     return pointer == prefix or pointer.startswith(prefix + "/") or prefix in ("", "#")
+
+
+def load_policy(root: Path | None = None) -> LintPolicy:
+    """The policy `[tool.apiforge.lint]` of `root`'s pyproject.toml sets (none: the defaults)."""
+    from apiforge.config import lint_settings
+    from apiforge.lint.registry import RULES
+
+    root = (root or Path.cwd()).resolve()
+    return parse_policy(lint_settings(root), root, RULES)
 
 
 def parse_policy(table: Mapping[str, Any], root: Path, known: Iterable[str]) -> LintPolicy:
