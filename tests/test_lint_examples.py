@@ -64,7 +64,7 @@ def test_a_response_example_missing_a_required_property_is_found(tmp_path: Path)
     assert [p for _, p, _ in found] == [
         "#/paths/~1pets/post/responses/200/content/application~1json/examples/one"
     ]
-    assert "'id' is a required property" in found[0][2]
+    assert '"id" is a required property' in found[0][2]
 
 
 def test_a_read_only_property_missing_from_a_response_is_found(tmp_path: Path) -> None:

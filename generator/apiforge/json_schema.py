@@ -84,6 +84,11 @@ class SharedConversion:
             for name, schema in (schemas.items() if isinstance(schemas, Mapping) else ())
         }
 
+    @property
+    def defs(self) -> dict[str, Any]:
+        """Every `$defs` entry converted so far."""
+        return self._converter.defs
+
     def schema(self, node: Any) -> dict[str, Any] | bool:
         """`node` as `to_json_schema` gives it, its `$defs` the shared (and growing) ones."""
         root = self._converter.convert(node, self._refs.get(id(node)))

@@ -5,41 +5,39 @@ patterns matched in linear time. `externalValue` is never fetched."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
 from apiforge import pointer as jp
 from apiforge.diagnostics import Severity
-from apiforge.json_schema import Direction, SharedConversion
+from apiforge.json_schema import DIALECT, Direction, SharedConversion
 from apiforge.lint.registry import Context, Finding, at, rule
 from apiforge.media_types import is_json
 
 _BOTH: tuple[Direction, ...] = ("request", "response")
-_ABSENT = object()
+Case = tuple[str, Any, Any, tuple[Direction, ...]]  # (pointer, schema, value, directions)
 
 
 @rule("schema-examples", Severity.WARNING)
 def schema_examples(ctx: Context) -> Iterator[Finding]:
     """A schema's `example` (and 3.1's `examples` array) is valid against the schema itself."""
-    checker = _checker(ctx)
-    for tokens, node in ctx.schemas:
-        values: list[tuple[str, Any]] = []
+    cases: list[Case] = []
+    for tokens, node in ctx.having("example", "examples"):
         if "example" in node:
-            values.append((at(tokens, "example"), node["example"]))
+            cases.append((at(tokens, "example"), node, node["example"], _BOTH))
         listed = node.get("examples")
         if not ctx.is_30 and isinstance(listed, list):
-            values.extend((at(tokens, "examples", i), v) for i, v in enumerate(listed))
-        for where, value in values:
-            problem = checker.problem(node, value, _BOTH)
-            if problem is not None:
-                yield Finding(where, f"example does not match its schema: {problem}")
+            cases.extend((at(tokens, "examples", i), node, v, _BOTH) for i, v in enumerate(listed))
+    for where, problem in _judge(ctx.data, cases):
+        yield Finding(where, f"example does not match its schema: {problem}")
 
 
 @rule("media-examples", Severity.WARNING)
 def media_examples(ctx: Context) -> Iterator[Finding]:
     """The examples of a JSON media type, a parameter and a header are valid against its schema,
     in the direction it travels (readOnly properties are not sent, writeOnly ones not returned)."""
-    checker = _checker(ctx)
+    cases: list[Case] = []
     for tokens, kind, node in ctx.objects:
         if kind == "mediaType":
             if not is_json(_media_name(tokens)):
@@ -47,13 +45,11 @@ def media_examples(ctx: Context) -> Iterator[Finding]:
         elif kind not in ("parameter", "header"):
             continue
         schema = node.get("schema")
-        if not isinstance(schema, dict | bool):
-            continue
-        directions = _directions(tokens, kind)
-        for where, value in _examples(ctx, tokens, node):
-            problem = checker.problem(schema, value, directions)
-            if problem is not None:
-                yield Finding(where, f"example does not match the schema: {problem}")
+        if isinstance(schema, dict | bool):
+            directions = _directions(tokens, kind)
+            cases.extend((w, schema, v, directions) for w, v in _examples(ctx, tokens, node))
+    for where, problem in _judge(ctx.data, cases):
+        yield Finding(where, f"example does not match the schema: {problem}")
 
 
 def _media_name(tokens: tuple[str, ...]) -> str:
@@ -82,62 +78,110 @@ def _examples(
             yield at(tokens, "examples", str(name)), example["value"]
 
 
-class _Checker:
-    """One validator per (schema, direction), built the first time an example needs it."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.conversions = {d: SharedConversion(ctx.data, d) for d in _BOTH}
-        self.validators: dict[tuple[int, Direction], Any] = {}
-
-    def problem(self, schema: Any, value: Any, directions: tuple[Direction, ...]) -> str | None:
-        """None when `value` is valid in one of `directions` (or cannot be judged); else why not."""
-        first: str | None = None
-        for direction in directions:
-            validator = self._validator(schema, direction)
-            if validator is None:
-                return None
-            try:
-                error = _best(validator, value)
-            except Exception:  # a value too deep, a schema jsonschema cannot apply: no verdict
-                return None
-            if error is None:
-                return None
-            first = first or error
-        return first
-
-    def _validator(self, schema: Any, direction: Direction) -> Any:
-        key = (id(schema), direction)
-        if key not in self.validators:
-            self.validators[key] = _build(self.conversions[direction], schema)
-        return self.validators[key]
+def _judge(document: dict[str, Any], cases: list[Case]) -> Iterator[tuple[str, str]]:
+    """(pointer, why) of each example valid in none of its directions; one that cannot be
+    judged (a ref that leads nowhere, a pattern no linear engine takes) is no finding."""
+    verdicts: list[list[str | None]] = [[] for _ in cases]
+    for direction in ("response", "request"):  # a value valid one way is not tried the other
+        chosen = [
+            i
+            for i, case in enumerate(cases)
+            if direction in case[3] and all(isinstance(p, str) for p in verdicts[i])
+        ]
+        if not chosen:
+            continue
+        pairs = [(cases[i][1], cases[i][2]) for i in chosen]
+        for i, problem in zip(chosen, _batch(document, direction, pairs), strict=True):
+            verdicts[i].append(problem)
+    for case, problems in zip(cases, verdicts, strict=True):
+        if problems and all(isinstance(p, str) and p for p in problems):
+            yield case[0], str(problems[0])
 
 
-def _checker(ctx: Context) -> _Checker:
-    found = ctx._cache.get("examples")
-    if not isinstance(found, _Checker):
-        found = ctx._cache["examples"] = _Checker(ctx)
-    return found
-
-
-def _build(conversion: SharedConversion, schema: Any) -> Any:
-    from jsonschema import Draft202012Validator
-
-    from apiforge.ecma_regex import linear_validator
-
+def _batch(
+    document: dict[str, Any], direction: Direction, pairs: list[tuple[Any, Any]]
+) -> list[str | None]:
+    """Each value against its schema, all at once: one validator over `prefixItems`, so the
+    shared `$defs` are compiled once (per example, compiling took longer than validating)."""
+    conversion = SharedConversion(document, direction)
+    roots: list[Any] = []
+    judged: list[bool] = []
+    for schema, _ in pairs:
+        try:
+            root = conversion.schema(schema)
+        except Exception:  # a ref that leads nowhere: the resolver's to report
+            root = None
+        if isinstance(root, dict):
+            root = {k: v for k, v in root.items() if k not in ("$schema", "$defs", "$id")}
+        judged.append(root is not None)
+        roots.append(True if root is None else root)
+    whole = {"$schema": DIALECT, "prefixItems": roots, "$defs": conversion.defs}
+    validator = _validator(whole)
+    if validator is None:
+        return [None] * len(pairs)
+    errors: dict[int, list[Any]] = {}
     try:
-        converted = conversion.schema(schema)
-        return linear_validator(Draft202012Validator)(converted)  # no format_checker: formats free
-    except Exception:  # a ref that leads nowhere: the resolver's to report
+        for error in itertools.islice(validator.iter_errors([v for _, v in pairs]), 10_000):
+            path = list(error.instance_path)
+            if path and isinstance(path[0], int):
+                errors.setdefault(path[0], []).append(error)
+    except Exception:  # a value nested past what the validator follows: no verdict
+        return [None] * len(pairs)
+    return [_best(errors.get(i, [])) if ok else None for i, ok in enumerate(judged)]
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    """A Rust validator (jsonschema-rs: milliseconds to import, where jsonschema takes a quarter
+    of a second), formats unchecked, patterns in the linear-time `regex` engine."""
+    import jsonschema_rs
+
+    for _ in range(_REPAIRS):
+        try:
+            return jsonschema_rs.Draft202012Validator(
+                schema, validate_formats=False, pattern_options=jsonschema_rs.RegexOptions()
+            )
+        except jsonschema_rs.ValidationError as exc:  # the schema fails 2020-12's meta-schema
+            if not _drop_misshapen(schema, list(exc.instance_path)):
+                return None
+        except Exception:  # a pattern no linear engine takes: no verdict
+            return None
+    return None
+
+
+_REPAIRS = 16
+_DATA = frozenset({"enum", "const", "default", "examples", "example"})
+
+
+def _drop_misshapen(schema: Any, path: list[str | int]) -> bool:
+    """Drop a `$`-keyword of the wrong shape (OpenAI's 2019-09 `$recursiveAnchor: true`), which
+    jsonschema, and so the generated models, ignore; False for any other meta-schema failure."""
+    if not path or not str(path[-1]).startswith("$") or _DATA & set(map(str, path)):
+        return False
+    node = schema
+    for token in path[:-1]:
+        if isinstance(node, dict):
+            node = node.get(token)
+        elif isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node):
+            node = node[token]
+        else:
+            return False
+    if not isinstance(node, dict) or path[-1] not in node:
+        return False
+    del node[path[-1]]  # in the converted copy: the document is never changed
+    return True
+
+
+def _best(errors: list[Any]) -> str | None:
+    """The deepest error that is not a union's summary (it names what to fix), or None."""
+    if not errors:
         return None
+    error = max(errors, key=lambda e: (_specific(e), len(e.instance_path)))
+    where = jp.from_tokens([str(t) for t in list(error.instance_path)[1:]]).removeprefix("#")
+    message = " ".join(str(error.message).split())
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return message + (f" (at {where} in the example)" if where else "")
 
 
-def _best(validator: Any, value: Any) -> str | None:
-    from jsonschema.exceptions import best_match
-
-    from apiforge.validator_messages import describe
-
-    error = best_match(validator.iter_errors(value))
-    if error is None:
-        return None
-    where = jp.from_tokens([str(t) for t in error.absolute_path]).removeprefix("#")
-    return describe(error) + (f" (at {where} in the example)" if where else "")
+def _specific(error: Any) -> bool:
+    return "is not valid under any of the schemas" not in str(error.message)

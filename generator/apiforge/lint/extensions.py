@@ -61,8 +61,8 @@ def apiforge_extensions(ctx: Context) -> Iterator[Finding]:
             yield Finding(
                 where, "x-apiforge-models-without-tools needs `prefixes`: a list of strings"
             )
-    for tokens, kind, node in ctx.objects:
-        unknown = node.get("x-apiforge-unknown-properties") if kind == "schema" else None
+    for tokens, node in ctx.having("x-apiforge-unknown-properties"):
+        unknown = node.get("x-apiforge-unknown-properties")
         if unknown is not None and unknown not in ("ignore", "reject"):
             where = jp.from_tokens([*tokens, "x-apiforge-unknown-properties"])
             yield Finding(where, "x-apiforge-unknown-properties is `ignore` or `reject`")

@@ -46,6 +46,24 @@ class Context:
         return [(tokens, node) for tokens, kind, node in self.objects if kind == "schema"]
 
     @cached_property
+    def _by_keyword(self) -> dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]]:
+        index: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {}
+        for tokens, node in self.schemas:
+            for key in node:
+                index.setdefault(key, []).append((tokens, node))
+        return index
+
+    def having(self, *keywords: str) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+        """The schemas that hold any of `keywords`, in walk order: most rules need a few."""
+        if len(keywords) == 1:
+            return self._by_keyword.get(keywords[0], [])
+        seen: dict[int, tuple[tuple[str, ...], dict[str, Any]]] = {}
+        for keyword in keywords:
+            seen.update((id(node), (t, node)) for t, node in self._by_keyword.get(keyword, []))
+        order = {id(node): i for i, (_, node) in enumerate(self.schemas)}
+        return sorted(seen.values(), key=lambda pair: order[id(pair[1])])
+
+    @cached_property
     def operations(self) -> list[tuple[str, str, dict[str, Any], str]]:
         return list(iter_operations(self.bundle.data))
 

@@ -18,8 +18,8 @@ def discriminators(ctx: Context) -> Iterator[Finding]:
     comps = ctx.data.get("components")
     schemas = comps.get("schemas") if isinstance(comps, dict) else None
     names = set(schemas) if isinstance(schemas, dict) else set()
-    for tokens, kind, node in ctx.objects:
-        disc = node.get("discriminator") if kind == "schema" else None
+    for tokens, node in ctx.having("discriminator"):
+        disc = node.get("discriminator")
         if not isinstance(disc, dict):
             continue
         at = jp.from_tokens([*tokens, "discriminator"])
@@ -38,10 +38,9 @@ def discriminators(ctx: Context) -> Iterator[Finding]:
 @rule("schema-refs")
 def schema_refs(ctx: Context) -> Iterator[Finding]:
     """A schema's `$ref` lands on a schema, not on the info object, a response or a parameter."""
-    objects = ctx.objects
-    schemas = {tokens for tokens, kind, _ in objects if kind == "schema"}
-    for tokens, kind, node in objects:
-        ref = node.get("$ref") if kind == "schema" else None
+    schemas = {tokens for tokens, _ in ctx.schemas}
+    for tokens, node in ctx.having("$ref"):
+        ref = node.get("$ref")
         if not isinstance(ref, str) or not ctx.exists(ref):
             continue  # a missing or remote target is the resolver's to report
         target = tuple(jp.split(ref))
@@ -55,13 +54,12 @@ def schema_refs(ctx: Context) -> Iterator[Finding]:
 def required_properties(ctx: Context) -> Iterator[Finding]:
     """A `required` name that no property defines, in a schema that lists its properties or
     refuses others: with `additionalProperties: false` no object is valid."""
-    objects = [(t, n) for t, kind, n in ctx.objects if kind == "schema"]
     parents: dict[int, dict[str, Any]] = {}
-    for _, node in objects:
+    for _, node in ctx.having("allOf", "anyOf", "oneOf"):
         for key in ("allOf", "anyOf", "oneOf"):  # parts applied to the parent's own value
             parts = node.get(key)
             parents.update((id(p), node) for p in (parts if isinstance(parts, list) else ()))
-    for tokens, node in objects:
+    for tokens, node in ctx.having("required"):
         required = node.get("required")
         closed = node.get("additionalProperties") is False
         if not isinstance(required, list) or not ("properties" in node or closed):
@@ -117,9 +115,10 @@ def version_keywords(ctx: Context) -> Iterator[Finding]:
     """Schema keywords of one OpenAPI version used in a document of the other."""
     is_31 = json_schema_2020(ctx.data)  # 3.1 and 3.2
     is_30 = ctx.bundle.release == (3, 0)
-    for tokens, kind, node in ctx.objects:
-        if kind != "schema":
-            continue
+    keys: tuple[str, ...] = ("nullable", "exclusiveMinimum", "exclusiveMaximum")
+    if is_30:
+        keys = (*keys, "type", "const", "prefixItems", "$defs")
+    for tokens, node in ctx.having(*keys) if is_31 or is_30 else ():
         at = jp.from_tokens(tokens)
         if is_31:
             if "nullable" in node:

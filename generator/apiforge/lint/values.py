@@ -52,7 +52,7 @@ def _is(value: Any, kind: str) -> bool:
 @rule("enum-type", Severity.WARNING)
 def enum_type(ctx: Context) -> Iterator[Finding]:
     """Every enum value is of the schema's type: a value of another type can never be sent."""
-    for tokens, node in ctx.schemas:
+    for tokens, node in ctx.having("enum"):
         enum, kinds = node.get("enum"), _types(node)
         if not isinstance(enum, list) or kinds is None:
             continue
@@ -65,7 +65,7 @@ def enum_type(ctx: Context) -> Iterator[Finding]:
 @rule("enum-duplicates", Severity.WARNING)
 def enum_duplicates(ctx: Context) -> Iterator[Finding]:
     """An enum lists each value once."""
-    for tokens, node in ctx.schemas:
+    for tokens, node in ctx.having("enum"):
         enum = node.get("enum")
         seen: set[str] = set()
         for i, value in enumerate(enum if isinstance(enum, list) else []):
@@ -80,7 +80,7 @@ def array_items(ctx: Context) -> Iterator[Finding]:
     """3.0: a schema of type `array` has `items`, as OpenAPI 3.0 requires (3.1: any items)."""
     if not ctx.is_30:
         return
-    for tokens, node in ctx.schemas:
+    for tokens, node in ctx.having("type"):
         if node.get("type") == "array" and "items" not in node and "prefixItems" not in node:
             yield Finding(at(tokens), "an array schema without `items` (OpenAPI 3.0 requires it)")
 
@@ -90,7 +90,7 @@ def ref_siblings(ctx: Context) -> Iterator[Finding]:
     """3.0 ignores every keyword beside a `$ref` (apiforge reads `nullable` there, as 3.0.3 tools do)."""
     if not ctx.is_30:
         return
-    for tokens, node in ctx.schemas:
+    for tokens, node in ctx.having("$ref"):
         if isinstance(node.get("$ref"), str):
             ignored = sorted(
                 k for k in node if k not in ("$ref", "nullable") and not k.startswith("x-")
@@ -106,7 +106,7 @@ def nullable_type(ctx: Context) -> Iterator[Finding]:
     """3.0: `nullable: true` needs a `type` beside it (OpenAPI 3.0.3), or it means nothing."""
     if not ctx.is_30:
         return
-    for tokens, node in ctx.schemas:
+    for tokens, node in ctx.having("nullable"):
         composed = any(k in node for k in ("$ref", "allOf", "anyOf", "oneOf", "enum"))
         if node.get("nullable") is True and "type" not in node and not composed:
             yield Finding(at(tokens, "nullable"), "`nullable: true` without a `type`")
@@ -115,7 +115,7 @@ def nullable_type(ctx: Context) -> Iterator[Finding]:
 @rule("min-max", relaxed_for_generate=True)
 def min_max(ctx: Context) -> Iterator[Finding]:
     """A lower bound above its upper bound (`minimum: 5, maximum: 1`): no value is valid."""
-    for tokens, node in ctx.schemas:
+    for tokens, node in ctx.having(*(low for low, _ in _BOUNDS)):
         for low, high in _BOUNDS:
             lo: Any = node.get(low)
             hi: Any = node.get(high)
@@ -128,7 +128,7 @@ def min_max(ctx: Context) -> Iterator[Finding]:
 @rule("default-enum", Severity.WARNING)
 def default_enum(ctx: Context) -> Iterator[Finding]:
     """A `default` is one of the schema's own enum values."""
-    for tokens, node in ctx.schemas:
+    for tokens, node in ctx.having("default"):
         enum = node.get("enum")
         if "default" not in node or not isinstance(enum, list):
             continue
