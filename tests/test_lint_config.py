@@ -133,3 +133,11 @@ def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     assert [line.split()[0] for line in lines] == sorted(RULES)
     assert all(line.split()[1] in ("error", "warning") for line in lines)
+
+
+def test_docs_describe_every_rule() -> None:
+    from tests.helpers import REPO
+
+    text = (REPO / "docs" / "lint.md").read_text()
+    documented = {line[4:].strip() for line in text.splitlines() if line.startswith("### ")}
+    assert documented == set(RULES)
