@@ -257,3 +257,13 @@ def test_error_responses_carry_the_declared_envelope(tmp_path: Path) -> None:
     assert pointers(found) == ["#/paths/~1a/get/responses/400"]
     undeclared = ENVELOPE.replace("x-apiforge-error-envelope: {message: /error/message}\n", "")
     assert fired(lint(tmp_path, undeclared), "error-envelope") == []
+
+
+def test_generate_says_a_stream_without_events_once(tmp_path: Path) -> None:
+    from apiforge.pipeline import generate
+
+    spec = tmp_path / "chat.yaml"
+    spec.write_text(HEAD31 + STREAM.replace("EVENTS", "").replace("INDEX", "index"))
+    built = generate([spec], tmp_path / "out")
+    said = [w.rule for w in built[0].warnings if "event stream" in w.message]
+    assert said == ["stream"]

@@ -19,7 +19,16 @@ from apiforge.lint.policy import LintPolicy
 from apiforge.lint.registry import RULES, Context, Finding, Rule, rule
 from apiforge.resolve import Bundle
 
-__all__ = ["RULES", "Finding", "LintPolicy", "Rule", "lint_bundle", "relaxed_for_generate", "rule"]
+__all__ = [
+    "RULES",
+    "Finding",
+    "LintPolicy",
+    "Rule",
+    "lint_bundle",
+    "relaxed_for_generate",
+    "rule",
+    "said_by_generate",
+]
 
 _MODULES = (
     components,
@@ -49,6 +58,11 @@ def lint_bundle(bundle: Bundle, policy: LintPolicy | None = None) -> list[Diagno
             out.add(bundle.diagnostic(f.pointer, f.message, severity, rule_id))
     found = sorted(out, key=lambda d: (d.file, d.line, d.col, d.rule, d.message))
     return policy.apply(found, baseline=False) if policy is not None else found
+
+
+def said_by_generate() -> frozenset[str]:
+    """Rules whose finding `generate` makes itself, from its plan: not said twice there."""
+    return frozenset(r.id for r in RULES.values() if r.said_by_generate)
 
 
 def relaxed_for_generate() -> frozenset[str]:

@@ -33,7 +33,7 @@ def _json_schema(ctx: Context, holder: Any) -> Any:
     return None
 
 
-@rule("stream-response", Severity.WARNING)
+@rule("stream-response", Severity.WARNING, said_by_generate=True)
 def stream_response(ctx: Context) -> Iterator[Finding]:
     """A request's boolean `stream` flag (or `x-apiforge-stream`) has a 2xx text/event-stream
     response to answer it: otherwise the generated client cannot read `stream: true`'s answer."""

@@ -101,6 +101,7 @@ class Rule:
     severity: Severity
     summary: str
     relaxed_for_generate: bool = False
+    said_by_generate: bool = False  # the generator's plan decides and says it (`stream` notes)
 
     def __call__(self, ctx: Context) -> Iterator[Finding]:
         return self.check(ctx)
@@ -110,13 +111,19 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, severity: Severity = Severity.ERROR, *, relaxed_for_generate: bool = False
+    rule_id: str,
+    severity: Severity = Severity.ERROR,
+    *,
+    relaxed_for_generate: bool = False,
+    said_by_generate: bool = False,
 ) -> Callable[[Check], Check]:
     """Register a check under `rule_id`; its docstring's first line is the rule's summary."""
 
     def register(fn: Check) -> Check:
         summary = " ".join((fn.__doc__ or rule_id).split())
-        RULES[rule_id] = Rule(rule_id, fn, severity, summary, relaxed_for_generate)
+        RULES[rule_id] = Rule(
+            rule_id, fn, severity, summary, relaxed_for_generate, said_by_generate
+        )
         return fn
 
     return register
