@@ -85,9 +85,9 @@ components:
       type: object
       required: [kind, radius]
       properties: {kind: {type: string}, radius: {type: number}}
-    Square:
+    Square:  # {kind: Circle, radius: 1} is a Square too: only the discriminator makes it one
       type: object
-      required: [kind, side]
+      required: [kind]
       properties: {kind: {type: string}, side: {type: number}}
     Either:
       oneOf: [{type: integer}, {type: number}]
