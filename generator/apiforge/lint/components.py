@@ -85,8 +85,8 @@ def _add(targets: set[Key], ref: str) -> None:
 def _component(ref: object) -> Key | None:
     if not isinstance(ref, str) or not ref.startswith("#/components/"):
         return None
-    tokens = jp.split(ref)
-    return (tokens[1], tokens[2]) if len(tokens) >= 3 else None
+    parts = ref[len("#/components/") :].split("/", 2)  # section names need no unescaping
+    return (parts[0], jp.unescape(parts[1])) if len(parts) >= 2 else None
 
 
 @rule("component-names", Severity.WARNING)
