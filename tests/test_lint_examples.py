@@ -137,3 +137,21 @@ def test_parameter_and_header_examples(tmp_path: Path) -> None:
         "#/paths/~1a/get/parameters/0/example",
         "#/paths/~1a/get/responses/200/headers/X-Left/example",
     ]
+
+
+def test_defaults_are_checked_against_their_schema(tmp_path: Path) -> None:
+    body = """
+    paths: {}
+    components:
+      schemas:
+        Wrong: {type: integer, default: "ten"}
+        Null: {type: object, default: null}
+        Nullable: {type: object, nullable: true, default: null}
+        Right: {type: integer, minimum: 1, default: 1}
+        OutsideEnum: {type: string, enum: [a], default: b}  # default-enum's, not said twice
+    """
+    found = fired(lint(tmp_path, body, HEAD30), "schema-defaults")
+    assert sorted(p for _, p, _ in found) == [
+        "#/components/schemas/Null/default",
+        "#/components/schemas/Wrong/default",
+    ]

@@ -13,6 +13,7 @@ from apiforge import pointer as jp
 from apiforge.diagnostics import Severity
 from apiforge.json_schema import DIALECT, Direction, SharedConversion
 from apiforge.lint.registry import Context, Finding, at, rule
+from apiforge.lint.values import outside_enum
 from apiforge.media_types import is_json
 
 _BOTH: tuple[Direction, ...] = ("request", "response")
@@ -31,6 +32,18 @@ def schema_examples(ctx: Context) -> Iterator[Finding]:
             cases.extend((at(tokens, "examples", i), node, v, _BOTH) for i, v in enumerate(listed))
     for where, problem in _judge(ctx.data, cases):
         yield Finding(where, f"example does not match its schema: {problem}")
+
+
+@rule("schema-defaults", Severity.WARNING)
+def schema_defaults(ctx: Context) -> Iterator[Finding]:
+    """A schema's `default` is valid against the schema (one outside its enum: `default-enum`)."""
+    cases: list[Case] = [
+        (at(tokens, "default"), node, node["default"], _BOTH)
+        for tokens, node in ctx.having("default")
+        if not outside_enum(node)
+    ]
+    for where, problem in _judge(ctx.data, cases):
+        yield Finding(where, f"default does not match its schema: {problem}")
 
 
 @rule("media-examples", Severity.WARNING)

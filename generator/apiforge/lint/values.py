@@ -129,18 +129,24 @@ def min_max(ctx: Context) -> Iterator[Finding]:
 def default_enum(ctx: Context) -> Iterator[Finding]:
     """A `default` is one of the schema's own enum values."""
     for tokens, node in ctx.having("default"):
-        enum = node.get("enum")
-        if "default" not in node or not isinstance(enum, list):
-            continue
-        default = node["default"]
-        if default is None and node.get("nullable") is True:
-            continue
-        if not any(
-            default == v and type(default) is type(v) or _same_number(default, v) for v in enum
-        ):
+        if outside_enum(node):
+            default = node["default"]
             yield Finding(
                 at(tokens, "default"), f"default {default!r} is not one of its enum values"
             )
+
+
+def outside_enum(node: dict[str, Any]) -> bool:
+    """Whether the schema's `default` is missing from the enum beside it."""
+    enum = node.get("enum")
+    if "default" not in node or not isinstance(enum, list):
+        return False
+    default = node["default"]
+    if default is None and node.get("nullable") is True:
+        return False
+    return not any(
+        default == v and type(default) is type(v) or _same_number(default, v) for v in enum
+    )
 
 
 def _same_number(a: Any, b: Any) -> bool:
