@@ -155,3 +155,13 @@ def test_defaults_are_checked_against_their_schema(tmp_path: Path) -> None:
         "#/components/schemas/Null/default",
         "#/components/schemas/Wrong/default",
     ]
+
+
+def test_a_pattern_no_linear_engine_takes_spoils_only_its_own_example(tmp_path: Path) -> None:
+    body = (
+        "paths: {}\ncomponents:\n  schemas:\n"
+        "    Behind: {type: string, pattern: '(?<=a)b', example: ab}\n"
+        "    Count: {type: integer, example: ten}\n"
+    )
+    found = fired(lint(tmp_path, body, HEAD31), "schema-examples")
+    assert [p for _, p, _ in found] == ["#/components/schemas/Count/example"]
