@@ -3,6 +3,7 @@ document that breaks it, at the place it is written, and stays quiet on its near
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,40 @@ def test_generate_says_a_stream_without_events_once(tmp_path: Path) -> None:
     built = generate([spec], tmp_path / "out")
     said = [w.rule for w in built[0].warnings if "event stream" in w.message]
     assert said == ["stream"]
+
+
+def test_generate_goes_on_over_the_new_rules_errors(tmp_path: Path) -> None:
+    """Documents that generated before these rules still generate: their errors are warnings there."""
+    from apiforge.lint import RULES, relaxed_for_generate
+    from apiforge.pipeline import generate
+
+    blocking_before = {"apiforge-extensions", "operation-id", "path-params", "discriminator"}
+    blocking_before |= {"schema-refs", "version-keywords"}
+    blocking = {r.id for r in RULES.values() if r.severity.value == "error"}
+    assert blocking - relaxed_for_generate() == blocking_before
+    spec = tmp_path / "api.yaml"
+    body = """
+    servers: [{url: "https://{region}.example.com"}]
+    paths:
+      /a:
+        get:
+          operationId: a
+          parameters:
+            - {name: X-Trace, in: header, schema: {type: string}}
+            - {name: x-trace, in: header, schema: {type: string}}
+          responses:
+            "200":
+              description: ok
+              content: {application/json: {schema: {$ref: '#/components/schemas/Page'}}}
+    components:
+      schemas:
+        Page:
+          type: object
+          properties:
+            items: {type: array}
+            name: {type: string, minLength: 5, maxLength: 1}
+    """
+    spec.write_text(HEAD30 + textwrap.dedent(body))
+    built = generate([spec], tmp_path / "out")
+    rules = {w.rule for w in built[0].warnings}
+    assert {"server-variables", "min-max", "array-items", "duplicate-parameters"} <= rules

@@ -89,7 +89,7 @@ def operation_success(ctx: Context) -> Iterator[Finding]:
             yield Finding(jp.join(at, "responses"), message)
 
 
-@rule("duplicate-parameters")
+@rule("duplicate-parameters", relaxed_for_generate=True)
 def duplicate_parameters(ctx: Context) -> Iterator[Finding]:
     """Header parameters whose names differ only in case are one header (HTTP names are
     case-insensitive); OpenAPI forbids duplicated parameters (the same name in the same place)."""

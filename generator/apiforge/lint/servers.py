@@ -25,7 +25,7 @@ def _servers(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield jp.join(where, "servers", i), server
 
 
-@rule("server-variables")
+@rule("server-variables", relaxed_for_generate=True)
 def server_variables(ctx: Context) -> Iterator[Finding]:
     """Each `{name}` in a server URL is a defined variable; an enum is not empty and holds the default."""
     for where, server in _servers(ctx):

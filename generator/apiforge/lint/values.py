@@ -75,7 +75,7 @@ def enum_duplicates(ctx: Context) -> Iterator[Finding]:
             seen.add(key)
 
 
-@rule("array-items")
+@rule("array-items", relaxed_for_generate=True)
 def array_items(ctx: Context) -> Iterator[Finding]:
     """3.0: a schema of type `array` has `items`, as OpenAPI 3.0 requires (3.1: any items)."""
     if not ctx.is_30:
