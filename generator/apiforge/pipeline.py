@@ -139,10 +139,17 @@ def _check(bundle: Bundle) -> list[Diagnostic]:
     return validate_bundle(bundle) + [_for_generate(d) for d in found]
 
 
+def _lint_relaxed() -> frozenset[str]:
+    """The lint rules that mark themselves so (lint.Rule.relaxed_for_generate)."""
+    from apiforge.lint import relaxed_for_generate
+
+    return relaxed_for_generate()
+
+
 # Lint rules whose findings `validate` calls errors but that leave the generated code well defined:
 # an unknown security scheme is left out of the client's auth; a bodiless error response is raw JSON;
 # two templates that differ only in names but not in methods are still routed by method.
-GENERATE_WARNS = frozenset(
+GENERATE_WARNS = _lint_relaxed() | frozenset(
     {
         "security-schemes",
         "error-response-schema",
@@ -157,9 +164,7 @@ RELAXED = " (an error for `validate`; generate goes on)"
 
 def _for_generate(diagnostic: Diagnostic) -> Diagnostic:
     """`validate` stays strict; `generate` warns at file:line and goes on where the code is sound."""
-    from apiforge.lint import relaxed_for_generate
-
-    if diagnostic.is_error and diagnostic.rule in GENERATE_WARNS | relaxed_for_generate():
+    if diagnostic.is_error and diagnostic.rule in GENERATE_WARNS:
         message = diagnostic.message + RELAXED
         return dataclasses.replace(diagnostic, severity=Severity.WARNING, message=message)
     return diagnostic

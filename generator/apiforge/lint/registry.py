@@ -103,6 +103,9 @@ class Rule:
     relaxed_for_generate: bool = False
     said_by_generate: bool = False  # the generator's plan decides and says it (`stream` notes)
 
+    def __post_init__(self) -> None:  # help(rule) and rule.__doc__ read as the check's
+        object.__setattr__(self, "__doc__", self.check.__doc__)
+
     def __call__(self, ctx: Context) -> Iterator[Finding]:
         return self.check(ctx)
 
