@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check documents against OpenAPI and our lint")
+    _add_lint_commands(sub, validate)
     validate.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
     validate.set_defaults(run=cmd_validate)
 
@@ -141,22 +142,36 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="folder of generated packages (default: generated/)"
     )
     serve.set_defaults(run=cmd_serve)
-    _add_lint_commands(sub)
     return parser
 
 
-def _add_lint_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`apiforge rules`, and `validate --write-baseline FILE`."""
-    rules = sub.add_parser("rules", help="list every lint rule: id, default severity, summary")
-    rules.set_defaults(run=cmd_rules)
-    validate = sub.choices["validate"]
+def _add_lint_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], validate: argparse.ArgumentParser
+) -> None:
+    """`apiforge rules`, and `validate --write-baseline FILE` (which runs in validate's stead)."""
     validate.add_argument(
         "--write-baseline",
         type=Path,
         metavar="FILE",
+        action=_WriteBaseline,
         help="record today's findings (rule, file, pointer) so that only new ones count",
     )
-    validate.set_defaults(run=_validate_or_write_baseline)
+    rules = sub.add_parser("rules", help="list every lint rule: id, default severity, summary")
+    rules.set_defaults(run=cmd_rules)
+
+
+class _WriteBaseline(argparse.Action):
+    """Stores FILE and makes `validate` write the baseline instead of reporting."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.run = cmd_write_baseline
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -169,9 +184,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _validate_or_write_baseline(args: argparse.Namespace) -> int:
-    if args.write_baseline is None:
-        return cmd_validate(args)
+def cmd_write_baseline(args: argparse.Namespace) -> int:
+    """`validate --write-baseline FILE`: every finding today, whole or not at all, exit 0."""
     from apiforge.lint.policy import baseline_text
     from apiforge.paths import display_path
 

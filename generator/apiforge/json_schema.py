@@ -36,7 +36,7 @@ from urllib.parse import quote
 from apiforge import pointer as jp
 from apiforge.versions import json_schema_2020
 
-__all__ = ["DIALECT", "Direction", "SchemaConversionError", "SharedConversion", "to_json_schema"]
+__all__ = ["DIALECT", "Direction", "SchemaConversionError", "to_json_schema"]
 
 Direction = Literal["request", "response"]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
