@@ -145,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from apiforge.serve import serve
+
+    return serve(args)
+
+
 def _add_lint_commands(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], validate: argparse.ArgumentParser
 ) -> None:
@@ -200,12 +206,6 @@ def cmd_write_baseline(args: argparse.Namespace) -> int:
     shown = display_path(target)
     print(f"apiforge: wrote {len(found)} finding(s) of {len(paths)} document(s) to {shown}")
     return EXIT_OK
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from apiforge.serve import serve
-
-    return serve(args)
 
 
 def spec_paths(specs: Sequence[Path]) -> list[Path]:
