@@ -165,3 +165,21 @@ def test_a_pattern_no_linear_engine_takes_spoils_only_its_own_example(tmp_path: 
     )
     found = fired(lint(tmp_path, body, HEAD31), "schema-examples")
     assert [p for _, p, _ in found] == ["#/components/schemas/Count/example"]
+
+
+def test_null_examples_of_30_nullable_compositions_and_refs(tmp_path: Path) -> None:
+    body = """
+    paths: {}
+    components:
+      schemas:
+        Id: {type: string}
+        Either: {oneOf: [{type: string}, {type: integer}], nullable: true, example: null}
+        Both: {allOf: [{$ref: '#/components/schemas/Id'}], nullable: true, example: null}
+        Holder:
+          type: object
+          properties: {id: {$ref: '#/components/schemas/Id', nullable: true}}
+          example: {id: null}
+        Strict: {oneOf: [{type: string}, {type: integer}], example: null}
+    """
+    found = fired(lint(tmp_path, body, HEAD30), "schema-examples")
+    assert [p for _, p, _ in found] == ["#/components/schemas/Strict/example"]
