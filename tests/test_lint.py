@@ -30,7 +30,7 @@ def fired(diagnostics: list[Diagnostic], rule: str) -> list[tuple[str, str, str]
 
 
 def test_the_rules() -> None:
-    assert sorted(RULES) == [
+    assert {
         "additional-operations",
         "apiforge-extensions",
         "discriminator",
@@ -44,7 +44,10 @@ def test_the_rules() -> None:
         "security-schemes",
         "sequential-media",
         "version-keywords",
-    ]
+    } <= set(RULES)
+    for rule_id, rule in RULES.items():
+        assert rule.id == rule_id and rule.summary and "\n" not in rule.summary
+        assert rule.severity in (Severity.ERROR, Severity.WARNING)
 
 
 CLEAN = """\
@@ -57,7 +60,9 @@ paths:
       operationId: getPet
       security: [{bearer: []}, {}]
       responses:
-        "200": {description: ok}
+        "200":
+          description: ok
+          content: {application/json: {schema: {$ref: "#/components/schemas/Pet"}}}
         "404":
           description: missing
           content:

@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check documents against OpenAPI and our lint")
+    _add_lint_commands(sub, validate)
     validate.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
     validate.set_defaults(run=cmd_validate)
 
@@ -171,6 +172,63 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args)
 
 
+def _add_lint_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], validate: argparse.ArgumentParser
+) -> None:
+    """`apiforge rules`, and `validate --write-baseline FILE` (which runs in validate's stead)."""
+    validate.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        action=_WriteBaseline,
+        help="record today's findings (rule, file, pointer) so that only new ones count",
+    )
+    rules = sub.add_parser("rules", help="list every lint rule: id, default severity, summary")
+    rules.set_defaults(run=cmd_rules)
+
+
+class _WriteBaseline(argparse.Action):
+    """Stores FILE and makes `validate` write the baseline instead of reporting."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.run = cmd_write_baseline
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from apiforge.lint import RULES
+
+    width = max(len(rule_id) for rule_id in RULES)
+    for rule_id in sorted(RULES):
+        rule = RULES[rule_id]
+        print(f"{rule_id:<{width}}  {rule.severity.value:<7}  {rule.summary}")
+    return EXIT_OK
+
+
+def cmd_write_baseline(args: argparse.Namespace) -> int:
+    """`validate --write-baseline FILE`: every finding today, whole or not at all, exit 0."""
+    from apiforge.lint.policy import baseline_text
+    from apiforge.paths import display_path
+
+    found: list[Diagnostic] = []
+    paths = spec_paths(args.specs)
+    for path in paths:
+        found += check_spec(path, baseline=False)[1]
+    target: Path = args.write_baseline
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text(baseline_text(found), encoding="utf-8")
+    partial.replace(target)  # whole or not at all
+    shown = display_path(target)
+    print(f"apiforge: wrote {len(found)} finding(s) of {len(paths)} document(s) to {shown}")
+    return EXIT_OK
+
+
 def spec_paths(specs: Sequence[Path]) -> list[Path]:
     """The documents named, or every top-level document in spec/; a missing file is exit 2."""
     if not specs:
@@ -185,9 +243,11 @@ def spec_paths(specs: Sequence[Path]) -> list[Path]:
     return list(specs)
 
 
-def check_spec(path: Path) -> tuple[Bundle | None, list[Diagnostic]]:
-    """Load, resolve, validate and lint one document: the bundle (if it loads) and diagnostics."""
+def check_spec(path: Path, *, baseline: bool = True) -> tuple[Bundle | None, list[Diagnostic]]:
+    """Load, resolve, validate and lint one document: the bundle (if it loads) and diagnostics,
+    as `[tool.apiforge.lint]` sets them (severities, overrides, and the baseline's left out)."""
     from apiforge.lint import lint_bundle
+    from apiforge.lint.policy import load_policy
     from apiforge.paths import display_path
     from apiforge.resolve import load_bundle
     from apiforge.validate import validate_bundle
@@ -196,7 +256,8 @@ def check_spec(path: Path) -> tuple[Bundle | None, list[Diagnostic]]:
         bundle = load_bundle(path, display_path(path))
     except SpecError as exc:
         return None, exc.diagnostics
-    return bundle, validate_bundle(bundle) + lint_bundle(bundle)
+    found = validate_bundle(bundle) + lint_bundle(bundle)
+    return bundle, load_policy().apply(found, baseline=baseline)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -90,6 +90,14 @@ def _ref_root(root: Path, settings: dict[str, object] | None) -> Path | None:
     return (root / value).resolve()  # symlinks resolved, as every ref's target is
 
 
+def lint_settings(root: Path | None = None) -> dict[str, object]:
+    """`[tool.apiforge.lint]` of the pyproject.toml in `root` (default: the working folder)."""
+    table = _settings((root or Path.cwd()).resolve()).get("lint", {})
+    if not isinstance(table, dict):
+        raise UsageError("[tool.apiforge.lint] must be a table")
+    return table
+
+
 def _settings(root: Path) -> dict[str, object]:
     """`[tool.apiforge]` of `root`'s pyproject.toml (none: empty)."""
     pyproject = root / "pyproject.toml"

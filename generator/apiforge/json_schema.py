@@ -86,6 +86,32 @@ def to_json_schema(
     return out
 
 
+class SharedConversion:
+    """Many schemas of one document for one direction, sharing one `$defs`: each ref's target is
+    converted once however many schemas reach it (lint checks hundreds of examples this way)."""
+
+    def __init__(self, document: Mapping[str, Any], direction: Direction) -> None:
+        self._converter = _Converter(document, direction)
+        components = document.get("components")
+        schemas = components.get("schemas") if isinstance(components, Mapping) else None
+        self._refs = {
+            id(schema): _SCHEMAS + jp.escape(name)
+            for name, schema in (schemas.items() if isinstance(schemas, Mapping) else ())
+        }
+
+    @property
+    def defs(self) -> dict[str, Any]:
+        """Every `$defs` entry converted so far."""
+        return self._converter.defs
+
+    def schema(self, node: Any) -> dict[str, Any] | bool:
+        """`node` as `to_json_schema` gives it, its `$defs` the shared (and growing) ones."""
+        root = self._converter.convert(node, self._refs.get(id(node)))
+        if isinstance(root, bool):
+            return root
+        return {"$schema": DIALECT, **root, "$defs": self._converter.defs}
+
+
 class _Converter:
     """One conversion: the document, the direction, and the `$defs` filled as refs are met."""
 

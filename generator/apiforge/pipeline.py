@@ -137,16 +137,24 @@ def _check(bundle: Bundle) -> list[Diagnostic]:
     """Validation and lint, before anything is generated: with the fast validator this costs
     milliseconds for a chat-completions document (0.3 s for OpenAI's whole one), less than the
     fork that once ran it beside datamodel-code-generator (bench/generate.py)."""
-    from apiforge.lint import lint_bundle
+    from apiforge.lint import lint_bundle, said_by_generate
     from apiforge.validate import validate_bundle
 
-    return validate_bundle(bundle) + [_for_generate(d) for d in lint_bundle(bundle)]
+    found = [d for d in lint_bundle(bundle) if d.rule not in said_by_generate()]
+    return validate_bundle(bundle) + [_for_generate(d) for d in found]
+
+
+def _lint_relaxed() -> frozenset[str]:
+    """The lint rules that mark themselves so (lint.Rule.relaxed_for_generate)."""
+    from apiforge.lint import relaxed_for_generate
+
+    return relaxed_for_generate()
 
 
 # Lint rules whose findings `validate` calls errors but that leave the generated code well defined:
 # an unknown security scheme is left out of the client's auth; a bodiless error response is raw JSON;
 # two templates that differ only in names but not in methods are still routed by method.
-GENERATE_WARNS = frozenset(
+GENERATE_WARNS = _lint_relaxed() | frozenset(
     {
         "security-schemes",
         "error-response-schema",
