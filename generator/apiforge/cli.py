@@ -342,7 +342,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{len(stale)} stale file(s) in {shown_out}/" if stale else f"{shown_out}/ up to date"
     )
     if args.base:
-        checked.append(_check_breaking([s for s in specs if s not in invalid], args, shown, found))
+        checked.append(_check_breaking(valid, args, shown, found))
+    if invalid:
+        checked.append("invalid specs not compared")
     failed = any(f.is_error for f in found)
     verdict = "check failed" if failed else "check passed"
     facts = {"specs": list(shown.values()), "valid": len(valid), "stale": len(stale)}
@@ -378,7 +380,7 @@ def _check_breaking(
 
     found += done.findings
     undeclared = sum(f.is_error for f in merged(done.findings))  # as printed: once per change
-    said = f"{_plural(undeclared, 'undeclared breaking change')} since {args.base}"
+    said = f"{_plural(undeclared, 'undeclared breaking change') if undeclared else 'no undeclared breaking change'} since {args.base}"
     if done.declared:
         said += f" ({done.declared} declared)"
     if done.new:
