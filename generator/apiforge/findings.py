@@ -36,6 +36,8 @@ _RULE_HELP = {
     "stale": "Generated code is exactly what the spec generates (run `apiforge generate`).",
     "breaking": "No undeclared breaking change since the base (declare it in x-apiforge-breaking).",
     "diff": "The two documents can be compared.",
+    "unused-declaration": "Each declared breaking change (x-apiforge-breaking) matches a change.",
+    "malformed-declaration": "Each x-apiforge-breaking entry names a pointer, a kind and a reason.",
 }
 
 
@@ -128,7 +130,15 @@ def _rule_help(rule_id: str) -> str:
 
     check = RULES.get(rule_id)
     doc = (getattr(check, "__doc__", None) or "").strip().splitlines()
-    return doc[0] if doc else _RULE_HELP.get(rule_id, rule_id)
+    if doc:
+        return doc[0]
+    if rule_id in _RULE_HELP:
+        return _RULE_HELP[rule_id]
+    from apiforge.diff import ALL_KINDS
+
+    if rule_id in ALL_KINDS:
+        return f"An undeclared breaking change: {rule_id.replace('-', ' ')}."
+    return rule_id
 
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
-from apiforge.diff.documents import DiffResult
-from apiforge.diff.report import findings_of
+from apiforge.diff.documents import Change, DiffResult
+from apiforge.diff.report import breaking_finding, findings_of
 from apiforge.resolve import Bundle
 
 __all__ = ["BaseComparison", "compare", "compare_with_base"]
@@ -52,6 +52,7 @@ def compare_with_base(specs: list[Path], base: str, shown: dict[Path, str]) -> B
     from apiforge.gitbase import export_folder
 
     out = BaseComparison()
+    breaks: dict[tuple[object, ...], list[tuple[str, Change]]] = {}
     with tempfile.TemporaryDirectory(prefix="apiforge-base-") as tmp:
         exported: dict[Path, Path] = {}
         for spec in specs:
@@ -78,5 +79,16 @@ def compare_with_base(specs: list[Path], base: str, shown: dict[Path, str]) -> B
                 continue
             out.compared.append(name)
             out.declared += len(result.declared_breaking)
-            out.findings += findings_of(result, name)
+            out.findings += findings_of(result, name, breaking=False)
+            for change in result.undeclared_breaking:
+                breaks.setdefault(_same_edit(change, name), []).append((name, change))
+    out.findings += [breaking_finding(found) for found in breaks.values()]
     return out
+
+
+def _same_edit(change: Change, spec: str) -> tuple[object, ...]:
+    """Breaks found through several specs at one place of a shared file are one edit."""
+    where = change.new_location or change.old_location
+    if where is None:
+        return (spec, change.kind, change.pointer, change.detail)
+    return (where.file, where.line, where.col, change.kind, change.detail)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -185,17 +186,31 @@ def format_markdown(result: DiffResult) -> str:
     return "\n".join(out) + "\n"
 
 
-def findings_of(result: DiffResult, spec: str) -> list[Diagnostic]:
+def findings_of(result: DiffResult, spec: str, *, breaking: bool = True) -> list[Diagnostic]:
     """What `check --base` prints of a comparison: what fails it, and what needs a look."""
     out = [_finding(spec, None, Severity.WARNING, w, "", "diff") for w in result.warnings]
-    for c in result.undeclared_breaking:
-        out.append(_finding(spec, _where(c), Severity.ERROR, c.message, c.pointer, c.kind))
+    if breaking:
+        out += [breaking_finding([(spec, c)]) for c in result.undeclared_breaking]
     for d in result.unused_declarations:
         message = "declaration matches no breaking change"
         out.append(_finding(spec, d.location, Severity.WARNING, message, d.pointer, UNUSED))
     for e in result.errors:
         out.append(_finding(spec, e.location, Severity.ERROR, e.message, e.pointer, MALFORMED))
     return out
+
+
+def breaking_finding(found: list[tuple[str, Change]]) -> Diagnostic:
+    """One undeclared breaking change, found through one spec or several (a shared file): the
+    first spec's words, the others' subjects after `also`, and every spec named."""
+    spec, first = found[0]
+    message = first.message
+    others = list(dict.fromkeys(c.subject for _, c in found[1:] if c.subject != first.subject))
+    if others:
+        message += f"; also {', '.join(others)}"
+    specs = tuple(sorted({s for s, _ in found}))
+    where = _where(first)
+    made = _finding(spec, where, Severity.ERROR, message, first.pointer, first.kind)
+    return dataclasses.replace(made, specs=specs)
 
 
 def _finding(
