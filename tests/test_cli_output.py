@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -410,3 +411,38 @@ def test_check_sarif_is_a_sarif_2_1_0_log_of_what_text_prints(
     assert results == [
         (f["file"], f["line"] or 0, f["col"] or 0, f["severity"], f["rule"]) for f in findings
     ]
+
+
+REPAIRED = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      operationId: getA
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  n: {type: integer, nullable: true, default: "x"}
+"""
+
+
+def test_generate_quiet_prints_no_repair_warnings_only_their_count(tmp_path: Path) -> None:
+    (tmp_path / "api.yaml").write_text(REPAIRED)
+    loud = run_cli("generate", "api.yaml", "--out", "out", cwd=tmp_path)
+    assert loud.returncode == 0 and loud.stderr == ""
+    *warnings, summary = loud.stdout.splitlines()
+    assert [w.split(": warning: ")[0] for w in warnings] == ["api.yaml:15:48", "api.yaml:15:63"]
+    assert all(" [repair] (at #/paths/" in w for w in warnings)
+    assert re.fullmatch(
+        r"apiforge: wrote 1 package\(s\) \(api\), \d+ files, to out/; 2 warnings", summary
+    )
+    quiet = run_cli("generate", "api.yaml", "--out", "out", "--quiet", cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    [line] = quiet.stdout.splitlines()
+    assert line == summary + " (not shown: --quiet)"
