@@ -112,7 +112,7 @@ def test_check_passes_on_a_clean_tree_and_names_a_hand_edited_file(tmp_path: Pat
     models.write_text(models.read_text() + "\n# hand edit\n")
     done = run_cli("check", cwd=project)
     assert done.returncode == 1
-    assert "generated/gateway/models.py: differs" in done.stdout
+    assert "generated/gateway/models.py: error: differs" in done.stdout
 
 
 def test_check_fails_after_a_spec_edit_without_regeneration(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_check_reports_extra_and_missing_files(tmp_path: Path) -> None:
     (project / "generated" / "gateway" / "py.typed").unlink()
     done = run_cli("check", cwd=project)
     assert done.returncode == 1
-    assert "generated/provider/stray.py: extra" in done.stdout
+    assert "generated/provider/stray.py: error: extra" in done.stdout
     assert "generated/gateway/py.typed: missing" in done.stdout
 
 
