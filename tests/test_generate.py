@@ -133,7 +133,7 @@ def test_check_reports_extra_and_missing_files(tmp_path: Path) -> None:
     done = run_cli("check", cwd=project)
     assert done.returncode == 1
     assert "generated/provider/stray.py: error: extra" in done.stdout
-    assert "generated/gateway/py.typed: missing" in done.stdout
+    assert "generated/gateway/py.typed: error: missing" in done.stdout
 
 
 def test_check_fails_on_an_invalid_spec(tmp_path: Path) -> None:
