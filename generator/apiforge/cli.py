@@ -19,7 +19,6 @@ from apiforge import __version__
 from apiforge.diagnostics import Diagnostic, SpecError, UsageError, has_errors
 
 if TYPE_CHECKING:
-    from apiforge.check import Stale
     from apiforge.config import Config
     from apiforge.pipeline import BuiltPackage
     from apiforge.resolve import Bundle
@@ -336,7 +335,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         stale = []
     if not args.specs:
         stale += orphan_packages(out_dir, specs, shown_out)
-    found += [_stale_finding(item) for item in stale]
+    found += [item.finding() for item in stale]
     checked = [f"{len(valid)} of {len(specs)} spec(s) valid ({', '.join(shown.values())})"]
     checked.append(
         f"{len(stale)} stale file(s) in {shown_out}/" if stale else f"{shown_out}/ up to date"
@@ -357,17 +356,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_INVALID if failed else EXIT_OK
 
 
-def _stale_finding(item: Stale) -> Diagnostic:
-    from apiforge.diagnostics import Severity
-
-    return Diagnostic(item.path, 0, 0, Severity.ERROR, f"{item.reason}; {item.hint}", "", "stale")
-
-
 def _check_breaking(
     specs: list[Path], args: argparse.Namespace, shown: dict[Path, str], found: list[Diagnostic]
 ) -> str:
     """Adds what `--base` finds to `found`; says in a phrase what was compared."""
     from apiforge.diff.base import compare_with_base
+    from apiforge.findings import merged
     from apiforge.gitbase import MissingRef
 
     try:
@@ -376,11 +370,14 @@ def _check_breaking(
         if not args.skip_missing_base:
             raise
         return f"breaking changes not checked ({exc})"
-    from apiforge.findings import merged
-
     found += done.findings
     undeclared = sum(f.is_error for f in merged(done.findings))  # as printed: once per change
-    said = f"{_plural(undeclared, 'undeclared breaking change') if undeclared else 'no undeclared breaking change'} since {args.base}"
+    said = (
+        _plural(undeclared, "undeclared breaking change")
+        if undeclared
+        else "no undeclared breaking change"
+    )
+    said += f" since {args.base}"
     if done.declared:
         said += f" ({done.declared} declared)"
     if done.new:
