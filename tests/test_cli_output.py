@@ -446,3 +446,39 @@ def test_generate_quiet_prints_no_repair_warnings_only_their_count(tmp_path: Pat
     assert quiet.returncode == 0 and quiet.stderr == ""
     [line] = quiet.stdout.splitlines()
     assert line == summary + " (not shown: --quiet)"
+
+
+UNKNOWN_SCHEME = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /v1/ping:
+    get:
+      operationId: ping
+      security: [{NoSuchScheme: []}]
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {type: object}}}
+"""
+
+
+def test_a_relaxed_lint_error_reads_the_same_from_validate_and_generate(tmp_path: Path) -> None:
+    """One finding, two verdicts: `validate`'s error is `generate`'s warning, saying so."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "api.yaml").write_text(UNKNOWN_SCHEME)
+    strict = run_cli("validate", "api.yaml", "--format", "json", cwd=tmp_path)
+    [finding] = [
+        f for f in json.loads(strict.stdout)["findings"] if f["rule"] == "security-schemes"
+    ]
+    assert finding["severity"] == "error" and finding["relaxed"] is False
+    done = run_cli("generate", "api.yaml", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == ""
+    [line] = [x for x in done.stdout.splitlines() if "[security-schemes]" in x]
+    place = f"api.yaml:{finding['line']}:{finding['col']}"
+    assert line == (
+        f"{place}: warning: {finding['message']} (an error for `validate`; generate goes on)"
+        f" [security-schemes] (at {finding['pointer']})"
+    )
+    manifest = json.loads((tmp_path / "out" / "api" / "apiforge-manifest.json").read_text())
+    assert manifest["strictly_valid"] is False  # decided by the flag, not by the message's words
