@@ -482,3 +482,17 @@ def test_a_relaxed_lint_error_reads_the_same_from_validate_and_generate(tmp_path
     )
     manifest = json.loads((tmp_path / "out" / "api" / "apiforge-manifest.json").read_text())
     assert manifest["strictly_valid"] is False  # decided by the flag, not by the message's words
+
+
+def test_generate_quiet_refusing_a_spec_prints_only_its_errors(tmp_path: Path) -> None:
+    (tmp_path / "api.yaml").write_text(REPAIRED.replace("operationId: getA", "operationId: [x]"))
+    loud = run_cli("generate", "api.yaml", "--out", "out", cwd=tmp_path)
+    quiet = run_cli("generate", "api.yaml", "--out", "out", "--quiet", cwd=tmp_path)
+    assert loud.returncode == quiet.returncode == 1
+    assert "[repair]" in loud.stdout
+    errors = [x for x in loud.stdout.splitlines() if ": error: " in x]
+    assert errors and quiet.stdout.splitlines() == [
+        *errors,
+        "apiforge: nothing was written: 1 error",
+    ]
+    assert not (tmp_path / "out").exists()

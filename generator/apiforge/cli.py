@@ -80,7 +80,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"apiforge: error: I/O error{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except SpecError as exc:
-        print_diagnostics(exc.diagnostics)
+        quiet = args.command == "generate" and args.quiet  # errors only, no repair warnings
+        print_diagnostics([d for d in exc.diagnostics if d.is_error or not quiet])
         if args.command == "generate":
             errors = sum(d.is_error for d in exc.diagnostics)
             print(f"apiforge: nothing was written: {_plural(errors, 'error')}")
