@@ -112,7 +112,7 @@ def test_check_passes_on_a_clean_tree_and_names_a_hand_edited_file(tmp_path: Pat
     models.write_text(models.read_text() + "\n# hand edit\n")
     done = run_cli("check", cwd=project)
     assert done.returncode == 1
-    assert "generated/gateway/models.py: differs" in done.stdout
+    assert "generated/gateway/models.py: error: differs" in done.stdout
 
 
 def test_check_fails_after_a_spec_edit_without_regeneration(tmp_path: Path) -> None:
@@ -132,8 +132,8 @@ def test_check_reports_extra_and_missing_files(tmp_path: Path) -> None:
     (project / "generated" / "gateway" / "py.typed").unlink()
     done = run_cli("check", cwd=project)
     assert done.returncode == 1
-    assert "generated/provider/stray.py: extra" in done.stdout
-    assert "generated/gateway/py.typed: missing" in done.stdout
+    assert "generated/provider/stray.py: error: extra" in done.stdout
+    assert "generated/gateway/py.typed: error: missing" in done.stdout
 
 
 def test_check_fails_on_an_invalid_spec(tmp_path: Path) -> None:
@@ -155,7 +155,7 @@ def test_a_broken_spec_leaves_the_previous_output_byte_identical(tmp_path: Path)
     )
     done = run_cli("generate", cwd=project)
     assert done.returncode == 1
-    assert "nothing was written" in done.stderr
+    assert "nothing was written" in done.stdout
     assert tree_bytes(project / "generated") == before
     assert not [p for p in (project / "generated").iterdir() if p.name.startswith(".apiforge")]
 
@@ -194,8 +194,8 @@ def test_generate_refuses_invalid_input_without_writing(tmp_path: Path) -> None:
 def test_cli_generate_prints_a_summary_and_progress_only_on_a_terminal(tmp_path: Path) -> None:
     piped = run_cli("generate", "--out", str(tmp_path / "a"))
     assert piped.returncode == 0
-    assert "apiforge: wrote 3 package(s) (gateway, provider, sandbox)" in piped.stderr
-    assert ": load" not in piped.stderr
+    assert "apiforge: wrote 3 package(s) (gateway, provider, sandbox)" in piped.stdout
+    assert piped.stderr == ""  # progress only on a terminal
     if sys.platform == "win32":  # pragma: no cover
         return
     import pty
@@ -225,7 +225,7 @@ def test_cli_generate_prints_a_summary_and_progress_only_on_a_terminal(tmp_path:
     shown = b"".join(chunks).decode()
     assert "gateway: load" in shown and "format" in shown and "write" in shown
     quiet = run_cli("generate", "--out", str(tmp_path / "c"), "--quiet")
-    assert quiet.stderr.count("\n") == 1
+    assert quiet.stderr == "" and quiet.stdout.count("\n") == 1
 
 
 UNKNOWN_SCHEME = """\

@@ -83,7 +83,7 @@ def test_check_fails_naming_the_stale_file_after_a_spec_edit(
     done = _try(team, pre_commit_home, "apiforge-check")
     assert done.returncode == 1, done.stdout
     assert "Failed" in done.stdout
-    assert "generated/sandbox/__init__.py: differs" in done.stdout
+    assert "generated/sandbox/__init__.py: error: differs" in done.stdout
 
 
 def test_check_refuses_an_undeclared_breaking_change_against_origin_main(

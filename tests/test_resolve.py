@@ -547,7 +547,7 @@ def test_check_base_reads_the_old_spec_with_its_shared_files(monorepo: Path) -> 
     common = monorepo / "spec" / "common.yaml"
     common.write_text(SHARED.replace("{type: string}", "{type: integer}"))
     done = run_cli("check", "spec/nested/api.yaml", "--out", "out", "--base", "HEAD", cwd=monorepo)
-    assert "does not load" not in done.stderr, done.stderr
+    assert "does not load" not in done.stdout + done.stderr, done.stdout + done.stderr
     assert "/name" in done.stdout and done.returncode == 1
 
 

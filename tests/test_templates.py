@@ -52,11 +52,16 @@ def test_check_notices_an_edited_template_and_a_forgotten_one(tmp_path: Path) ->
     project = _project(tmp_path)
     assert run_cli("generate", "--templates", "our-templates", cwd=project).returncode == 0
     without = run_cli("check", cwd=project)
-    assert without.returncode == 1 and "generated/provider/__init__.py: differs" in without.stdout
+    assert (
+        without.returncode == 1
+        and "generated/provider/__init__.py: error: differs" in without.stdout
+    )
     template = project / "our-templates" / "__init__.py.jinja"
     template.write_text(template.read_text() + "\nEXTRA = 1\n")
     edited = run_cli("check", "--templates", "our-templates", cwd=project)
-    assert edited.returncode == 1 and "generated/provider/__init__.py: differs" in edited.stdout
+    assert (
+        edited.returncode == 1 and "generated/provider/__init__.py: error: differs" in edited.stdout
+    )
 
 
 def test_the_pyproject_setting_is_the_flag_made_permanent(tmp_path: Path) -> None:

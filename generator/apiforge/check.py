@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.write import MANIFEST, sha256, tree_hashes
 
 
@@ -23,6 +24,12 @@ class Stale:
 
     def format(self) -> str:
         return f"{self.path}: {self.reason}; {self.hint}"
+
+    def finding(self) -> Diagnostic:
+        """As every other finding, printed by `findings.render`: a whole file, no line."""
+        return Diagnostic(
+            self.path, 0, 0, Severity.ERROR, f"{self.reason}; {self.hint}", "", "stale"
+        )
 
 
 def vouching_manifest(spec: Path, package_dir: Path, fingerprint: str) -> dict[str, Any] | None:

@@ -1,15 +1,17 @@
 """apiforge validate | generate | check | diff | serve | conform.
 
-Errors become one message and an exit code (0 ok, 1 bad input or failed check, 2 usage or I/O);
-never a traceback. Heavy imports happen inside the commands, so `check` on an unchanged tree
-answers in a fraction of a second.
+Errors become one message and an exit code (0 ok, 1 bad input or failed check, 2 usage or I/O, or
+a document `diff` cannot compare); never a traceback. Findings and summaries go to stdout, through
+one printer (findings.py); stderr carries only progress and errors about the invocation itself.
+Heavy imports happen inside the commands, so `check` on an unchanged tree answers in a fraction of
+a second.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +20,6 @@ from apiforge.diagnostics import Diagnostic, SpecError, UsageError, has_errors
 
 if TYPE_CHECKING:
     from apiforge.config import Config
-    from apiforge.diff import DiffResult
     from apiforge.pipeline import BuiltPackage
     from apiforge.resolve import Bundle
 
@@ -79,9 +80,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"apiforge: error: I/O error{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except SpecError as exc:
-        print_diagnostics(exc.diagnostics)
+        quiet = args.command == "generate" and args.quiet  # errors only, no repair warnings
+        print_diagnostics([d for d in exc.diagnostics if d.is_error or not quiet])
         if args.command == "generate":
-            print("apiforge: nothing was written", file=sys.stderr)
+            errors = sum(d.is_error for d in exc.diagnostics)
+            print(f"apiforge: nothing was written: {_plural(errors, 'error')}")
         return EXIT_INVALID
     finally:
         if "apiforge.model_worker" in sys.modules:
@@ -98,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check documents against OpenAPI and our lint")
     _add_lint_commands(sub, validate)
     validate.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
+    validate.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
     validate.set_defaults(run=cmd_validate)
 
     generate = sub.add_parser("generate", help="write models, client and server packages")
@@ -120,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="when GIT_REF does not exist (a new clone, no remote), warn and skip that check",
     )
-    check.add_argument("--format", choices=("text", "github"), default="text")
+    check.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
     check.set_defaults(run=cmd_check)
 
     diff = sub.add_parser(
@@ -261,15 +265,47 @@ def check_spec(path: Path, *, baseline: bool = True) -> tuple[Bundle | None, lis
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    failed = 0
+    from apiforge.paths import display_path
+
     paths = spec_paths(args.specs)
+    found: list[Diagnostic] = []
+    failed = 0
     for path in paths:
         _, diagnostics = check_spec(path)
-        print_diagnostics(diagnostics)
+        found += _concerning(diagnostics, display_path(path), len(paths) > 1)
         failed += has_errors(diagnostics)
-    ok = len(paths) - failed
-    print(f"apiforge: {ok} of {len(paths)} document(s) valid", file=sys.stderr)
+    valid = len(paths) - failed
+    summary = f"apiforge: {valid} of {len(paths)} document(s) valid"
+    facts = {"documents": len(paths), "valid": valid, "ok": not failed}
+    _print_findings(found, args.format, summary, facts)
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _concerning(diagnostics: Sequence[Diagnostic], spec: str, name_it: bool) -> list[Diagnostic]:
+    """Tag findings with the spec they concern, where a run covers several (shared files)."""
+    import dataclasses
+
+    if not name_it:
+        return list(diagnostics)
+    return [dataclasses.replace(d, specs=(spec,)) for d in diagnostics]
+
+
+def _print_findings(
+    found: list[Diagnostic], fmt: str, summary: str, facts: Mapping[str, object]
+) -> None:
+    """Each finding once, counted in the summary, in the format asked for (all on stdout)."""
+    from apiforge.findings import count, merged, render
+
+    findings = merged(found)
+    errors, warnings = count(findings)
+    if findings:
+        summary += f"; {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+    facts = {**facts, "errors": errors, "warnings": warnings}
+    sys.stdout.write(render(findings, fmt, summary, facts))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -296,7 +332,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             templates=config.templates,
             method_names=config.names,
         )
-        _summarize(built, config.out_dir)
+        _summarize(built, config.out_dir, quiet=args.quiet)
 
     if args.watch:
         from apiforge.watch import watch
@@ -318,7 +354,7 @@ def _still_watching(generate_once: Callable[[], None]) -> Callable[[], None]:
             run_deep(generate_once)
         except SpecError as exc:
             print_diagnostics(exc.diagnostics)
-            print("apiforge: nothing was written; watching for the next edit", file=sys.stderr)
+            print("apiforge: nothing was written; watching for the next edit")
         except UsageError as exc:
             print(f"apiforge: error: {exc}; watching for the next edit", file=sys.stderr)
         sys.stderr.flush()
@@ -339,18 +375,22 @@ def _watched_folders(specs: Sequence[Path], config: Config) -> list[Path]:
     return sorted(folders)
 
 
-def _summarize(built: list[BuiltPackage], out_dir: Path) -> None:
+def _summarize(built: list[BuiltPackage], out_dir: Path, *, quiet: bool = False) -> None:
+    """What was written; the warnings too, unless `--quiet` (then only counted)."""
+    from apiforge.findings import merged
     from apiforge.paths import display_path
 
-    for package in built:
-        print_diagnostics(package.warnings)
+    warnings = merged(w for p in built for w in p.warnings)
+    if not quiet:
+        print_diagnostics(warnings)
     files = sum(len(p.files) for p in built)
     names = ", ".join(p.name for p in built)
-    where = display_path(out_dir)
-    print(
-        f"apiforge: wrote {len(built)} package(s) ({names}), {files} files, to {where}/",
-        file=sys.stderr,
-    )
+    said = f"apiforge: wrote {len(built)} package(s) ({names}), {files} files, to {display_path(out_dir)}/"
+    if warnings:
+        said += f"; {_plural(len(warnings), 'warning')}" + (
+            " (not shown: --quiet)" if quiet else ""
+        )
+    print(said)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -363,120 +403,102 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = _config(args)
     out_dir = config.out_dir
     shown_out = display_path(out_dir)
+    shown = {spec: display_path(spec) for spec in specs}
+    many = len(specs) > 1
+    # once per check
     fingerprint = output_fingerprint(ruff_config_for(out_dir), config.templates, config.names)
-    problems = 0
+    found: list[Diagnostic] = []
+    invalid: set[Path] = set()
     for spec in specs:  # strict, as `validate`, unless an unchanged manifest already proves it
         if not proven_strictly_valid(spec, out_dir, fingerprint):
             _, diagnostics = check_spec(spec)
-            print_diagnostics(diagnostics, args.format)
-            problems += has_errors(diagnostics)
+            found += _concerning(diagnostics, shown[spec], many)
+            if has_errors(diagnostics):
+                invalid.add(spec)
+    valid = [s for s in specs if s not in invalid]  # an invalid spec generates nothing to compare
     try:
-        stale = find_stale(specs, out_dir, shown_out, fingerprint, config.templates, config.names)
-    except SpecError as exc:
-        print_diagnostics(exc.diagnostics, args.format)
+        stale = find_stale(valid, out_dir, shown_out, fingerprint, config.templates, config.names)
+    except SpecError as exc:  # what generate refuses beyond `validate` (the same spec, once)
+        found += exc.diagnostics
         stale = []
-        problems += 1
     if not args.specs:
         stale += orphan_packages(out_dir, specs, shown_out)
-    for item in stale:
-        print(item.format())
-    problems += len(stale)
+    found += [item.finding() for item in stale]
+    checked = [f"{len(valid)} of {len(specs)} spec(s) valid ({', '.join(shown.values())})"]
+    checked.append(
+        f"{len(stale)} stale file(s) in {shown_out}/" if stale else f"{shown_out}/ up to date"
+    )
     if args.base:
-        from apiforge.gitbase import MissingRef
+        checked.append(_check_breaking(valid, args, shown, found))
+    if invalid:
+        checked.append("invalid specs not compared")
+    failed = any(f.is_error for f in found)
+    verdict = "check failed" if failed else "check passed"
+    facts = {"specs": list(shown.values()), "valid": len(valid), "stale": len(stale)}
+    _print_findings(
+        found,
+        args.format,
+        f"apiforge: {verdict}: {', '.join(checked)}",
+        {**facts, "base": args.base, "ok": not failed},
+    )
+    return EXIT_INVALID if failed else EXIT_OK
 
-        try:
-            problems += _check_breaking(specs, args.base, args.format)
-        except MissingRef as exc:
-            if not args.skip_missing_base:
-                raise
-            print(f"apiforge: warning: {exc}; skipped the breaking-change check", file=sys.stderr)
-    if problems:
-        print(f"apiforge: check failed: {problems} problem(s)", file=sys.stderr)
-        return EXIT_INVALID
-    summary = f"{len(specs)} spec(s) valid, generated code up to date"
-    print(f"apiforge: check passed: {summary}", file=sys.stderr)
-    return EXIT_OK
+
+def _check_breaking(
+    specs: list[Path], args: argparse.Namespace, shown: dict[Path, str], found: list[Diagnostic]
+) -> str:
+    """Adds what `--base` finds to `found`; says in a phrase what was compared."""
+    from apiforge.diff.base import compare_with_base
+    from apiforge.findings import merged
+    from apiforge.gitbase import MissingRef
+
+    try:
+        done = compare_with_base(specs, args.base, shown)
+    except MissingRef as exc:
+        if not args.skip_missing_base:
+            raise
+        return f"breaking changes not checked ({exc})"
+    found += done.findings
+    undeclared = sum(f.is_error for f in merged(done.findings))  # as printed: once per change
+    said = (
+        _plural(undeclared, "undeclared breaking change")
+        if undeclared
+        else "no undeclared breaking change"
+    )
+    said += f" since {args.base}"
+    if done.declared:
+        said += f" ({done.declared} declared)"
+    if done.new:
+        said += f" ({', '.join(done.new)} new since then)"
+    return said
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from apiforge.diff.report import FORMATS
-    from apiforge.paths import display_path
-    from apiforge.resolve import load_bundle
+    from apiforge.diff.base import compare
+    from apiforge.diff.inputs import load_for_diff
+    from apiforge.diff.report import FORMATS, format_refusal
 
+    errors: list[Diagnostic] = []
+    sides = []
     for path in (args.old, args.new):
-        if not path.is_file():
-            raise UsageError(f"{path}: no such file")
-    old = load_bundle(args.old, display_path(args.old))
-    new = load_bundle(args.new, display_path(args.new))
-    result = _compare(old, new)
+        try:
+            sides.append(load_for_diff(path))
+        except SpecError as exc:
+            errors += exc.diagnostics
+    if not errors:
+        try:
+            result = compare(*sides)
+        except SpecError as exc:
+            errors += exc.diagnostics
+    if errors:  # bad input is not a breaking change: exit 2, in the format asked for
+        sys.stdout.write(format_refusal(errors, args.format))
+        return EXIT_USAGE
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
-def _compare(old: Bundle, new: Bundle) -> DiffResult:
-    """The structural diff; refs nested deeper than the comparison can follow are bad input."""
-    from apiforge.diagnostics import Diagnostic, Severity
-    from apiforge.diff import diff_documents
-
-    try:
-        return diff_documents(old.data, new.data, old_locate=old.locate, new_locate=new.locate)
-    except RecursionError:
-        message = "schemas nest too deeply (through $refs) to compare; flatten the chain"
-        raise SpecError(
-            [Diagnostic(new.root.display, 1, 1, Severity.ERROR, message, "#", "diff")]
-        ) from None
-
-
-def _check_breaking(specs: list[Path], base: str, fmt: str) -> int:
-    """Undeclared breaking changes (and bad declarations) between each spec at `base` and now."""
-    import tempfile
-
-    from apiforge.config import ref_root_for
-    from apiforge.diff import diff_documents
-    from apiforge.diff.report import FORMATS
-    from apiforge.gitbase import export_folder
-    from apiforge.paths import display_path
-    from apiforge.resolve import load_bundle
-
-    problems = 0
-    with tempfile.TemporaryDirectory(prefix="apiforge-base-") as tmp:
-        exported: dict[Path, Path] = {}
-        for spec in specs:
-            folder = ref_root_for(spec)  # the spec's folder, or the ref-root its refs may reach
-            if folder not in exported:
-                exported[folder] = export_folder(base, folder, Path(tmp))
-            old_path = exported[folder] / spec.resolve().relative_to(folder)
-            if not old_path.is_file():
-                print(f"apiforge: {display_path(spec)} is new since {base}", file=sys.stderr)
-                continue
-            try:
-                old = load_bundle(old_path, f"{base}:{display_path(spec)}", exported[folder])
-            except SpecError as exc:
-                print(
-                    f"apiforge: {display_path(spec)} at {base} does not load; not compared",
-                    file=sys.stderr,
-                )
-                print_diagnostics(exc.diagnostics)
-                continue
-            new = load_bundle(spec, display_path(spec))
-            result = diff_documents(
-                old.data, new.data, old_locate=old.locate, new_locate=new.locate
-            )
-            if not result.ok:
-                sys.stdout.write(FORMATS["github" if fmt == "github" else "text"](result))
-                problems += len(result.undeclared_breaking) + len(result.errors)
-    return problems
-
-
 def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str = "text") -> None:
-    if fmt == "github":  # escaped: spec text must not inject workflow commands into CI logs
-        from apiforge.diff.report import _annotation as github_annotation
+    """Findings without a summary (a watch, a refused `generate`), each once, on stdout."""
+    from apiforge.findings import merged, render
 
-        for d in diagnostics:
-            level = "error" if d.is_error else "warning"
-            print(
-                github_annotation(level, d, d.rule or "apiforge", f"{d.message} (at {d.pointer})")
-            )
-        return
-    for d in diagnostics:
-        print(d.format())
+    sys.stdout.write(render(merged(diagnostics), fmt, ""))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+RELAXED = " (an error for `validate`; generate goes on)"
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -22,12 +24,24 @@ class Diagnostic:
     message: str
     pointer: str = ""
     rule: str = ""
+    relaxed: bool = False  # an error for `validate` that `generate` reports as a warning
+    specs: tuple[str, ...] = ()  # the specs it concerns, when found through a shared file
 
     def format(self) -> str:
-        where = f" (at {self.pointer or '#'})"
+        """`FILE:LINE:COL: severity: MESSAGE [rule] (at POINTER)`; a file-level finding has no place."""
         rule = f" [{self.rule}]" if self.rule else ""
+        if self.line <= 0:
+            return f"{self.file}: {self.severity.value}: {self.text}{rule}"
         head = f"{self.file}:{self.line}:{self.col}: {self.severity.value}"
-        return f"{head}: {self.message}{rule}{where}"
+        return f"{head}: {self.text}{rule} (at {self.pointer or '#'})"
+
+    @property
+    def text(self) -> str:
+        """The message as printed: what `generate` relaxed, and the specs of a shared file."""
+        text = self.message + (RELAXED if self.relaxed else "")
+        if self.specs and self.specs != (self.file,):
+            text += f" (in {', '.join(self.specs)})"
+        return text
 
     @property
     def is_error(self) -> bool:

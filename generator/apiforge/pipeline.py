@@ -81,7 +81,7 @@ def build_package(
         for path in sorted(bundle.documents)
     }
     warnings = repairs + [d for d in diagnostics if not d.is_error] + list(index.warnings) + notes
-    relaxed = any(d.message.endswith(RELAXED) for d in diagnostics)
+    relaxed = any(d.relaxed for d in diagnostics)
     return BuiltPackage(name, spec, files, inputs, warnings, repaired=bool(repairs) or relaxed)
 
 
@@ -164,12 +164,10 @@ GENERATE_WARNS = _lint_relaxed() | frozenset(
         "required-properties",  # the schema then accepts no object, and the model, as exactly, none
     }
 )
-RELAXED = " (an error for `validate`; generate goes on)"
 
 
 def _for_generate(diagnostic: Diagnostic) -> Diagnostic:
     """`validate` stays strict; `generate` warns at file:line and goes on where the code is sound."""
     if diagnostic.is_error and diagnostic.rule in GENERATE_WARNS:
-        message = diagnostic.message + RELAXED
-        return dataclasses.replace(diagnostic, severity=Severity.WARNING, message=message)
+        return dataclasses.replace(diagnostic, severity=Severity.WARNING, relaxed=True)
     return diagnostic

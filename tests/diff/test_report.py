@@ -53,6 +53,7 @@ def test_json_parses_and_summarises() -> None:
         "unused_declarations": 1,
         "errors": 0,
         "ok": False,
+        "compared": True,
     }
     kinds = [c["kind"] for c in body["changes"]]
     assert "request-property-became-required" in kinds

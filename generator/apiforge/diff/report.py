@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
 
+from apiforge.diagnostics import Diagnostic, Severity
 from apiforge.diff.documents import Change, Declaration, DeclarationError, DiffResult, Location
+from apiforge.findings import annotation, escape_data, merged, plural
 
-__all__ = ["FORMATS", "format_github", "format_json", "format_markdown", "format_text", "summary"]
+__all__ = [
+    "FORMATS",
+    "findings_of",
+    "format_github",
+    "format_json",
+    "format_markdown",
+    "format_refusal",
+    "format_text",
+    "summary",
+]
 
 UNUSED = "unused-declaration"
 MALFORMED = "malformed-declaration"
@@ -119,6 +131,7 @@ def format_json(result: DiffResult) -> str:
             "unused_declarations": len(result.unused_declarations),
             "errors": len(result.errors),
             "ok": result.ok,
+            "compared": True,
         },
         "changes": [_change_json(c) for c in result.changes],
         "unused_declarations": [_declaration_json(d) for d in result.unused_declarations],
@@ -128,26 +141,15 @@ def format_json(result: DiffResult) -> str:
     return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def _annotation(level: str, location: Location | None, title: str, message: str) -> str:
-    props = []
-    if location is not None:
-        props += [f"file={_escape_property(location.file)}", f"line={location.line}"]
-        props.append(f"col={location.col}")
-    props.append(f"title={_escape_property(title)}")
-    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+    if location is None:
+        return annotation(level, None, 0, 0, title, message)
+    return annotation(level, location.file, location.line, location.col, title, message)
 
 
 def format_github(result: DiffResult) -> str:
     """Workflow commands: `::error` for undeclared breaks, `::warning` for everything else."""
-    lines = [f"::warning::{_escape_data(w)}" for w in result.warnings]  # not tied to a file
+    lines = [f"::warning::{escape_data(w)}" for w in result.warnings]  # not tied to a file
     for group in _groups(result):
         for c in group:
             level = "error" if c.breaking and not c.declared else "warning"
@@ -182,6 +184,98 @@ def format_markdown(result: DiffResult) -> str:
         for e in result.errors:
             out.append(f"- `{e.pointer}`: {e.message} (`{MALFORMED}`)")
     return "\n".join(out) + "\n"
+
+
+def findings_of(result: DiffResult, spec: str, *, breaking: bool = True) -> list[Diagnostic]:
+    """What `check --base` prints of a comparison: what fails it, and what needs a look."""
+    out = [_finding(spec, None, Severity.WARNING, w, "", "diff") for w in result.warnings]
+    if breaking:
+        out += [breaking_finding([(spec, c)]) for c in result.undeclared_breaking]
+    for d in result.unused_declarations:
+        message = "declaration matches no breaking change"
+        out.append(_finding(spec, d.location, Severity.WARNING, message, d.pointer, UNUSED))
+    for e in result.errors:
+        out.append(_finding(spec, e.location, Severity.ERROR, e.message, e.pointer, MALFORMED))
+    return out
+
+
+def breaking_finding(found: list[tuple[str, Change]]) -> Diagnostic:
+    """One undeclared breaking change, found through one spec or several (a shared file): the
+    first spec's words, the others' subjects after `also`, and every spec named."""
+    spec, first = found[0]
+    message = first.message
+    others = list(dict.fromkeys(c.subject for _, c in found[1:] if c.subject != first.subject))
+    if others:
+        message += f"; also {', '.join(others)}"
+    specs = tuple(sorted({s for s, _ in found}))
+    where = _where(first)
+    made = _finding(spec, where, Severity.ERROR, message, first.pointer, first.kind)
+    return dataclasses.replace(made, specs=specs)
+
+
+def _finding(
+    spec: str, at: Location | None, severity: Severity, message: str, pointer: str, rule: str
+) -> Diagnostic:
+    if at is None:
+        return Diagnostic(spec, 0, 0, severity, message, pointer, rule, specs=(spec,))
+    return Diagnostic(at.file, at.line, at.col, severity, message, pointer, rule, specs=(spec,))
+
+
+def format_refusal(errors: list[Diagnostic], fmt: str) -> str:
+    """Documents that could not be compared, in the format asked for: bad input, not a change."""
+    errors = merged(errors)
+    said = f"not compared: {plural(len(errors), 'error')} in the input documents"
+    if fmt == "json":
+        entries = [
+            {
+                "pointer": e.pointer or None,
+                "message": e.message,
+                "rule": e.rule or None,
+                "location": {"file": e.file, "line": e.line or None, "col": e.col or None},
+            }
+            for e in errors
+        ]
+        counts = dict.fromkeys(
+            ("changes", "breaking", "undeclared_breaking", "declared_breaking", "non_breaking"), 0
+        )
+        body = {
+            "summary": {
+                **counts,
+                "unused_declarations": 0,
+                "errors": len(errors),
+                "ok": False,
+                "compared": False,
+            },
+            "changes": [],
+            "unused_declarations": [],
+            "errors": entries,
+            "warnings": [],
+        }
+        return json.dumps(body, indent=2, sort_keys=True) + "\n"
+    if fmt == "github":
+        lines = [
+            annotation("error", e.file, e.line, e.col, e.rule or "apiforge", _with_pointer(e))
+            for e in errors
+        ]
+        return "\n".join([*lines, f"apiforge diff: {said}"]) + "\n"
+    if fmt == "markdown":
+        out = [
+            "# API changes",
+            "",
+            f"Not compared: {plural(len(errors), 'error')} in the input documents.",
+            "",
+        ]
+        out += [f"- `{_place_of(e)}`: {e.message} (`{e.rule or 'apiforge'}`)" for e in errors]
+        return "\n".join(out) + "\n"
+    return "".join(e.format() + "\n" for e in errors) + f"{said}\n"
+
+
+def _with_pointer(e: Diagnostic) -> str:
+    return f"{e.message} (at {e.pointer})" if e.pointer else e.message
+
+
+def _place_of(e: Diagnostic) -> str:
+    return f"{e.file}:{e.line}:{e.col}" if e.line > 0 else e.file
 
 
 FORMATS: dict[str, Callable[[DiffResult], str]] = {

@@ -1,0 +1,94 @@
+"""`check --base`: each spec as it is now against the same spec at a git ref, as findings."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from apiforge.diagnostics import Diagnostic, Severity, SpecError
+from apiforge.diff.documents import Change, DiffResult
+from apiforge.diff.report import breaking_finding, findings_of
+from apiforge.resolve import Bundle
+
+__all__ = ["BaseComparison", "compare", "compare_with_base"]
+
+
+@dataclass
+class BaseComparison:
+    """What `check --base` found: findings to print, and what was (not) compared, for the summary."""
+
+    findings: list[Diagnostic] = field(default_factory=list)
+    compared: list[str] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)  # specs that do not exist at the base
+    declared: int = 0  # declared breaking changes (accepted, not printed)
+
+    @property
+    def undeclared(self) -> int:
+        return sum(1 for f in self.findings if f.is_error)
+
+
+def compare(old: Bundle, new: Bundle) -> DiffResult:
+    """The structural diff; refs nested deeper than the comparison can follow are bad input."""
+    from apiforge.diff.documents import diff_documents
+
+    try:
+        return diff_documents(old.data, new.data, old_locate=old.locate, new_locate=new.locate)
+    except RecursionError:
+        message = "schemas nest too deeply (through $refs) to compare; flatten the chain"
+        raise SpecError(
+            [Diagnostic(new.root.display, 1, 1, Severity.ERROR, message, "#", "diff")]
+        ) from None
+
+
+def compare_with_base(specs: list[Path], base: str, shown: dict[Path, str]) -> BaseComparison:
+    """Undeclared breaking changes (and bad declarations) between each spec at `base` and now.
+
+    `shown` names each spec as the output does. A spec that does not load now or at the base is
+    not compared (a warning; `check` reports the spec itself); MissingRef when `base` is unknown.
+    """
+    from apiforge.config import ref_root_for
+    from apiforge.diff.inputs import load_for_diff
+    from apiforge.gitbase import export_folder
+
+    out = BaseComparison()
+    breaks: dict[tuple[object, ...], list[tuple[str, Change]]] = {}
+    with tempfile.TemporaryDirectory(prefix="apiforge-base-") as tmp:
+        exported: dict[Path, Path] = {}
+        for spec in specs:
+            name = shown[spec]
+            folder = ref_root_for(spec)  # the spec's folder, or the ref-root its refs may reach
+            if folder not in exported:
+                exported[folder] = export_folder(base, folder, Path(tmp))
+            old_path = exported[folder] / spec.resolve().relative_to(folder)
+            if not old_path.is_file():
+                out.new.append(name)
+                continue
+            try:
+                old = load_for_diff(old_path, f"{base}:{name}", exported[folder])
+            except SpecError:
+                message = f"does not load at {base}; not compared for breaking changes"
+                out.findings.append(
+                    Diagnostic(name, 0, 0, Severity.WARNING, message, "", "breaking", specs=(name,))
+                )
+                continue
+            try:
+                result = compare(old, load_for_diff(spec, name))
+            except SpecError as exc:
+                out.findings += exc.diagnostics
+                continue
+            out.compared.append(name)
+            out.declared += len(result.declared_breaking)
+            out.findings += findings_of(result, name, breaking=False)
+            for change in result.undeclared_breaking:
+                breaks.setdefault(_same_edit(change, name), []).append((name, change))
+    out.findings += [breaking_finding(found) for found in breaks.values()]
+    return out
+
+
+def _same_edit(change: Change, spec: str) -> tuple[object, ...]:
+    """Breaks found through several specs at one place of a shared file are one edit."""
+    where = change.new_location or change.old_location
+    if where is None:
+        return (spec, change.kind, change.pointer, change.detail)
+    return (where.file, where.line, where.col, change.kind, change.detail)
