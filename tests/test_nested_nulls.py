@@ -261,6 +261,9 @@ class Recorder:
     async def strict_update(self, body: Any, context: Any) -> None:
         self.bodies.append(body)
 
+    async def questions_patch(self, body: Any, context: Any) -> None:
+        self.bodies.append(body)
+
 
 def _serve(tmp: Path, name: str, document: dict[str, Any]) -> Any:
     """Generate package `name` from the document with the CLI; its server module."""
@@ -280,8 +283,9 @@ def nested(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 def _post(server: Any, path: str, body: Any) -> tuple[int, Any, Recorder]:
     handler = Recorder()
+    method = "PUT" if "monitors" in path else "PATCH" if "questions" in path else "POST"
     with TestClient(server.create_app(handler)) as http:
-        answer = http.request("PUT" if "monitors" in path else "POST", path, json=body)
+        answer = http.request(method, path, json=body)
     return answer.status_code, answer.json() if answer.content else None, handler
 
 
@@ -539,3 +543,40 @@ def test_a_null_body_the_spec_allows_reaches_the_handler_as_none(tmp_path: Path)
         strict = http.put("/strict", content=b"null", headers={"content-type": "application/json"})
         assert strict.status_code == 400, strict.text
     assert handler.bodies == [None, None]
+
+
+GOOGLE_QUESTION = {  # googleapis.com/mybusinessqanda's questions.patch, reduced
+    "openapi": "3.0.0",
+    "info": {"title": "qanda", "version": "1"},
+    "paths": {
+        "/questions": {
+            "patch": {
+                "operationId": "questions_patch",
+                "requestBody": {"content": {"application/json": {"schema": ref("Question")}}},
+                "responses": {"200": {"description": "ok"}},
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Question": {
+                "type": "object",
+                "properties": {
+                    # readOnly beside the ref: the request variant leaves `author` out
+                    "author": {"$ref": "#/components/schemas/Author", "readOnly": True},
+                    "name": {"type": "string"},
+                },
+            },
+            "Author": {"type": "object", "properties": {"displayName": {"type": "string"}}},
+        }
+    },
+}
+
+
+def test_a_request_variant_without_a_ref_marked_read_only_still_refuses_null(
+    tmp_path: Path,
+) -> None:
+    server = _serve(tmp_path, "qanda", GOOGLE_QUESTION)
+    status, answer, handler = _post(server, "/questions", {"name": None})
+    assert status == 400, answer
+    assert "'name'" in answer["error"]["message"] and handler.bodies == []

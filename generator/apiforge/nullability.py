@@ -256,9 +256,12 @@ def _own_properties(schema: dict[str, Any], depth: int = 0) -> dict[str, Any]:
 
 
 def _read_or_write_only(schema: Any, doc: dict[str, Any]) -> bool:
-    """A property the library leaves out of a class's request or response variant."""
-    schema = deref(schema, doc)
-    return isinstance(schema, dict) and bool(schema.get("readOnly") or schema.get("writeOnly"))
+    """A property the library leaves out of a class's request or response variant: marked so
+    itself (beside a `$ref`, as Google's documents write `author`) or in the schema it names."""
+    marked = (schema, deref(schema, doc))
+    return any(
+        isinstance(s, dict) and bool(s.get("readOnly") or s.get("writeOnly")) for s in marked
+    )
 
 
 def _union_members(node: ast.expr) -> list[ast.expr]:
