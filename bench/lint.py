@@ -158,7 +158,8 @@ def lint_document(
             args.journal.parent.mkdir(parents=True, exist_ok=True)
             with args.journal.open("a", encoding="utf-8") as stream:
                 stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        result["tools"][tool] = entry
+        fresh = lint_tools.as_json(lint_tools.from_json(entry["findings"]))
+        result["tools"][tool] = entry | {"findings": fresh}
     return result
 
 

@@ -95,13 +95,31 @@ SPECTRAL: dict[str, str] = {
     "oas3-operation-security-defined": "security-defined",
 }
 
-APIFORGE: dict[str, str] = {  # today's rule ids; later ones are placed by _APIFORGE_WORDS
+APIFORGE: dict[str, str] = {  # rule ids of main and of the lint branch; others by _APIFORGE_WORDS
     "path-params": "path-params-defined",
     "path-templates": "ambiguous-paths",
     "path-template-names": "ambiguous-paths",
+    "path-ambiguous": "ambiguous-paths",
+    "path-query-string": "query-in-path",
+    "path-trailing-slash": "trailing-slash",
     "required-properties": "required-not-defined",
     "operation-id": "operation-id",
+    "operation-success": "no-2xx",
+    "duplicate-parameters": "duplicate-params",
     "security-schemes": "security-defined",
+    "schema-examples": "examples",
+    "media-examples": "examples",
+    "unused-components": "unused-components",
+    "enum-type": "enum-type",
+    "enum-duplicates": "duplicate-enum",
+    "default-enum": "default-outside-enum",
+    "array-items": "array-items",
+    "ref-siblings": "ref-siblings",
+    "nullable-type": "nullable-without-type",
+    "min-max": "min-max",
+    "server-variables": "server-variables",
+    "server-trailing-slash": "server-trailing-slash",
+    "component-names": "",  # apiforge's alone: names that become one class
 }
 
 _APIFORGE_WORDS: tuple[tuple[str, str], ...] = (  # rule id pattern -> family, first match wins
@@ -217,6 +235,8 @@ def apiforge_family(rule: str, pointer: str) -> str:
             return "defaults"
         if "example" in tokens or "examples" in tokens:
             return "examples"
+        if len(tokens) >= 2 and tokens[-2] == "parameters":
+            return "path-param-required"  # the OpenAPI schema refuses `in: path` without it
         return ""
     if rule in APIFORGE:
         return APIFORGE[rule]

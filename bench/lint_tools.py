@@ -176,4 +176,16 @@ def as_json(found: list[Finding]) -> list[dict[str, Any]]:
 
 
 def from_json(rows: list[dict[str, Any]]) -> list[Finding]:
-    return [Finding(**{**r, "also": tuple(r.get("also", ()))}) for r in rows]
+    """Journaled findings, their families taken afresh (the mapping may have changed since)."""
+    found = []
+    for r in rows:
+        tool, rule, pointer, message = r["tool"], r["rule"], r["pointer"], r["message"]
+        if tool == "apiforge":
+            family = apiforge_family(rule, pointer)
+        else:
+            family = peer_family(tool, rule, message, pointer)
+        also = (
+            tuple(paths_named(message)) if tool == "redocly" and family == "ambiguous-paths" else ()
+        )
+        found.append(Finding(tool, rule, family, r["file"], pointer, message, also))
+    return found

@@ -22,7 +22,7 @@ from lint_families import (  # noqa: E402
     pointer_from_path,
     same_place,
 )
-from lint_tools import Run, parse  # noqa: E402
+from lint_tools import Run, as_json, from_json, parse  # noqa: E402
 from lint_verdicts import judge_document  # noqa: E402
 
 FILE = "/specs/api.json"
@@ -60,6 +60,8 @@ def test_apiforge_rules_land_in_families_by_id_or_by_name() -> None:
     assert apiforge_family("openapi", "#/components/schemas/A/example") == "examples"
     assert apiforge_family("openapi", "#/components/schemas/A/properties/b/default") == "defaults"
     assert apiforge_family("openapi", "#/components/schemas/A/required") == ""
+    # the OpenAPI schema's refusal of a parameter: `in: path` without `required: true`
+    assert apiforge_family("openapi", "#/paths/~1a/get/parameters/0") == "path-param-required"
     # rule ids the lint branch may add are placed by their words
     assert apiforge_family("unused-components", "#") == "unused-components"
     assert apiforge_family("server-trailing-slash", "#") == "server-trailing-slash"
@@ -202,3 +204,9 @@ def test_reports_parse_into_findings_with_absolute_files(tmp_path: Path) -> None
         "#/components/schemas/A/required/0",
         str(spec),
     )
+
+
+def test_journaled_findings_take_their_family_afresh() -> None:
+    stale = Finding("spectral", "oas3-unused-component", "", FILE, "#/components/schemas/A", "m")
+    [fresh] = from_json(as_json([stale]))
+    assert fresh.family == "unused-components"
