@@ -50,6 +50,7 @@ FAMILIES: dict[str, str] = {  # name -> what it catches, in the order the report
     "server-trailing-slash": "a server URL ending in /",
     "operation-id": "a missing or duplicate operationId",
     "security-defined": "an operation's security naming an undefined scheme",
+    "version-keywords": "a keyword of the other OpenAPI version (nullable in 3.1, ...)",
 }
 
 REDOCLY: dict[str, str] = {
@@ -72,6 +73,7 @@ REDOCLY: dict[str, str] = {
     "no-server-variables-empty-enum": "server-variables",
     "no-server-trailing-slash": "server-trailing-slash",
     "operation-operationId-unique": "operation-id",
+    "operation-operationId": "operation-id",
 }
 
 SPECTRAL: dict[str, str] = {
@@ -92,6 +94,7 @@ SPECTRAL: dict[str, str] = {
     "oas3-server-variables": "server-variables",
     "oas3-server-trailing-slash": "server-trailing-slash",
     "operation-operationId-unique": "operation-id",
+    "operation-operationId": "operation-id",
     "oas3-operation-security-defined": "security-defined",
 }
 
@@ -120,6 +123,7 @@ APIFORGE: dict[str, str] = {  # rule ids of main and of the lint branch; others 
     "server-variables": "server-variables",
     "server-trailing-slash": "server-trailing-slash",
     "component-names": "",  # apiforge's alone: names that become one class
+    "version-keywords": "version-keywords",
 }
 
 _APIFORGE_WORDS: tuple[tuple[str, str], ...] = (  # rule id pattern -> family, first match wins
@@ -144,6 +148,9 @@ _APIFORGE_WORDS: tuple[tuple[str, str], ...] = (  # rule id pattern -> family, f
     (r"param.*required", "path-param-required"),
 )
 
+_OTHER_VERSION = re.compile(
+    r"^Property `nullable` is not expected here"
+)  # Redocly's struct rule on a keyword of the other OpenAPI version
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _BACKTICKED_PATH = re.compile(r"`(/[^`]*)`")
 
@@ -221,6 +228,8 @@ def peer_family(tool: str, rule: str, message: str, pointer: str) -> str:
         if "single instance" in message or "multiple times" in message:
             return "duplicate-params"
         return "path-params-defined"
+    if tool == "redocly" and rule == "struct":
+        return "version-keywords" if _OTHER_VERSION.match(message) else ""
     family = (REDOCLY if tool == "redocly" else SPECTRAL).get(rule, "")
     if family == "examples" and split_pointer(pointer)[-1:] == ["default"]:
         return "defaults"  # Spectral checks defaults with its example rule

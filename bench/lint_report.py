@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lint_families import FAMILIES
+from lint_families import FAMILIES, matched
+from lint_tools import from_json
 from lint_verdicts import Judged
 
 __all__ = ["Header", "misses", "render"]
@@ -64,22 +65,21 @@ def _head(header: Header, results: list[dict[str, Any]]) -> list[str]:
 
 
 def _agreement(results: list[dict[str, Any]], judged: list[list[Judged]]) -> list[str]:
-    ours: Counter[str] = Counter()
-    for r in results:
-        ours.update(f["family"] for f in r["tools"]["apiforge"]["findings"] if f["family"])
+    ours, alone = _ours(results)
     table: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for document in judged:
         for j in document:
             table[(j.finding.family, j.finding.tool)][j.verdict] += 1
     lines = [
         "Agreement per family: each peer's findings in the family, how many apiforge reports at the",
-        "same place, how many are false alarms of the peer named below, how many are misses of ours.",
-        f"{'family':<22} {'apiforge':>8} | {'redocly: found':>14} {'ours':>5} {'false':>5}"
+        "same place, how many are false alarms of the peer named below, how many are misses of ours;",
+        "apiforge's own findings in the family, and how many of them neither peer reports (alone).",
+        f"{'family':<22} {'apiforge':>8} {'alone':>5} | {'redocly: found':>14} {'ours':>5} {'false':>5}"
         f" {'miss':>5} | {'spectral: found':>15} {'ours':>5} {'false':>5} {'miss':>5}",
     ]
     totals: dict[str, Counter[str]] = defaultdict(Counter)
     for family in FAMILIES:
-        cells = [f"{family:<22} {ours[family]:>8}"]
+        cells = [f"{family:<22} {ours[family]:>8} {alone[family]:>5}"]
         for peer in PEERS:
             c = table.get((family, peer), Counter())
             totals[peer].update(c)
@@ -87,7 +87,7 @@ def _agreement(results: list[dict[str, Any]], judged: list[list[Judged]]) -> lis
             width = 14 if peer == "redocly" else 15
             cells.append(f"{found:>{width}} {c['matched']:>5} {c['false-alarm']:>5} {c['miss']:>5}")
         lines.append(" | ".join(cells))
-    cells = [f"{'all families':<22} {sum(ours.values()):>8}"]
+    cells = [f"{'all families':<22} {sum(ours.values()):>8} {sum(alone.values()):>5}"]
     for peer in PEERS:
         c = totals[peer]
         width = 14 if peer == "redocly" else 15
@@ -104,6 +104,20 @@ def _agreement(results: list[dict[str, Any]], judged: list[list[Judged]]) -> lis
             f" false alarms ({share:.1f}%); {c['miss']} misses"
         )
     return lines + [""]
+
+
+def _ours(results: list[dict[str, Any]]) -> tuple[Counter[str], Counter[str]]:
+    """apiforge's findings per family, and those no peer reports at the same place."""
+    ours: Counter[str] = Counter()
+    alone: Counter[str] = Counter()
+    for r in results:
+        tools = r["tools"]
+        peers = [f for t in PEERS for f in from_json(tools[t]["findings"]) if f.family]
+        for finding in from_json(tools["apiforge"]["findings"]):
+            if finding.family:
+                ours[finding.family] += 1
+                alone[finding.family] += not matched(finding, peers)
+    return ours, alone
 
 
 def _false_alarms(results: list[dict[str, Any]], judged: list[list[Judged]]) -> list[str]:

@@ -45,6 +45,10 @@ def test_peer_rules_land_in_the_issue_families() -> None:
         "required-not-defined"
     )
     assert peer_family("redocly", "operation-summary", "", "#") == ""
+    # Redocly's catch-all struct rule joins a family only for 3.0's nullable in a 3.1 document
+    nullable = "Property `nullable` is not expected here."
+    assert peer_family("redocly", "struct", nullable, "#") == "version-keywords"
+    assert peer_family("redocly", "struct", "Property `optional` is not expected here.", "#") == ""
     # Spectral's path-params rule says four things; its message tells which
     required = 'Path parameter "id" must have "required" property that is set to "true".'
     assert peer_family("spectral", "path-params", required, "#") == "path-param-required"
