@@ -10,12 +10,15 @@ readOnly/writeOnly, nullable, oneOf) when the schema uses one; refused there, it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from lint_families import Finding, split_pointer
+from pydantic import AnyUrl, TypeAdapter, ValidationError
 
 from apiforge.json_schema import to_json_schema
 from apiforge.walk import deref
@@ -31,6 +34,25 @@ _CLASSES = (
     ("oneOf", "oneOf branches the value selects"),
 )
 _KEYWORDS = frozenset({"example", "examples", "default"})
+_STRINGS = frozenset(  # formats datamodel-code-generator leaves plain str in the models
+    {"json-pointer", "relative-json-pointer", "regex", "uri-reference", "uri-template", "iri"}
+    | {"iri-reference", "idn-hostname"}
+)
+
+
+def _model_formats() -> FormatChecker:
+    """jsonschema's checks, plus the formats the models parse with pydantic (duration, uri)."""
+    checker = FormatChecker(list(Draft202012Validator.FORMAT_CHECKER.checkers))
+    for name, kind in (("duration", timedelta), ("uri", AnyUrl)):
+        adapter: TypeAdapter[Any] = TypeAdapter(kind)
+        checker.checks(name, raises=ValidationError)(
+            lambda v, a=adapter: not isinstance(v, str) or a.validate_python(v) is not None
+        )
+    return checker
+
+
+_FORMATS = _model_formats()  # the models parse date-time, uuid and the like
+_FORMAT = re.compile(r'must match format "([^"]+)"')
 _MAX_NODES = 20_000  # a bound on the walk over a schema and what it references
 
 
@@ -129,7 +151,8 @@ def _errors(document: Any, value: Any, schema: Any, directions: tuple[str, ...])
     first = None
     for direction in directions:
         converted = to_json_schema(document, schema, direction)  # type: ignore[arg-type]
-        error = next(iter(Draft202012Validator(converted).iter_errors(value)), None)
+        validator = Draft202012Validator(converted, format_checker=_FORMATS)
+        error = next(iter(validator.iter_errors(value)), None)
         if error is None:
             return None
         where = "/".join(str(p) for p in error.absolute_path)
@@ -179,4 +202,26 @@ def _said(message: str) -> str:
     for word in ("readOnly", "writeOnly"):
         if word in message:
             return f"{word}: the peer checks {word} properties in the wrong direction"
+    return _said_otherwise(message)
+
+
+def _said_otherwise(message: str) -> str:
+    """Peer habits outside issue 23's classes, named all the same."""
+    if "unevaluated properties" in message or "additional properties" in message:
+        return (
+            "additionalProperties: Redocly checks examples as if additionalProperties were false"
+            " (its allowAdditionalProperties is off by default); the schema, and the generated"
+            " models, take other properties"
+        )
+    fmt = _FORMAT.search(message)
+    if fmt is not None and fmt[1] in _STRINGS:
+        return (
+            f"format {fmt[1]}: the peer checks it, but it is no type of the generated models"
+            " (a plain string there), so apiforge's reading does not"
+        )
+    if "no schema with key or ref" in message or "value must be [" in message:
+        return (
+            "dialect: the peer validates the schema by another JSON Schema draft ($schema it"
+            " cannot load, boolean vs numeric exclusiveMaximum) and fails to compile it"
+        )
     return ""

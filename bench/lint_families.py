@@ -74,6 +74,9 @@ REDOCLY: dict[str, str] = {
     "no-server-trailing-slash": "server-trailing-slash",
     "operation-operationId-unique": "operation-id",
     "operation-operationId": "operation-id",
+    "operation-operationId-url-safe": "operation-id",
+    "spec-ref-siblings": "ref-siblings",
+    "no-duplicated-enum-values": "duplicate-enum",
 }
 
 SPECTRAL: dict[str, str] = {
@@ -95,6 +98,7 @@ SPECTRAL: dict[str, str] = {
     "oas3-server-trailing-slash": "server-trailing-slash",
     "operation-operationId-unique": "operation-id",
     "operation-operationId": "operation-id",
+    "operation-operationId-valid-in-url": "operation-id",
     "oas3-operation-security-defined": "security-defined",
 }
 

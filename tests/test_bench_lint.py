@@ -137,6 +137,8 @@ DOCUMENT = {
             },
             "Tag": {"type": "string", "nullable": True, "example": None},
             "Age": {"type": "integer", "example": "old"},
+            "Id": {"type": "string", "format": "uuid", "example": "not-a-uuid"},
+            "Pointer": {"type": "string", "format": "json-pointer", "example": "no-slash"},
         }
     },
 }
@@ -214,3 +216,14 @@ def test_journaled_findings_take_their_family_afresh() -> None:
     stale = Finding("spectral", "oas3-unused-component", "", FILE, "#/components/schemas/A", "m")
     [fresh] = from_json(as_json([stale]))
     assert fresh.family == "unused-components"
+
+
+def test_formats_count_where_the_models_parse_them() -> None:
+    said = 'Example value must conform to the schema: must match format "{}".'
+    uuid = peer("examples", "#/components/schemas/Id/example", message=said.format("uuid"))
+    pointer = peer(
+        "examples", "#/components/schemas/Pointer/example", message=said.format("json-pointer")
+    )
+    [(refused, why), (plain, reason)] = verdicts(uuid, pointer)
+    assert refused == "miss" and "uuid" in why
+    assert plain == "false-alarm" and reason.startswith("format json-pointer")
