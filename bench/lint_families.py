@@ -48,7 +48,7 @@ FAMILIES: dict[str, str] = {  # name -> what it catches, in the order the report
     "path-params-defined": "a path template name without its parameter, or the reverse",
     "server-variables": "an undefined or empty-enum server variable",
     "server-trailing-slash": "a server URL ending in /",
-    "operation-id": "a missing or duplicate operationId",
+    "operation-id": "a missing, duplicate or unsafe operationId",
     "security-defined": "an operation's security naming an undefined scheme",
     "version-keywords": "a keyword of the other OpenAPI version (nullable in 3.1, ...)",
 }

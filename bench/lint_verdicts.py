@@ -74,31 +74,52 @@ def _has_twin(document: dict[str, Any], pointer: str) -> bool:
     return (path.rstrip("/") or "/") in paths if path.endswith("/") else path + "/" in paths
 
 
-def reduced(document: Any, pointer: str, depth: int = 4, items: int = 6, lines: int = 40) -> str:
-    """The node the finding is about (its operation, component, ...), cut down to read."""
+def reduced(document: Any, pointer: str, depth: int = 3, items: int = 6, lines: int = 48) -> str:
+    """The node the finding is about (its operation, component, ...), cut down to read: the way
+    down to the pointer kept whole, the rest a few levels and items deep."""
     tokens = split_pointer(pointer)
+    top = max(scope(tokens), min(len(tokens), 2))
     node = document
-    for token in tokens[: max(scope(tokens), min(len(tokens), 2))]:
-        try:
-            node = node[int(token)] if isinstance(node, list) else node[token]
-        except (KeyError, IndexError, TypeError, ValueError):
+    for token in tokens[:top]:
+        node = _child(node, token)
+        if node is _MISSING:
             return ""
-    text = json.dumps(_cut(node, depth, items), indent=2, ensure_ascii=False, default=str)
+    cut = _cut(node, tokens[top:], depth, items)
+    text = json.dumps(cut, indent=2, ensure_ascii=False, default=str)
     rows = text.splitlines()
     return "\n".join(rows[:lines] + (["..."] if len(rows) > lines else []))
 
 
-def _cut(node: Any, depth: int, items: int) -> Any:
+_MISSING = object()
+
+
+def _child(node: Any, token: str) -> Any:
+    try:
+        return node[int(token)] if isinstance(node, list) else node[token]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return _MISSING
+
+
+def _cut(node: Any, path: list[str], depth: int, items: int) -> Any:
+    """`node` a few levels deep, except along `path`, which is followed to its end."""
     if isinstance(node, str):
         return node if len(node) <= 80 else node[:77] + "..."
-    if depth == 0 and isinstance(node, (dict, list)):
+    if not path and depth == 0 and isinstance(node, (dict, list)):
         return "..." if node else node
+    head, rest = (path[0], path[1:]) if path else (None, [])
     if isinstance(node, dict):
-        keys = [k for k in node if k not in ("description", "summary")][:items]
-        cut = {k: _cut(node[k], depth - 1, items) for k in keys}
+        keys = [k for k in node if k not in ("description", "summary") or k == head]
+        keys = ([head] if head in node else []) + [k for k in keys if k != head][: items - 1]
+        aside = depth - 1 if not path else 0  # beside the way down: a glimpse only
+        cut = {
+            k: _cut(node[k], rest, depth, items) if k == head else _cut(node[k], [], aside, items)
+            for k in node
+            if k in keys
+        }
         return cut | ({"...": f"{len(node) - len(keys)} more"} if len(keys) < len(node) else {})
     if isinstance(node, list):
-        return [_cut(v, depth - 1, items) for v in node[:items]] + (
-            ["..."] if len(node) > items else []
-        )
+        at = int(head) if head is not None and head.isdigit() else -1
+        shown = sorted({*range(min(items, len(node))), *([at] if 0 <= at < len(node) else [])})
+        out = [_cut(node[i], rest if i == at else [], depth - 1, items) for i in shown]
+        return out + (["..."] if len(node) > len(shown) else [])
     return node

@@ -227,3 +227,15 @@ def test_formats_count_where_the_models_parse_them() -> None:
     [(refused, why), (plain, reason)] = verdicts(uuid, pointer)
     assert refused == "miss" and "uuid" in why
     assert plain == "false-alarm" and reason.startswith("format json-pointer")
+
+
+def test_a_reduced_example_keeps_the_way_to_the_finding() -> None:
+    from lint_verdicts import reduced
+
+    pointer = "#/components/schemas/Pet/properties/name/nullable"
+    text = reduced(DOCUMENT, pointer)
+    assert json.loads(text) == {
+        "type": "object",
+        "required": "...",
+        "properties": {"id": "...", "name": {"type": "string", "nullable": True}},
+    }
