@@ -102,11 +102,11 @@ def documents(args: argparse.Namespace) -> list[tuple[str, Path]]:
     return chosen
 
 
-def apiforge_version() -> str:
+def apiforge_version(generator: Path) -> str:
     """A hash of apiforge's sources: its findings change only when they do."""
     digest = hashlib.sha256()
-    for path in sorted((REPO / "generator" / "apiforge").rglob("*.py")):
-        digest.update(path.relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in sorted((generator / "apiforge").rglob("*.py")):
+        digest.update(path.relative_to(generator).as_posix().encode() + b"\0" + path.read_bytes())
     return "src-" + digest.hexdigest()[:16]
 
 
@@ -123,15 +123,15 @@ def load_journal(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
     return known
 
 
-def lint_once(tool: str, spec: Path, timeout: float) -> dict[str, Any]:
+def lint_once(tool: str, spec: Path, args: argparse.Namespace) -> dict[str, Any]:
     """One tool on one document: its findings, exit code, seconds and peak memory."""
     with tempfile.TemporaryDirectory(prefix="apiforge-lint-") as scratch:
-        argv, env = lint_tools.command(tool, spec, Path(scratch))
-        run = lint_tools.measure(argv, REPO, timeout, env)
+        argv, env = lint_tools.command(tool, spec, Path(scratch), args.generator)
+        run = lint_tools.measure(argv, REPO, args.timeout, env)
     entry: dict[str, Any] = {"code": run.code, "seconds": round(run.seconds, 3)}
     entry["peak_kb"] = run.peak_kb
     if run.code is None:
-        entry["error"] = f"timed out after {timeout:.0f} s"
+        entry["error"] = f"timed out after {args.timeout:.0f} s"
         return entry | {"findings": []}
     try:
         found = lint_tools.fill_files(lint_tools.parse(tool, run, REPO), spec)
@@ -153,7 +153,7 @@ def lint_document(
         entry = known.get(key)
         if entry is None:
             entry = {"sha": sha, "tool": tool, "version": versions[tool], "document": name}
-            entry |= lint_once(tool, spec, args.timeout)
+            entry |= lint_once(tool, spec, args)
             known[key] = entry
             args.journal.parent.mkdir(parents=True, exist_ok=True)
             with args.journal.open("a", encoding="utf-8") as stream:
@@ -182,15 +182,15 @@ def judge(result: dict[str, Any]) -> list[Any]:
     return judge_document(peers, ours, load)
 
 
-def timing(spec: Path, runs: int, timeout: float) -> dict[str, dict[str, float]]:
+def timing(spec: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     """Each tool on one document `runs` times, one after another: best, median, peak memory."""
     figures: dict[str, dict[str, float]] = {}
     for tool in TOOLS:
         seconds, peaks = [], []
-        for _ in range(runs):
+        for _ in range(args.runs):
             with tempfile.TemporaryDirectory(prefix="apiforge-lint-") as scratch:
-                argv, env = lint_tools.command(tool, spec, Path(scratch))
-                run = lint_tools.measure(argv, REPO, timeout, env)
+                argv, env = lint_tools.command(tool, spec, Path(scratch), args.generator)
+                run = lint_tools.measure(argv, REPO, args.timeout, env)
             seconds.append(run.seconds)
             peaks.append(run.peak_kb)
             print(
@@ -219,6 +219,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="timing runs on OpenAI's document (3)")
     parser.add_argument("--no-timing", action="store_true", help="skip the OpenAI timing runs")
     parser.add_argument("--journal", type=Path, default=JOURNAL, help=f"default {JOURNAL}")
+    parser.add_argument(
+        "--generator", type=Path, default=REPO / "generator",
+        help="the folder holding the apiforge package to run (default: this checkout's)",
+    )  # fmt: skip
     parser.add_argument("--fresh", action="store_true", help="ignore what the journal holds")
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     parser.add_argument("--misses", type=Path, help="write one reduced miss per family here")
@@ -233,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("npm") is None:
         print("lint: npm is needed to install Redocly CLI and Spectral", file=sys.stderr)
         return 2
-    versions = lint_tools.ensure_peers() | {"apiforge": apiforge_version()}
+    versions = lint_tools.ensure_peers() | {"apiforge": apiforge_version(args.generator)}
     todo = documents(args)
     known = {} if args.fresh else load_journal(args.journal)
     results, judged = [], []
@@ -245,10 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lint: [{i}/{len(todo)}] {name}: {counts}", file=sys.stderr, flush=True)
     figures = None
     if not args.no_timing:
-        figures = timing(vendor_root() / VENDOR["openai_official"], args.runs, args.timeout)
-    header = lint_report.Header(
-        versions, corpus.git_head()[:12], args.sample, args.seed, os.getloadavg()
-    )
+        figures = timing(vendor_root() / VENDOR["openai_official"], args)
+    commit = corpus.git_head()[:12] if args.generator == REPO / "generator" else "(--generator)"
+    header = lint_report.Header(versions, commit, args.sample, args.seed, os.getloadavg())
     report = lint_report.render(header, results, judged, figures)
     print(report)
     if args.out is not None:

@@ -100,8 +100,11 @@ def _kill(pid: int, killed: list[bool]) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def command(tool: str, spec: Path, work: Path) -> tuple[list[str], dict[str, str]]:
-    """The command line (and environment) that lints `spec` with `tool`, configs written to work."""
+def command(
+    tool: str, spec: Path, work: Path, generator: Path = REPO / "generator"
+) -> tuple[list[str], dict[str, str]]:
+    """The command line (and environment) that lints `spec` with `tool`, configs written to work;
+    apiforge runs from `generator` (this checkout's, unless told)."""
     if tool == "redocly":
         config = work / "redocly.yaml"
         config.write_text("extends:\n  - recommended\n")
@@ -112,8 +115,7 @@ def command(tool: str, spec: Path, work: Path) -> tuple[list[str], dict[str, str
         ruleset.write_text('extends: ["spectral:oas"]\n')
         argv = [str(BINARIES[tool]), "lint", "-r", str(ruleset), "-f", "json", "-q"]
         return [*argv, "--fail-severity", "error", str(spec)], QUIET_NODE
-    generator = str(REPO / "generator")
-    return [sys.executable, "-m", "apiforge", "validate", str(spec)], {"PYTHONPATH": generator}
+    return [sys.executable, "-m", "apiforge", "validate", str(spec)], {"PYTHONPATH": str(generator)}
 
 
 def parse(tool: str, run: Run, cwd: Path) -> list[Finding]:

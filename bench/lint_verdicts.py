@@ -14,12 +14,20 @@ from typing import Any
 from lint_examples import classify_example
 from lint_families import Finding, matched, scope, split_pointer
 
+from apiforge.walk import deref
+
 __all__ = ["Judged", "judge_document", "reduced"]
 
 EXAMPLE_FAMILIES = frozenset({"examples", "defaults"})
 LONE_SLASH = (
     "a lone trailing slash: /a/ is a route of its own, legal and generated as written; only twins"
     " /a and /a/ collide (apiforge's rule is about twins)"
+)
+
+DISCRIMINATED_CHILD = (
+    "discriminator: the component is an allOf child of a schema with a discriminator, so the base"
+    " selects it by its tag (the spec's allOf pattern, the models' tagged union); the peer counts"
+    " $refs only"
 )
 
 
@@ -62,6 +70,8 @@ def _unmatched(finding: Finding, document: dict[str, Any] | None) -> Judged:
         return Judged(finding, "miss", verdict.reason, reduced(document, finding.pointer))
     if finding.family == "trailing-slash" and not _has_twin(document, finding.pointer):
         return Judged(finding, "false-alarm", LONE_SLASH)
+    if finding.family == "unused-components" and _discriminated_child(document, finding.pointer):
+        return Judged(finding, "false-alarm", DISCRIMINATED_CHILD)
     return Judged(finding, "miss", "", reduced(document, finding.pointer))
 
 
@@ -72,6 +82,20 @@ def _has_twin(document: dict[str, Any], pointer: str) -> bool:
         return True  # cannot tell: leave it a miss
     path = tokens[1]
     return (path.rstrip("/") or "/") in paths if path.endswith("/") else path + "/" in paths
+
+
+def _discriminated_child(document: dict[str, Any], pointer: str) -> bool:
+    """Whether a component schema's allOf refers to a schema that has a discriminator."""
+    tokens = split_pointer(pointer)
+    if tokens[:2] != ["components", "schemas"] or len(tokens) != 3:
+        return False
+    schema = document.get("components", {}).get("schemas", {}).get(tokens[2])
+    parts = schema.get("allOf") if isinstance(schema, dict) else None
+    for part in parts if isinstance(parts, list) else ():
+        base = deref(part, document) if isinstance(part, dict) and "$ref" in part else None
+        if isinstance(base, dict) and "discriminator" in base:
+            return True
+    return False
 
 
 def reduced(document: Any, pointer: str, depth: int = 3, items: int = 6, lines: int = 48) -> str:

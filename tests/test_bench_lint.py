@@ -137,6 +137,9 @@ DOCUMENT = {
             },
             "Tag": {"type": "string", "nullable": True, "example": None},
             "Age": {"type": "integer", "example": "old"},
+            "Animal": {"type": "object", "discriminator": {"propertyName": "kind"}},
+            "Cat": {"allOf": [{"$ref": "#/components/schemas/Animal"}]},
+            "Rock": {"allOf": [{"$ref": "#/components/schemas/Age"}]},
             "Id": {"type": "string", "format": "uuid", "example": "not-a-uuid"},
             "Pointer": {"type": "string", "format": "json-pointer", "example": "no-slash"},
         }
@@ -239,3 +242,11 @@ def test_a_reduced_example_keeps_the_way_to_the_finding() -> None:
         "required": "...",
         "properties": {"id": "...", "name": {"type": "string", "nullable": True}},
     }
+
+
+def test_an_allof_child_of_a_discriminated_base_is_used() -> None:
+    cat = peer("unused-components", "#/components/schemas/Cat")
+    rock = peer("unused-components", "#/components/schemas/Rock")
+    [(cat_verdict, reason), (rock_verdict, _)] = verdicts(cat, rock)
+    assert cat_verdict == "false-alarm" and reason.startswith("discriminator")
+    assert rock_verdict == "miss"
