@@ -73,8 +73,9 @@ def oas_examples() -> Path:
     if not package.is_dir():
         OAS_CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["npm", "pack", OAS_EXAMPLES, "--silent"], cwd=OAS_CACHE, check=True, stdout=sys.stderr
-        )
+            ["npm", "pack", OAS_EXAMPLES, "--silent"],
+            cwd=OAS_CACHE, check=True, stdout=sys.stderr, timeout=600,
+        )  # fmt: skip
         with tarfile.open(next(OAS_CACHE.glob("*.tgz"))) as tar:
             tar.extractall(OAS_CACHE, filter="data")
     return package
@@ -241,8 +242,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("npm") is None:
         print("lint: npm is needed to install Redocly CLI and Spectral", file=sys.stderr)
         return 2
-    versions = lint_tools.ensure_peers() | {"apiforge": apiforge_version(args.generator)}
-    todo = documents(args)
+    try:
+        versions = lint_tools.ensure_peers() | {"apiforge": apiforge_version(args.generator)}
+        todo = documents(args)
+    except (subprocess.SubprocessError, OSError, ImportError) as exc:
+        print(f"lint: could not fetch the peers or the documents: {exc}", file=sys.stderr)
+        return 2
     known = {} if args.fresh else load_journal(args.journal)
     results, judged = [], []
     for i, (name, spec) in enumerate(todo, 1):

@@ -63,7 +63,7 @@ def ensure_peers() -> dict[str, str]:
         NODE.mkdir(parents=True, exist_ok=True)
         print(f"lint: npm install {' '.join(PEERS.values())} into {NODE}", file=sys.stderr)
         command = ["npm", "install", "--prefix", str(NODE), "--no-audit", "--no-fund"]
-        subprocess.run([*command, *PEERS.values()], check=True, stdout=sys.stderr)
+        subprocess.run([*command, *PEERS.values()], check=True, stdout=sys.stderr, timeout=900)
     versions = {}
     for tool, path in PACKAGE_JSON.items():
         versions[tool] = str(json.loads(path.read_text())["version"])
