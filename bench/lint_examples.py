@@ -163,7 +163,8 @@ def _errors(document: Any, value: Any, schema: Any, directions: tuple[str, ...])
 def _features(document: Any, schema: Any) -> set[str]:
     """Which of the named classes' keywords the schema, and every schema it reaches, use."""
     found: set[str] = set()
-    stack, seen = [schema], set()
+    stack: list[Any] = [schema]
+    seen: set[int] = set()
     while stack and len(seen) < _MAX_NODES:
         node = stack.pop()
         if isinstance(node, list):

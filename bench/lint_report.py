@@ -224,15 +224,15 @@ def misses(results: list[dict[str, Any]], judged: list[list[Judged]]) -> str:
         if not found:
             continue
         rules = Counter(f"{j.finding.tool} {j.finding.rule}" for _, j in found)
-        documents = len({d for d, _ in found})
+        count = len({d for d, _ in found})
         lines.append(f"== {family}: {FAMILIES[family]}")
         lines.append(
-            f"   {len(found)} misses in {documents} documents: "
+            f"   {len(found)} misses in {count} documents: "
             + ", ".join(f"{rule} {n}" for rule, n in rules.most_common())
         )
-        document, j = min(found, key=lambda dj: (len(dj[1].example) or 10**9, dj[0]))
+        name, j = min(found, key=lambda dj: (len(dj[1].example) or 10**9, dj[0]))
         lines.append(
-            f"   {j.finding.tool} {j.finding.rule} in {document}{_file_note(j, results, document)}"
+            f"   {j.finding.tool} {j.finding.rule} in {name}{_file_note(j, results, name)}"
         )
         lines.append(f"   at {j.finding.pointer}")
         lines.append(f"   says: {j.finding.message[:300]}")
