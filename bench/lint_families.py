@@ -156,7 +156,7 @@ _OTHER_VERSION = re.compile(
     r"^Property `nullable` is not expected here"
 )  # Redocly's struct rule on a keyword of the other OpenAPI version
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
-_BACKTICKED_PATH = re.compile(r"`(/[^`]*)`")
+_QUOTED_PATH = re.compile(r"[`\"](/[^`\"]*)[`\"]")
 
 
 @dataclass(frozen=True)
@@ -229,11 +229,13 @@ def peer_family(tool: str, rule: str, message: str, pointer: str) -> str:
             return "path-param-required"
         if "must not be equivalent" in message:
             return "ambiguous-paths"
-        if "single instance" in message or "multiple times" in message:
+        if "must not be defined multiple times" in message:
             return "duplicate-params"
-        return "path-params-defined"
+        return "path-params-defined"  # a name missing on either side, or twice in the template
     if tool == "redocly" and rule == "struct":
         return "version-keywords" if _OTHER_VERSION.match(message) else ""
+    if rule == "oas3-operation-security-defined" and "among scopes" in message:
+        return ""  # an undefined scope, not an undefined scheme (as Redocly's scopes rule)
     family = (REDOCLY if tool == "redocly" else SPECTRAL).get(rule, "")
     if family == "examples" and split_pointer(pointer)[-1:] == ["default"]:
         return "defaults"  # Spectral checks defaults with its example rule
@@ -260,5 +262,5 @@ def apiforge_family(rule: str, pointer: str) -> str:
 
 
 def paths_named(message: str) -> list[str]:
-    """The paths a message names in backticks (Redocly's ambiguous pair), as pointers."""
-    return [pointer_from_path(["paths", p]) for p in _BACKTICKED_PATH.findall(message)]
+    """The paths a message names in quotes (the ambiguous pair), as pointers."""
+    return [pointer_from_path(["paths", p]) for p in _QUOTED_PATH.findall(message)]

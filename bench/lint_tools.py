@@ -149,8 +149,9 @@ def _spectral(text: str) -> list[Finding]:
         pointer = pointer_from_path(problem.get("path", []))
         rule, message = str(problem["code"]), str(problem["message"])
         family = peer_family("spectral", rule, message, pointer)
+        also = tuple(paths_named(message)) if family == "ambiguous-paths" else ()
         file = str(Path(problem.get("source") or "").resolve()) if problem.get("source") else ""
-        found.append(Finding("spectral", rule, family, file, pointer, message))
+        found.append(Finding("spectral", rule, family, file, pointer, message, also))
     return found
 
 
@@ -186,8 +187,6 @@ def from_json(rows: list[dict[str, Any]]) -> list[Finding]:
             family = apiforge_family(rule, pointer)
         else:
             family = peer_family(tool, rule, message, pointer)
-        also = (
-            tuple(paths_named(message)) if tool == "redocly" and family == "ambiguous-paths" else ()
-        )
+        also = tuple(paths_named(message)) if family == "ambiguous-paths" else ()
         found.append(Finding(tool, rule, family, r["file"], pointer, message, also))
     return found

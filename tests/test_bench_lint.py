@@ -54,6 +54,8 @@ def test_peer_rules_land_in_the_issue_families() -> None:
     assert peer_family("spectral", "path-params", required, "#") == "path-param-required"
     twins = 'Paths "/a/{x}" and "/a/{y}" must not be equivalent.'
     assert peer_family("spectral", "path-params", twins, "#") == "ambiguous-paths"
+    twice = 'Path parameter "id" must not be defined multiple times.'
+    assert peer_family("spectral", "path-params", twice, "#") == "duplicate-params"
     # Spectral checks defaults with its example rule
     at_default = "#/components/schemas/A/default"
     assert peer_family("spectral", "oas3-valid-schema-example", "", at_default) == "defaults"
@@ -104,6 +106,13 @@ def test_a_match_needs_the_same_family_and_file() -> None:
     # Redocly's ambiguous pair names the other path: apiforge may report either one
     pair = Finding("redocly", "r", "ambiguous-paths", FILE, "#/paths/~1b", "", ("#/paths/~1a",))
     assert matched(pair, [ours("ambiguous-paths", "#/paths/~1a")])
+    # so does Spectral's, in double quotes
+    said = 'Paths "/a/{x}" and "/a/{y}" must not be equivalent.'
+    spectral = [
+        {"code": "path-params", "message": said, "path": ["paths", "/a/{y}"], "source": FILE}
+    ]
+    [equivalent] = parse("spectral", Run(1, json.dumps(spectral), "", 0.1, 1), Path("/"))
+    assert matched(equivalent, [ours("ambiguous-paths", "#/paths/~1a~1{x}")])
 
 
 DOCUMENT = {
