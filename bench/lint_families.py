@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "FAMILIES",
     "Finding",
+    "also_places",
     "apiforge_family",
     "matched",
     "peer_family",
@@ -259,6 +260,17 @@ def apiforge_family(rule: str, pointer: str) -> str:
         if re.search(pattern, rule):
             return family
     return ""
+
+
+def also_places(family: str, message: str, pointer: str) -> tuple[str, ...]:
+    """Other places a peer finding names: the ambiguous pair's other path; for an example whose
+    check errored, Redocly points at `.../schema` beside it, so the example and examples there."""
+    if family == "ambiguous-paths":
+        return tuple(paths_named(message))
+    if family in ("examples", "defaults") and pointer.endswith("/schema"):
+        parent = pointer.removesuffix("/schema")
+        return (parent + "/example", parent + "/examples")
+    return ()
 
 
 def paths_named(message: str) -> list[str]:

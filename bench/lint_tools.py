@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lint_families import Finding, apiforge_family, paths_named, peer_family, pointer_from_path
+from lint_families import Finding, also_places, apiforge_family, peer_family, pointer_from_path
 
 REPO = Path(__file__).resolve().parent.parent
 NODE = REPO / "bench" / ".cache" / "node"
@@ -136,7 +136,7 @@ def _redocly(text: str, cwd: Path) -> list[Finding]:
         pointer = str(location.get("pointer", "#"))
         rule, message = str(problem["ruleId"]), str(problem["message"])
         family = peer_family("redocly", rule, message, pointer)
-        also = tuple(paths_named(message)) if family == "ambiguous-paths" else ()
+        also = also_places(family, message, pointer)
         file = str((cwd / source).resolve()) if source else ""
         found.append(Finding("redocly", rule, family, file, pointer, message, also))
     return found
@@ -149,7 +149,7 @@ def _spectral(text: str) -> list[Finding]:
         pointer = pointer_from_path(problem.get("path", []))
         rule, message = str(problem["code"]), str(problem["message"])
         family = peer_family("spectral", rule, message, pointer)
-        also = tuple(paths_named(message)) if family == "ambiguous-paths" else ()
+        also = also_places(family, message, pointer)
         file = str(Path(problem.get("source") or "").resolve()) if problem.get("source") else ""
         found.append(Finding("spectral", rule, family, file, pointer, message, also))
     return found
@@ -187,6 +187,6 @@ def from_json(rows: list[dict[str, Any]]) -> list[Finding]:
             family = apiforge_family(rule, pointer)
         else:
             family = peer_family(tool, rule, message, pointer)
-        also = tuple(paths_named(message)) if family == "ambiguous-paths" else ()
+        also = also_places(family, message, pointer)
         found.append(Finding(tool, rule, family, r["file"], pointer, message, also))
     return found

@@ -106,6 +106,12 @@ def test_a_match_needs_the_same_family_and_file() -> None:
     # Redocly's ambiguous pair names the other path: apiforge may report either one
     pair = Finding("redocly", "r", "ambiguous-paths", FILE, "#/paths/~1b", "", ("#/paths/~1a",))
     assert matched(pair, [ours("ambiguous-paths", "#/paths/~1a")])
+    # an example whose check errored: Redocly points at the schema beside it
+    errored = {"ruleId": "no-invalid-media-type-examples", "message": "Example validation errored",
+               "location": [{"source": {"ref": FILE}, "pointer": "#/components/schemas/A/schema"}]}  # fmt: skip
+    [beside] = parse("redocly", Run(1, json.dumps({"problems": [errored]}), "", 0.1, 1), Path("/"))
+    assert matched(beside, [ours("examples", "#/components/schemas/A/example")])
+    assert not matched(beside, [ours("examples", "#/components/schemas/A/properties/b/example")])
     # so does Spectral's, in double quotes
     said = 'Paths "/a/{x}" and "/a/{y}" must not be equivalent.'
     spectral = [
