@@ -263,10 +263,13 @@ def apiforge_family(rule: str, pointer: str) -> str:
 
 
 def also_places(family: str, message: str, pointer: str) -> tuple[str, ...]:
-    """Other places a peer finding names: the ambiguous pair's other path; for an example whose
-    check errored, Redocly points at `.../schema` beside it, so the example and examples there."""
+    """Other places a peer finding names: the ambiguous pair's other path; the node holding $ref
+    for a sibling key; for an example whose check errored, Redocly points at `.../schema` beside
+    it, so the example and examples there."""
     if family == "ambiguous-paths":
         return tuple(paths_named(message))
+    if family == "ref-siblings" and "/" in pointer.removeprefix("#/"):
+        return (pointer.rsplit("/", 1)[0],)  # the peers name each sibling key; the node is one
     if family in ("examples", "defaults") and pointer.endswith("/schema"):
         parent = pointer.removesuffix("/schema")
         return (parent + "/example", parent + "/examples")

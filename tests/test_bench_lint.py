@@ -106,12 +106,6 @@ def test_a_match_needs_the_same_family_and_file() -> None:
     # Redocly's ambiguous pair names the other path: apiforge may report either one
     pair = Finding("redocly", "r", "ambiguous-paths", FILE, "#/paths/~1b", "", ("#/paths/~1a",))
     assert matched(pair, [ours("ambiguous-paths", "#/paths/~1a")])
-    # an example whose check errored: Redocly points at the schema beside it
-    errored = {"ruleId": "no-invalid-media-type-examples", "message": "Example validation errored",
-               "location": [{"source": {"ref": FILE}, "pointer": "#/components/schemas/A/schema"}]}  # fmt: skip
-    [beside] = parse("redocly", Run(1, json.dumps({"problems": [errored]}), "", 0.1, 1), Path("/"))
-    assert matched(beside, [ours("examples", "#/components/schemas/A/example")])
-    assert not matched(beside, [ours("examples", "#/components/schemas/A/properties/b/example")])
     # so does Spectral's, in double quotes
     said = 'Paths "/a/{x}" and "/a/{y}" must not be equivalent.'
     spectral = [
@@ -119,6 +113,21 @@ def test_a_match_needs_the_same_family_and_file() -> None:
     ]
     [equivalent] = parse("spectral", Run(1, json.dumps(spectral), "", 0.1, 1), Path("/"))
     assert matched(equivalent, [ours("ambiguous-paths", "#/paths/~1a~1{x}")])
+
+
+def test_peers_places_are_widened_where_they_name_a_part_of_one_thing() -> None:
+    # an example whose check errored: Redocly points at the schema beside it
+    errored = {"ruleId": "no-invalid-media-type-examples", "message": "Example validation errored",
+               "location": [{"source": {"ref": FILE}, "pointer": "#/components/schemas/A/schema"}]}  # fmt: skip
+    [beside] = parse("redocly", Run(1, json.dumps({"problems": [errored]}), "", 0.1, 1), Path("/"))
+    assert matched(beside, [ours("examples", "#/components/schemas/A/example")])
+    assert not matched(beside, [ours("examples", "#/components/schemas/A/properties/b/example")])
+    # the peers name each key beside a $ref; apiforge may name the node, or another key of it
+    sibling = ["components", "schemas", "A", "properties", "b", "nullable"]
+    spectral = [{"code": "no-$ref-siblings", "message": "m", "path": sibling, "source": FILE}]
+    [key] = parse("spectral", Run(1, json.dumps(spectral), "", 0.1, 1), Path("/"))
+    assert matched(key, [ours("ref-siblings", "#/components/schemas/A/properties/b/description")])
+    assert not matched(key, [ours("ref-siblings", "#/components/schemas/A/properties/c/type")])
 
 
 DOCUMENT = {
