@@ -140,14 +140,27 @@ def lint_once(tool: str, spec: Path, args: argparse.Namespace) -> dict[str, Any]
         tail = (run.stderr or run.stdout)[-300:].strip().replace("\n", " | ")
         entry["error"] = f"no report ({type(exc).__name__}): {tail}"
         found = []
-    return entry | {"findings": lint_tools.as_json(found)}
+    base = spec.resolve().parent  # journaled relative to it: a checkout elsewhere reads it too
+    rows = [r | {"file": os.path.relpath(r["file"], base)} for r in lint_tools.as_json(found)]
+    return entry | {"findings": rows}
+
+
+def document_hash(name: str, spec: Path) -> str:
+    """The document's bytes, and for our dialects the shared components they refer to."""
+    digest = hashlib.sha256(spec.read_bytes())
+    if name.startswith("spec/"):
+        for part in sorted((spec.parent / "components").rglob("*")):
+            if part.is_file():
+                digest.update(part.relative_to(spec.parent).as_posix().encode() + part.read_bytes())
+    return digest.hexdigest()
 
 
 def lint_document(
     name: str, spec: Path, versions: dict[str, str], known: dict[Any, Any], args: argparse.Namespace
 ) -> dict[str, Any]:
     """Every tool on one document, from the journal when it already holds the answer."""
-    sha = hashlib.sha256(spec.read_bytes()).hexdigest()
+    sha = document_hash(name, spec)
+    base = spec.resolve().parent
     result: dict[str, Any] = {"document": name, "path": str(spec), "tools": {}}
     for tool in TOOLS:
         key = (sha, tool, versions[tool])
@@ -159,7 +172,8 @@ def lint_document(
             args.journal.parent.mkdir(parents=True, exist_ok=True)
             with args.journal.open("a", encoding="utf-8") as stream:
                 stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        fresh = lint_tools.as_json(lint_tools.from_json(entry["findings"]))
+        rows = [r | {"file": os.path.normpath(base / r["file"])} for r in entry["findings"]]
+        fresh = lint_tools.as_json(lint_tools.from_json(rows))
         result["tools"][tool] = entry | {"findings": fresh}
     return result
 
