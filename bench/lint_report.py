@@ -103,6 +103,9 @@ def _agreement(results: list[dict[str, Any]], judged: list[list[Judged]]) -> lis
             f"{peer}: {accounted} of {sum(c.values())} findings in the families matched or named"
             f" false alarms ({share:.1f}%); {c['miss']} misses"
         )
+    missed = sum(totals[p]["miss"] for p in PEERS)
+    verdict = "met" if missed == 0 else f"not met: {missed} misses"
+    lines.append(f"issue 23's bar (every peer finding in the families matched or named): {verdict}")
     return lines + [""]
 
 

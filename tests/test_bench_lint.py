@@ -274,3 +274,44 @@ def test_an_allof_child_of_a_discriminated_base_is_used() -> None:
     [(cat_verdict, reason), (rock_verdict, _)] = verdicts(cat, rock)
     assert cat_verdict == "false-alarm" and reason.startswith("discriminator")
     assert rock_verdict == "miss"
+
+
+def test_the_report_counts_each_peer_finding_once_per_verdict() -> None:
+    from lint_report import Header, render
+
+    def redocly(rule: str, family: str, pointer: str) -> Finding:
+        return Finding("redocly", rule, family, FILE, pointer, "")
+
+    unused = redocly("no-unused-components", "unused-components", "#/components/schemas/Age")
+    lone = redocly("no-path-trailing-slash", "trailing-slash", "#/paths/~1lonely~1")
+    missed = redocly("path-not-include-query", "query-in-path", "#/paths/~1a?b")
+    mine = Finding("apiforge", "unused-components", "unused-components", FILE, unused.pointer, "")
+    tools = {
+        "apiforge": {"findings": as_json([mine])},
+        "redocly": {"findings": as_json([unused, lone, missed])},
+        "spectral": {"findings": []},
+    }
+    for entry in tools.values():
+        entry |= {"code": 1, "seconds": 0.5, "peak_kb": 1024}
+    results = [{"document": "api/x.json", "path": FILE, "tools": tools}]
+    judged = [
+        judge_document(
+            [unused, lone, missed], from_json(tools["apiforge"]["findings"]), lambda: DOCUMENT
+        )
+    ]
+    header = Header(
+        {"apiforge": "src", "redocly": "1", "spectral": "2"}, "abc", None, 1, (0.0, 0.0, 0.0)
+    )
+    rows = {
+        line.split()[0]: line.split()
+        for line in render(header, results, judged, None).splitlines()
+        if line
+    }
+    # family, apiforge, alone | redocly: found, ours, false, miss | spectral: ...
+    assert rows["unused-components"][1:9] == ["1", "0", "|", "1", "1", "0", "0", "|"]
+    assert rows["trailing-slash"][4:8] == ["1", "0", "1", "0"]
+    assert rows["query-in-path"][4:8] == ["1", "0", "0", "1"]
+    assert (
+        "issue 23's bar (every peer finding in the families matched or named): not met: 1 misses"
+        in (render(header, results, judged, None))
+    )
