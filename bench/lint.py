@@ -18,8 +18,11 @@ Every tool's findings on a document are journaled (bench/.cache/lint/journal.jso
 document's hash and the tool's version (apiforge's: a hash of its sources), so a rerun skips what
 it already knows and reruns apiforge alone after apiforge changes.
 
-    python bench/lint.py --sample 40 --seed 1 --out bench/results/lint.txt \\
-        --misses bench/results/lint-misses.txt
+Every group by default; --vendor, --examples, --dialects and --corpus pick some; --sample N
+--seed S size the corpus sample (40, seed 1). --generator DIR runs another apiforge tree (a
+branch's, before it merges) against the same journaled peers.
+
+    python bench/lint.py --out bench/results/lint.txt --misses bench/results/lint-misses.txt
     python bench/lint.py --vendor --no-timing          # the vendor documents only
 """
 
@@ -83,7 +86,7 @@ def oas_examples() -> Path:
 
 def documents(args: argparse.Namespace) -> list[tuple[str, Path]]:
     """(name, path) of each document to lint, in a stable order."""
-    everything = not (args.vendor or args.examples or args.dialects or args.sample is not None)
+    everything = not (args.vendor or args.examples or args.dialects or args.corpus)
     chosen: list[tuple[str, Path]] = []
     if args.vendor or everything:
         chosen += [(f"vendor/{n}", vendor_root() / rel) for n, rel in VENDOR.items()]
@@ -94,9 +97,8 @@ def documents(args: argparse.Namespace) -> list[tuple[str, Path]]:
                 chosen.append((f"oas-examples/{version}/{path.name}", path))
     if args.dialects or everything:
         chosen += [(f"spec/{n}.yaml", REPO / "spec" / f"{n}.yaml") for n in DIALECTS]
-    if args.sample is not None or everything:
-        sample = 40 if args.sample is None else args.sample
-        picked = corpus.choose(corpus.ensure_corpus(), None, sample, args.seed)
+    if args.corpus or everything:
+        picked = corpus.choose(corpus.ensure_corpus(), None, args.sample, args.seed)
         chosen += [(d, corpus.UNPACKED / "package" / d) for d in picked]
     if args.only:
         chosen = [(n, p) for n, p in chosen if args.only in n]
@@ -229,9 +231,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--examples", action="store_true", help="the @readme/oas-examples documents"
     )
     parser.add_argument("--dialects", action="store_true", help="spec/*.yaml")
-    parser.add_argument(
-        "--sample", type=int, metavar="N", help="N corpus documents (40 by default)"
-    )
+    parser.add_argument("--corpus", action="store_true", help="a sample of APIs.guru's corpus")
+    parser.add_argument("--sample", type=int, default=40, metavar="N", help="corpus documents (40)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the corpus sample (default 1)")
     parser.add_argument("--only", metavar="SUBSTRING", help="only documents whose name has it")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per tool run (300)")
@@ -246,8 +247,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     parser.add_argument("--misses", type=Path, help="write one reduced miss per family here")
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.timeout <= 0:
-        parser.error("--runs must be at least 1 and --timeout positive")
+    if args.runs < 1 or args.timeout <= 0 or args.sample < 0:
+        parser.error("--runs must be at least 1, --timeout positive, --sample not negative")
     return args
 
 

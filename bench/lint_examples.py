@@ -3,9 +3,12 @@
 The example is read the way the generated code reads it: its schema goes through
 `apiforge.json_schema.to_json_schema` for the direction the example travels (a request body or
 parameter, a response, or either for a component schema's own example) and jsonschema's 2020-12
-validator checks the value (formats are annotations, as in the models). Valid there, the peer's
-finding is a false alarm, named by the class of issue 23 that explains it (discriminator,
-readOnly/writeOnly, nullable, oneOf) when the schema uses one; refused there, it is a miss of ours.
+validator checks the value, formats where the models parse them (jsonschema's checks, plus
+duration and uri through pydantic). Valid there, the peer's finding is a false alarm, named by the
+class of issue 23 that explains it (nullable, discriminator, oneOf, readOnly/writeOnly): the one
+the peer's own message names, else the ones the schema uses; other peer habits are named too
+(Redocly's additionalProperties off, formats the models keep as str, other drafts). Refused
+there, it is a miss of ours.
 """
 
 from __future__ import annotations
