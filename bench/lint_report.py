@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lint_families import FAMILIES, matched
+from lint_families import FAMILIES, matched, split_pointer
 from lint_tools import from_json
 from lint_verdicts import Judged
 
@@ -233,7 +234,7 @@ def misses(results: list[dict[str, Any]], judged: list[list[Judged]]) -> str:
             f"   {len(found)} misses in {count} documents: "
             + ", ".join(f"{rule} {n}" for rule, n in rules.most_common())
         )
-        name, j = min(found, key=lambda dj: (len(dj[1].example) or 10**9, dj[0]))
+        name, j = min(found, key=_plainest)
         lines.append(
             f"   {j.finding.tool} {j.finding.rule} in {name}{_file_note(j, results, name)}"
         )
@@ -245,6 +246,14 @@ def misses(results: list[dict[str, Any]], judged: list[list[Judged]]) -> str:
             lines += ["   " + row for row in j.example.splitlines()]
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def _plainest(miss: tuple[str, Judged]) -> tuple[bool, int, str]:
+    """The miss to show: one whose reduced example reaches the key it is about, the shortest."""
+    name, j = miss
+    last = split_pointer(j.finding.pointer)[-1:] or [""]
+    reaches = json.dumps(last[0]) + ":" in j.example or len(split_pointer(j.finding.pointer)) <= 3
+    return (not reaches, len(j.example) or 10**9, name)
 
 
 def _file_note(j: Judged, results: list[dict[str, Any]], document: str) -> str:
