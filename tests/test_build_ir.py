@@ -539,7 +539,11 @@ _FIXED = {  # a constant, and a required property only null fills
 _UNFILLABLE = {
     "type": "object",
     "required": ["errorId", "message"],
-    "properties": {"errorId": {"type": "string"}, "message": {"type": "string"}},
+    # a pattern and no example: no value of ours is known to fit errorId
+    "properties": {
+        "errorId": {"type": "string", "pattern": "^E[0-9]{6}$"},
+        "message": {"type": "string"},
+    },
     "additionalProperties": False,
 }
 
@@ -572,7 +576,9 @@ def test_each_operation_refuses_with_its_documented_status_and_error_shape(tmp_p
         "/fixed": ir.Refusal(
             400,
             ir.ErrorBody(
-                "parts", (("/message", "message"), ("/request_id", "null")), (("/type", "error"),)
+                "parts",
+                (("/message", "message"), ("/request_id", "null")),
+                (("/type", '"error"'),),  # the value as JSON text
             ),
         ),
         "/no-body": ir.Refusal(422, envelope),
