@@ -78,14 +78,16 @@ def _insert(trie: dict[str, object], shape: list[str], path: str) -> None:
 
 @rule("operation-success", Severity.WARNING)
 def operation_success(ctx: Context) -> Iterator[Finding]:
-    """Every operation documents a success: a 2xx (or 2XX, or default) response."""
+    """Every operation documents a success: a 2xx (or 2XX) response; `default` alone is read as
+    the error response (the client's method returns nothing), so it does not count."""
     for path, method, op, at in ctx.operations:
         responses = op.get("responses")
         if not isinstance(responses, dict):
             continue
         codes = [str(c).upper() for c in responses]
-        if not any(c.startswith("2") or c == "DEFAULT" for c in codes):
-            message = f"{method.upper()} {path} documents no 2xx response"
+        if not any(c.startswith("2") for c in codes):
+            only = " (`default` is read as its error response)" if "DEFAULT" in codes else ""
+            message = f"{method.upper()} {path} documents no 2xx response{only}"
             yield Finding(jp.join(at, "responses"), message)
 
 

@@ -103,13 +103,22 @@ def ref_siblings(ctx: Context) -> Iterator[Finding]:
 
 @rule("nullable-type", Severity.WARNING)
 def nullable_type(ctx: Context) -> Iterator[Finding]:
-    """3.0: `nullable: true` needs a `type` beside it (OpenAPI 3.0.3), or it means nothing."""
+    """3.0: `nullable: true` needs a `type` beside it (OpenAPI 3.0.3), or it means nothing; beside
+    `allOf`/`oneOf`/`anyOf`/`$ref`, apiforge reads it as null allowed, other tools may not."""
     if not ctx.is_30:
         return
     for tokens, node in ctx.having("nullable"):
-        composed = any(k in node for k in ("$ref", "allOf", "anyOf", "oneOf", "enum"))
-        if node.get("nullable") is True and "type" not in node and not composed:
-            yield Finding(at(tokens, "nullable"), "`nullable: true` without a `type`")
+        if node.get("nullable") is not True or "type" in node:
+            continue
+        composed = [k for k in ("$ref", "allOf", "anyOf", "oneOf", "enum") if k in node]
+        message = "`nullable: true` without a `type`"
+        if composed:
+            message += (
+                f" beside `{composed[0]}`: OpenAPI 3.0.3 gives it no effect there; apiforge"
+                " reads it as null allowed (as its authors mean it), tools that follow 3.0.3"
+                " do not: add `type` or a null alternative to say so for every tool"
+            )
+        yield Finding(at(tokens, "nullable"), message)
 
 
 @rule("min-max", relaxed_for_generate=True)
