@@ -19,6 +19,7 @@ from apiforge.diagnostics import Diagnostic, SpecError, UsageError, has_errors
 if TYPE_CHECKING:
     from apiforge.config import Config
     from apiforge.diff import DiffResult
+    from apiforge.freshness import Freshness
     from apiforge.pipeline import BuiltPackage
     from apiforge.resolve import Bundle
 
@@ -57,9 +58,11 @@ _VALIDATING_COMMANDS = frozenset({"validate", "generate", "check"})
 def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "generate" and not args.watch:
-            from apiforge import model_worker
+            args.freshness = _freshness(args)  # an up-to-date tree needs no worker, no pipeline
+            if args.freshness.stale:
+                from apiforge import model_worker
 
-            model_worker.start()  # before any thread; imports the model library meanwhile
+                model_worker.start()  # before any thread; imports the model library meanwhile
         if args.command in _VALIDATING_COMMANDS:
             from apiforge.fast_validator import preload
 
@@ -196,9 +199,14 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(out_dir=str(args.out) if args.out else None, templates=args.templates)
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from apiforge.pipeline import generate
+def _freshness(args: argparse.Namespace) -> Freshness:
+    from apiforge.freshness import split_fresh
 
+    config = _config(args)
+    return split_fresh(spec_paths(args.specs), config.out_dir, config.templates)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
     config = _config(args)
     show = sys.stderr.isatty() and not args.quiet
 
@@ -207,8 +215,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
             print(f"apiforge: {step}", file=sys.stderr, flush=True)
 
     def generate_once() -> None:
+        freshness = getattr(args, "freshness", None) or _freshness(args)
+        args.freshness = None  # a watch's next run looks again
+        for name in freshness.fresh_names():
+            print(f"apiforge: {name}: up to date", file=sys.stderr)
+        if not freshness.stale:
+            return
+        from apiforge.pipeline import generate
+
         built = generate(
-            spec_paths(args.specs), config.out_dir, progress, templates=config.templates
+            list(freshness.stale), config.out_dir, progress, templates=config.templates
         )
         _summarize(built, config.out_dir)
 
@@ -259,10 +275,12 @@ def _summarize(built: list[BuiltPackage], out_dir: Path) -> None:
     for package in built:
         print_diagnostics(package.warnings)
     files = sum(len(p.files) for p in built)
+    unchanged = sum(p.unchanged for p in built)
+    kept = f" ({unchanged} unchanged, not rewritten)" if unchanged else ""
     names = ", ".join(p.name for p in built)
     where = display_path(out_dir)
     print(
-        f"apiforge: wrote {len(built)} package(s) ({names}), {files} files, to {where}/",
+        f"apiforge: wrote {len(built)} package(s) ({names}), {files} files{kept}, to {where}/",
         file=sys.stderr,
     )
 

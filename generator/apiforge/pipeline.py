@@ -24,7 +24,14 @@ from apiforge.prepare import plan_models
 from apiforge.render import render_package, warm_templates
 from apiforge.repair import repair_bundle
 from apiforge.resolve import Bundle, load_bundle
-from apiforge.write import sha256, stage_package, staging, swap_in, write_manifest
+from apiforge.write import (
+    keep_unchanged,
+    sha256,
+    stage_package,
+    staging,
+    swap_in,
+    write_manifest,
+)
 
 Progress = Callable[[str], None]
 
@@ -37,6 +44,7 @@ class BuiltPackage:
     inputs: dict[str, str]  # input file (relative to the spec's folder) -> sha256
     warnings: list[Diagnostic] = field(default_factory=list)
     repaired: bool = False  # generate fixed something that `validate` rejects
+    unchanged: int = 0  # files whose bytes the output folder already held (not rewritten)
 
 
 def build_package(
@@ -115,6 +123,8 @@ def generate(
                 fingerprint,
                 strictly_valid=not package.repaired,
             )
+        for package in built:
+            package.unchanged = keep_unchanged(stage / package.name, out_dir / package.name)
         progress("write")
         swap_in(stage, out_dir, [p.name for p in built])
     return built
