@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--quiet", "-q", action="store_true", help="no progress, only a summary")
     generate.add_argument("--templates", metavar="DIR", help="templates that replace ours by name")
     generate.add_argument(
+        "--no-cache", action="store_true", help="run the model generator even where cached"
+    )
+    generate.add_argument(
         "--watch", action="store_true", help="regenerate whenever a spec changes (Ctrl-C stops)"
     )
     generate.set_defaults(run=cmd_generate)
@@ -221,11 +224,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
             print(f"apiforge: {name}: up to date", file=sys.stderr)
         if not freshness.stale:
             return
+        from apiforge.model_cache import load_cache
         from apiforge.pipeline import generate
 
-        built = generate(
-            list(freshness.stale), config.out_dir, progress, templates=config.templates
-        )
+        cache = load_cache(config.root, disabled=args.no_cache)
+        stale = list(freshness.stale)
+        built = generate(stale, config.out_dir, progress, templates=config.templates, cache=cache)
         _summarize(built, config.out_dir)
 
     if args.watch:

@@ -18,6 +18,7 @@ from apiforge.build_ir import build_api
 from apiforge.diagnostics import Diagnostic, Severity, SpecError, UsageError
 from apiforge.fingerprint import output_fingerprint, package_name
 from apiforge.format import format_tree, ruff_config_for
+from apiforge.model_cache import OFF, ModelCache, load_cache
 from apiforge.models import build_models
 from apiforge.paths import display_path, source_label
 from apiforge.prepare import plan_models
@@ -48,7 +49,10 @@ class BuiltPackage:
 
 
 def build_package(
-    spec: Path, progress: Progress = lambda _: None, templates: Path | None = None
+    spec: Path,
+    progress: Progress = lambda _: None,
+    templates: Path | None = None,
+    cache: ModelCache = OFF,
 ) -> BuiltPackage:
     """Every step but writing: SpecError on bad input, with nothing written."""
     name = package_name(spec)
@@ -59,7 +63,7 @@ def build_package(
     bundle, repairs = repair_bundle(bundle)
     header = file_header(label)
     # the model worker (model_worker.py) plans and models the bundle while it is checked here
-    submitted = model_worker.submit_data(bundle.data, header)
+    submitted = model_worker.submit_data(bundle.data, header, cache)
     try:
         progress(f"{name}: validate")
         diagnostics = _check(bundle)
@@ -70,7 +74,7 @@ def build_package(
         plan = plan_models(bundle)
         warm_templates(templates)
         models_source, index = build_models(
-            plan, header, shown, submitted=submitted, locate=bundle.diagnostic
+            plan, header, shown, submitted=submitted, locate=bundle.diagnostic, cache=cache
         )
     finally:
         model_worker.cancel()  # only if the answer was not collected: a refused spec
@@ -97,18 +101,21 @@ def generate(
     *,
     format_as: Path | None = None,
     templates: Path | None = None,
+    cache: ModelCache | None = None,
 ) -> list[BuiltPackage]:
     """Build every package, then format and swap them all in; raise before writing on any error.
 
     The code is formatted with the ruff settings of `format_as` (default: `out_dir`), so that
     `check` can generate elsewhere exactly what the output folder holds. Templates in `templates`
-    replace the built-in ones of the same name.
+    replace the built-in ones of the same name. `cache` (default: the one `[tool.apiforge]` of the
+    working folder and the environment describe) keeps the model stage's output between runs.
     """
     names = [package_name(s) for s in specs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise UsageError(f"two specs would both generate the package {duplicates[0]!r}")
-    built = [build_package(spec, progress, templates) for spec in specs]
+    models = load_cache() if cache is None else cache
+    built = [build_package(spec, progress, templates, models) for spec in specs]
     with staging(out_dir) as stage:
         for package in built:
             stage_package(stage, package.name, package.files)
