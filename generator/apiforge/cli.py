@@ -217,13 +217,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if show:
             print(f"apiforge: {step}", file=sys.stderr, flush=True)
 
-    def generate_once() -> None:
+    def generate_once() -> list[str]:
+        """Generate what is stale; returns what was skipped (for a watch's report)."""
         freshness = getattr(args, "freshness", None) or _freshness(args)
         args.freshness = None  # a watch's next run looks again
         for name in freshness.fresh_names():
             print(f"apiforge: {name}: up to date", file=sys.stderr)
+        skipped = [f"{name} (up to date)" for name in freshness.fresh_names()]
         if not freshness.stale:
-            return
+            return skipped
         from apiforge.model_cache import load_cache
         from apiforge.pipeline import generate
 
@@ -231,6 +233,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
         stale = list(freshness.stale)
         built = generate(stale, config.out_dir, progress, templates=config.templates, cache=cache)
         _summarize(built, config.out_dir)
+        skipped += [f"{p.name}'s model generator (cached models)" for p in built if p.models_cached]
+        unchanged = sum(p.unchanged for p in built)
+        if unchanged:
+            skipped.append(f"{unchanged} unchanged file(s)")
+        return skipped
 
     if args.watch:
         from apiforge.watch import watch
@@ -242,14 +249,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _still_watching(generate_once: Callable[[], None]) -> Callable[[], None]:
+def _still_watching(generate_once: Callable[[], list[str]]) -> Callable[[], list[str]]:
     """One run of a watch: bad input is reported, and the previous output stays as it was."""
 
-    def attempt() -> None:
+    def attempt() -> list[str]:
         from apiforge.deep_stack import run_deep
 
+        skipped: list[str] = []
         try:
-            run_deep(generate_once)
+            skipped = run_deep(generate_once)
         except SpecError as exc:
             print_diagnostics(exc.diagnostics)
             print("apiforge: nothing was written; watching for the next edit", file=sys.stderr)
@@ -257,6 +265,7 @@ def _still_watching(generate_once: Callable[[], None]) -> Callable[[], None]:
             print(f"apiforge: error: {exc}; watching for the next edit", file=sys.stderr)
         sys.stderr.flush()
         sys.stdout.flush()
+        return skipped
 
     return attempt
 

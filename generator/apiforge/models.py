@@ -52,6 +52,7 @@ class ModelIndex:
 
     classes: dict[str, ModelClass]
     warnings: tuple[Diagnostic, ...] = ()
+    from_cache: bool = False  # read from the model cache: the library and our edits did not run
 
 
 _DEDUPE_OPTION = "--dedupe-request-response-variants"
@@ -104,13 +105,14 @@ def build_models(
     key = cache_key("models", generator_fingerprint(), out, json.dumps(never.classes))
     kept = cache.get(key)
     classes = decode_classes(kept) if kept is not None else None
-    if kept is not None and classes is not None and isinstance(kept.get("source"), str):
+    hit = kept is not None and classes is not None and isinstance(kept.get("source"), str)
+    if kept is not None and classes is not None and hit:
         source = kept["source"]
     else:
         source, classes = _edit_output(out, never.classes, place)
         cache.put(key, {"source": source, "classes": encode_classes(classes)})
     notes = tuple(place(p, _NEVER_NOTE, Severity.WARNING) for p in never.pointers)
-    return source, ModelIndex(classes, notes)
+    return source, ModelIndex(classes, notes, from_cache=hit)
 
 
 def _edit_output(

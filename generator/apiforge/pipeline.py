@@ -46,6 +46,7 @@ class BuiltPackage:
     warnings: list[Diagnostic] = field(default_factory=list)
     repaired: bool = False  # generate fixed something that `validate` rejects
     unchanged: int = 0  # files whose bytes the output folder already held (not rewritten)
+    models_cached: bool = False  # models.py came from the model cache
 
 
 def build_package(
@@ -91,7 +92,10 @@ def build_package(
     }
     warnings = repairs + [d for d in diagnostics if not d.is_error] + list(index.warnings) + notes
     relaxed = any(d.message.endswith(RELAXED) for d in diagnostics)
-    return BuiltPackage(name, spec, files, inputs, warnings, repaired=bool(repairs) or relaxed)
+    repaired = bool(repairs) or relaxed
+    return BuiltPackage(
+        name, spec, files, inputs, warnings, repaired, models_cached=index.from_cache
+    )
 
 
 def generate(
