@@ -70,12 +70,15 @@ def test_edits_that_change_no_schema_never_run_the_library(
 
     edit(spec, "summary: OpenAI chat completions", "summary: Chat, edited")  # an operation
     edit(spec, "operationId: createChatCompletion", "operationId: makeChatCompletion")
+    parameter = "\n      parameters:\n        - {name: trace, in: query, schema: {type: string}}"
+    edit(spec, "operationId: makeChatCompletion", "operationId: makeChatCompletion" + parameter)
     templates = tmp_path / "templates"  # a user's template
     templates.mkdir()
     client = (REPO / "templates" / "client.py.jinja").read_text()
     (templates / "client.py.jinja").write_text("{# a team's copy #}\n" + client)
     generate([spec], project / "out", templates=templates, cache=cache)
     assert library.calls == 1
+    assert "trace: str" in (project / "out" / "sandbox" / "client.py").read_text()
     assert tree_bytes(project / "out") == cold_with(spec, tmp_path / "cold", templates)
     assert library.calls == 2  # the cold run: the library, as always without a cache
 
