@@ -88,3 +88,14 @@ def test_a_hand_edited_output_file_is_regenerated(project: Path) -> None:
     done = run_cli("generate", cwd=project)
     assert "wrote 1 package(s) (sandbox)" in done.stderr
     assert client.read_bytes() == pristine
+
+
+def test_two_specs_of_one_package_are_refused_even_when_one_is_up_to_date(project: Path) -> None:
+    assert run_cli("generate", "spec/sandbox.yaml", cwd=project).returncode == 0
+    other = project / "other"
+    other.mkdir()
+    shutil.copy(project / "spec" / "sandbox.yaml", other)
+    shutil.copytree(project / "spec" / "components", other / "components")
+    done = run_cli("generate", "spec/sandbox.yaml", "other/sandbox.yaml", cwd=project)
+    assert done.returncode == 2
+    assert "two specs would both generate the package 'sandbox'" in done.stderr

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from apiforge.check import vouching_manifest
+from apiforge.diagnostics import UsageError
 from apiforge.fingerprint import output_fingerprint, package_name
 from apiforge.format import ruff_config_for
 
@@ -28,6 +29,10 @@ class Freshness:
 
 def split_fresh(specs: list[Path], out_dir: Path, templates: Path | None = None) -> Freshness:
     """Split `specs` by whether `out_dir` holds exactly what each would generate now."""
+    names = [package_name(spec) for spec in specs]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:  # one of them may be up to date: refuse before skipping it
+        raise UsageError(f"two specs would both generate the package {duplicates[0]!r}")
     fingerprint = output_fingerprint(ruff_config_for(out_dir), templates)
     fresh: list[Path] = []
     stale: list[Path] = []

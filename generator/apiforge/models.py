@@ -103,16 +103,14 @@ def build_models(
         raise _failed(place, "the model generator returned several modules; expected one")
     never = unsatisfiable.find(plan.document)
     key = cache_key("models", generator_fingerprint(), out, json.dumps(never.classes))
-    kept = cache.get(key)
-    classes = decode_classes(kept) if kept is not None else None
-    hit = kept is not None and classes is not None and isinstance(kept.get("source"), str)
-    if kept is not None and classes is not None and hit:
-        source = kept["source"]
+    cached = _kept_models(cache.get(key))
+    if cached is not None:
+        source, classes = cached
     else:
         source, classes = _edit_output(out, never.classes, place)
         cache.put(key, {"source": source, "classes": encode_classes(classes)})
     notes = tuple(place(p, _NEVER_NOTE, Severity.WARNING) for p in never.pointers)
-    return source, ModelIndex(classes, notes, from_cache=hit)
+    return source, ModelIndex(classes, notes, from_cache=cached is not None)
 
 
 def _edit_output(
@@ -161,11 +159,13 @@ def encode_classes(classes: dict[str, ModelClass]) -> list[Any]:
     ]
 
 
-def decode_classes(entry: dict[str, Any]) -> dict[str, ModelClass] | None:
-    """`encode_classes` read back; None when the entry is not one."""
+def _kept_models(entry: dict[str, Any] | None) -> tuple[str, dict[str, ModelClass]] | None:
+    """A cache entry of `encode_classes` and the source read back; None when it is not one."""
+    if entry is None or not isinstance(entry.get("source"), str):
+        return None
     try:
-        return {
-            name: ModelClass(
+        classes = {
+            str(name): ModelClass(
                 str(name),
                 tuple(ModelField(str(a), str(b), str(c), bool(d)) for a, b, c, d in rows),
                 bool(root),
@@ -174,6 +174,7 @@ def decode_classes(entry: dict[str, Any]) -> dict[str, ModelClass] | None:
         }
     except (KeyError, TypeError, ValueError):
         return None
+    return entry["source"], classes
 
 
 def _has_schemas(plan: ModelPlan) -> bool:
