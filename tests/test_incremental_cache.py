@@ -130,6 +130,9 @@ def test_the_cache_is_configured_and_turned_off(
     )
     found = load_cache(tmp_path)
     assert (found.folder, found.max_bytes) == (tmp_path / ".apiforge-cache" / "models", 8 << 20)
+    found.put("0" * 64, {"output": "x"})
+    assert found.get("0" * 64) == {"output": "x"}
+    assert (tmp_path / ".apiforge-cache" / "models" / ".gitignore").read_text().endswith("*\n")
     (tmp_path / "pyproject.toml").write_text("[tool.apiforge]\ncache = false\n")
     assert not load_cache(tmp_path).enabled
     (tmp_path / "pyproject.toml").write_text('[tool.apiforge]\ncache-size-mb = "big"\n')

@@ -11,7 +11,8 @@ Two layers: the library's own output, keyed by its input (looked up in the model
 the parent validates), and our edits of it with the index of what it defines, keyed by that
 output. Entries are JSON files written atomically (a temporary file, then a rename), so
 concurrent runs (generate, check, --watch, pre-commit) share the folder safely; an unreadable
-entry is a miss. The folder is safe to delete, and kept under a size bound (oldest used first).
+entry is a miss. The folder is safe to delete, ignores itself in git, and keeps to a size bound
+(the least recently used entries go first).
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ class ModelCache:
         data = json.dumps({"format": FORMAT, "value": value}, ensure_ascii=False)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():  # a cache-dir inside a repository stays out of git
+                ignore.write_text("# apiforge's model cache: safe to delete\n*\n")
             fd, spare = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.folder)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
