@@ -77,6 +77,7 @@ PEERS = Path(sys.executable).parent
 
 OURS = REPO / "generator"
 BASELINE: Path | None = None  # another checkout's generator/ folder (--baseline)
+SKIP_PEERS = False  # --skip-peers: apiforge against its baseline only
 
 
 def apiforge_env(generator: Path = OURS, **extra: str) -> dict[str, str]:
@@ -90,6 +91,8 @@ def tools(spec: Path, work: Path) -> dict[str, list[str]]:
     found = {"apiforge (models+client+server)": [*ours, "--out", str(work / "af")]}
     if BASELINE is not None:
         found["apiforge at the baseline"] = [*ours, "--out", str(work / "base")]
+    if SKIP_PEERS:
+        return found
     return {
         **found,
         "datamodel-codegen (models)": [
@@ -293,7 +296,7 @@ def validate_full(full: Path, rounds: int) -> None:
 
 
 def main() -> None:
-    global PEERS, BASELINE
+    global PEERS, BASELINE, SKIP_PEERS
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--full-rounds", type=int, default=3)
@@ -301,9 +304,11 @@ def main() -> None:
     parser.add_argument("--edit-rounds", type=int, default=5)
     parser.add_argument("--baseline", type=Path, help="another checkout's generator/ to compare")
     parser.add_argument("--only", choices=("cold", "incremental"), help="run only these rounds")
+    parser.add_argument("--skip-peers", action="store_true", help="time no peer tool")
     args = parser.parse_args()
     PEERS = args.peers
     BASELINE = args.baseline
+    SKIP_PEERS = args.skip_peers
     full = openai_document()
     if args.only != "incremental":
         with tempfile.TemporaryDirectory() as tmp:

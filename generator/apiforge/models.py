@@ -102,7 +102,7 @@ def build_models(
     if not isinstance(out, str):
         raise _failed(place, "the model generator returned several modules; expected one")
     never = unsatisfiable.find(plan.document)
-    key = cache_key("models", generator_fingerprint(), out, json.dumps(never.classes))
+    key = _key(cache, "models", out, json.dumps(never.classes))
     cached = _kept_models(cache.get(key))
     if cached is not None:
         source, classes = cached
@@ -141,7 +141,7 @@ def _edit_output(
 
 def cached_library(text: str, header: str, cache: ModelCache) -> Any:
     """`run_library`, or its output for the same input from an earlier run."""
-    key = cache_key("library", generator_fingerprint(), header, text)
+    key = _key(cache, "library", header, text)
     kept = cache.get(key)
     if kept is not None and isinstance(kept.get("output"), str):
         return kept["output"]
@@ -149,6 +149,11 @@ def cached_library(text: str, header: str, cache: ModelCache) -> Any:
     if isinstance(out, str):
         cache.put(key, {"output": out})
     return out
+
+
+def _key(cache: ModelCache, *parts: str) -> str:
+    """The cache key of `parts` with our fingerprint; nothing to hash when the cache is off."""
+    return cache_key(generator_fingerprint(), *parts) if cache.enabled else ""
 
 
 def encode_classes(classes: dict[str, ModelClass]) -> list[Any]:
