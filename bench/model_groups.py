@@ -7,6 +7,11 @@ defines it); each class it writes is compared with the same class in the whole d
 models.py, and the times are compared with the whole run's.
 
     python bench/model_groups.py [--samples N] [--seed S]
+
+Its answer on OpenAI's document (bench/results/generate.txt): not the same bytes. The library
+names inline models document-wide (the first `SamplingParams` it meets keeps the name, later ones
+become `SamplingParams1`, ...) and collapses a root model into its users only when it has users,
+so a class's name and text depend on schemas outside its group; `generate` keeps one whole run.
 """
 
 from __future__ import annotations
