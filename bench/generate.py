@@ -1,6 +1,9 @@
 """Wall time of `apiforge generate` against datamodel-code-generator alone (models only) and
 openapi-python-client (client only), on OpenAI's chat-completions subset and on the full OpenAI
-document; plus `apiforge check` on an unchanged tree.
+document (cold: no model cache, an empty output folder; `--baseline DIR` adds another checkout's
+generator/ to the same rounds); then `generate` against `check` on an up-to-date tree, and OpenAI's
+whole document regenerated after one operation's and one leaf schema's description is edited,
+against cold runs whose output it must equal byte for byte (`--only cold|incremental`).
 
 Each round runs every tool once, in turn, as a subprocess (what a user waits for); the median of
 the rounds is compared. Needs `pip install -e ".[dev,bench]"`. openapi-python-client pins an
