@@ -159,8 +159,8 @@ def test_a_refused_spec_ends_the_busy_child_and_says_why(tmp_path: Path) -> None
         spec = "{spec}"
         pids = []
         original = model_worker.submit_data
-        def spy(data, header):
-            taken = original(data, header)
+        def spy(data, header, *rest):
+            taken = original(data, header, *rest)
             pids.append(model_worker._worker.pid if taken else None)
             return taken
         model_worker.submit_data = spy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import shutil
 import signal
@@ -26,6 +27,7 @@ class Watcher:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "apiforge", "generate", "--watch"],
             cwd=project,
+            env={**os.environ, "APIFORGE_CACHE_DIR": str(project / ".cache")},
             stderr=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -95,7 +97,7 @@ def test_edits_regenerate_a_bad_edit_keeps_the_output_and_ctrl_c_exits_0(
 
     component = project / "spec" / "components" / "chunks.yaml"  # a file the spec refers to
     spec.write_text(good)
-    watcher.wait_for("wrote 1 package(s)")
+    watcher.wait_for("sandbox: up to date")  # the bad edit wrote nothing: the output still fits
     component.write_text(component.read_text() + "\n# touched\n")
     watcher.wait_for("changed: spec/components/chunks.yaml")
     watcher.wait_for("wrote 1 package(s)")
@@ -103,6 +105,19 @@ def test_edits_regenerate_a_bad_edit_keeps_the_output_and_ctrl_c_exits_0(
     watcher.process.send_signal(signal.SIGINT)
     assert watcher.process.wait(timeout=30) == 0
     assert "Traceback" not in "".join(watcher.seen)
+
+
+def test_each_rebuild_reports_its_time_and_what_it_skipped(project: Path, watcher: Watcher) -> None:
+    spec = project / "spec" / "sandbox.yaml"
+    spec.write_text(spec.read_text().replace("summary: OpenAI chat", "summary: Edited chat"))
+    report = watcher.wait_for("rebuilt in")
+    assert "sandbox's model generator (cached models)" in report
+    assert "unchanged file(s)" in report
+    spec.write_text(spec.read_text().replace("Request body of a chat", "The body of a chat"))
+    report = watcher.wait_for("rebuilt in")
+    assert "cached models" not in report  # a schema changed: the library ran
+    watcher.process.send_signal(signal.SIGINT)
+    assert watcher.process.wait(timeout=30) == 0
 
 
 def test_files_other_than_specs_and_templates_do_not_trigger(

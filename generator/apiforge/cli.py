@@ -20,6 +20,7 @@ from apiforge.diagnostics import Diagnostic, SpecError, UsageError, has_errors
 
 if TYPE_CHECKING:
     from apiforge.config import Config
+    from apiforge.freshness import Freshness
     from apiforge.pipeline import BuiltPackage
     from apiforge.resolve import Bundle
 
@@ -58,9 +59,11 @@ _VALIDATING_COMMANDS = frozenset({"validate", "generate", "check"})
 def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "generate" and not args.watch:
-            from apiforge import model_worker
+            args.freshness = _freshness(args)  # an up-to-date tree needs no worker, no pipeline
+            if args.freshness.stale:
+                from apiforge import model_worker
 
-            model_worker.start()  # before any thread; imports the model library meanwhile
+                model_worker.start()  # before any thread; imports the model library meanwhile
         if args.command in _VALIDATING_COMMANDS:
             from apiforge.fast_validator import preload
 
@@ -109,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, help="output folder (default: generated/)")
     generate.add_argument("--quiet", "-q", action="store_true", help="no progress, only a summary")
     generate.add_argument("--templates", metavar="DIR", help="templates that replace ours by name")
+    generate.add_argument(
+        "--no-cache", action="store_true", help="run the model generator even where cached"
+    )
     generate.add_argument(
         "--watch", action="store_true", help="regenerate whenever a spec changes (Ctrl-C stops)"
     )
@@ -314,9 +320,14 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(out_dir=str(args.out) if args.out else None, templates=args.templates)
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from apiforge.pipeline import generate
+def _freshness(args: argparse.Namespace) -> Freshness:
+    from apiforge.freshness import split_fresh
 
+    config = _config(args)
+    return split_fresh(spec_paths(args.specs), config.out_dir, config.templates)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
     config = _config(args)
     show = sys.stderr.isatty() and not args.quiet
 
@@ -324,15 +335,34 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if show:
             print(f"apiforge: {step}", file=sys.stderr, flush=True)
 
-    def generate_once() -> None:
+    def generate_once() -> list[str]:
+        """Generate what is stale; returns what was skipped (for a watch's report)."""
+        freshness = getattr(args, "freshness", None) or _freshness(args)
+        args.freshness = None  # a watch's next run looks again
+        for name in freshness.fresh_names():
+            print(f"apiforge: {name}: up to date")
+        skipped = [f"{name} (up to date)" for name in freshness.fresh_names()]
+        if not freshness.stale:
+            return skipped
+        from apiforge.model_cache import load_cache
+        from apiforge.pipeline import generate
+
+        cache = load_cache(config.root, disabled=args.no_cache)
+        stale = list(freshness.stale)
         built = generate(
-            spec_paths(args.specs),
+            stale,
             config.out_dir,
             progress,
             templates=config.templates,
             method_names=config.names,
+            cache=cache,
         )
         _summarize(built, config.out_dir, quiet=args.quiet)
+        skipped += [f"{p.name}'s model generator (cached models)" for p in built if p.models_cached]
+        unchanged = sum(p.unchanged for p in built)
+        if unchanged:
+            skipped.append(f"{unchanged} unchanged file(s)")
+        return skipped
 
     if args.watch:
         from apiforge.watch import watch
@@ -344,14 +374,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _still_watching(generate_once: Callable[[], None]) -> Callable[[], None]:
+def _still_watching(generate_once: Callable[[], list[str]]) -> Callable[[], list[str]]:
     """One run of a watch: bad input is reported, and the previous output stays as it was."""
 
-    def attempt() -> None:
+    def attempt() -> list[str]:
         from apiforge.deep_stack import run_deep
 
+        skipped: list[str] = []
         try:
-            run_deep(generate_once)
+            skipped = run_deep(generate_once)
         except SpecError as exc:
             print_diagnostics(exc.diagnostics)
             print("apiforge: nothing was written; watching for the next edit")
@@ -359,6 +390,7 @@ def _still_watching(generate_once: Callable[[], None]) -> Callable[[], None]:
             print(f"apiforge: error: {exc}; watching for the next edit", file=sys.stderr)
         sys.stderr.flush()
         sys.stdout.flush()
+        return skipped
 
     return attempt
 
@@ -384,8 +416,11 @@ def _summarize(built: list[BuiltPackage], out_dir: Path, *, quiet: bool = False)
     if not quiet:
         print_diagnostics(warnings)
     files = sum(len(p.files) for p in built)
+    unchanged = sum(p.unchanged for p in built)
+    kept = f" ({unchanged} unchanged, not rewritten)" if unchanged else ""
     names = ", ".join(p.name for p in built)
-    said = f"apiforge: wrote {len(built)} package(s) ({names}), {files} files, to {display_path(out_dir)}/"
+    where = display_path(out_dir)
+    said = f"apiforge: wrote {len(built)} package(s) ({names}), {files} files{kept}, to {where}/"
     if warnings:
         said += f"; {_plural(len(warnings), 'warning')}" + (
             " (not shown: --quiet)" if quiet else ""

@@ -110,3 +110,13 @@ def _settings(root: Path) -> dict[str, object]:
     tool = data.get("tool", {})
     found = tool.get("apiforge", {}) if isinstance(tool, dict) else {}
     return found if isinstance(found, dict) else {}
+
+
+# The model cache's keys (model_cache.py interprets them, with the environment).
+CACHE_KEYS = frozenset({"cache", "cache-dir", "cache-size-mb"})
+
+
+def cache_table(root: Path | None = None) -> dict[str, object]:
+    """The cache keys of `[tool.apiforge]` in `root`'s pyproject.toml (default: the working folder)."""
+    settings = _settings((root or Path.cwd()).resolve())
+    return {key: value for key, value in settings.items() if key in CACHE_KEYS}

@@ -23,7 +23,10 @@ import signal
 import struct
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from apiforge.model_cache import ModelCache
 
 __all__ = [
     "NO_ANSWER",
@@ -130,13 +133,13 @@ def stop() -> None:
 _submitted = False  # a bundle given to the worker whose answer is not collected yet
 
 
-def submit_data(data: dict[str, Any], header: str) -> bool:
+def submit_data(data: dict[str, Any], header: str, cache: ModelCache | None = None) -> bool:
     """Give the worker a repaired bundle's data to plan and model while this process validates
     and lints it (a third of a second on OpenAI's whole document); False: no worker to take it."""
     global _submitted
     if _worker is None or _submitted:
         return False
-    _worker.post((data, header))
+    _worker.post((data, header, cache))
     _submitted = True
     return True
 
@@ -173,16 +176,18 @@ def _serve(requests: int, replies: int) -> None:
     """The child's loop: one reply per request, until the parent closes its end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from apiforge.deep_stack import run_deep
+    from apiforge.model_cache import OFF
     from apiforge.models import models_of_data, warm_library
 
     warm_library()
     while True:
         try:
-            data, header = _receive(requests)
+            data, header, cache = _receive(requests)
         except (OSError, EOFError):
             return
         try:
-            reply: tuple[str, Any] = ("ok", run_deep(lambda: models_of_data(data, header)))  # noqa: B023 - called at once
+            request = (data, header, cache or OFF)
+            reply: tuple[str, Any] = ("ok", run_deep(lambda: models_of_data(*request)))  # noqa: B023 - called at once
         except RecursionError as exc:
             reply = ("recursion", str(exc))
         except Exception as exc:  # the library's errors are many, and not all of them pickle

@@ -19,6 +19,8 @@ from typing import Any
 from apiforge import model_worker, unsatisfiable
 from apiforge import pointer as jp
 from apiforge.diagnostics import Diagnostic, Severity, SpecError
+from apiforge.fingerprint import generator_fingerprint
+from apiforge.model_cache import OFF, ModelCache, cache_key
 from apiforge.model_input import model_input
 from apiforge.model_source import annotated_names, optional_admits_none, refuse_every_value
 from apiforge.prepare import ModelPlan
@@ -50,6 +52,7 @@ class ModelIndex:
 
     classes: dict[str, ModelClass]
     warnings: tuple[Diagnostic, ...] = ()
+    from_cache: bool = False  # read from the model cache: the library and our edits did not run
 
 
 _DEDUPE_OPTION = "--dedupe-request-response-variants"
@@ -71,12 +74,14 @@ def build_models(
     *,
     submitted: bool = False,
     locate: Locate | None = None,
+    cache: ModelCache = OFF,
 ) -> tuple[str, ModelIndex]:
     """models.py's source and what it defines, from one parse of what the library wrote (a
     large module takes a fifth of a second to parse: OpenAI's 900 KB once, not four times).
 
     `submitted`: the model worker was given this plan's bundle (`model_worker.submit_data`) and
     has been working on it meanwhile; its answer is collected here. `locate` places diagnostics.
+    `cache` holds the library's output and our edits of it from earlier runs (model_cache.py).
     """
     place = _placer(plan, display, locate)
     early = model_worker.collect() if submitted else model_worker.NO_ANSWER
@@ -88,7 +93,7 @@ def build_models(
             raise early
         out = early
         if out is model_worker.NO_ANSWER:  # no worker, or it died: the library runs here
-            out = run_library(library_input(plan), header)
+            out = cached_library(library_input(plan), header, cache)
     except RecursionError:
         raise _failed(place, "schemas nest too deeply to generate models") from None
     except Exception as exc:  # the library's errors are many and untyped
@@ -96,6 +101,22 @@ def build_models(
         raise _failed(place, f"cannot generate models: {message}", _schema_path(message)) from None
     if not isinstance(out, str):
         raise _failed(place, "the model generator returned several modules; expected one")
+    never = unsatisfiable.find(plan.document)
+    key = _key(cache, "models", out, json.dumps(never.classes))
+    cached = _kept_models(cache.get(key))
+    if cached is not None:
+        source, classes = cached
+    else:
+        source, classes = _edit_output(out, never.classes, place)
+        cache.put(key, {"source": source, "classes": encode_classes(classes)})
+    notes = tuple(place(p, _NEVER_NOTE, Severity.WARNING) for p in never.pointers)
+    return source, ModelIndex(classes, notes, from_cache=cached is not None)
+
+
+def _edit_output(
+    out: str, never: tuple[str, ...], place: Place
+) -> tuple[str, dict[str, ModelClass]]:
+    """The library's models.py made what we ship (model_source.py), and the classes it defines."""
     try:
         tree = ast.parse(out)
     except (SyntaxError, RecursionError):  # the library wrote what Python cannot read
@@ -104,11 +125,9 @@ def build_models(
     if foreign:
         raise _failed(place, f"the models would import {', '.join(foreign)}; refused")
     source, tree = _unshadow_field_types(out, tree)
-    never = unsatisfiable.find(plan.document)
-    fixed = refuse_every_value(optional_admits_none(source, tree), tree, never.classes)
+    fixed = refuse_every_value(optional_admits_none(source, tree), tree, never)
     if fixed != source:  # the edits keep or add lines: the rest needs the tree of the new text
         source, tree = fixed, ast.parse(fixed)
-    notes = tuple(place(p, _NEVER_NOTE, Severity.WARNING) for p in never.pointers)
     casts = _model_literal_defaults(tree)
     marks = _lines_mypy_refuses(tree) - {stmt.lineno for stmt in casts}
     if marks or casts:  # comments and casts: the tree still describes the module's models
@@ -117,8 +136,50 @@ def build_models(
         if casts:
             _cast_defaults(rows, casts, tree)  # last: it inserts a line
         source = "".join(rows)
-    index = _index_tree(tree)
-    return source, ModelIndex(index.classes, notes)
+    return source, _index_tree(tree).classes
+
+
+def cached_library(text: str, header: str, cache: ModelCache) -> Any:
+    """`run_library`, or its output for the same input from an earlier run."""
+    key = _key(cache, "library", header, text)
+    kept = cache.get(key)
+    if kept is not None and isinstance(kept.get("output"), str):
+        return kept["output"]
+    out = run_library(text, header)
+    if isinstance(out, str):
+        cache.put(key, {"output": out})
+    return out
+
+
+def _key(cache: ModelCache, *parts: str) -> str:
+    """The cache key of `parts` with our fingerprint; nothing to hash when the cache is off."""
+    return cache_key(generator_fingerprint(), *parts) if cache.enabled else ""
+
+
+def encode_classes(classes: dict[str, ModelClass]) -> list[Any]:
+    """The index as JSON: [name, is_root, [[field, wire name, annotation, required], ...]]."""
+    return [
+        [c.name, c.is_root, [[f.name, f.wire_name, f.annotation, f.required] for f in c.fields]]
+        for c in classes.values()
+    ]
+
+
+def _kept_models(entry: dict[str, Any] | None) -> tuple[str, dict[str, ModelClass]] | None:
+    """A cache entry of `encode_classes` and the source read back; None when it is not one."""
+    if entry is None or not isinstance(entry.get("source"), str):
+        return None
+    try:
+        classes = {
+            str(name): ModelClass(
+                str(name),
+                tuple(ModelField(str(a), str(b), str(c), bool(d)) for a, b, c, d in rows),
+                bool(root),
+            )
+            for name, root, rows in entry["classes"]
+        }
+    except (KeyError, TypeError, ValueError):
+        return None
+    return entry["source"], classes
 
 
 def _has_schemas(plan: ModelPlan) -> bool:
@@ -130,13 +191,13 @@ def library_input(plan: ModelPlan) -> str:
     return json.dumps(model_input(plan.document))
 
 
-def models_of_data(data: dict[str, Any], header: str) -> Any:
+def models_of_data(data: dict[str, Any], header: str, cache: ModelCache = OFF) -> Any:
     """What the worker does with a bundle's data: plan it, then the library's output for it
     (None when there are no schemas). The parent plans the same data the same way."""
     from apiforge.prepare import plan_data
 
     plan = plan_data(data)
-    return run_library(library_input(plan), header) if _has_schemas(plan) else None
+    return cached_library(library_input(plan), header, cache) if _has_schemas(plan) else None
 
 
 def run_library(text: str, header: str) -> Any:

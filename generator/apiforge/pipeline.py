@@ -18,13 +18,21 @@ from apiforge.build_ir import build_api
 from apiforge.diagnostics import Diagnostic, Severity, SpecError, UsageError
 from apiforge.fingerprint import output_fingerprint, package_name
 from apiforge.format import format_tree, ruff_config_for
+from apiforge.model_cache import OFF, ModelCache, load_cache
 from apiforge.models import build_models
 from apiforge.paths import display_path, source_label
 from apiforge.prepare import plan_models
 from apiforge.render import render_package, warm_templates
 from apiforge.repair import repair_bundle
 from apiforge.resolve import Bundle, load_bundle
-from apiforge.write import sha256, stage_package, staging, swap_in, write_manifest
+from apiforge.write import (
+    keep_unchanged,
+    sha256,
+    stage_package,
+    staging,
+    swap_in,
+    write_manifest,
+)
 
 Progress = Callable[[str], None]
 
@@ -37,6 +45,8 @@ class BuiltPackage:
     inputs: dict[str, str]  # input file (relative to the spec's folder) -> sha256
     warnings: list[Diagnostic] = field(default_factory=list)
     repaired: bool = False  # generate fixed something that `validate` rejects
+    unchanged: int = 0  # files whose bytes the output folder already held (not rewritten)
+    models_cached: bool = False  # models.py came from the model cache
 
 
 def build_package(
@@ -44,6 +54,7 @@ def build_package(
     progress: Progress = lambda _: None,
     templates: Path | None = None,
     renames: Mapping[str, str] | None = None,
+    cache: ModelCache = OFF,
 ) -> BuiltPackage:
     """Every step but writing: SpecError on bad input, with nothing written."""
     name = package_name(spec)
@@ -54,7 +65,7 @@ def build_package(
     bundle, repairs = repair_bundle(bundle)
     header = file_header(label)
     # the model worker (model_worker.py) plans and models the bundle while it is checked here
-    submitted = model_worker.submit_data(bundle.data, header)
+    submitted = model_worker.submit_data(bundle.data, header, cache)
     try:
         progress(f"{name}: validate")
         diagnostics = _check(bundle)
@@ -65,7 +76,7 @@ def build_package(
         plan = plan_models(bundle)
         warm_templates(templates)
         models_source, index = build_models(
-            plan, header, shown, submitted=submitted, locate=bundle.diagnostic
+            plan, header, shown, submitted=submitted, locate=bundle.diagnostic, cache=cache
         )
     finally:
         model_worker.cancel()  # only if the answer was not collected: a refused spec
@@ -82,7 +93,10 @@ def build_package(
     }
     warnings = repairs + [d for d in diagnostics if not d.is_error] + list(index.warnings) + notes
     relaxed = any(d.relaxed for d in diagnostics)
-    return BuiltPackage(name, spec, files, inputs, warnings, repaired=bool(repairs) or relaxed)
+    repaired = bool(repairs) or relaxed
+    return BuiltPackage(
+        name, spec, files, inputs, warnings, repaired, models_cached=index.from_cache
+    )
 
 
 def generate(
@@ -93,19 +107,25 @@ def generate(
     format_as: Path | None = None,
     templates: Path | None = None,
     method_names: Mapping[str, Mapping[str, str]] | None = None,
+    cache: ModelCache | None = None,
 ) -> list[BuiltPackage]:
     """Build every package, then format and swap them all in; raise before writing on any error.
 
     The code is formatted with the ruff settings of `format_as` (default: `out_dir`), so that
     `check` can generate elsewhere exactly what the output folder holds. Templates in `templates`
     replace the built-in ones of the same name; `method_names` renames methods, per package.
+    `cache` (default: the one `[tool.apiforge]` of the working folder and the environment
+    describe) keeps the model stage's output between runs.
     """
     names = [package_name(s) for s in specs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise UsageError(f"two specs would both generate the package {duplicates[0]!r}")
     renames = method_names or {}
-    built = [build_package(s, progress, templates, renames.get(package_name(s))) for s in specs]
+    models = load_cache() if cache is None else cache
+    built = [
+        build_package(s, progress, templates, renames.get(package_name(s)), models) for s in specs
+    ]
     with staging(out_dir) as stage:
         for package in built:
             stage_package(stage, package.name, package.files)
@@ -120,6 +140,8 @@ def generate(
                 fingerprint,
                 strictly_valid=not package.repaired,
             )
+        for package in built:
+            package.unchanged = keep_unchanged(stage / package.name, out_dir / package.name)
         progress("write")
         swap_in(stage, out_dir, [p.name for p in built])
     return built

@@ -5,6 +5,7 @@ or a template. A failed run leaves the previous output (generation is atomic) an
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from threading import Event
@@ -20,13 +21,16 @@ READY_TIMEOUT_MS = 200  # how soon an idle watcher first reports that it is runn
 
 
 def watch(
-    run: Callable[[], None],
+    run: Callable[[], list[str]],
     folders: Sequence[Path],
     out_dir: Path,
     *,
     stop: Event | None = None,
 ) -> int:
-    """Run once, then again after every change below `folders` (not in `out_dir`); 0 on Ctrl-C."""
+    """Run once, then again after every change below `folders` (not in `out_dir`); 0 on Ctrl-C.
+
+    `run` returns what it skipped (packages up to date, cached models, unchanged files), which
+    each rebuild reports with its time."""
     import watchfiles
 
     missing = [f for f in folders if not f.is_dir()]
@@ -60,8 +64,16 @@ def watch(
             names = sorted({display_path(Path(path)) for _, path in changes})
             more = f" and {len(names) - 3} more" if len(names) > 3 else ""
             print(f"apiforge: changed: {', '.join(names[:3])}{more}", file=sys.stderr, flush=True)
-            run()
+            rebuild(run)
     except KeyboardInterrupt:
         pass
     print("apiforge: stopped watching", file=sys.stderr, flush=True)
     return 0
+
+
+def rebuild(run: Callable[[], list[str]]) -> None:
+    """One rebuild, and a line saying how long it took and what it did not redo."""
+    start = time.perf_counter()
+    skipped = run()
+    took = f"apiforge: rebuilt in {time.perf_counter() - start:.2f} s"
+    print(f"{took}; skipped: {', '.join(skipped) or 'nothing'}", file=sys.stderr, flush=True)

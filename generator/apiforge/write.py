@@ -74,6 +74,33 @@ def write_manifest(
     (package / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
+def keep_unchanged(staged: Path, current: Path) -> int:
+    """Put each file of `current` whose bytes the staged package repeats in place of the staged
+    copy (a hard link: the same file, its mtime kept, so editors and build tools reload nothing);
+    the swap that follows stays all or nothing. Returns how many generated files were kept."""
+    kept = 0
+    if not current.is_dir():
+        return kept
+    for path in sorted(staged.rglob("*")):
+        old = current / path.relative_to(staged)
+        if not path.is_file() or not old.is_file() or old.is_symlink():
+            continue
+        try:
+            if old.stat().st_size != path.stat().st_size or old.read_bytes() != path.read_bytes():
+                continue
+            spare = path.with_name(f".apiforge-keep-{path.name}")
+            try:
+                os.link(old, spare)
+                os.replace(spare, path)
+            except OSError:  # no hard links here: a fresh copy that keeps the old times
+                spare.unlink(missing_ok=True)
+                shutil.copystat(old, path)
+        except OSError:
+            continue  # the staged copy is just as good
+        kept += path.name != MANIFEST or path.parent != staged
+    return kept
+
+
 def swap_in(stage: Path, out_dir: Path, names: list[str]) -> None:
     """Move every staged package over its old version, all or nothing: on a failed rename the
     packages already moved are taken back out and the old ones put back."""
