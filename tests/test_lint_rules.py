@@ -63,6 +63,36 @@ def test_unused_components_are_found_transitively(tmp_path: Path) -> None:
     assert {s for s, _, _ in found} == {"warning"}
 
 
+SCHEMES = """
+security: [{Global: []}]
+paths:
+  /a:
+    post:
+      operationId: a
+      security: [{PerOperation: []}]
+      callbacks:
+        done:
+          '{$request.body#/url}':
+            post:
+              security: [{InCallback: []}]
+              responses: {"200": {description: ok}}
+      responses: {"200": {description: ok}}
+components:
+  securitySchemes:
+    Global: {type: http, scheme: bearer}
+    PerOperation: {type: apiKey, in: header, name: X-Key}
+    InCallback: {type: apiKey, in: header, name: X-Hook}
+    Forgotten: {type: http, scheme: basic}
+"""
+
+
+def test_a_security_scheme_no_requirement_names_is_unused(tmp_path: Path) -> None:
+    """Schemes are used by name, in the document's, an operation's or a callback's requirements
+    (Redocly's no-unused-components and Spectral's oas3-unused-component report them too)."""
+    found = fired(lint(tmp_path, SCHEMES), "unused-components")
+    assert pointers(found) == ["#/components/securitySchemes/Forgotten"]
+
+
 def test_a_document_of_components_alone_is_a_library(tmp_path: Path) -> None:
     body = "components:\n  schemas:\n    A: {type: string}\n"
     assert fired(lint(tmp_path, body), "unused-components") == []
@@ -316,3 +346,19 @@ def test_generate_goes_on_over_the_new_rules_errors(tmp_path: Path) -> None:
     built = generate([spec], tmp_path / "out")
     rules = {w.rule for w in built[0].warnings}
     assert {"server-variables", "min-max", "array-items", "duplicate-parameters"} <= rules
+
+
+def test_each_keyword_beside_a_ref_is_its_own_finding(tmp_path: Path) -> None:
+    """As Redocly's spec-ref-siblings and Spectral's no-$ref-siblings place them: one per key."""
+    body = """
+    paths: {}
+    components:
+      schemas:
+        Count: {type: integer}
+        Twice: {$ref: '#/components/schemas/Count', description: d, example: 3, x-note: kept}
+    """
+    found = fired(lint(tmp_path, body, HEAD30), "ref-siblings")
+    assert pointers(found) == [
+        "#/components/schemas/Twice/description",
+        "#/components/schemas/Twice/example",
+    ]

@@ -11,7 +11,7 @@ from apiforge.lint.registry import Context, Finding, rule
 from apiforge.names import ClassName
 
 Key = tuple[str, str]  # (section, name) under components
-_UNCHECKED = frozenset({"securitySchemes"})  # named by security requirements, not by refs
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 
 
 @rule("unused-components", Severity.WARNING)
@@ -20,9 +20,9 @@ def unused_components(ctx: Context) -> Iterator[Finding]:
     comps = ctx.data.get("components")
     if not isinstance(comps, dict) or not (ctx.data.get("paths") or ctx.data.get("webhooks")):
         return  # a library of components (no paths) is all there to be referenced
-    reached = _reached(ctx)
+    reached = _reached(ctx) | {("securitySchemes", name) for name in _required_schemes(ctx.data)}
     for section, members in comps.items():
-        if section in _UNCHECKED or not isinstance(members, dict) or section.startswith("x-"):
+        if not isinstance(members, dict) or section.startswith("x-"):
             continue
         for name in members:
             if (section, str(name)) not in reached:
@@ -74,6 +74,35 @@ def _reached(ctx: Context) -> set[Key]:
         todo.extend(edges.get(key, ()))
         todo.extend(children.get(key, ()))
     return reached
+
+
+def _required_schemes(data: dict[str, object]) -> set[str]:
+    """Security schemes named by a requirement: the document's, or an operation's in paths,
+    webhooks and callbacks (a scheme is used by name, never by `$ref`)."""
+    names: set[str] = set()
+    owners: list[object] = [data]
+    items: list[object] = []
+    for key in ("paths", "webhooks"):
+        found = data.get(key)
+        items += list(found.values()) if isinstance(found, dict) else []
+    depth = 0
+    while items and depth < 8:  # callbacks nest path items inside operations
+        nested: list[object] = []
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            for op in (item.get(method) for method in _METHODS):
+                if isinstance(op, dict):
+                    owners.append(op)
+                    callbacks = op.get("callbacks")
+                    for callback in callbacks.values() if isinstance(callbacks, dict) else ():
+                        nested += list(callback.values()) if isinstance(callback, dict) else []
+        items, depth = nested, depth + 1
+    for owner in owners:
+        security = owner.get("security") if isinstance(owner, dict) else None
+        for requirement in security if isinstance(security, list) else ():
+            names.update(str(n) for n in requirement if isinstance(requirement, dict))
+    return names
 
 
 def _add(targets: set[Key], ref: str) -> None:

@@ -95,10 +95,9 @@ def ref_siblings(ctx: Context) -> Iterator[Finding]:
             ignored = sorted(
                 k for k in node if k not in ("$ref", "nullable") and not k.startswith("x-")
             )
-            if ignored:
-                shown = ", ".join(ignored)
-                message = f"{shown} beside $ref {'is' if len(ignored) == 1 else 'are'} ignored in OpenAPI 3.0; wrap the ref in allOf"
-                yield Finding(at(tokens, ignored[0]), message)
+            for key in ignored:  # one finding per keyword, where each one is written
+                message = f"{key} beside $ref is ignored in OpenAPI 3.0; wrap the ref in allOf"
+                yield Finding(at(tokens, key), message)
 
 
 @rule("nullable-type", Severity.WARNING)
