@@ -80,7 +80,8 @@ paths:
 components:
   securitySchemes:
     Global: {type: http, scheme: bearer}
-    PerOperation: {type: apiKey, in: header, name: X-Key}
+    PerOperation: {$ref: '#/components/securitySchemes/Shared'}  # used through its ref
+    Shared: {type: apiKey, in: header, name: X-Key}
     InCallback: {type: apiKey, in: header, name: X-Hook}
     Forgotten: {type: http, scheme: basic}
 """

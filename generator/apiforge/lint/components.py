@@ -20,7 +20,8 @@ def unused_components(ctx: Context) -> Iterator[Finding]:
     comps = ctx.data.get("components")
     if not isinstance(comps, dict) or not (ctx.data.get("paths") or ctx.data.get("webhooks")):
         return  # a library of components (no paths) is all there to be referenced
-    reached = _reached(ctx) | {("securitySchemes", name) for name in _required_schemes(ctx.data)}
+    schemes = {("securitySchemes", name) for name in _required_schemes(ctx.data)}
+    reached = _reached(ctx, schemes)
     for section, members in comps.items():
         if not isinstance(members, dict) or section.startswith("x-"):
             continue
@@ -31,9 +32,10 @@ def unused_components(ctx: Context) -> Iterator[Finding]:
                 yield Finding(where, message)
 
 
-def _reached(ctx: Context) -> set[Key]:
-    """Components reached from outside `components`, following refs, discriminator mappings and
-    the allOf children of a discriminating base (its implicit mapping selects them)."""
+def _reached(ctx: Context, named: set[Key]) -> set[Key]:
+    """Components reached from outside `components` (and the `named` ones: security schemes a
+    requirement names), following refs, discriminator mappings and the allOf children of a
+    discriminating base (its implicit mapping selects them)."""
     edges: dict[Key | None, set[Key]] = {}
     children: dict[Key, set[Key]] = {}  # base schema -> schemas whose allOf refers to it
     for tokens, kind, node in ctx.objects:
@@ -65,7 +67,7 @@ def _reached(ctx: Context) -> set[Key]:
             if base is not None:
                 children.setdefault(base, set()).add(owner)
     reached: set[Key] = set()
-    todo = deque(edges.get(None, ()))
+    todo = deque([*edges.get(None, ()), *sorted(named)])
     while todo:
         key = todo.popleft()
         if key in reached:
