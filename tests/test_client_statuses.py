@@ -30,9 +30,7 @@ SPEC = {
                     "202": {
                         "description": "accepted",
                         "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/Thing"}
-                            }
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
                         },
                     },
                     "204": {"description": "done"},
