@@ -352,8 +352,15 @@ def test_generate_goes_on_over_the_new_rules_errors(tmp_path: Path) -> None:
 def test_each_keyword_beside_a_ref_is_its_own_finding(tmp_path: Path) -> None:
     """As Redocly's spec-ref-siblings and Spectral's no-$ref-siblings place them: one per key."""
     body = """
-    paths: {}
+    paths:
+      /a:
+        get:
+          operationId: a
+          responses:
+            "200": {$ref: '#/components/responses/Ok', description: ignored too}
     components:
+      responses:
+        Ok: {description: ok}
       schemas:
         Count: {type: integer}
         Twice: {$ref: '#/components/schemas/Count', description: d, example: 3, x-note: kept}
@@ -362,4 +369,5 @@ def test_each_keyword_beside_a_ref_is_its_own_finding(tmp_path: Path) -> None:
     assert pointers(found) == [
         "#/components/schemas/Twice/description",
         "#/components/schemas/Twice/example",
+        "#/paths/~1a/get/responses/200/description",  # a response's reference, too
     ]

@@ -87,10 +87,12 @@ def array_items(ctx: Context) -> Iterator[Finding]:
 
 @rule("ref-siblings", Severity.WARNING)
 def ref_siblings(ctx: Context) -> Iterator[Finding]:
-    """3.0 ignores every keyword beside a `$ref` (apiforge reads `nullable` there, as 3.0.3 tools do)."""
+    """3.0 ignores every keyword beside a `$ref`, in a schema or any other Reference Object (a
+    response's `description`); apiforge reads `nullable` beside a schema's, as 3.0.3 tools do."""
     if not ctx.is_30:
         return
-    for tokens, node in ctx.having("$ref"):
+    others = [(t, n) for t, kind, n in ctx.objects if kind != "schema" and "$ref" in n]
+    for tokens, node in [*ctx.having("$ref"), *others]:
         if isinstance(node.get("$ref"), str):
             ignored = sorted(
                 k for k in node if k not in ("$ref", "nullable") and not k.startswith("x-")
