@@ -3,11 +3,11 @@
 The example is read the way the generated code reads it: its schema goes through
 `apiforge.json_schema.to_json_schema` for the direction the example travels (a request body or
 parameter, a response, or either for a component schema's own example) and jsonschema's 2020-12
-validator checks the value, formats where the models parse them (jsonschema's checks, plus
-duration and uri through pydantic). Valid there, the peer's finding is a false alarm, named by the
+validator checks the value, formats only where the models parse them (`KEPT_FORMATS`, the
+generator's one decision: every other format is an annotation there, a plain str). Valid there, the peer's finding is a false alarm, named by the
 class of issue 23 that explains it (nullable, discriminator, oneOf, readOnly/writeOnly): the one
 the peer's own message names, else the ones the schema uses; other peer habits are named too
-(Redocly's additionalProperties off, formats the models keep as str, other drafts). Refused
+(Redocly's additionalProperties off, formats the models read as annotations, other drafts). Refused
 there, it is a miss of ours.
 """
 
@@ -16,14 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from lint_families import Finding, split_pointer
-from pydantic import AnyUrl, TypeAdapter, ValidationError
 
 from apiforge.json_schema import to_json_schema
+from apiforge.model_input import KEPT_FORMATS
 from apiforge.walk import deref
 
 __all__ = ["Verdict", "classify_example"]
@@ -37,24 +36,16 @@ _CLASSES = (
     ("oneOf", "oneOf branches the value selects"),
 )
 _KEYWORDS = frozenset({"example", "examples", "default"})
-_STRINGS = frozenset(  # formats datamodel-code-generator leaves plain str in the models
-    {"json-pointer", "relative-json-pointer", "regex", "uri-reference", "uri-template", "iri"}
-    | {"iri-reference", "idn-hostname"}
-)
 
 
 def _model_formats() -> FormatChecker:
-    """jsonschema's checks, plus the formats the models parse with pydantic (duration, uri)."""
-    checker = FormatChecker(list(Draft202012Validator.FORMAT_CHECKER.checkers))
-    for name, kind in (("duration", timedelta), ("uri", AnyUrl)):
-        adapter: TypeAdapter[Any] = TypeAdapter(kind)
-        checker.checks(name, raises=ValidationError)(
-            lambda v, a=adapter: not isinstance(v, str) or a.validate_python(v) is not None
-        )
-    return checker
+    """The format checks of jsonschema for the formats the models keep (`KEPT_FORMATS`); the
+    generator reads every other format as an annotation (JSON Schema 2020-12's default)."""
+    known = Draft202012Validator.FORMAT_CHECKER.checkers
+    return FormatChecker([name for name in known if name in KEPT_FORMATS])
 
 
-_FORMATS = _model_formats()  # the models parse date-time, uuid and the like
+_FORMATS = _model_formats()
 _FORMAT = re.compile(r'must match format "([^"]+)"')
 _MAX_NODES = 20_000  # a bound on the walk over a schema and what it references
 
@@ -218,10 +209,10 @@ def _said_otherwise(message: str) -> str:
             " models, take other properties"
         )
     fmt = _FORMAT.search(message)
-    if fmt is not None and fmt[1] in _STRINGS:
+    if fmt is not None and fmt[1] not in KEPT_FORMATS:
         return (
-            f"format {fmt[1]}: the peer checks it, but it is no type of the generated models"
-            " (a plain string there), so apiforge's reading does not"
+            f"format {fmt[1]}: the peer checks it, but the generated models read it as an"
+            " annotation (a plain str, the value kept as sent), and so does apiforge's lint"
         )
     if "no schema with key or ref" in message or "value must be [" in message:
         return (

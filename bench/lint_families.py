@@ -117,6 +117,7 @@ APIFORGE: dict[str, str] = {  # rule ids of main and of the lint branch; others 
     "security-schemes": "security-defined",
     "schema-examples": "examples",
     "media-examples": "examples",
+    "schema-defaults": "defaults",
     "unused-components": "unused-components",
     "enum-type": "enum-type",
     "enum-duplicates": "duplicate-enum",
