@@ -371,3 +371,40 @@ def test_each_keyword_beside_a_ref_is_its_own_finding(tmp_path: Path) -> None:
         "#/components/schemas/Twice/example",
         "#/paths/~1a/get/responses/200/description",  # a response's reference, too
     ]
+
+
+def test_a_webhook_without_an_operation_id_is_named(tmp_path: Path) -> None:
+    """Redocly's operation-operationId covers webhooks too; a warning (nothing is generated)."""
+    body = """
+    paths: {}
+    webhooks:
+      newPet:
+        post: {responses: {"200": {description: ok}}}
+        delete: {operationId: petGone, responses: {"200": {description: ok}}}
+    """
+    found = fired(lint(tmp_path, body), "operation-id")
+    assert [(s, p) for s, p, _ in found] == [("warning", "#/webhooks/newPet/post")]
+
+
+def test_required_beside_allof_parts_must_be_defined_by_one(tmp_path: Path) -> None:
+    """Azure's chatCompletionRequestMessageFunction: `required` beside `allOf` parts that list
+    their properties names one none of them defines (Redocly's no-required-schema-properties-
+    undefined); a name a part defines, or a part that takes any property, is fine."""
+    body = """
+    paths: {}
+    components:
+      schemas:
+        Base: {type: object, properties: {role: {type: string}}}
+        Message:
+          allOf:
+            - $ref: '#/components/schemas/Base'
+            - {type: object, properties: {content: {type: string}}}
+          required: [function_call_id, content, role]
+        Open:
+          allOf:
+            - $ref: '#/components/schemas/Base'
+            - {type: object, additionalProperties: {type: string}}
+          required: [anything]
+    """
+    found = fired(lint(tmp_path, body), "required-properties")
+    assert pointers(found) == ["#/components/schemas/Message/required/0"]

@@ -62,7 +62,8 @@ def required_properties(ctx: Context) -> Iterator[Finding]:
     for tokens, node in ctx.having("required"):
         required = node.get("required")
         closed = node.get("additionalProperties") is False
-        if not isinstance(required, list) or not ("properties" in node or closed):
+        listed = "properties" in node or _made_of_objects(ctx, node)
+        if not isinstance(required, list) or not (listed or closed):
             continue
         names, patterns = _defined_names(ctx, node, parents)
         if names is None:
@@ -75,6 +76,16 @@ def required_properties(ctx: Context) -> Iterator[Finding]:
             message = f"required property {name!r} is not defined in properties"
             message += "; with additionalProperties: false no object is valid" if closed else ""
             yield Finding(jp.from_tokens([*tokens, "required", str(i)]), message)
+
+
+def _made_of_objects(ctx: Context, node: dict[str, Any]) -> bool:
+    """A schema whose properties are its allOf parts' (Azure's messages: `required` beside
+    `allOf: [$ref Base, {properties}]`): it lists them through its parts."""
+    parts = node.get("allOf")
+    if not isinstance(parts, list) or not parts:
+        return False
+    resolved = [ctx.deref(p) for p in parts]
+    return all(isinstance(p, dict) and ("properties" in p or "allOf" in p) for p in resolved)
 
 
 def _defined_names(
