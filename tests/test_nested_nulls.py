@@ -264,6 +264,9 @@ class Recorder:
     async def questions_patch(self, body: Any, context: Any) -> None:
         self.bodies.append(body)
 
+    async def update_tags(self, body: Any, context: Any) -> None:
+        self.bodies.append(body)
+
 
 def _serve(tmp: Path, name: str, document: dict[str, Any]) -> Any:
     """Generate package `name` from the document with the CLI; its server module."""
@@ -580,3 +583,41 @@ def test_a_request_variant_without_a_ref_marked_read_only_still_refuses_null(
     status, answer, handler = _post(server, "/questions", {"name": None})
     assert status == 400, answer
     assert "'name'" in answer["error"]["message"] and handler.bodies == []
+
+
+AZURE_TAGS = {  # azure.com/iothub's IotHubResource_Update, reduced: a map with no `type`
+    "openapi": "3.0.0",
+    "info": {"title": "iothub", "version": "1"},
+    "paths": {
+        "/tags": {
+            "post": {
+                "operationId": "update_tags",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref("TagsResource")}},
+                },
+                "responses": {"200": {"description": "ok"}},
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "TagsResource": {
+                "properties": {"tags": {"additionalProperties": {"type": "string"}}},
+            }
+        }
+    },
+}
+
+
+def test_a_typeless_map_is_read_as_the_object_it_describes(tmp_path: Path) -> None:
+    """`{additionalProperties: {type: string}}` without `type`: a map of strings by our
+    documented reading (the models were `Any`, so a number among the tags got through)."""
+    server = _serve(tmp_path, "iothub", AZURE_TAGS)
+    status, answer, handler = _post(server, "/tags", {"tags": {"env": 12345}})
+    assert status == 400, answer
+    assert handler.bodies == []
+    sent = {"tags": {"env": "prod"}}
+    status, answer, handler = _post(server, "/tags", sent)
+    assert status == 200, answer
+    assert handler.bodies[0].model_dump(mode="json", by_alias=True, exclude_unset=True) == sent

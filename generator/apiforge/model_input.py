@@ -13,6 +13,7 @@ from typing import Any
 
 from apiforge import unsatisfiable
 from apiforge.ecma_regex import ascii_classes
+from apiforge.json_schema import reads_as_object
 from apiforge.load import plain_copy
 from apiforge.walk import iter_objects
 
@@ -59,6 +60,8 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
         for key in [k for k in node if k in _UNSAFE_KEYWORDS or k.startswith("x-")]:
             del node[key]
         if kind == "schema":
+            if reads_as_object(node):  # our documented reading, the judge's and nullability's
+                node["type"] = "object"
             if node.get("nullable") is True:
                 _enum_admits_null(node)
             _say_open(node)
