@@ -394,7 +394,10 @@ def test_required_beside_allof_parts_must_be_defined_by_one(tmp_path: Path) -> N
     paths: {}
     components:
       schemas:
-        Base: {type: object, properties: {role: {type: string}}}
+        Base:
+          oneOf:  # Azure's chatCompletionRequestMessage: a oneOf of message objects
+            - {type: object, properties: {role: {type: string}}}
+            - {type: object, properties: {role: {type: string}, tool_call_id: {type: string}}}
         Message:
           allOf:
             - $ref: '#/components/schemas/Base'

@@ -80,12 +80,13 @@ def required_properties(ctx: Context) -> Iterator[Finding]:
 
 def _made_of_objects(ctx: Context, node: dict[str, Any]) -> bool:
     """A schema whose properties are its allOf parts' (Azure's messages: `required` beside
-    `allOf: [$ref Base, {properties}]`): it lists them through its parts."""
+    `allOf: [$ref Message, {properties}]`, Message a oneOf of objects): it lists them there."""
     parts = node.get("allOf")
     if not isinstance(parts, list) or not parts:
         return False
     resolved = [ctx.deref(p) for p in parts]
-    return all(isinstance(p, dict) and ("properties" in p or "allOf" in p) for p in resolved)
+    shaped = ("properties", "allOf", "oneOf", "anyOf")  # a part of objects, or of branches of them
+    return all(isinstance(p, dict) and any(k in p for k in shaped) for p in resolved)
 
 
 def _defined_names(
