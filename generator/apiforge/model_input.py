@@ -15,7 +15,7 @@ from apiforge import unsatisfiable
 from apiforge.ecma_regex import ascii_classes
 from apiforge.json_schema import reads_as_object
 from apiforge.load import plain_copy
-from apiforge.walk import iter_objects
+from apiforge.walk import get_ref, iter_objects
 
 __all__ = ["KEPT_FORMATS", "model_input"]
 
@@ -64,7 +64,7 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
                 node["type"] = "object"
             if node.get("nullable") is True:
                 _enum_admits_null(node)
-            _say_open(node)
+            _say_open(node, doc)
             if isinstance(node.get("pattern"), str):
                 node["pattern"] = ascii_classes(node["pattern"])
             _drop_foreign_keywords(node)
@@ -107,12 +107,32 @@ def _enum_admits_null(schema: dict[str, Any]) -> None:
         schema["enum"] = [*values, None]
 
 
-def _say_open(schema: dict[str, Any]) -> None:
+def _say_open(schema: dict[str, Any], doc: dict[str, Any]) -> None:
     """An object schema that does not close itself admits undeclared properties (JSON Schema's
-    default); the library drops them unless told, so a reply's extra keys would vanish."""
-    closes = "additionalProperties" in schema or "unevaluatedProperties" in schema
-    if not closes and ("properties" in schema or schema.get("type") == "object"):
+    default); the library drops them unless told, so a reply's extra keys would vanish. A schema
+    made only of allOf parts is one class too (codat's responses): open unless a part closes."""
+    if "additionalProperties" in schema or "unevaluatedProperties" in schema:
+        return
+    made = "properties" in schema or schema.get("type") == "object"
+    if made or _open_parts(schema.get("allOf"), doc):
         schema["additionalProperties"] = True
+
+
+def _open_parts(parts: Any, doc: dict[str, Any]) -> bool:
+    """Whether allOf parts are object schemas (inline or one ref away) none of which closes."""
+    if not isinstance(parts, list) or not parts:
+        return False
+    for part in parts:
+        ref = part.get("$ref") if isinstance(part, dict) else None
+        target = get_ref(doc, ref) if isinstance(ref, str) and ref.startswith("#/") else part
+        if not isinstance(target, dict) or not (
+            "properties" in target or target.get("type") == "object"
+        ):
+            return False
+        closes = "additionalProperties" in target or "unevaluatedProperties" in target
+        if closes and target.get("additionalProperties") is not True:
+            return False
+    return True
 
 
 def _refers_into(data: Any, sections: tuple[str, ...]) -> bool:

@@ -24,6 +24,7 @@ class Pet(BaseModel):
 
 class Dog(Pet):
     model_config = ConfigDict(
+        extra="allow",
         populate_by_name=True,
     )
     kind: Literal["dog"]  # type: ignore[assignment, misc, unused-ignore]
