@@ -9,9 +9,9 @@ from apiforge import pointer as jp
 from apiforge.diagnostics import Severity
 from apiforge.lint.registry import Context, Finding, rule
 from apiforge.names import ClassName
+from apiforge.walk import item_operations
 
 Key = tuple[str, str]  # (section, name) under components
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 
 
 @rule("unused-components", Severity.WARNING)
@@ -93,12 +93,11 @@ def _required_schemes(data: dict[str, object]) -> set[str]:
         for item in items:
             if not isinstance(item, dict):
                 continue
-            for op in (item.get(method) for method in _METHODS):
-                if isinstance(op, dict):
-                    owners.append(op)
-                    callbacks = op.get("callbacks")
-                    for callback in callbacks.values() if isinstance(callbacks, dict) else ():
-                        nested += list(callback.values()) if isinstance(callback, dict) else []
+            for _method, _tokens, op in item_operations(item):
+                owners.append(op)
+                callbacks = op.get("callbacks")
+                for callback in callbacks.values() if isinstance(callbacks, dict) else ():
+                    nested += list(callback.values()) if isinstance(callback, dict) else []
         items, depth = nested, depth + 1
     for owner in owners:
         security = owner.get("security") if isinstance(owner, dict) else None

@@ -20,9 +20,6 @@ _SAFE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
-_WEBHOOK_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
 @rule("operation-id")
 def operation_ids(ctx: Context) -> Iterator[Finding]:
     """Every operation has an operationId that is unique and a safe Python identifier."""
@@ -47,10 +44,9 @@ def operation_ids(ctx: Context) -> Iterator[Finding]:
             yield Finding(where, message, Severity.WARNING)
     webhooks = ctx.data.get("webhooks")
     for name, item in webhooks.items() if isinstance(webhooks, dict) else ():
-        for method in _WEBHOOK_METHODS if isinstance(item, dict) else ():
-            op = item.get(method)
-            if isinstance(op, dict) and op.get("operationId") is None:
-                at = jp.join("#/webhooks", str(name), method)
+        for method, tokens, op in item_operations(item) if isinstance(item, dict) else ():
+            if op.get("operationId") is None:
+                at = jp.join("#/webhooks", str(name), *tokens)
                 message = (
                     f"webhook {name} {method.upper()} has no operationId (tools name it by one)"
                 )
