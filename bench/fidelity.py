@@ -6,7 +6,7 @@ timeout (bench/fidelity_worker.py): generate the package, import it, then for ev
 seeded sample of at most --max-operations):
 
 - responses: valid instances of each 2xx JSON response schema (hypothesis-jsonschema on the schema
-  as apiforge.json_schema converts it, kept when jsonschema's 2020-12 validator accepts them, plus
+  as apiforge.document.json_schema converts it, kept when jsonschema's 2020-12 validator accepts them, plus
   the spec's own examples it accepts) answered through httpx.MockTransport to the generated Client;
   the call must not raise and the result, dumped with model_dump(mode="json", by_alias=True,
   exclude_unset=True), must equal the instance;

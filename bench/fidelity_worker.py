@@ -47,14 +47,14 @@ from fidelity_values import (  # noqa: E402
     value_at,
 )
 
-from apiforge.json_schema import (  # noqa: E402
+from apiforge.document.bundle import load_bundle  # noqa: E402
+from apiforge.document.json_schema import (  # noqa: E402
     SchemaConversionError,
     reads_as_object,
     to_json_schema,
 )
-from apiforge.repair import repair_bundle  # noqa: E402
-from apiforge.resolve import load_bundle  # noqa: E402
-from apiforge.walk import deref, item_operations, iter_path_items  # noqa: E402
+from apiforge.document.walk import deref, item_operations, iter_path_items  # noqa: E402
+from apiforge.repair.mistakes import repair_bundle  # noqa: E402
 
 BASE = "http://fidelity.test"
 KEY = "fidelity-key"

@@ -40,7 +40,7 @@ def openai_document() -> Path:
 def chat_subset(full: Path, into: Path) -> Path:
     """OpenAI's document cut down to POST /chat/completions and every component it reaches."""
     sys.path.insert(0, str(REPO))
-    from apiforge.resolve import load_bundle
+    from apiforge.document.bundle import load_bundle
 
     doc = load_bundle(full).data
     keep_paths = {"/chat/completions": doc["paths"]["/chat/completions"]}

@@ -187,8 +187,8 @@ def judge(result: dict[str, Any]) -> list[Any]:
     peers = [f for t in ("redocly", "spectral") for f in lint_tools.from_json(tools[t]["findings"])]
 
     def load() -> dict[str, Any] | None:
-        from apiforge.diagnostics import SpecError
-        from apiforge.resolve import load_bundle
+        from apiforge.document.bundle import load_bundle
+        from apiforge.findings.diagnostic import SpecError
 
         try:
             data: dict[str, Any] = load_bundle(Path(result["path"])).data

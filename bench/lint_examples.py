@@ -1,7 +1,7 @@
 """Whether a peer's example finding that apiforge does not share is a false alarm of the peer.
 
 The example is read the way the generated code reads it: its schema goes through
-`apiforge.json_schema.to_json_schema` for the direction the example travels (a request body or
+`apiforge.document.json_schema.to_json_schema` for the direction the example travels (a request body or
 parameter, a response, or either for a component schema's own example) and jsonschema's 2020-12
 validator checks the value, formats only where the models parse them (`KEPT_FORMATS`, the
 generator's one decision: every other format is an annotation there, a plain str). Valid there, the peer's finding is a false alarm, named by the
@@ -21,9 +21,9 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from lint_families import Finding, split_pointer
 
-from apiforge.json_schema import to_json_schema
-from apiforge.model_input import KEPT_FORMATS
-from apiforge.walk import deref
+from apiforge.document.json_schema import to_json_schema
+from apiforge.document.walk import deref
+from apiforge.models.input import KEPT_FORMATS
 
 __all__ = ["Verdict", "classify_example"]
 

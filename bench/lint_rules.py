@@ -50,9 +50,9 @@ def whole_command(generator: Path, spec: Path, runs: int) -> tuple[float, float,
 
 def per_rule(spec: Path, runs: int) -> list[tuple[str, float, int]]:
     """(rule, median CPU s, findings) in this process, each run on a fresh walk."""
-    from apiforge.lint import RULES
-    from apiforge.lint.registry import Context
-    from apiforge.resolve import load_bundle
+    from apiforge.document.bundle import load_bundle
+    from apiforge.validate.lint import RULES
+    from apiforge.validate.lint.registry import Context
 
     bundle = load_bundle(spec)
     samples: dict[str, list[float]] = {rule_id: [] for rule_id in ["(walk)", *RULES]}

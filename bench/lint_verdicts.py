@@ -14,7 +14,7 @@ from typing import Any
 from lint_examples import classify_example
 from lint_families import Finding, matched, scope, split_pointer
 
-from apiforge.walk import deref
+from apiforge.document.walk import deref
 
 __all__ = ["Judged", "judge_document", "reduced"]
 

@@ -33,10 +33,10 @@ LEAF = "CompletionUsage"  # the schema bench/generate.py's leaf edit changes
 
 
 def library_document(spec: Path) -> dict[str, Any]:
-    from apiforge.model_input import model_input
-    from apiforge.prepare import plan_models
-    from apiforge.repair import repair_bundle
-    from apiforge.resolve import load_bundle
+    from apiforge.document.bundle import load_bundle
+    from apiforge.models.input import model_input
+    from apiforge.plan.operations import plan_models
+    from apiforge.repair.mistakes import repair_bundle
 
     bundle, _ = repair_bundle(load_bundle(spec, spec.name))
     return model_input(plan_models(bundle).document)
@@ -126,7 +126,7 @@ def classes(source: str) -> dict[str, str]:
 def run(document: dict[str, Any]) -> tuple[float, str]:
     import json
 
-    from apiforge.models import run_library
+    from apiforge.models.library import run_library
 
     start = time.perf_counter()
     out = run_library(json.dumps(document), "# header")
@@ -141,7 +141,7 @@ def main() -> None:
     sys.path.insert(0, str(REPO / "bench"))
     from generate import openai_document
 
-    from apiforge.models import warm_library
+    from apiforge.models.library import warm_library
 
     warm_library()
     document = library_document(openai_document())

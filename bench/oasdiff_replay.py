@@ -148,7 +148,7 @@ def _expected(body: str, levels: dict[str, int]) -> tuple[int, set[str]] | None:
 def worker() -> None:
     """Diff each pair with the `apiforge` on sys.path; a JSON line per pair on stdout."""
     from apiforge.diff import diff_documents
-    from apiforge.resolve import load_bundle
+    from apiforge.document.bundle import load_bundle
 
     for line in sys.stdin:
         base, revision = json.loads(line)

@@ -45,12 +45,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="at most N documents")
     args = parser.parse_args()
     sys.setrecursionlimit(30_000)
-    from apiforge.diagnostics import SpecError
-    from apiforge.fast_locator import placed_diagnostics
-    from apiforge.fast_validator import fast_errors
-    from apiforge.located_validator import located_diagnostics
-    from apiforge.resolve import load_bundle
-    from apiforge.versions import supported_release
+    from apiforge.document.bundle import load_bundle
+    from apiforge.document.versions import supported_release
+    from apiforge.findings.diagnostic import SpecError
+    from apiforge.validate.fast import fast_errors
+    from apiforge.validate.located import located_diagnostics
+    from apiforge.validate.placing import placed_diagnostics
 
     tally = {"documents": 0, "rust-valid": 0, "not judged": 0, "placed": 0, "fell back": 0}
     agree = {"same places": 0, "a subset": 0, "other errors": 0}

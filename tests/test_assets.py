@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from apiforge import assets
+from apiforge.codegen import assets
 
 
 def test_every_runtime_module_ships_once_under_its_flat_name() -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 import yaml
 
-from apiforge import ir
-from apiforge.build_ir import build_api
-from apiforge.models import generate_models, index_models
-from apiforge.prepare import plan_models
-from apiforge.resolve import load_bundle
+from apiforge.codegen import ir
+from apiforge.codegen.build import build_api
+from apiforge.document.bundle import load_bundle
+from apiforge.models.library import generate_models, index_models
+from apiforge.plan.operations import plan_models
 
 
 def _written(tmp_path: Path, doc: dict[str, Any]) -> Path:
@@ -311,7 +311,7 @@ def test_models_are_read_from_components_unless_a_schema_refers_into_paths(
 ) -> None:
     """The model generator gets no paths (less to parse, the same models); a schema that refers
     into an operation keeps them, and its model is the body's, not a fallback for a lost ref."""
-    from apiforge.model_input import model_input
+    from apiforge.models.input import model_input
 
     body = {"type": "object", "properties": {"id": {"type": "string"}}}
     operation = {
@@ -333,7 +333,7 @@ def test_models_are_read_from_components_unless_a_schema_refers_into_paths(
 
 
 def test_override_marks_go_before_a_comment_and_on_the_first_line_of_a_statement() -> None:
-    from apiforge.models import _OVERRIDE_IGNORE, _mark_lines
+    from apiforge.models.library import _OVERRIDE_IGNORE, _mark_lines
 
     source = (
         "class A(Base):\n"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from apiforge import load
 from apiforge.cli import main
+from apiforge.document import load
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "specs"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from apiforge.build_ir import CLIENT_MEMBERS
+from apiforge.codegen.build import CLIENT_MEMBERS
 from tests.chat_stub import DIALECTS, RETRY_DATE, USAGE, ChatStub, completion, error_body
 
 NOW = 1_700_000_000.0

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from apiforge.format import ruff_binary
+from apiforge.output.format import ruff_binary
 from apiforge.pipeline import generate
 
 SPEC = """

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from apiforge import load
-from apiforge.model_limits import MAX_LITERAL_DEPTH, MAX_SCHEMA_DEPTH, limit_for_models
+from apiforge.document import load
+from apiforge.repair.limits import MAX_LITERAL_DEPTH, MAX_SCHEMA_DEPTH, limit_for_models
 from tests.helpers import run_cli
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from apiforge.ecma_regex import ascii_classes
+from apiforge.document.patterns import ascii_classes
 from tests.helpers import import_fresh, run_cli
 
 

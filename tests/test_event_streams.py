@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from apiforge.diff import diff_documents
-from apiforge.event_stream import read_chunk
-from apiforge.media_types import essence, is_event_stream, is_json
+from apiforge.document.event_streams import read_chunk
+from apiforge.document.media import essence, is_event_stream, is_json
 from tests.helpers import import_fresh, run_cli
 
 # A chat-completions document as Speakeasy writes one (Mistral's public document has this shape):

@@ -14,14 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apiforge import pointer as jp
-from apiforge.diagnostics import SpecError
-from apiforge.fast_locator import _Places, placed_diagnostics
-from apiforge.fast_validator import fast_errors, fast_verdict
-from apiforge.located_validator import located_diagnostics
-from apiforge.resolve import Bundle, load_bundle
-from apiforge.validate import validate_bundle
-from apiforge.versions import supported_release
+from apiforge.document import pointer as jp
+from apiforge.document.bundle import Bundle, load_bundle
+from apiforge.document.versions import supported_release
+from apiforge.findings.diagnostic import SpecError
+from apiforge.validate.fast import fast_errors, fast_verdict
+from apiforge.validate.located import located_diagnostics
+from apiforge.validate.openapi import validate_bundle
+from apiforge.validate.placing import _Places, placed_diagnostics
 from tests.helpers import REPO
 from tests.test_real_documents import VENDOR, oas_examples  # noqa: F401 - a fixture
 
@@ -264,8 +264,8 @@ def test_threads_never_crash_the_rust_validator(preloaded: bool) -> None:
     code = f"""
 import threading
 from pathlib import Path
-from apiforge import fast_validator
-from apiforge.resolve import load_bundle
+from apiforge.validate import fast as fast_validator
+from apiforge.document.bundle import load_bundle
 bundle = load_bundle(Path("spec/sandbox.yaml"))
 if {preloaded}:
     fast_validator.preload()

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from apiforge.check import vouching_manifest
-from apiforge.fingerprint import output_fingerprint
-from apiforge.format import ruff_config_for
+from apiforge.guard.up_to_date import vouching_manifest
+from apiforge.output.fingerprint import output_fingerprint
+from apiforge.output.format import ruff_config_for
 from tests.helpers import REPO, run_cli, tree_bytes
 
 

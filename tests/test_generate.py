@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from apiforge.diagnostics import SpecError
-from apiforge.model_cache import OFF
+from apiforge.findings.diagnostic import SpecError
+from apiforge.models.cache import OFF
+from apiforge.output.write import MANIFEST
 from apiforge.pipeline import generate
-from apiforge.write import MANIFEST
 from tests.helpers import REPO, import_fresh, run_cli, tree_bytes
 
 GOLDEN = REPO / "tests" / "golden"

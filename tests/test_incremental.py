@@ -48,7 +48,7 @@ def test_an_up_to_date_generate_never_imports_the_pipeline(project: Path) -> Non
     assert run_cli("generate", cwd=project).returncode == 0
     probe = (
         "import sys; from apiforge.cli import main; code = main(['generate']); "
-        "print(code, 'apiforge.pipeline' in sys.modules, 'apiforge.model_worker' in sys.modules)"
+        "print(code, 'apiforge.pipeline' in sys.modules, 'apiforge.models.worker' in sys.modules)"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=False

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apiforge import models
-from apiforge.diagnostics import UsageError
-from apiforge.model_cache import OFF, ModelCache, load_cache
+from apiforge.findings.diagnostic import UsageError
+from apiforge.models import library as models
+from apiforge.models.cache import OFF, ModelCache, load_cache
 from apiforge.pipeline import generate
 from tests.helpers import REPO, run_cli, tree_bytes
 

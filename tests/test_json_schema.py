@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from apiforge.json_schema import SchemaConversionError, to_json_schema
+from apiforge.document.json_schema import SchemaConversionError, to_json_schema
 from tests.helpers import REPO, import_fresh, run_cli
 
 sys.path.insert(0, str(REPO / "bench"))

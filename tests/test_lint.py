@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from apiforge.diagnostics import Diagnostic, Severity
-from apiforge.lint import RULES, lint_bundle
-from apiforge.resolve import load_bundle
-from apiforge.walk import iter_operations
+from apiforge.document.bundle import load_bundle
+from apiforge.document.walk import iter_operations
+from apiforge.findings.diagnostic import Diagnostic, Severity
+from apiforge.validate.lint import RULES, lint_bundle
 
 HEAD31 = 'openapi: 3.1.0\ninfo: {title: t, version: "1"}\n'
 HEAD30 = 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\n'
@@ -385,8 +385,8 @@ def test_malformed_documents_do_not_crash_the_rules(tmp_path: Path, paths: str) 
 
 
 def test_apiforge_extensions_rule_fires_on_malformed_extensions(tmp_path: Path) -> None:
-    from apiforge.lint import lint_bundle
-    from apiforge.resolve import load_bundle
+    from apiforge.document.bundle import load_bundle
+    from apiforge.validate.lint import lint_bundle
 
     spec = tmp_path / "ext.yaml"
     spec.write_text(
@@ -404,8 +404,8 @@ def test_apiforge_extensions_rule_fires_on_malformed_extensions(tmp_path: Path) 
 
 
 def test_apiforge_extensions_rule_accepts_the_shipped_specs() -> None:
-    from apiforge.lint import lint_bundle
-    from apiforge.resolve import load_bundle
+    from apiforge.document.bundle import load_bundle
+    from apiforge.validate.lint import lint_bundle
     from tests.helpers import REPO
 
     for name in ("gateway", "provider", "sandbox"):

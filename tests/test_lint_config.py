@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from apiforge.cli import main
-from apiforge.lint import RULES
+from apiforge.validate.lint import RULES
 
 SPEC = """\
 openapi: 3.1.0

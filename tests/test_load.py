@@ -12,10 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apiforge import load
 from apiforge.deep_stack import run_deep
-from apiforge.diagnostics import Diagnostic, SpecError
-from apiforge.load import Location, load_document, parse_document
+from apiforge.document import load
+from apiforge.document.load import Location, load_document, parse_document
+from apiforge.findings.diagnostic import Diagnostic, SpecError
 from tests.test_real_documents import VENDOR, oas_examples  # noqa: F401 - a fixture
 
 

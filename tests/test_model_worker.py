@@ -37,7 +37,7 @@ DOC = json.dumps(
 
 
 def run(script: str) -> dict[str, object]:
-    code = "import json, os, signal, sys\nfrom apiforge import model_worker\n"
+    code = "import json, os, signal, sys\nfrom apiforge.models import worker as model_worker\n"
     code += f"DOC = {DOC!r}\n" + textwrap.dedent(script)
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
@@ -50,7 +50,7 @@ def run(script: str) -> dict[str, object]:
 def test_the_child_writes_what_this_process_writes() -> None:
     result = run(
         """
-        from apiforge.models import models_of_data
+        from apiforge.models.library import models_of_data
         model_worker.start()
         pid = model_worker._worker.pid
         model_worker.submit_data(json.loads(DOC), "# header")
@@ -67,8 +67,8 @@ def test_the_child_writes_what_this_process_writes() -> None:
 def test_a_dead_child_leaves_the_work_to_this_process() -> None:
     result = run(
         """
-        from apiforge.models import build_models
-        from apiforge.prepare import plan_data
+        from apiforge.models.library import build_models
+        from apiforge.plan.operations import plan_data
         model_worker.start()
         os.kill(model_worker._worker.pid, signal.SIGKILL)
         os.waitpid(model_worker._worker.pid, 0)
@@ -83,7 +83,7 @@ def test_a_dead_child_leaves_the_work_to_this_process() -> None:
 def test_the_librarys_errors_come_back_with_their_message() -> None:
     result = run(
         """
-        from apiforge.models import models_of_data
+        from apiforge.models.library import models_of_data
         bad = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
                "components": {"schemas": {"A": {"type": "object", "properties": 7}}}}
         try:

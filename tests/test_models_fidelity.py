@@ -17,13 +17,13 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from apiforge import models as models_stage
-from apiforge.diagnostics import SpecError
-from apiforge.nullability import allows_null, not_null_fields
+from apiforge.codegen.nullability import allows_null, not_null_fields
+from apiforge.document.bundle import load_bundle
+from apiforge.findings.diagnostic import SpecError
+from apiforge.models import library as models_stage
 from apiforge.pipeline import file_header
-from apiforge.prepare import plan_models
-from apiforge.repair import repair_bundle
-from apiforge.resolve import load_bundle
+from apiforge.plan.operations import plan_models
+from apiforge.repair.mistakes import repair_bundle
 from tests.helpers import import_fresh, run_cli
 
 NULLABLE_30 = """

@@ -436,7 +436,7 @@ AZURE_CONFIGURATION = {  # azure.com/mariadb's Configurations_CreateOrUpdate, re
 def test_a_typeless_object_schema_refuses_null_as_its_class_does(tmp_path: Path) -> None:
     """JSON Schema lets null through `{properties: ...}`, but the models read it as an object (a
     class: a required one refuses null), so an optional one left out is fine and null is a 400."""
-    from apiforge.nullability import allows_null
+    from apiforge.codegen.nullability import allows_null
 
     assert not allows_null(ref("ConfigurationProperties"), AZURE_CONFIGURATION)
     server = _serve(tmp_path, "azure_configuration", AZURE_CONFIGURATION)

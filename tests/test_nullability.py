@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from apiforge import ir
-from apiforge.models import ModelClass, ModelField, ModelIndex
-from apiforge.nullability import allows_null, not_null_fields
+from apiforge.codegen import ir
+from apiforge.codegen.nullability import allows_null, not_null_fields
+from apiforge.models.library import ModelClass, ModelField, ModelIndex
 
 
 def doc_with(schemas: dict[str, Any]) -> dict[str, Any]:

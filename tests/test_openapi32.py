@@ -18,10 +18,10 @@ import uvicorn
 import yaml
 
 from apiforge.diff import diff_documents
-from apiforge.fast_validator import fast_verdict
-from apiforge.located_validator import located_diagnostics
-from apiforge.resolve import load_bundle
-from apiforge.validate import validate_bundle
+from apiforge.document.bundle import load_bundle
+from apiforge.validate.fast import fast_verdict
+from apiforge.validate.located import located_diagnostics
+from apiforge.validate.openapi import validate_bundle
 from tests.helpers import REPO, import_fresh, run_cli, tree_bytes
 from tests.openapi32 import assemble, generate_package
 from tests.serve.test_runner import free_port

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from apiforge.diagnostics import SpecError
+from apiforge.findings.diagnostic import SpecError
 from apiforge.pipeline import generate
 from tests.helpers import REPO
 

@@ -11,9 +11,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from apiforge.document.bundle import load_bundle
 from apiforge.pipeline import generate
-from apiforge.repair import _default_checker, _plainly_fits, repair_bundle
-from apiforge.resolve import load_bundle
+from apiforge.repair.mistakes import _default_checker, _plainly_fits, repair_bundle
 from tests.helpers import import_fresh
 
 
@@ -224,7 +224,7 @@ def test_nan_and_infinite_defaults_reach_the_models(tmp_path: Path) -> None:
 
 
 def test_patterns_are_searched_in_linear_time_or_not_at_all() -> None:
-    from apiforge.ecma_regex import linear_search
+    from apiforge.document.patterns import linear_search
 
     assert linear_search("b", "abc") is True  # JSON Schema's search: unanchored
     assert linear_search("^b", "abc") is False

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from apiforge.diagnostics import Diagnostic, SpecError
-from apiforge.load import Location
-from apiforge.resolve import Bundle, load_bundle
-from apiforge.walk import iter_objects
+from apiforge.document.bundle import Bundle, load_bundle
+from apiforge.document.load import Location
+from apiforge.document.walk import iter_objects
+from apiforge.findings.diagnostic import Diagnostic, SpecError
 
 HEAD = """\
 openapi: 3.1.0

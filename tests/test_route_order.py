@@ -18,8 +18,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apiforge import ir
-from apiforge.route_groups import place, serving_order
+from apiforge.codegen import ir
+from apiforge.plan.routes import place, serving_order
 from apiforge.runtime.client.errors import DEFAULT_MESSAGE_POINTERS, extract_message
 from apiforge.runtime.client.request import fill_path
 from apiforge.serve import load_server_module

@@ -14,10 +14,10 @@ import yaml
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
-from apiforge.json_schema import to_json_schema
+from apiforge.document.json_schema import to_json_schema
+from apiforge.document.walk import deref
 from apiforge.pipeline import generate
 from apiforge.serve import load_server_module
-from apiforge.walk import deref
 
 THING = {"$ref": "#/components/schemas/Thing"}
 OK = {"description": "ok", "content": {"application/json": {"schema": THING}}}

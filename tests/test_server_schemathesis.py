@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from apiforge.resolve import load_bundle
+from apiforge.document.bundle import load_bundle
 from apiforge.serve import load_server_module
 from apiforge.serve.mock import mock_handler
 

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from openapi_spec_validator import validate as osv_validate
 
-from apiforge.diagnostics import Diagnostic, Severity, SpecError
-from apiforge.resolve import load_bundle
-from apiforge.validate import validate_bundle
+from apiforge.document.bundle import load_bundle
+from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError
+from apiforge.validate.openapi import validate_bundle
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((REPO / "spec").glob("*.yaml"))
@@ -324,7 +324,7 @@ def test_an_exception_inside_a_validator_never_refuses_a_valid_document(
     the library preceded a refusal of a valid document)."""
     import openapi_spec_validator.validation.keywords as keywords
 
-    import apiforge.validate as validate_module
+    import apiforge.validate.openapi as validate_module
 
     def crash(*args: Any, **kwargs: Any) -> Any:
         raise ValueError("constructed failure")
@@ -346,7 +346,7 @@ def test_an_exception_inside_a_validator_never_refuses_a_valid_document(
 
 def test_a_yaml_12_number_is_a_number_to_the_validators(tmp_path: Path) -> None:
     """`minimum: 1e-08` was a string under YAML 1.1: "'1e-08' is not of type 'number'"."""
-    from apiforge.located_validator import located_diagnostics
+    from apiforge.validate.located import located_diagnostics
 
     bundle = load_bundle(write(tmp_path / "api.yaml", VALID_31), "api.yaml")
     assert validate_bundle(bundle) == []

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from apiforge import __version__
-from apiforge.diagnostics import Diagnostic, SpecError, UsageError, has_errors
+from apiforge.findings.diagnostic import Diagnostic, SpecError, UsageError, has_errors
 
 if TYPE_CHECKING:
     from apiforge.config import Config
-    from apiforge.freshness import Freshness
+    from apiforge.document.bundle import Bundle
+    from apiforge.guard.freshness import Freshness
     from apiforge.pipeline import BuiltPackage
-    from apiforge.resolve import Bundle
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -61,11 +61,11 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "generate" and not args.watch:
             args.freshness = _freshness(args)  # an up-to-date tree needs no worker, no pipeline
             if args.freshness.stale:
-                from apiforge import model_worker
+                from apiforge.models import worker as model_worker
 
                 model_worker.start()  # before any thread; imports the model library meanwhile
         if args.command in _VALIDATING_COMMANDS:
-            from apiforge.fast_validator import preload
+            from apiforge.validate.fast import preload
 
             preload()  # on the main thread (see fast_validator._rust_module)
         if args.command in _DEEP_COMMANDS and not getattr(args, "watch", False):
@@ -90,8 +90,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"apiforge: nothing was written: {_plural(errors, 'error')}")
         return EXIT_INVALID
     finally:
-        if "apiforge.model_worker" in sys.modules:
-            sys.modules["apiforge.model_worker"].stop()
+        if "apiforge.models.worker" in sys.modules:
+            sys.modules["apiforge.models.worker"].stop()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -212,7 +212,7 @@ class _WriteBaseline(argparse.Action):
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from apiforge.lint import RULES
+    from apiforge.validate.lint import RULES
 
     width = max(len(rule_id) for rule_id in RULES)
     for rule_id in sorted(RULES):
@@ -223,8 +223,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_write_baseline(args: argparse.Namespace) -> int:
     """`validate --write-baseline FILE`: every finding today, whole or not at all, exit 0."""
-    from apiforge.lint.policy import baseline_text
-    from apiforge.paths import display_path
+    from apiforge.document.files import display_path
+    from apiforge.validate.lint.policy import baseline_text
 
     found: list[Diagnostic] = []
     paths = spec_paths(args.specs)
@@ -256,11 +256,11 @@ def spec_paths(specs: Sequence[Path]) -> list[Path]:
 def check_spec(path: Path, *, baseline: bool = True) -> tuple[Bundle | None, list[Diagnostic]]:
     """Load, resolve, validate and lint one document: the bundle (if it loads) and diagnostics,
     as `[tool.apiforge.lint]` sets them (severities, overrides, and the baseline's left out)."""
-    from apiforge.lint import lint_bundle
-    from apiforge.lint.policy import load_policy
-    from apiforge.paths import display_path
-    from apiforge.resolve import load_bundle
-    from apiforge.validate import validate_bundle
+    from apiforge.document.bundle import load_bundle
+    from apiforge.document.files import display_path
+    from apiforge.validate.lint import lint_bundle
+    from apiforge.validate.lint.policy import load_policy
+    from apiforge.validate.openapi import validate_bundle
 
     try:
         bundle = load_bundle(path, display_path(path))
@@ -271,7 +271,7 @@ def check_spec(path: Path, *, baseline: bool = True) -> tuple[Bundle | None, lis
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from apiforge.paths import display_path
+    from apiforge.document.files import display_path
 
     paths = spec_paths(args.specs)
     found: list[Diagnostic] = []
@@ -300,7 +300,7 @@ def _print_findings(
     found: list[Diagnostic], fmt: str, summary: str, facts: Mapping[str, object]
 ) -> None:
     """Each finding once, counted in the summary, in the format asked for (all on stdout)."""
-    from apiforge.findings import count, merged, render
+    from apiforge.findings.printer import count, merged, render
 
     findings = merged(found)
     errors, warnings = count(findings)
@@ -321,7 +321,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _freshness(args: argparse.Namespace) -> Freshness:
-    from apiforge.freshness import split_fresh
+    from apiforge.guard.freshness import split_fresh
 
     config = _config(args)
     return split_fresh(spec_paths(args.specs), config.out_dir, config.templates)
@@ -344,7 +344,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         skipped = [f"{name} (up to date)" for name in freshness.fresh_names()]
         if not freshness.stale:
             return skipped
-        from apiforge.model_cache import load_cache
+        from apiforge.models.cache import load_cache
         from apiforge.pipeline import generate
 
         cache = load_cache(config.root, disabled=args.no_cache)
@@ -409,8 +409,8 @@ def _watched_folders(specs: Sequence[Path], config: Config) -> list[Path]:
 
 def _summarize(built: list[BuiltPackage], out_dir: Path, *, quiet: bool = False) -> None:
     """What was written; the warnings too, unless `--quiet` (then only counted)."""
-    from apiforge.findings import merged
-    from apiforge.paths import display_path
+    from apiforge.document.files import display_path
+    from apiforge.findings.printer import merged
 
     warnings = merged(w for p in built for w in p.warnings)
     if not quiet:
@@ -429,10 +429,10 @@ def _summarize(built: list[BuiltPackage], out_dir: Path, *, quiet: bool = False)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from apiforge.check import find_stale, orphan_packages, proven_strictly_valid
-    from apiforge.fingerprint import output_fingerprint
-    from apiforge.format import ruff_config_for
-    from apiforge.paths import display_path
+    from apiforge.document.files import display_path
+    from apiforge.guard.up_to_date import find_stale, orphan_packages, proven_strictly_valid
+    from apiforge.output.fingerprint import output_fingerprint
+    from apiforge.output.format import ruff_config_for
 
     specs = spec_paths(args.specs)
     config = _config(args)
@@ -484,8 +484,8 @@ def _check_breaking(
 ) -> str:
     """Adds what `--base` finds to `found`; says in a phrase what was compared."""
     from apiforge.diff.base import compare_with_base
-    from apiforge.findings import merged
-    from apiforge.gitbase import MissingRef
+    from apiforge.diff.gitbase import MissingRef
+    from apiforge.findings.printer import merged
 
     try:
         done = compare_with_base(specs, args.base, shown)
@@ -534,6 +534,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str = "text") -> None:
     """Findings without a summary (a watch, a refused `generate`), each once, on stdout."""
-    from apiforge.findings import merged, render
+    from apiforge.findings.printer import merged, render
 
     sys.stdout.write(render(merged(diagnostics), fmt, ""))

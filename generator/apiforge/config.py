@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from apiforge.diagnostics import UsageError
+from apiforge.findings.diagnostic import UsageError
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -12,20 +12,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from apiforge import __version__, model_worker
-from apiforge.assets import runtime_files
-from apiforge.build_ir import build_api
-from apiforge.diagnostics import Diagnostic, Severity, SpecError, UsageError
-from apiforge.fingerprint import output_fingerprint, package_name
-from apiforge.format import format_tree, ruff_config_for
-from apiforge.model_cache import OFF, ModelCache, load_cache
-from apiforge.models import build_models
-from apiforge.paths import display_path, source_label
-from apiforge.prepare import plan_models
-from apiforge.render import render_package, warm_templates
-from apiforge.repair import repair_bundle
-from apiforge.resolve import Bundle, load_bundle
-from apiforge.write import (
+from apiforge import __version__
+from apiforge.codegen.assets import runtime_files
+from apiforge.codegen.build import build_api
+from apiforge.codegen.render import render_package, warm_templates
+from apiforge.document.bundle import Bundle, load_bundle
+from apiforge.document.files import display_path, source_label
+from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError, UsageError
+from apiforge.models import worker as model_worker
+from apiforge.models.cache import OFF, ModelCache, load_cache
+from apiforge.models.library import build_models
+from apiforge.output.fingerprint import output_fingerprint, package_name
+from apiforge.output.format import format_tree, ruff_config_for
+from apiforge.output.write import (
     keep_unchanged,
     sha256,
     stage_package,
@@ -33,6 +32,8 @@ from apiforge.write import (
     swap_in,
     write_manifest,
 )
+from apiforge.plan.operations import plan_models
+from apiforge.repair.mistakes import repair_bundle
 
 Progress = Callable[[str], None]
 
@@ -159,8 +160,8 @@ def _check(bundle: Bundle) -> list[Diagnostic]:
     """Validation and lint, before anything is generated: with the fast validator this costs
     milliseconds for a chat-completions document (0.3 s for OpenAI's whole one), less than the
     fork that once ran it beside datamodel-code-generator (bench/generate.py)."""
-    from apiforge.lint import lint_bundle, said_by_generate
-    from apiforge.validate import validate_bundle
+    from apiforge.validate.lint import lint_bundle, said_by_generate
+    from apiforge.validate.openapi import validate_bundle
 
     found = [d for d in lint_bundle(bundle) if d.rule not in said_by_generate()]
     return validate_bundle(bundle) + [_for_generate(d) for d in found]
@@ -168,7 +169,7 @@ def _check(bundle: Bundle) -> list[Diagnostic]:
 
 def _lint_relaxed() -> frozenset[str]:
     """The lint rules that mark themselves so (lint.Rule.relaxed_for_generate)."""
-    from apiforge.lint import relaxed_for_generate
+    from apiforge.validate.lint import relaxed_for_generate
 
     return relaxed_for_generate()
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from threading import Event
 
-from apiforge.diagnostics import UsageError
-from apiforge.paths import display_path
+from apiforge.document.files import display_path
+from apiforge.findings.diagnostic import UsageError
 
 __all__ = ["WATCHED_SUFFIXES", "watch"]
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from apiforge.conform import CHECKS, Options, Report, read, run
-from apiforge.resolve import load_bundle
+from apiforge.document.bundle import load_bundle
 from tests.conform.servers import Asked, Breaker, Events, generated_app, proxy, serving
 from tests.helpers import REPO
 from tests.openapi32 import assemble

@@ -9,7 +9,7 @@ import pytest
 
 from apiforge.conform import read
 from apiforge.conform.stream import StreamWatch
-from apiforge.resolve import load_bundle
+from apiforge.document.bundle import load_bundle
 from apiforge.runtime.client.sse import SSEDecoder
 from tests.helpers import REPO
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from apiforge import pointer as jp
 from apiforge.diff import DECLARATIONS_KEY, DiffResult, diff_documents
 from apiforge.diff.report import FORMATS, format_github, format_json, format_markdown, format_text
+from apiforge.document import pointer as jp
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "diff"
 

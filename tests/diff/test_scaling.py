@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from apiforge.diff import diff_documents
-from apiforge.diff.fingerprint import Fingerprints
+from apiforge.diff.schema_hashes import Fingerprints
 
 LEVELS = 40
 Level = Callable[[int, dict[str, Any]], dict[str, Any]]  # schema `S{i}`, given what closes a cycle

@@ -11,7 +11,7 @@ import yaml
 
 from apiforge.diff import DiffResult, diff_documents
 from apiforge.diff.report import FORMATS, format_github, format_json, format_markdown, format_text
-from apiforge.diff.versions import (
+from apiforge.diff.side_versions import (
     major_minor,
     nullable_is_keyword,
     openapi_version,

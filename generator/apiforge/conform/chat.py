@@ -91,7 +91,7 @@ def _schema_problem(value: Any, schema: Any, what: str) -> str | None:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
-    from apiforge.ecma_regex import linear_validator
+    from apiforge.document.patterns import linear_validator
 
     try:
         error = best_match(linear_validator(Draft202012Validator)(schema).iter_errors(value))

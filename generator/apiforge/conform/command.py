@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from apiforge.diagnostics import UsageError
+from apiforge.findings.diagnostic import UsageError
 
 __all__ = ["conform"]
 
@@ -17,8 +17,8 @@ def conform(args: argparse.Namespace) -> int:
     from apiforge.conform.contract import read
     from apiforge.conform.report import FORMATS
     from apiforge.conform.runner import Options, Unreachable, run
-    from apiforge.paths import display_path
-    from apiforge.resolve import load_bundle
+    from apiforge.document.bundle import load_bundle
+    from apiforge.document.files import display_path
 
     base_url = _base_url(args.base_url)
     if args.max_requests < 1:

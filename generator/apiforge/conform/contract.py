@@ -12,16 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from apiforge import ir
-from apiforge import pointer as jp
-from apiforge.build_ir import document_error_envelope, document_security
-from apiforge.ecma_regex import linear_validator
-from apiforge.error_shapes import Refusals
-from apiforge.event_stream import follow_steps, read_chunk, sentinel
-from apiforge.json_schema import Direction, to_json_schema
-from apiforge.media_types import is_event_stream, is_json
-from apiforge.resolve import Bundle
-from apiforge.walk import iter_operations
+from apiforge.codegen import ir
+from apiforge.codegen.build import document_error_envelope, document_security
+from apiforge.document import pointer as jp
+from apiforge.document.bundle import Bundle
+from apiforge.document.event_streams import follow_steps, read_chunk, sentinel
+from apiforge.document.json_schema import Direction, to_json_schema
+from apiforge.document.media import is_event_stream, is_json
+from apiforge.document.patterns import linear_validator
+from apiforge.document.walk import iter_operations
+from apiforge.plan.errors import Refusals
 
 __all__ = ["Contract", "OperationContract", "ResponseContract", "Schema", "StreamContract", "read"]
 

@@ -6,12 +6,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from apiforge import pointer as jp
 from apiforge.conform.chat import completion_problems
 from apiforge.conform.contract import OperationContract, ResponseContract
 from apiforge.conform.scenarios import Scenario
 from apiforge.conform.stream import Problem
-from apiforge.media_types import essence, is_event_stream, is_json
+from apiforge.document import pointer as jp
+from apiforge.document.media import essence, is_event_stream, is_json
 from apiforge.runtime.client.errors import extract_message
 
 __all__ = ["expectation", "judge_plain", "undocumented"]

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from apiforge.conform.checks import CHECKS, Finding
 from apiforge.conform.runner import Report
-from apiforge.resolve import Bundle
+from apiforge.document.bundle import Bundle
 
 __all__ = ["FORMATS"]
 

@@ -19,7 +19,7 @@ from apiforge.conform.contract import Contract, OperationContract
 from apiforge.conform.judge import error_message, expectation, judge_plain, undocumented
 from apiforge.conform.scenarios import Scenario, scenarios
 from apiforge.conform.stream import Problem, StreamWatch
-from apiforge.media_types import is_event_stream
+from apiforge.document.media import is_event_stream
 from apiforge.runtime.client.sse import SSEDecoder
 
 __all__ = ["DEFAULT_API_KEY", "Options", "Report", "Unreachable", "run"]

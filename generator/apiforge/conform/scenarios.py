@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from apiforge import pointer as jp
 from apiforge.conform.contract import OperationContract, Schema
+from apiforge.document import pointer as jp
 
 __all__ = ["CONFORM_TOOL", "STRUCTURED_SCHEMA", "UNKNOWN_PARAMETER", "Scenario", "scenarios"]
 

@@ -7,8 +7,8 @@ from apiforge.diff.documents import (
     Declaration,
     DeclarationError,
     DiffResult,
-    Location,
     Locator,
+    SourcePlace,
     diff_documents,
     parse_declarations,
 )
@@ -20,7 +20,7 @@ __all__ = [
     "Declaration",
     "DeclarationError",
     "DiffResult",
-    "Location",
+    "SourcePlace",
     "Locator",
     "diff_documents",
     "parse_declarations",

@@ -6,10 +6,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from apiforge.diagnostics import Diagnostic, Severity, SpecError
 from apiforge.diff.documents import Change, DiffResult
 from apiforge.diff.report import breaking_finding, findings_of
-from apiforge.resolve import Bundle
+from apiforge.document.bundle import Bundle
+from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError
 
 __all__ = ["BaseComparison", "compare", "compare_with_base"]
 
@@ -48,8 +48,8 @@ def compare_with_base(specs: list[Path], base: str, shown: dict[Path, str]) -> B
     not compared (a warning; `check` reports the spec itself); MissingRef when `base` is unknown.
     """
     from apiforge.config import ref_root_for
+    from apiforge.diff.gitbase import export_folder
     from apiforge.diff.inputs import load_for_diff
-    from apiforge.gitbase import export_folder
 
     out = BaseComparison()
     breaks: dict[tuple[object, ...], list[tuple[str, Change]]] = {}

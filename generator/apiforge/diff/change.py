@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from apiforge import pointer as jp
+from apiforge.document import pointer as jp
 
-__all__ = ["Change", "Emitter", "Location", "Locator", "Place"]
+__all__ = ["Change", "Emitter", "SourcePlace", "Locator", "Place"]
 
 
-class Location(Protocol):
-    """Where a node was written; `apiforge.load.Location` satisfies it."""
+class SourcePlace(Protocol):
+    """Where a node was written; `apiforge.document.load.Location` satisfies it."""
 
     @property
     def file(self) -> str: ...
@@ -22,7 +22,7 @@ class Location(Protocol):
     def col(self) -> int: ...
 
 
-Locator = Callable[[str], Location | None]
+Locator = Callable[[str], SourcePlace | None]
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ class Change:
     kind: str
     old_pointer: str | None
     new_pointer: str | None
-    old_location: Location | None
-    new_location: Location | None
+    old_location: SourcePlace | None
+    new_location: SourcePlace | None
     breaking: bool
     subject: str
     detail: str
@@ -75,7 +75,7 @@ class Emitter:
         )
 
 
-def _locate(locate: Locator | None, pointer: str | None) -> Location | None:
+def _locate(locate: Locator | None, pointer: str | None) -> SourcePlace | None:
     """The location of the pointer, or of its nearest written ancestor."""
     if locate is None or pointer is None:
         return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from apiforge import pointer as jp
 from apiforge.diff.applicators import (
     SLOTS,
     extra_changes,
@@ -14,7 +13,6 @@ from apiforge.diff.applicators import (
     slot_text,
 )
 from apiforge.diff.change import Emitter
-from apiforge.diff.fingerprint import Fingerprints
 from apiforge.diff.rules import (
     Direction,
     Effect,
@@ -25,7 +23,9 @@ from apiforge.diff.rules import (
     value_changes,
 )
 from apiforge.diff.schema import Sub, View, ViewCache
+from apiforge.diff.schema_hashes import Fingerprints
 from apiforge.diff.unions import Branch, Tokens, Unions, stem
+from apiforge.document import pointer as jp
 
 __all__ = ["SchemaContext", "SchemaDiffer"]
 

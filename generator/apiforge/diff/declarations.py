@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from apiforge import pointer as jp
-from apiforge.diff.change import Change, Location, Locator
+from apiforge.diff.change import Change, Locator, SourcePlace
 from apiforge.diff.kinds import ALL_KINDS
+from apiforge.document import pointer as jp
 
 __all__ = ["DECLARATIONS_KEY", "Declaration", "DeclarationError", "parse_declarations"]
 
@@ -25,7 +25,7 @@ class Declaration:
     pointer: str
     kind: str | None
     reason: str
-    location: Location | None = None
+    location: SourcePlace | None = None
 
     def covers(self, change: Change) -> bool:
         """Same kind (if given), and the pointer is the change's or a parent of it on either side."""
@@ -53,7 +53,7 @@ class DeclarationError:
 
     pointer: str
     message: str
-    location: Location | None = None
+    location: SourcePlace | None = None
 
 
 def parse_declarations(

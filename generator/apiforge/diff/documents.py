@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from apiforge.diff.change import Change, Emitter, Location, Locator
+from apiforge.diff.change import Change, Emitter, Locator, SourcePlace
 from apiforge.diff.declarations import (
     DECLARATIONS_KEY,
     Declaration,
@@ -16,8 +16,8 @@ from apiforge.diff.declarations import (
 from apiforge.diff.events import compare_webhooks
 from apiforge.diff.kinds import ALL_KINDS
 from apiforge.diff.operations import Operations
-from apiforge.diff.security import Security
-from apiforge.diff.versions import version_warnings
+from apiforge.diff.security import SecurityChanges
+from apiforge.diff.side_versions import version_warnings
 
 __all__ = [
     "ALL_KINDS",
@@ -26,7 +26,7 @@ __all__ = [
     "Declaration",
     "DeclarationError",
     "DiffResult",
-    "Location",
+    "SourcePlace",
     "Locator",
     "diff_documents",
     "parse_declarations",
@@ -86,7 +86,7 @@ def diff_documents(
     Each side's schemas are read by that side's own `openapi` version.
     """
     emitter = Emitter(old_locate, new_locate)
-    security = Security(old, new, emitter)
+    security = SecurityChanges(old, new, emitter)
     operations = Operations(old, new, emitter, security)
     operations.compare_paths()
     compare_webhooks(operations)

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from apiforge import pointer as jp
-from apiforge.diagnostics import Diagnostic, Severity, SpecError
-from apiforge.paths import display_path
-from apiforge.resolve import Bundle, load_bundle
-from apiforge.walk import OPERATION_METHODS
+from apiforge.document import pointer as jp
+from apiforge.document.bundle import Bundle, load_bundle
+from apiforge.document.files import display_path
+from apiforge.document.walk import OPERATION_METHODS
+from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError
 
 __all__ = ["load_for_diff"]
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from apiforge import pointer as jp
+from apiforge.document import pointer as jp
 
 __all__ = ["CONTENT", "SLOTS", "Extra", "Slot", "merge_extra", "read_extra"]
 

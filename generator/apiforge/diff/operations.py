@@ -6,17 +6,17 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from apiforge import pointer as jp
 from apiforge.diff.change import Emitter
 from apiforge.diff.compare import SchemaContext, SchemaDiffer
 from apiforge.diff.events import CLIENT, Roles, compare_callbacks
 from apiforge.diff.rules import Direction
 from apiforge.diff.schema import Sub
-from apiforge.diff.security import Security
+from apiforge.diff.security import SecurityChanges
 from apiforge.diff.sides import Side, Walk, absent, as_list, as_mapping, deref_located
-from apiforge.event_stream import chunk_steps
-from apiforge.media_types import essence, is_event_stream
-from apiforge.walk import item_operations
+from apiforge.document import pointer as jp
+from apiforge.document.event_streams import chunk_steps
+from apiforge.document.media import essence, is_event_stream
+from apiforge.document.walk import item_operations
 
 __all__ = ["Operations"]
 
@@ -25,7 +25,11 @@ class Operations(Walk):
     """Pairs the paths and operations of both documents and compares each pair found in both."""
 
     def __init__(
-        self, old: Mapping[str, Any], new: Mapping[str, Any], emitter: Emitter, security: Security
+        self,
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        emitter: Emitter,
+        security: SecurityChanges,
     ) -> None:
         super().__init__(old, new, emitter)
         self.schemas = SchemaDiffer(old, new, emitter)

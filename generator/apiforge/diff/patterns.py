@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from apiforge.ecma_regex import portable_pattern
+from apiforge.document.patterns import portable_pattern
 
 __all__ = ["includes", "matches_everything"]
 

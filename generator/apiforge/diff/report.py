@@ -7,9 +7,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from apiforge.diagnostics import Diagnostic, Severity
-from apiforge.diff.documents import Change, Declaration, DeclarationError, DiffResult, Location
-from apiforge.findings import annotation, escape_data, merged, plural
+from apiforge.diff.documents import Change, Declaration, DeclarationError, DiffResult, SourcePlace
+from apiforge.findings.diagnostic import Diagnostic, Severity
+from apiforge.findings.printer import annotation, escape_data, merged, plural
 
 __all__ = [
     "FORMATS",
@@ -40,11 +40,11 @@ def summary(result: DiffResult) -> str:
     return text
 
 
-def _where(change: Change) -> Location | None:
+def _where(change: Change) -> SourcePlace | None:
     return change.new_location or change.old_location
 
 
-def _place(location: Location | None) -> str:
+def _place(location: SourcePlace | None) -> str:
     return f"{location.file}:{location.line}:{location.col}: " if location else ""
 
 
@@ -85,7 +85,7 @@ def format_text(result: DiffResult, *, non_breaking: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _location_json(location: Location | None) -> dict[str, Any] | None:
+def _location_json(location: SourcePlace | None) -> dict[str, Any] | None:
     if location is None:
         return None
     return {"file": location.file, "line": location.line, "col": location.col}
@@ -141,7 +141,7 @@ def format_json(result: DiffResult) -> str:
     return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 
-def _annotation(level: str, location: Location | None, title: str, message: str) -> str:
+def _annotation(level: str, location: SourcePlace | None, title: str, message: str) -> str:
     if location is None:
         return annotation(level, None, 0, 0, title, message)
     return annotation(level, location.file, location.line, location.col, title, message)
@@ -214,7 +214,7 @@ def breaking_finding(found: list[tuple[str, Change]]) -> Diagnostic:
 
 
 def _finding(
-    spec: str, at: Location | None, severity: Severity, message: str, pointer: str, rule: str
+    spec: str, at: SourcePlace | None, severity: Severity, message: str, pointer: str, rule: str
 ) -> Diagnostic:
     if at is None:
         return Diagnostic(spec, 0, 0, severity, message, pointer, rule, specs=(spec,))

@@ -19,7 +19,7 @@ from apiforge.diff.schema import (
     tighter_lower,
     tighter_upper,
 )
-from apiforge.ecma_regex import linear_search
+from apiforge.document.patterns import linear_search
 
 __all__ = [
     "KEYWORDS",

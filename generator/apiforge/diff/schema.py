@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from apiforge import pointer as jp
 from apiforge.diff.keywords import Extra, merge_extra, read_extra
-from apiforge.diff.versions import nullable_is_keyword
+from apiforge.diff.side_versions import nullable_is_keyword
+from apiforge.document import pointer as jp
 
 __all__ = [
     "ANNOTATIONS",

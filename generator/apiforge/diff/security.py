@@ -9,9 +9,9 @@ from typing import Any
 from apiforge.diff.change import Emitter
 from apiforge.diff.schema import canon
 from apiforge.diff.sides import Side, Walk, as_list, as_mapping, deref_located
-from apiforge.walk import iter_objects
+from apiforge.document.walk import iter_objects
 
-__all__ = ["Security"]
+__all__ = ["SecurityChanges"]
 
 _SCHEMES = "#/components/securitySchemes"
 
@@ -27,7 +27,7 @@ class _Scheme:
 _Alternative = dict[_Scheme, frozenset[str]]  # one entry of a `security` list
 
 
-class Security(Walk):
+class SecurityChanges(Walk):
     """Compares security requirements per operation and security schemes per document."""
 
     def __init__(self, old: Mapping[str, Any], new: Mapping[str, Any], emitter: Emitter) -> None:

@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from apiforge import pointer as jp
 from apiforge.diff.change import Emitter
 from apiforge.diff.schema import resolve
+from apiforge.document import pointer as jp
 
 __all__ = ["Side", "Walk", "absent", "as_list", "as_mapping", "deref_located"]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from apiforge import pointer as jp
-from apiforge.diff.fingerprint import Fingerprints
 from apiforge.diff.rules import Effect, Finding, type_text
 from apiforge.diff.schema import (
     ANNOTATIONS,
@@ -18,6 +16,8 @@ from apiforge.diff.schema import (
     last_token,
     resolve,
 )
+from apiforge.diff.schema_hashes import Fingerprints
+from apiforge.document import pointer as jp
 
 __all__ = ["Branch", "Tokens", "Unions", "stem"]
 

@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel
 
-from apiforge import pointer as jp
+from apiforge.document import pointer as jp
 
 __all__ = ["Reply", "minimal_instance", "mock_handler", "plan_reply", "tokens"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from apiforge.diagnostics import UsageError
+from apiforge.findings.diagnostic import UsageError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

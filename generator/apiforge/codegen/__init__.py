@@ -1,0 +1,1 @@
+"""Plan + models -> the typed IR templates receive, and the rendered package source."""

@@ -1,0 +1,1 @@
+"""`apiforge check`: is generated/ what the specs generate."""

@@ -1,0 +1,1 @@
+"""Pydantic models through datamodel-code-generator: its input, its process, its cache, our patches."""

@@ -1,0 +1,144 @@
+"""A cache of the model stage, keyed by a hash of everything its output depends on.
+
+models.py is a pure function of the library's input (our bundled, planned document: the schemas
+it reads), the file header, datamodel-code-generator's version and our own code (the generator
+fingerprint, which covers the library's options and every module that edits its output). So an
+edit that changes no schema (an operation's description, a parameter, a template) finds the
+models of the previous run here and never runs the library. The cache holds unformatted source:
+ruff's settings apply after it, in the format stage, so they are not part of the key.
+
+Two layers: the library's own output, keyed by its input (looked up in the model worker, while
+the parent validates), and our edits of it with the index of what it defines, keyed by that
+output. Entries are JSON files written atomically (a temporary file, then a rename), so
+concurrent runs (generate, check, --watch, pre-commit) share the folder safely; an unreadable
+entry is a miss. The folder is safe to delete, ignores itself in git, and keeps to a size bound
+(the least recently used entries go first).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ModelCache", "cache_key", "load_cache"]
+
+FORMAT = "apiforge-model-cache-1"  # bump when an entry's shape changes
+DEFAULT_SIZE_MB = 256
+_ENV_SWITCH = "APIFORGE_CACHE"  # 0 / false / off: no cache
+_ENV_FOLDER = "APIFORGE_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class ModelCache:
+    """Where the cache lives (None: the cache is off) and how large it may grow."""
+
+    folder: Path | None
+    max_bytes: int = DEFAULT_SIZE_MB << 20
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The entry stored under `key`, or None (absent, unreadable, or the cache is off)."""
+        if self.folder is None:
+            return None
+        path = self.folder / f"{key}.json"
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: pruned last
+        value = entry.get("value")
+        return value if isinstance(value, dict) else None
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        """Store `value` under `key`; a cache that cannot be written is silently skipped."""
+        if self.folder is None:
+            return
+        data = json.dumps({"format": FORMAT, "value": value}, ensure_ascii=False)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():  # a cache-dir inside a repository stays out of git
+                ignore.write_text("# apiforge's model cache: safe to delete\n*\n")
+            fd, spare = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.folder)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(data)
+                os.replace(spare, self.folder / f"{key}.json")
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(spare)
+                raise
+            self._prune()
+        except OSError:
+            return
+
+    def _prune(self) -> None:
+        """Delete the least recently used entries until the folder fits its bound."""
+        assert self.folder is not None
+        entries = []
+        for path in self.folder.glob("*.json"):
+            with contextlib.suppress(OSError):
+                status = path.stat()
+                entries.append((status.st_mtime_ns, status.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries):
+            if total <= self.max_bytes:
+                break
+            with contextlib.suppress(OSError):
+                path.unlink()
+                total -= size
+
+
+def cache_key(*parts: str) -> str:
+    """A hash of the parts, each kept apart from the next (so no two splits of text collide)."""
+    digest = hashlib.sha256(FORMAT.encode())
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+OFF = ModelCache(None)
+
+
+def load_cache(root: Path | None = None, *, disabled: bool = False) -> ModelCache:
+    """The cache `[tool.apiforge]` of `root` (default: the working folder) and the environment
+    describe: `--no-cache`, APIFORGE_CACHE=0 or `cache = false` turn it off; APIFORGE_CACHE_DIR or
+    `cache-dir` move it (default: $XDG_CACHE_HOME/apiforge, else ~/.cache/apiforge), and
+    `cache-size-mb` bounds it."""
+    from apiforge.config import cache_table
+    from apiforge.findings.diagnostic import UsageError
+
+    settings = cache_table(root)
+    switch = os.environ.get(_ENV_SWITCH, "").strip().lower()
+    if disabled or switch in {"0", "false", "off", "no"} or settings.get("cache") is False:
+        return OFF
+    size = settings.get("cache-size-mb", DEFAULT_SIZE_MB)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise UsageError(f"[tool.apiforge] cache-size-mb must be a whole number, not {size!r}")
+    folder = os.environ.get(_ENV_FOLDER)
+    configured = settings.get("cache-dir")
+    if not folder and isinstance(configured, str):
+        folder = str((root or Path.cwd()).resolve() / configured)
+    elif not folder and configured is not None:
+        raise UsageError(f"[tool.apiforge] cache-dir must be a path, not {configured!r}")
+    if not folder:
+        try:
+            home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        except RuntimeError:  # no home folder to find: no cache
+            return OFF
+        folder = str(Path(home) / "apiforge")
+    return ModelCache(Path(folder) / "models", size << 20)

@@ -1,0 +1,1 @@
+"""Rendered files -> the output folder: formatted, fingerprinted and written atomically."""

@@ -1,0 +1,137 @@
+"""The rule registry and the one walk every rule shares: a rule is an id, a default severity, a
+one-line summary and a small function from the walked document to findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from apiforge.document import pointer as jp
+from apiforge.document.bundle import Bundle
+from apiforge.document.walk import iter_objects, iter_operations, iter_path_items
+from apiforge.findings.diagnostic import Severity
+
+__all__ = ["RULES", "Context", "Finding", "Rule", "rule"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a rule found; severity None takes the rule's own."""
+
+    pointer: str
+    message: str
+    severity: Severity | None = None
+
+
+@dataclass
+class Context:
+    """A bundle walked once: every rule reads the same lists instead of walking again."""
+
+    bundle: Bundle
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.bundle.data
+
+    @cached_property
+    def objects(self) -> list[tuple[tuple[str, ...], str, dict[str, Any]]]:
+        """(pointer tokens, kind, node) of every object, as `walk.iter_objects` yields them."""
+        return list(iter_objects(self.bundle.data))
+
+    @cached_property
+    def schemas(self) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+        return [(tokens, node) for tokens, kind, node in self.objects if kind == "schema"]
+
+    @cached_property
+    def _by_keyword(self) -> dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]]:
+        index: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {}
+        for tokens, node in self.schemas:
+            for key in node:
+                index.setdefault(key, []).append((tokens, node))
+        return index
+
+    def having(self, *keywords: str) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+        """The schemas that hold any of `keywords`, in walk order: most rules need a few."""
+        if len(keywords) == 1:
+            return self._by_keyword.get(keywords[0], [])
+        seen: dict[int, tuple[tuple[str, ...], dict[str, Any]]] = {}
+        for keyword in keywords:
+            seen.update((id(node), (t, node)) for t, node in self._by_keyword.get(keyword, []))
+        order = {id(node): i for i, (_, node) in enumerate(self.schemas)}
+        return sorted(seen.values(), key=lambda pair: order[id(pair[1])])
+
+    @cached_property
+    def operations(self) -> list[tuple[str, str, dict[str, Any], str]]:
+        return list(iter_operations(self.bundle.data))
+
+    @cached_property
+    def path_items(self) -> list[tuple[str, dict[str, Any], str]]:
+        return list(iter_path_items(self.bundle.data))
+
+    @cached_property
+    def is_30(self) -> bool:
+        return self.bundle.release == (3, 0)
+
+    def deref(self, node: Any) -> Any:
+        return self.bundle.deref(node)
+
+    def exists(self, ref: str) -> bool:
+        """Whether a local ref names a node of the document."""
+        if not ref.startswith("#"):
+            return False
+        try:
+            self.bundle.get(ref)
+        except (KeyError, IndexError, ValueError, TypeError):
+            return False
+        return True
+
+
+Check = Callable[[Context], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as `apiforge rules` lists it; `relaxed_for_generate`: `generate` warns and goes on."""
+
+    id: str
+    check: Check
+    severity: Severity
+    summary: str
+    relaxed_for_generate: bool = False
+    said_by_generate: bool = False  # the generator's plan decides and says it (`stream` notes)
+
+    def __post_init__(self) -> None:  # help(rule) and rule.__doc__ read as the check's
+        object.__setattr__(self, "__doc__", self.check.__doc__)
+
+    def __call__(self, ctx: Context) -> Iterator[Finding]:
+        return self.check(ctx)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str,
+    severity: Severity = Severity.ERROR,
+    *,
+    relaxed_for_generate: bool = False,
+    said_by_generate: bool = False,
+) -> Callable[[Check], Check]:
+    """Register a check under `rule_id`; its docstring's first line is the rule's summary."""
+
+    def register(fn: Check) -> Check:
+        summary = " ".join((fn.__doc__ or rule_id).split())
+        RULES[rule_id] = Rule(
+            rule_id, fn, severity, summary, relaxed_for_generate, said_by_generate
+        )
+        return fn
+
+    return register
+
+
+def at(tokens: tuple[str, ...] | list[str], *more: str | int) -> str:
+    """The pointer of walked tokens and a few more."""
+    return jp.from_tokens([*tokens, *map(str, more)])
