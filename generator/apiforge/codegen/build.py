@@ -106,7 +106,9 @@ def build_api(
     misfits: set[str] = set()  # each refusal warning once: operations share their error schemas
     namer = ParamsNamer(index.classes)
     first_at: dict[str, str] = {}  # method name -> the operation that took it
-    for path, method, op, at in iter_operations(doc):
+    for operation_at in iter_operations(doc):
+        path, method = operation_at.path, operation_at.method
+        op, at = operation_at.operation, operation_at.pointer
         name = spec_method_name(op, method, path, renames)
         if name in CLIENT_MEMBERS:
             name += "_"
@@ -541,8 +543,8 @@ def _security(doc: dict[str, Any]) -> ir.Security | None:
     wanted: list[str] = []
     for req in doc.get("security") or []:
         wanted.extend(req if isinstance(req, dict) else [])
-    for _path, _method, op, _at in iter_operations(doc):
-        for req in op.get("security") or []:
+    for operation_at in iter_operations(doc):
+        for req in operation_at.operation.get("security") or []:
             wanted.extend(req if isinstance(req, dict) else [])
     for name in [*wanted, *schemes]:
         scheme = deref(schemes.get(name), doc)
