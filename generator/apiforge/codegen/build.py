@@ -13,7 +13,7 @@ from apiforge.codegen.docs import property_doc, sentence, summary_doc
 from apiforge.codegen.nullability import not_null_fields, says_null
 from apiforge.codegen.params import ParamsNamer, request_params
 from apiforge.document import pointer as jp
-from apiforge.document.walk import deref, get_ref, iter_operations
+from apiforge.document.walk import deref, deref_located, get_ref, iter_operations
 from apiforge.findings.diagnostic import Diagnostic, Severity
 from apiforge.models.library import ModelIndex
 from apiforge.plan.errors import Refusals
@@ -248,8 +248,8 @@ def _params(
 ) -> tuple[tuple[ir.Param, ...], dict[tuple[str, str], str], list[tuple[str, str]]]:
     """The parameters; (location, wire name) -> the wire text of the only value one allows; and
     (pointer, message) for each header parameter OpenAPI says to ignore."""
-    item_at = jp.join("#/paths", path)
-    item = get_ref(doc, item_at)
+    written_at = jp.join("#/paths", path)  # a path item may be a $ref (to components/pathItems)
+    item, item_at = deref_located(get_ref(doc, written_at), doc, written_at)
     merged: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
     for owner, owner_at in ((item, item_at), (op, at)):
         raw = owner.get("parameters") if isinstance(owner, dict) else None
