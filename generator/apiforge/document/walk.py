@@ -131,7 +131,7 @@ def child_kind(kind: str, key: str) -> str:
 
 
 class ObjectAt(NamedTuple):
-    """An object where it is written: its pointer tokens, its kind (schema, operation, ...), itself."""
+    """An object where it is written: pointer tokens, kind (schema, operation, ...), the node."""
 
     tokens: tuple[str, ...]
     kind: str
@@ -143,7 +143,7 @@ class ObjectAt(NamedTuple):
 
 
 class PathItemAt(NamedTuple):
-    """A path item of `paths`: its key, the item (through local refs), the pointer it is written at."""
+    """A path item of `paths`: its key, the item (through local refs), where it is written."""
 
     path: str
     item: dict[str, Any]
@@ -151,7 +151,7 @@ class PathItemAt(NamedTuple):
 
 
 class OperationAt(NamedTuple):
-    """An operation of `paths`: its path key, its method, the operation, the pointer it is written at."""
+    """An operation of `paths`: its path key, its method, the operation, where it is written."""
 
     path: str
     method: str
