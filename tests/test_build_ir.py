@@ -595,3 +595,17 @@ def test_a_schema_no_refusal_fits_keeps_the_envelope_and_is_said_once(tmp_path: 
     said = [n for n in notes if n.rule == "refusal"]
     assert len(said) == 1 and "'errorId'" in said[0].message
     assert said[0].pointer == "#/paths/~1a/post/responses/400"
+
+
+def test_a_path_item_given_by_ref_lends_its_parameters(tmp_path: Path) -> None:
+    item = {
+        "parameters": [
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+        ],
+        "get": {"operationId": "getItem", "responses": OK},
+    }
+    paths = {"/items/{id}": {"$ref": "#/components/pathItems/Item"}}
+    api = api_of(tmp_path, doc(paths, {}, components={"pathItems": {"Item": item}}))
+    assert [(p.wire_name, p.location, p.required) for p in api.operations[0].params] == [
+        ("id", "path", True)
+    ]

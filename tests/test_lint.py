@@ -371,7 +371,7 @@ def test_iter_operations_follows_path_item_refs(tmp_path: Path) -> None:
     """
     spec = tmp_path / "api.yaml"
     spec.write_text(HEAD31 + textwrap.dedent(body))
-    found = [(p, m, at) for p, m, _, at in iter_operations(load_bundle(spec).data)]
+    found = [(o.path, o.method, o.pointer) for o in iter_operations(load_bundle(spec).data)]
     assert found == [
         ("/a", "post", "#/components/pathItems/A/post"),
         ("/b", "get", "#/paths/~1b/get"),

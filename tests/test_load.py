@@ -1,4 +1,4 @@
-"""load.py: bytes -> Document, refusing what is unsafe or ambiguous, and pointers -> lines."""
+"""load, load_yaml: bytes -> Document, refusing what is unsafe or ambiguous, and pointers -> lines."""
 
 from __future__ import annotations
 
@@ -394,7 +394,7 @@ def test_arbitrary_text_parses_or_raises_spec_error(text: str, suffix: str) -> N
 
 class _Yaml12(yaml.CSafeLoader):
     """PyYAML's reading with YAML 1.2's core schema, written here from the spec (section 10.3.2)
-    rather than taken from load.py: booleans, nulls, ints and floats as 1.2 spells them; every
+    rather than taken from load_yaml.py: booleans, nulls, ints and floats as 1.2 spells them; every
     other plain scalar (dates, `yes`, `0b1`) is text."""
 
 

@@ -1,4 +1,4 @@
-"""resolve.py: a multi-file spec -> one Bundle with local refs only, and the way back to the files."""
+"""bundle.py: a multi-file spec -> one Bundle with local refs only, and the way back to the files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from apiforge.document.bundle import Bundle, load_bundle
 from apiforge.document.load import Location
-from apiforge.document.walk import iter_objects
+from apiforge.document.walk import deref, get_ref, iter_objects
 from apiforge.findings.diagnostic import Diagnostic, SpecError
 
 HEAD = """\
@@ -280,8 +280,8 @@ components:
 def test_tilde_escapes_in_local_pointers(spec: Path) -> None:
     bundle = bundle_of(spec, {"api.yaml": one_ref("#/components/schemas/UsesOdd", ESCAPES)})
     props = bundle.data["components"]["schemas"]["UsesOdd"]["properties"]
-    assert bundle.deref(props["slash"]) == {"type": "string"}
-    assert bundle.deref(props["percent"]) == {"type": "integer"}
+    assert deref(props["slash"], bundle.data) == {"type": "string"}
+    assert deref(props["percent"], bundle.data) == {"type": "integer"}
 
 
 def test_wrongly_escaped_pointer_is_not_found(spec: Path) -> None:
@@ -320,7 +320,7 @@ def test_external_targets_are_hoisted_and_keep_their_source(spec: Path) -> None:
     files = {"api.yaml": one_ref("./components/pets.yaml#/Pet"), "components/pets.yaml": COMPONENT}
     bundle = bundle_of(spec, files)
     schemas = bundle.data["components"]["schemas"]
-    assert bundle.get(REF_AT.removesuffix("/$ref"))["$ref"] == "#/components/schemas/Pet"
+    assert get_ref(bundle.data, REF_AT.removesuffix("/$ref"))["$ref"] == "#/components/schemas/Pet"
     assert schemas["Pet"]["properties"]["owner"] == {"$ref": "#/components/schemas/Owner"}
     assert schemas["Owner"] == {"type": "object"}
 
@@ -413,7 +413,7 @@ components:
 
 def test_iter_objects_sees_each_object_once_with_its_kind(spec: Path) -> None:
     bundle = bundle_of(spec, {"api.yaml": one_ref("#/components/schemas/Node", RECURSIVE)})
-    kinds = {tokens: kind for tokens, kind, _ in iter_objects(bundle.data)}
+    kinds = {found.tokens: found.kind for found in iter_objects(bundle.data)}
     assert kinds[("paths", "/x", "get")] == "operation"
     assert kinds[("paths", "/x", "get", "responses", "200")] == "response"
     assert kinds[("components", "schemas", "Node", "properties", "children", "items")] == "schema"
@@ -426,7 +426,7 @@ def test_a_json_root_with_yaml_components(spec: Path) -> None:
         "c/x.yaml": "X: {type: string}\n",
     }
     bundle = load_bundle(write(spec, files))
-    assert bundle.deref(bundle.data["components"]["schemas"]["A"]) == {"type": "string"}
+    assert deref(bundle.data["components"]["schemas"]["A"], bundle.data) == {"type": "string"}
     assert bundle.locate("#/components/schemas/A/$ref").line == 2
 
 

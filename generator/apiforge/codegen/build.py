@@ -13,7 +13,7 @@ from apiforge.codegen.docs import property_doc, sentence, summary_doc
 from apiforge.codegen.nullability import not_null_fields, says_null
 from apiforge.codegen.params import ParamsNamer, request_params
 from apiforge.document import pointer as jp
-from apiforge.document.walk import deref, get_ref, iter_operations
+from apiforge.document.walk import deref, deref_located, get_ref, iter_operations
 from apiforge.findings.diagnostic import Diagnostic, Severity
 from apiforge.models.library import ModelIndex
 from apiforge.plan.errors import Refusals
@@ -106,7 +106,9 @@ def build_api(
     misfits: set[str] = set()  # each refusal warning once: operations share their error schemas
     namer = ParamsNamer(index.classes)
     first_at: dict[str, str] = {}  # method name -> the operation that took it
-    for path, method, op, at in iter_operations(doc):
+    for operation_at in iter_operations(doc):
+        path, method = operation_at.path, operation_at.method
+        op, at = operation_at.operation, operation_at.pointer
         name = spec_method_name(op, method, path, renames)
         if name in CLIENT_MEMBERS:
             name += "_"
@@ -246,8 +248,8 @@ def _params(
 ) -> tuple[tuple[ir.Param, ...], dict[tuple[str, str], str], list[tuple[str, str]]]:
     """The parameters; (location, wire name) -> the wire text of the only value one allows; and
     (pointer, message) for each header parameter OpenAPI says to ignore."""
-    item_at = jp.join("#/paths", path)
-    item = get_ref(doc, item_at)
+    written_at = jp.join("#/paths", path)  # a path item may be a $ref (to components/pathItems)
+    item, item_at = deref_located(get_ref(doc, written_at), doc, written_at)
     merged: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
     for owner, owner_at in ((item, item_at), (op, at)):
         raw = owner.get("parameters") if isinstance(owner, dict) else None
@@ -541,8 +543,8 @@ def _security(doc: dict[str, Any]) -> ir.Security | None:
     wanted: list[str] = []
     for req in doc.get("security") or []:
         wanted.extend(req if isinstance(req, dict) else [])
-    for _path, _method, op, _at in iter_operations(doc):
-        for req in op.get("security") or []:
+    for operation_at in iter_operations(doc):
+        for req in operation_at.operation.get("security") or []:
             wanted.extend(req if isinstance(req, dict) else [])
     for name in [*wanted, *schemes]:
         scheme = deref(schemes.get(name), doc)

@@ -8,6 +8,7 @@ envelope and security from the decisions the generator makes (`build_ir`), the r
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from apiforge.document.event_streams import follow_steps, read_chunk, sentinel
 from apiforge.document.json_schema import Direction, to_json_schema
 from apiforge.document.media import is_event_stream, is_json
 from apiforge.document.patterns import linear_validator
-from apiforge.document.walk import iter_operations
+from apiforge.document.walk import deref, iter_operations
 from apiforge.plan.errors import Refusals
 
 __all__ = ["Contract", "OperationContract", "ResponseContract", "Schema", "StreamContract", "read"]
@@ -167,14 +168,14 @@ def schema_at(bundle: Bundle, node: Any, pointer: str, direction: Direction) -> 
 
 
 def _request(bundle: Bundle, op: Mapping[str, Any], at: str) -> tuple[Schema | None, bool, str]:
-    body = bundle.deref(op.get("requestBody"))
+    body = deref(op.get("requestBody"), bundle.data)
     content = _obj(_obj(body).get("content"))
     for mime, media in content.items():
-        media = bundle.deref(media)
+        media = deref(media, bundle.data)
         if is_json(mime) and isinstance(media, Mapping) and "schema" in media:
             where = jp.join(at, "requestBody", "content", mime, "schema")
             schema = schema_at(bundle, media["schema"], where, "request")
-            raw = _obj(bundle.deref(media["schema"]))
+            raw = _obj(deref(media["schema"], bundle.data))
             unknown = "reject" if raw.get("additionalProperties") is False else "allow"
             if raw.get("x-apiforge-unknown-properties") in ("ignore", "reject"):
                 unknown = raw["x-apiforge-unknown-properties"]
@@ -185,12 +186,12 @@ def _request(bundle: Bundle, op: Mapping[str, Any], at: str) -> tuple[Schema | N
 def _responses(bundle: Bundle, op: Mapping[str, Any], at: str) -> tuple[ResponseContract, ...]:
     out = []
     for key, response in _obj(op.get("responses")).items():
-        response = _obj(bundle.deref(response))
+        response = _obj(deref(response, bundle.data))
         where = jp.join(at, "responses", str(key))
         content = _obj(response.get("content"))
         schema, json_types, stream = None, [], False
         for mime, media in content.items():
-            media = _obj(bundle.deref(media))
+            media = _obj(deref(media, bundle.data))
             if is_event_stream(mime):
                 stream = True
             elif is_json(mime):
@@ -201,7 +202,7 @@ def _responses(bundle: Bundle, op: Mapping[str, Any], at: str) -> tuple[Response
         headers = tuple(
             str(name)
             for name, header in _obj(response.get("headers")).items()
-            if _obj(bundle.deref(header)).get("required") is True
+            if _obj(deref(header, bundle.data)).get("required") is True
         )
         out.append(ResponseContract(str(key), where, schema, tuple(json_types), stream, headers))
     return tuple(out)
@@ -215,19 +216,20 @@ def _stream(
     flag = str(ext.get("flag") or "stream")
     if request is None or flag not in request.properties():
         return None
+    follow = functools.partial(deref, doc=bundle.data)
     for key, response in _obj(op.get("responses")).items():
         if not str(key).startswith("2"):
             continue
-        content = _obj(_obj(bundle.deref(response)).get("content"))
+        content = _obj(_obj(deref(response, bundle.data)).get("content"))
         for mime, media in content.items():
             if not is_event_stream(mime):
                 continue
-            media = bundle.deref(media)
+            media = deref(media, bundle.data)
             where = jp.join(at, "responses", str(key), "content", mime)
-            reading = read_chunk(media, bundle.deref)
+            reading = read_chunk(media, follow)
             chunk = None
             if reading.steps is not None:
-                node = follow_steps(media, reading.steps, bundle.deref)
+                node = follow_steps(media, reading.steps, follow)
                 chunk = schema_at(bundle, node, where, "response")
             include = ext.get("include-usage")
             return StreamContract(
@@ -243,7 +245,7 @@ def _stream(
 def _params(bundle: Bundle, op: Mapping[str, Any]) -> tuple[tuple[str, str, bool, Any], ...]:
     out = []
     for param in op.get("parameters") or []:
-        param = _obj(bundle.deref(param))
+        param = _obj(deref(param, bundle.data))
         if isinstance(param.get("name"), str) and param.get("in") in ("path", "query", "header"):
             required = bool(param.get("required")) or param["in"] == "path"
             out.append((param["name"], str(param["in"]), required, param.get("schema")))

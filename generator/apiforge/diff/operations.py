@@ -12,11 +12,11 @@ from apiforge.diff.events import CLIENT, Roles, compare_callbacks
 from apiforge.diff.rules import Direction
 from apiforge.diff.schema import Sub
 from apiforge.diff.security import SecurityChanges
-from apiforge.diff.sides import Side, Walk, absent, as_list, as_mapping, deref_located
+from apiforge.diff.sides import Side, Walk, absent, as_list, as_mapping
 from apiforge.document import pointer as jp
 from apiforge.document.event_streams import chunk_steps
 from apiforge.document.media import essence, is_event_stream
-from apiforge.document.walk import item_operations
+from apiforge.document.walk import deref, item_operations
 
 __all__ = ["Operations"]
 
@@ -345,7 +345,7 @@ def _schema_of(side: Side) -> tuple[list[Sub], str]:
 
 def _chunk_of(media: Side, doc: Any) -> tuple[list[Sub], str]:
     """The chunk schema of an event-stream media type side, and its logical pointer."""
-    steps = chunk_steps(media.node, lambda node: deref_located(doc, node, "")[0])
+    steps = chunk_steps(media.node, lambda node: deref(node, doc))
     if steps is None:
         return [], jp.join(media.pointer, "schema")
     side = media

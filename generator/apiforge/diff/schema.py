@@ -10,6 +10,7 @@ from typing import Any
 from apiforge.diff.keywords import Extra, merge_extra, read_extra
 from apiforge.diff.side_versions import nullable_is_keyword
 from apiforge.document import pointer as jp
+from apiforge.document.walk import get_ref
 
 __all__ = [
     "ANNOTATIONS",
@@ -24,7 +25,6 @@ __all__ = [
     "effective_mapping",
     "is_null",
     "last_token",
-    "resolve",
     "tighter_lower",
     "tighter_upper",
     "type_names",
@@ -37,24 +37,6 @@ UPPER = {"maxLength": "max-length", "maxItems": "max-items", "maxProperties": "m
 LOWER = {"minLength": "min-length", "minItems": "min-items", "minProperties": "min-properties"}
 
 Sub = tuple[Any, str]  # a schema node and the physical pointer where it sits in its bundle
-
-
-def resolve(doc: Any, ref: str) -> Any:
-    """The node a local `$ref` names, or None."""
-    if not ref.startswith("#"):
-        return None
-    node = doc
-    try:
-        for token in jp.split(ref):
-            if isinstance(node, Mapping):
-                node = node[token]
-            elif isinstance(node, list):
-                node = node[int(token)]
-            else:
-                return None
-    except (KeyError, IndexError, ValueError):
-        return None
-    return node
 
 
 def last_token(pointer: str) -> str:
@@ -90,7 +72,7 @@ def type_names(types: Any) -> set[str] | None:
 def is_null(doc: Any, node: Any) -> bool:
     """A schema (or a `$ref` to one) that admits only `null`: a nullable marker, not a branch."""
     if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        node = resolve(doc, node["$ref"])
+        node = get_ref(doc, node["$ref"])
     if not isinstance(node, Mapping):
         return False
     rest = {k: v for k, v in node.items() if k not in ANNOTATIONS}
@@ -209,7 +191,7 @@ def _one(doc: Any, node: Any, ptr: str, expanded: set[str], nullable_keyword: bo
     ref = node.get("$ref")
     if not isinstance(ref, str):
         return _own(doc, node, ptr, expanded, nullable_keyword)
-    target = resolve(doc, ref) if ref not in expanded else None
+    target = get_ref(doc, ref) if ref not in expanded else None
     expanded.add(ref)
     view = (
         _one(doc, target, ref, expanded, nullable_keyword)

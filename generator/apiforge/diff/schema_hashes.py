@@ -6,8 +6,9 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from apiforge.diff.schema import ANNOTATIONS, Sub, canon, effective_mapping, resolve, type_names
+from apiforge.diff.schema import ANNOTATIONS, Sub, canon, effective_mapping, type_names
 from apiforge.diff.side_versions import nullable_is_keyword
+from apiforge.document.walk import get_ref
 
 __all__ = ["Fingerprints"]
 
@@ -60,7 +61,7 @@ class Fingerprints:
         if ref in stack:
             at = stack.index(ref)
             return _digest(canon({"$cycle": len(stack) - at})), at
-        digest, low = self._schema(resolve(self.doc, ref), (*stack, ref))
+        digest, low = self._schema(get_ref(self.doc, ref), (*stack, ref))
         return digest, min(low, len(stack))
 
     def _schema(self, node: Any, stack: Stack) -> tuple[str, int]:

@@ -8,8 +8,8 @@ from typing import Any
 
 from apiforge.diff.change import Emitter
 from apiforge.diff.schema import canon
-from apiforge.diff.sides import Side, Walk, as_list, as_mapping, deref_located
-from apiforge.document.walk import iter_objects
+from apiforge.diff.sides import Side, Walk, as_list, as_mapping
+from apiforge.document.walk import deref, iter_objects
 
 __all__ = ["SecurityChanges"]
 
@@ -34,7 +34,7 @@ class SecurityChanges(Walk):
         super().__init__(old, new, emitter)
         self.roots = tuple(Side(_schemes_of(doc), _SCHEMES, _SCHEMES) for doc in self.docs)
         self.schemes = tuple(
-            {name: deref_located(doc, s, "#")[0] for name, s in as_mapping(root.node).items()}
+            {name: deref(s, doc) for name, s in as_mapping(root.node).items()}
             for doc, root in zip(self.docs, self.roots, strict=True)
         )
         self._named: set[str] | None = None

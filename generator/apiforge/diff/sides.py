@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from apiforge.diff.change import Emitter
-from apiforge.diff.schema import resolve
 from apiforge.document import pointer as jp
+from apiforge.document.walk import deref_located
 
-__all__ = ["Side", "Walk", "absent", "as_list", "as_mapping", "deref_located"]
+__all__ = ["Side", "Walk", "absent", "as_list", "as_mapping"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Side:
         for token in tokens:
             node = _child(node, token)
         logical, physical = jp.join(self.pointer, *tokens), jp.join(self.src, *tokens)
-        node, physical = deref_located(doc, node, physical)
+        node, physical = deref_located(node, doc, physical)
         return Side(node, logical, physical)
 
 
@@ -46,18 +46,6 @@ def _child(node: Any, token: str | int) -> Any:
     if token in node:
         return node[token]
     return next((v for k, v in node.items() if str(k) == str(token)), None)  # YAML int keys
-
-
-def deref_located(doc: Any, node: Any, src: str) -> tuple[Any, str]:
-    """Follow `$ref`s (stopping at a cycle) to the node and the physical pointer it sits at."""
-    seen: set[str] = set()
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if ref in seen:
-            break
-        seen.add(ref)
-        node, src = resolve(doc, ref), ref
-    return node, src
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:

@@ -14,10 +14,10 @@ from apiforge.diff.schema import (
     effective_mapping,
     is_null,
     last_token,
-    resolve,
 )
 from apiforge.diff.schema_hashes import Fingerprints
 from apiforge.document import pointer as jp
+from apiforge.document.walk import get_ref
 
 __all__ = ["Branch", "Tokens", "Unions", "stem"]
 
@@ -168,7 +168,7 @@ def _pure_union(doc: Any, node: Any, ptr: str) -> tuple[str, str, list[Sub]] | N
     """A schema that is only `oneOf`/`anyOf` (and a discriminator): where it is, and its branches."""
     if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
         ptr = node["$ref"]
-        node = resolve(doc, ptr)
+        node = get_ref(doc, ptr)
     if not isinstance(node, Mapping):
         return None
     keys = {k for k in node if k not in ANNOTATIONS and not str(k).startswith("x-")}

@@ -23,7 +23,7 @@ from apiforge.document import pointer as jp
 from apiforge.document.files import display_path
 from apiforge.document.load import Document, Location, load_document, plain_copy
 from apiforge.document.versions import json_schema_2020, major_minor, openapi_version
-from apiforge.document.walk import MAPPING_KIND, child_kind, deref, in_place_loops, walk_pointer
+from apiforge.document.walk import MAPPING_KIND, child_kind, in_place_loops, walk_pointer
 from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -94,14 +94,6 @@ class Bundle:
         src = self.source(pointer)
         loc = src.location()
         return Diagnostic(loc.file, loc.line, loc.col, severity, message, src.pointer, rule)
-
-    def deref(self, node: Any) -> Any:
-        """`walk.deref` within this bundle: the node a chain of local refs ends at, None if broken."""
-        return deref(node, self.data)
-
-    def get(self, ref: str) -> Any:
-        """The node a local ref names; KeyError, IndexError, ValueError or TypeError when absent."""
-        return walk_pointer(self.data, jp.split(ref))
 
 
 def load_bundle(path: Path, display: str | None = None, ref_root: Path | None = None) -> Bundle:

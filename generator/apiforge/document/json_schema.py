@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 from apiforge.document import pointer as jp
 from apiforge.document.versions import json_schema_2020
+from apiforge.document.walk import get_ref, walk_pointer
 
 __all__ = ["DIALECT", "Direction", "SchemaConversionError", "reads_as_object", "to_json_schema"]
 
@@ -250,7 +251,7 @@ class _Converter:
             return []
         tags = []
         for base in filter(None, map(_local_ref, parts)):
-            base_node = self._lookup(base)
+            base_node = get_ref(self.document, base)
             if not isinstance(base_node, Mapping):
                 continue
             prop, _, groups = self._selection(base_node, base)
@@ -306,7 +307,7 @@ class _Converter:
         if ref in self.ancestors:
             return self.ancestors[ref]
         self.ancestors[ref] = frozenset()  # a cycle of allOf refs ends here
-        node = self._lookup(ref)
+        node = get_ref(self.document, ref)
         parts = node.get("allOf") if isinstance(node, Mapping) else None
         found: set[str] = set()
         for part_ref in map(_local_ref, parts if isinstance(parts, list) else []):
@@ -316,23 +317,14 @@ class _Converter:
         return self.ancestors[ref]
 
     def _exists(self, ref: str) -> bool:
-        return self._lookup(ref) is not None
-
-    def _lookup(self, ref: str) -> Any:
-        """The node a local ref names, or None where it leads nowhere."""
-        try:
-            return self._target(ref) if ref.startswith("#") else None
-        except SchemaConversionError:
-            return None
+        return get_ref(self.document, ref) is not None
 
     def _target(self, ref: str) -> Any:
-        node: Any = self.document
+        """The node a ref the conversion must follow names; SchemaConversionError when none."""
         try:
-            for token in jp.split(ref):
-                node = node[int(token)] if isinstance(node, list) else node[token]
+            return walk_pointer(self.document, jp.split(ref))
         except (KeyError, IndexError, TypeError, ValueError):
             raise SchemaConversionError(f"$ref leads nowhere: {ref!r}") from None
-        return node
 
     def _drop_hidden(self, node: Mapping[str, Any], out: dict[str, Any]) -> None:
         """Remove the properties the other side owns (readOnly in requests, writeOnly in responses)."""
@@ -354,12 +346,7 @@ class _Converter:
         if schema.get(keyword) is True:
             return True
         ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#"):
-            try:
-                return self._hidden(self._target(ref), hops + 1)
-            except SchemaConversionError:
-                return False
-        return False
+        return isinstance(ref, str) and self._hidden(get_ref(self.document, ref), hops + 1)
 
 
 def _pointer(name: str) -> str:

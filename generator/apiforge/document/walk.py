@@ -1,7 +1,14 @@
 """The grammar of an OpenAPI document and the ways to walk it: objects by kind, operations, refs.
 
 Every stage that looks inside a document walks it through here, so "where does a schema stand"
-and "how is a local `$ref` followed" have one answer.
+and "how is a local `$ref` followed" have one answer. The walkers yield small read-only views
+(`ObjectAt`, `PathItemAt`, `OperationAt`, `ItemOperation`): named fields, still tuples.
+
+Following refs, by contract (all local refs, `#/...`; a bundle has no other kind):
+- `get_ref`: one ref -> the node it names (one hop), None when it names nothing;
+- `deref`: a node -> the node its chain of refs ends at, None when one is broken;
+- `deref_located`: `deref` that also returns the pointer it landed on, for diagnostics and diffs;
+- `walk_pointer`: pointer tokens -> node, raising when absent (for callers that report it).
 """
 
 from __future__ import annotations
@@ -9,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from apiforge.document import pointer as jp
 
@@ -17,8 +24,13 @@ __all__ = [
     "HTTP_METHODS",
     "OPERATION_METHODS",
     "MAPPING_KIND",
+    "ItemOperation",
+    "ObjectAt",
+    "OperationAt",
+    "PathItemAt",
     "child_kind",
     "deref",
+    "deref_located",
     "get_ref",
     "in_place_loops",
     "is_method_token",
@@ -118,7 +130,44 @@ def child_kind(kind: str, key: str) -> str:
     return rules.get(_MAP_OF, "other")
 
 
-def iter_objects(data: Any) -> Iterator[tuple[tuple[str, ...], str, dict[str, Any]]]:
+class ObjectAt(NamedTuple):
+    """An object where it is written: pointer tokens, kind (schema, operation, ...), the node."""
+
+    tokens: tuple[str, ...]
+    kind: str
+    node: dict[str, Any]
+
+    @property
+    def pointer(self) -> str:
+        return jp.from_tokens(self.tokens)
+
+
+class PathItemAt(NamedTuple):
+    """A path item of `paths`: its key, the item (through local refs), where it is written."""
+
+    path: str
+    item: dict[str, Any]
+    pointer: str
+
+
+class OperationAt(NamedTuple):
+    """An operation of `paths`: its path key, its method, the operation, where it is written."""
+
+    path: str
+    method: str
+    operation: dict[str, Any]
+    pointer: str
+
+
+class ItemOperation(NamedTuple):
+    """An operation of one path item: the method as sent, its pointer tokens in the item, itself."""
+
+    method: str
+    tokens: tuple[str, ...]
+    operation: dict[str, Any]
+
+
+def iter_objects(data: Any) -> Iterator[ObjectAt]:
     """Every object of a bundled document with its pointer tokens and kind (schema, operation, ...).
 
     Refs are not followed, so each object is seen once, where it is written.
@@ -139,7 +188,7 @@ def iter_objects(data: Any) -> Iterator[tuple[tuple[str, ...], str, dict[str, An
         if not isinstance(node, dict):
             continue
         if not kind.endswith("*") and not kind.endswith("[]"):
-            yield tokens, kind, node
+            yield ObjectAt(tokens, kind, node)
         # only containers hold objects: scalars are not even looked at
         children = [
             ((*tokens, k), child_kind(kind, k), v)
@@ -149,19 +198,20 @@ def iter_objects(data: Any) -> Iterator[tuple[tuple[str, ...], str, dict[str, An
         stack.extend(reversed(children))
 
 
-def iter_operations(data: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
-    """(path, method, operation, pointer) for every operation under `paths`.
+def iter_operations(data: dict[str, Any]) -> Iterator[OperationAt]:
+    """Every operation under `paths`, in document order.
 
     A path item that is a local `$ref` (a bundled file's path item) is followed; the pointer is
     where the operation is written.
     """
-    for path, item, where in iter_path_items(data):
-        for method, tokens, op in item_operations(item):
-            yield path, method, op, jp.join(where, *tokens)
+    for path_item in iter_path_items(data):
+        for found in item_operations(path_item.item):
+            where = jp.join(path_item.pointer, *found.tokens)
+            yield OperationAt(path_item.path, found.method, found.operation, where)
 
 
-def item_operations(item: dict[str, Any]) -> Iterator[tuple[str, tuple[str, ...], dict[str, Any]]]:
-    """(method, pointer tokens in the item, operation) of a path item.
+def item_operations(item: dict[str, Any]) -> Iterator[ItemOperation]:
+    """The operations of a path item.
 
     The fixed fields come first (3.2 adds `query`), then 3.2's `additionalOperations`, keyed by the
     method as sent (`PURGE`); a key that is no HTTP method token is left out (lint reports it).
@@ -169,11 +219,11 @@ def item_operations(item: dict[str, Any]) -> Iterator[tuple[str, tuple[str, ...]
     for method in OPERATION_METHODS:
         op = item.get(method)
         if isinstance(op, dict):
-            yield method, (method,), op
+            yield ItemOperation(method, (method,), op)
     extra = item.get("additionalOperations")
     for name, op in (extra if isinstance(extra, dict) else {}).items():
         if isinstance(op, dict) and is_method_token(name):
-            yield str(name), ("additionalOperations", str(name)), op
+            yield ItemOperation(str(name), ("additionalOperations", str(name)), op)
 
 
 def is_method_token(name: object) -> bool:
@@ -185,27 +235,23 @@ def is_method_token(name: object) -> bool:
     )
 
 
-def iter_path_items(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """(path, path item, pointer) for every path, through local refs."""
+def iter_path_items(data: dict[str, Any]) -> Iterator[PathItemAt]:
+    """Every path item under `paths`, through local refs (one whose ref is broken is left out)."""
     paths = data.get("paths")
     if not isinstance(paths, dict):
         return
-    for path, item in paths.items():
-        where = jp.join("#/paths", path)
-        for _ in range(64):  # loops of refs were refused when bundling
-            ref = item.get("$ref") if isinstance(item, dict) else None
-            if not isinstance(ref, str) or not ref.startswith("#"):
-                break
-            try:
-                item, where = walk_pointer(data, jp.split(ref)), ref
-            except (KeyError, IndexError, TypeError, ValueError):
-                break
+    for path, written in paths.items():
+        item, where = deref_located(written, data, jp.join("#/paths", path))
         if isinstance(item, dict):
-            yield path, item, where
+            yield PathItemAt(path, item, where)
 
 
 def walk_pointer(data: Any, tokens: list[str]) -> Any:
-    """The node at pointer tokens; KeyError, IndexError, ValueError or TypeError when absent."""
+    """The node at pointer tokens; KeyError, IndexError, ValueError or TypeError when absent.
+
+    For callers that tell "absent" from "null" or report where a lookup failed; to follow a
+    `$ref`, `get_ref` or `deref`.
+    """
     node = data
     for token in tokens:
         node = node[int(token)] if isinstance(node, list) else node[token]
@@ -216,24 +262,40 @@ def is_ref(schema: Any) -> bool:
     return isinstance(schema, dict) and isinstance(schema.get("$ref"), str)
 
 
-def deref(node: Any, doc: dict[str, Any], limit: int = 64) -> Any:
-    """Follow local refs to the node they name: None when one is broken, the last ref at `limit`.
+def get_ref(doc: Any, ref: str) -> Any:
+    """The node one local ref (`#/...`) names, not following a ref found there; None when it names
+    nothing or is no local ref.
 
-    Bundling refused loops of refs, so the limit only guards documents that were never bundled.
+    For a walk that counts its own hops or marks the refs it has expanded; else `deref`.
     """
-    hops = 0
-    while is_ref(node) and hops < limit:
-        node = get_ref(doc, node["$ref"])
-        hops += 1
-    return node
-
-
-def get_ref(doc: dict[str, Any], ref: str) -> Any:
-    """The node a local ref names, or None."""
+    if not ref.startswith("#"):
+        return None
     try:
         return walk_pointer(doc, jp.split(ref))
     except (KeyError, IndexError, ValueError, TypeError):
         return None
+
+
+def deref(node: Any, doc: Any) -> Any:
+    """The node a chain of local refs from `node` ends at (`node` itself when it is no ref): None
+    when a ref is broken, the ref that closes a loop when the chain loops.
+
+    Bundling refused broken refs and loops of refs, so the loop guard only serves documents that
+    were never bundled.
+    """
+    return deref_located(node, doc, "")[0] if is_ref(node) else node
+
+
+def deref_located(node: Any, doc: Any, pointer: str) -> tuple[Any, str]:
+    """`deref`, and the pointer of the node it lands on (`pointer`, where `node` is written, when
+    `node` is no ref; the last ref followed otherwise): for a diagnostic or a diff that names
+    where the content is written."""
+    seen: set[str] = set()
+    while is_ref(node) and node["$ref"] not in seen:
+        ref = node["$ref"]
+        seen.add(ref)
+        node, pointer = get_ref(doc, ref), ref
+    return node, pointer
 
 
 # Keywords that apply a schema to the same instance: a loop of them (and refs) never ends.
@@ -247,7 +309,7 @@ def in_place_loops(data: Any) -> list[list[str]]:
     JSON Schema leaves such a schema undefined (2020-12 core, 9.4.1: "#alice" and "#bob" whose
     allOf refer to each other); a validator or model builder that follows it never returns.
     """
-    schemas = {id(n): (t, n) for t, k, n in iter_objects(data) if k == "schema"}
+    schemas = {id(o.node): (o.tokens, o.node) for o in iter_objects(data) if o.kind == "schema"}
     state: dict[int, int] = {}  # 1: on the current path, 2: done
     loops: list[list[str]] = []
     for start in schemas:

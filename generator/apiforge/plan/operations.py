@@ -61,7 +61,8 @@ def plan_data(data: dict[str, Any]) -> ModelPlan:
     named: dict[int, str | None] = {}  # a media type object shared through a ref is named once
     doubts: dict[int, str | None] = {}
     streams: dict[str, tuple[EventStream, ...]] = {}
-    for _path, _method, op, at in iter_operations(doc):
+    for operation_at in iter_operations(doc):
+        op, at = operation_at.operation, operation_at.pointer
         op_name = ClassName(str(op.get("operationId") or ""))
         found: list[EventStream] = []
         for entry in _entry_points(op, at, doc):

@@ -38,16 +38,17 @@ def _reached(ctx: Context, named: set[Key]) -> set[Key]:
     discriminating base (its implicit mapping selects them)."""
     edges: dict[Key | None, set[Key]] = {}
     children: dict[Key, set[Key]] = {}  # base schema -> schemas whose allOf refers to it
-    for tokens, kind, node in ctx.objects:
+    for found in ctx.objects:
+        tokens = found.tokens
         owner: Key | None = (
             (tokens[1], tokens[2]) if len(tokens) >= 3 and tokens[0] == "components" else None
         )
         targets = edges.setdefault(owner, set())
-        ref = node.get("$ref")
+        ref = found.node.get("$ref")
         if isinstance(ref, str):
             _add(targets, ref)
-        if kind == "discriminator":
-            mapping = node.get("mapping")
+        if found.kind == "discriminator":
+            mapping = found.node.get("mapping")
             for value in mapping.values() if isinstance(mapping, dict) else ():
                 if isinstance(value, str):
                     _add(
@@ -57,13 +58,13 @@ def _reached(ctx: Context, named: set[Key]) -> set[Key]:
                         else "#/components/schemas/" + jp.escape(value),
                     )
         if (
-            kind == "schema"
+            found.kind == "schema"
             and owner is not None
             and owner[0] == "schemas"
             and len(tokens) == 5
             and tokens[3] == "allOf"
         ):
-            base = _component(node.get("$ref"))
+            base = _component(found.node.get("$ref"))
             if base is not None:
                 children.setdefault(base, set()).add(owner)
     reached: set[Key] = set()
@@ -93,9 +94,9 @@ def _required_schemes(data: dict[str, object]) -> set[str]:
         for item in items:
             if not isinstance(item, dict):
                 continue
-            for _method, _tokens, op in item_operations(item):
-                owners.append(op)
-                callbacks = op.get("callbacks")
+            for found in item_operations(item):
+                owners.append(found.operation)
+                callbacks = found.operation.get("callbacks")
                 for callback in callbacks.values() if isinstance(callbacks, dict) else ():
                     nested += list(callback.values()) if isinstance(callback, dict) else []
         items, depth = nested, depth + 1

@@ -12,6 +12,7 @@ from typing import Any
 from apiforge.document import pointer as jp
 from apiforge.document.json_schema import DIALECT, Direction, SharedConversion, to_json_schema
 from apiforge.document.media import is_json
+from apiforge.document.walk import ObjectAt
 from apiforge.findings.diagnostic import Severity
 from apiforge.validate.lint.registry import Context, Finding, at, rule
 from apiforge.validate.lint.values import outside_enum
@@ -51,16 +52,16 @@ def media_examples(ctx: Context) -> Iterator[Finding]:
     """The examples of a JSON media type, a parameter and a header are valid against its schema,
     in the direction it travels (readOnly properties are not sent, writeOnly ones not returned)."""
     cases: list[Case] = []
-    for tokens, kind, node in ctx.objects:
-        if kind == "mediaType":
-            if not is_json(_media_name(tokens)):
+    for found in ctx.objects:
+        if found.kind == "mediaType":
+            if not is_json(_media_name(found.tokens)):
                 continue
-        elif kind not in ("parameter", "header"):
+        elif found.kind not in ("parameter", "header"):
             continue
-        schema = node.get("schema")
+        schema = found.node.get("schema")
         if isinstance(schema, dict | bool):
-            directions = _directions(tokens, kind)
-            cases.extend((w, schema, v, directions) for w, v in _examples(ctx, tokens, node))
+            directions = _directions(found)
+            cases.extend((w, schema, v, directions) for w, v in _examples(ctx, found))
     for where, problem in _judge(ctx.data, cases):
         yield Finding(where, f"example does not match the schema: {problem}")
 
@@ -69,8 +70,9 @@ def _media_name(tokens: tuple[str, ...]) -> str:
     return tokens[-1] if tokens and len(tokens) >= 2 and tokens[-2] == "content" else ""
 
 
-def _directions(tokens: tuple[str, ...], kind: str) -> tuple[Direction, ...]:
+def _directions(found: ObjectAt) -> tuple[Direction, ...]:
     """Which way the value travels: in a response (or its headers), or in a request."""
+    tokens, kind = found.tokens, found.kind
     if "responses" in tokens or "webhooks" in tokens and kind == "header":
         return ("response",)
     if kind == "parameter" or "requestBody" in tokens or "requestBodies" in tokens:
@@ -78,10 +80,9 @@ def _directions(tokens: tuple[str, ...], kind: str) -> tuple[Direction, ...]:
     return _BOTH  # a component media type or header: either way will do
 
 
-def _examples(
-    ctx: Context, tokens: tuple[str, ...], node: dict[str, Any]
-) -> Iterator[tuple[str, Any]]:
+def _examples(ctx: Context, found: ObjectAt) -> Iterator[tuple[str, Any]]:
     """(pointer, value) of `example` and of each Example Object's `value` (refs followed)."""
+    tokens, node = found.tokens, found.node
     if "example" in node:
         yield at(tokens, "example"), node["example"]
     named = node.get("examples")

@@ -37,7 +37,8 @@ def apiforge_extensions(ctx: Context) -> Iterator[Finding]:
                     yield Finding(
                         jp.join(at, key), f"{key} must be a JSON pointer like /error/{key}"
                     )
-    for _path, _method, op, at in ctx.operations:
+    for found in ctx.operations:
+        op, at = found.operation, found.pointer
         limit = op.get("x-apiforge-rate-limit")
         if limit is not None and (
             not isinstance(limit, dict) or not _positive_number(limit.get("requests-per-second"))

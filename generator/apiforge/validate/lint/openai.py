@@ -37,7 +37,8 @@ def _json_schema(ctx: Context, holder: Any) -> Any:
 def stream_response(ctx: Context) -> Iterator[Finding]:
     """A request's boolean `stream` flag (or `x-apiforge-stream`) has a 2xx text/event-stream
     response to answer it: otherwise the generated client cannot read `stream: true`'s answer."""
-    for path, method, op, where in ctx.operations:
+    for found in ctx.operations:
+        op = found.operation
         ext = op.get("x-apiforge-stream")
         flag = str(ext.get("flag") or "stream") if isinstance(ext, dict) else "stream"
         prop = ctx.deref(_properties(ctx, _json_schema(ctx, op.get("requestBody"))).get(flag))
@@ -54,10 +55,11 @@ def stream_response(ctx: Context) -> Iterator[Finding]:
         )
         if not streams:
             message = (
-                f"{method.upper()} {path}: the request's `{flag}` flag asks for an event stream, but no"
-                " 2xx response is `text/event-stream`; the generated client does not stream"
+                f"{found.method.upper()} {found.path}: the request's `{flag}` flag asks for an event"
+                " stream, but no 2xx response is `text/event-stream`; the generated client does not"
+                " stream"
             )
-            yield Finding(where, message)
+            yield Finding(found.pointer, message)
 
 
 def _content(ctx: Context, response: Any) -> list[str]:
@@ -93,8 +95,8 @@ def error_envelope(ctx: Context) -> Iterator[Finding]:
     if not isinstance(pointer, str) or not pointer.startswith("/"):
         return
     reported: set[int] = set()
-    for path, method, op, where in ctx.operations:
-        responses = op.get("responses")
+    for found in ctx.operations:
+        responses = found.operation.get("responses")
         for code, response in responses.items() if isinstance(responses, dict) else ():
             if not (str(code)[:1] in "45" or code == "default"):
                 continue
@@ -102,8 +104,9 @@ def error_envelope(ctx: Context) -> Iterator[Finding]:
             if schema is None or id(schema) in reported or _has(ctx, schema, jp.split(pointer)):
                 continue
             reported.add(id(schema))
-            message = f"{method.upper()} {path} {code}: the error body has no {pointer} (x-apiforge-error-envelope)"
-            yield Finding(jp.join(where, "responses", str(code)), message)
+            label = f"{found.method.upper()} {found.path} {code}"
+            message = f"{label}: the error body has no {pointer} (x-apiforge-error-envelope)"
+            yield Finding(jp.join(found.pointer, "responses", str(code)), message)
 
 
 def _has(ctx: Context, schema: Any, tokens: list[str]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from apiforge.document import pointer as jp
 from apiforge.document.event_streams import chunk_steps
@@ -24,44 +24,42 @@ _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
 def operation_ids(ctx: Context) -> Iterator[Finding]:
     """Every operation has an operationId that is unique and a safe Python identifier."""
     seen: dict[str, str] = {}
-    for path, method, op, at in ctx.operations:
-        op_id = op.get("operationId")
+    for found in ctx.operations:
+        op_id = found.operation.get("operationId")
+        label = f"{found.method.upper()} {found.path}"
         if op_id is None:
-            message = (
-                f"{method.upper()} {path} has no operationId; the client method name is guessed"
-            )
-            yield Finding(at, message, Severity.WARNING)
+            message = f"{label} has no operationId; the client method name is guessed"
+            yield Finding(found.pointer, message, Severity.WARNING)
             continue
         if not isinstance(op_id, str):
             continue  # the standard validator reports the wrong type
-        where = jp.join(at, "operationId")
+        where = jp.join(found.pointer, "operationId")
         if op_id in seen:
             yield Finding(where, f"operationId {op_id!r} is also used by {seen[op_id]}")
         else:
-            seen[op_id] = f"{method.upper()} {path}"
+            seen[op_id] = label
         if not _SAFE_IDENTIFIER.match(op_id) or keyword.iskeyword(op_id):
             message = f"operationId {op_id!r} is not a safe identifier (letters, digits, _)"
             yield Finding(where, message, Severity.WARNING)
     webhooks = ctx.data.get("webhooks")
     for name, item in webhooks.items() if isinstance(webhooks, dict) else ():
-        for method, tokens, op in item_operations(item) if isinstance(item, dict) else ():
-            if op.get("operationId") is None:
-                at = jp.join("#/webhooks", str(name), *tokens)
-                message = (
-                    f"webhook {name} {method.upper()} has no operationId (tools name it by one)"
-                )
+        for hook in item_operations(item) if isinstance(item, dict) else ():
+            if hook.operation.get("operationId") is None:
+                at = jp.join("#/webhooks", str(name), *hook.tokens)
+                method = hook.method.upper()
+                message = f"webhook {name} {method} has no operationId (tools name it by one)"
                 yield Finding(at, message, Severity.WARNING)
 
 
 @rule("additional-operations", relaxed_for_generate=True)
 def additional_operations(ctx: Context) -> Iterator[Finding]:
     """3.2's `additionalOperations` keys are methods the fixed fields cannot name, sent as written."""
-    for _path, item, where in ctx.path_items:
-        extra = item.get("additionalOperations")
+    for path_item in ctx.path_items:
+        extra = path_item.item.get("additionalOperations")
         for name in extra if isinstance(extra, dict) else {}:
             if is_method_token(name):
                 continue
-            at = jp.join(where, "additionalOperations", str(name))
+            at = jp.join(path_item.pointer, "additionalOperations", str(name))
             if str(name).lower() in OPERATION_METHODS:
                 message = (
                     f"{name!r} has a fixed field: write the operation under `{str(name).lower()}`"
@@ -74,63 +72,74 @@ def additional_operations(ctx: Context) -> Iterator[Finding]:
 @rule("path-params")
 def path_params(ctx: Context) -> Iterator[Finding]:
     """Each `{name}` in a path template is declared as an `in: path` parameter, and vice versa."""
-    items = {path: (item, where) for path, item, where in ctx.path_items}
-    for path, method, op, at in ctx.operations:
-        item, item_at = items[path]
+    path_items = {path_item.path: path_item for path_item in ctx.path_items}
+    for found in ctx.operations:
+        path_item = path_items[found.path]
+        owners = ((path_item.item, path_item.pointer), (found.operation, found.pointer))
         declared: dict[str, str] = {}
-        for owner, where in ((item, item_at), (op, at)):
+        for owner, where in owners:
             params = owner.get("parameters")
             for i, param in enumerate(params if isinstance(params, list) else []):
                 param = ctx.deref(param)
                 if isinstance(param, dict) and param.get("in") == "path":
                     declared[str(param.get("name"))] = jp.join(where, "parameters", i)
-        in_template = _TEMPLATE_PARAM.findall(path)
+        in_template = _TEMPLATE_PARAM.findall(found.path)
+        label = f"{found.method.upper()} {found.path}"
         for name in in_template:
             if name not in declared:
-                message = f"{method.upper()} {path}: path parameter {{{name}}} is not declared"
-                yield Finding(at, message)
+                message = f"{label}: path parameter {{{name}}} is not declared"
+                yield Finding(found.pointer, message)
         for name, where in declared.items():
             if name not in in_template:
-                yield Finding(where, f"path parameter {name!r} is not in the path {path!r}")
+                yield Finding(where, f"path parameter {name!r} is not in the path {found.path!r}")
 
 
-def _same_routes(ctx: Context) -> Iterator[tuple[str, str, str, bool]]:
-    """(path, earlier path, pointer, whether they share a method) for templates that are one route."""
+class _SameRoute(NamedTuple):
+    """A path template that is the same route as an earlier one (`/x/{id}`, `/x/{item}`)."""
+
+    path: str
+    earlier: str
+    pointer: str
+    shares_method: bool
+
+
+def _same_routes(ctx: Context) -> Iterator[_SameRoute]:
     seen: dict[str, tuple[str, set[str]]] = {}
-    for path, item, where in ctx.path_items:
-        route = _TEMPLATE_PARAM.sub("{}", path)
-        methods = {method.upper() for method, _, _ in item_operations(item)}
+    for path_item in ctx.path_items:
+        route = _TEMPLATE_PARAM.sub("{}", path_item.path)
+        methods = {found.method.upper() for found in item_operations(path_item.item)}
         if route in seen:
             earlier, earlier_methods = seen[route]
-            yield path, earlier, where, bool(methods & earlier_methods)
+            shared = bool(methods & earlier_methods)
+            yield _SameRoute(path_item.path, earlier, path_item.pointer, shared)
         else:
-            seen[route] = (path, methods)
+            seen[route] = (path_item.path, methods)
 
 
 @rule("path-templates", relaxed_for_generate=True)
 def same_route_templates(ctx: Context) -> Iterator[Finding]:
     """Two templates that differ only in parameter names (`/x/{id}`, `/x/{item}`) and share a
     method are one route: a server cannot tell which operation a request is for."""
-    for path, earlier, where, shared in _same_routes(ctx):
-        if shared:
+    for same in _same_routes(ctx):
+        if same.shares_method:
             message = (
-                f"path {path!r} is the same route as {earlier!r}: a server cannot tell them apart"
-                " (the generated server answers both with the first; clients call each)"
+                f"path {same.path!r} is the same route as {same.earlier!r}: a server cannot tell"
+                " them apart (the generated server answers both with the first; clients call each)"
             )
-            yield Finding(where, message)
+            yield Finding(same.pointer, message)
 
 
 @rule("path-template-names", relaxed_for_generate=True)
 def same_templates_other_methods(ctx: Context) -> Iterator[Finding]:
     """Templates that differ only in parameter names, with no method in common: OpenAPI forbids
     it, yet a server routes by method."""
-    for path, earlier, where, shared in _same_routes(ctx):
-        if not shared:
+    for same in _same_routes(ctx):
+        if not same.shares_method:
             message = (
-                f"path {path!r} differs from {earlier!r} only in parameter names, which OpenAPI "
-                "forbids (their methods differ, so a server can still route them)"
+                f"path {same.path!r} differs from {same.earlier!r} only in parameter names, which"
+                " OpenAPI forbids (their methods differ, so a server can still route them)"
             )
-            yield Finding(where, message)
+            yield Finding(same.pointer, message)
 
 
 @rule("security-schemes", relaxed_for_generate=True)
@@ -139,7 +148,7 @@ def security_schemes(ctx: Context) -> Iterator[Finding]:
     comps = ctx.data.get("components")
     schemes = comps.get("securitySchemes") if isinstance(comps, dict) else None
     defined = set(schemes) if isinstance(schemes, dict) else set()
-    places = [("#", ctx.data)] + [(at, op) for _, _, op, at in ctx.operations]
+    places = [("#", ctx.data)] + [(found.pointer, found.operation) for found in ctx.operations]
     for at, owner in places:
         reqs = owner.get("security")
         for i, req in enumerate(reqs if isinstance(reqs, list) else []):
@@ -149,37 +158,50 @@ def security_schemes(ctx: Context) -> Iterator[Finding]:
                     yield Finding(where, f"security scheme {name!r} is not defined")
 
 
-def _response_contents(ctx: Context) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-    """(label `GET /x`, status code, pointer of the response, its `content`, refs followed)."""
-    for path, method, op, at in ctx.operations:
-        responses = op.get("responses")
+class _ResponseContent(NamedTuple):
+    """A response's `content` (refs followed), with its operation's label (`GET /x`) and code."""
+
+    label: str
+    code: str
+    pointer: str
+    content: dict[str, Any]
+
+
+def _response_contents(ctx: Context) -> Iterator[_ResponseContent]:
+    for found in ctx.operations:
+        responses = found.operation.get("responses")
         for code, response in (responses if isinstance(responses, dict) else {}).items():
             response = ctx.deref(response)
             content = response.get("content") if isinstance(response, dict) else None
-            label, where = f"{method.upper()} {path}", jp.join(at, "responses", str(code))
-            yield label, str(code), where, content if isinstance(content, dict) else {}
+            label = f"{found.method.upper()} {found.path}"
+            where = jp.join(found.pointer, "responses", str(code))
+            yield _ResponseContent(
+                label, str(code), where, content if isinstance(content, dict) else {}
+            )
 
 
 @rule("error-response-schema", Severity.WARNING, relaxed_for_generate=True)
 def error_response_schemas(ctx: Context) -> Iterator[Finding]:
     """Every 4xx/5xx/default response says what its body looks like."""
-    for label, code, where, content in _response_contents(ctx):
+    for response in _response_contents(ctx):
+        code = response.code
         if not (code[:1] in ("4", "5") or code == "default"):
             continue
-        if not any(isinstance(m, dict) and "schema" in m for m in content.values()):
-            message = f"{label}: error response {code} has no body schema"
-            yield Finding(where, message, Severity.WARNING)
+        if not any(isinstance(m, dict) and "schema" in m for m in response.content.values()):
+            message = f"{response.label}: error response {code} has no body schema"
+            yield Finding(response.pointer, message, Severity.WARNING)
 
 
 @rule("sequential-media", Severity.WARNING)
 def sequential_media(ctx: Context) -> Iterator[Finding]:
     """3.2's `itemSchema`: what of it becomes a typed stream, and what the generated code skips."""
-    for label, code, response_at, content in _response_contents(ctx):
-        for mime, media in content.items():
+    for response in _response_contents(ctx):
+        label, code = response.label, response.code
+        for mime, media in response.content.items():
             media = ctx.deref(media)
             if not isinstance(media, dict) or "itemSchema" not in media:
                 continue
-            where = jp.join(response_at, "content", str(mime), "itemSchema")
+            where = jp.join(response.pointer, "content", str(mime), "itemSchema")
             if not is_event_stream(mime):
                 message = f"{label} response {code}: `{mime}` items are not streamed by the generated code"
                 yield Finding(where, message, Severity.WARNING)

@@ -16,20 +16,21 @@ _TEMPLATE = re.compile(r"^\{[^{}]+\}$")
 @rule("path-query-string", Severity.WARNING)
 def path_query_string(ctx: Context) -> Iterator[Finding]:
     """A path key holds no query string (`/search?q=`): describe it as a query parameter."""
-    for path, _item, where in ctx.path_items:
-        if "?" in path:
-            yield Finding(where, f"path {path!r} holds a query string; use `in: query` parameters")
+    for path_item in ctx.path_items:
+        if "?" in path_item.path:
+            message = f"path {path_item.path!r} holds a query string; use `in: query` parameters"
+            yield Finding(path_item.pointer, message)
 
 
 @rule("path-trailing-slash", Severity.WARNING)
 def path_trailing_slash(ctx: Context) -> Iterator[Finding]:
     """`/a` and `/a/` are not both paths: servers and proxies often treat them as one."""
-    keys = {path for path, _, _ in ctx.path_items}
-    for path, _item, where in ctx.path_items:
+    keys = {path_item.path for path_item in ctx.path_items}
+    for path_item in ctx.path_items:
+        path = path_item.path
         if len(path) > 1 and path.endswith("/") and path.rstrip("/") in keys:
-            yield Finding(
-                where, f"path {path!r} and {path.rstrip('/')!r} differ only in a trailing slash"
-            )
+            message = f"path {path!r} and {path.rstrip('/')!r} differ only in a trailing slash"
+            yield Finding(path_item.pointer, message)
 
 
 @rule("path-ambiguous", Severity.WARNING)
@@ -37,12 +38,13 @@ def path_ambiguous(ctx: Context) -> Iterator[Finding]:
     """Two templates that match one URL, neither more specific (`/a/{x}` and `/{y}/b` both match
     `/a/b`): which operation answers depends on the router."""
     trie: dict[str, object] = {}
-    for path, _item, where in ctx.path_items:
+    for path_item in ctx.path_items:
+        path = path_item.path
         segments = path.split("?")[0].strip("/").split("/")
         shape = ["{}" if _TEMPLATE.match(s) else s for s in segments]
         other = _match(trie, shape, 0, frozenset())
         if other is not None:
-            yield Finding(where, f"path {path!r} and {other!r} can match the same URL")
+            yield Finding(path_item.pointer, f"path {path!r} and {other!r} can match the same URL")
         _insert(trie, shape, path)
 
 
@@ -80,23 +82,23 @@ def _insert(trie: dict[str, object], shape: list[str], path: str) -> None:
 def operation_success(ctx: Context) -> Iterator[Finding]:
     """Every operation documents a success: a 2xx (or 2XX) response; `default` alone is read as
     the error response (the client's method returns nothing), so it does not count."""
-    for path, method, op, at in ctx.operations:
-        responses = op.get("responses")
+    for found in ctx.operations:
+        responses = found.operation.get("responses")
         if not isinstance(responses, dict):
             continue
         codes = [str(c).upper() for c in responses]
         if not any(c.startswith("2") for c in codes):
             only = " (`default` is read as its error response)" if "DEFAULT" in codes else ""
-            message = f"{method.upper()} {path} documents no 2xx response{only}"
-            yield Finding(jp.join(at, "responses"), message)
+            message = f"{found.method.upper()} {found.path} documents no 2xx response{only}"
+            yield Finding(jp.join(found.pointer, "responses"), message)
 
 
 @rule("duplicate-parameters", relaxed_for_generate=True)
 def duplicate_parameters(ctx: Context) -> Iterator[Finding]:
     """Header parameters whose names differ only in case are one header (HTTP names are
     case-insensitive); OpenAPI forbids duplicated parameters (the same name in the same place)."""
-    lists = [(item, where) for _, item, where in ctx.path_items]
-    lists += [(op, at) for _, _, op, at in ctx.operations]
+    lists = [(path_item.item, path_item.pointer) for path_item in ctx.path_items]
+    lists += [(found.operation, found.pointer) for found in ctx.operations]
     for owner, where in lists:
         params = owner.get("parameters")
         seen: dict[str, str] = {}

@@ -10,7 +10,16 @@ from typing import Any
 
 from apiforge.document import pointer as jp
 from apiforge.document.bundle import Bundle
-from apiforge.document.walk import iter_objects, iter_operations, iter_path_items
+from apiforge.document.walk import (
+    ObjectAt,
+    OperationAt,
+    PathItemAt,
+    deref,
+    iter_objects,
+    iter_operations,
+    iter_path_items,
+    walk_pointer,
+)
 from apiforge.findings.diagnostic import Severity
 
 __all__ = ["RULES", "Context", "Finding", "Rule", "rule"]
@@ -37,13 +46,14 @@ class Context:
         return self.bundle.data
 
     @cached_property
-    def objects(self) -> list[tuple[tuple[str, ...], str, dict[str, Any]]]:
-        """(pointer tokens, kind, node) of every object, as `walk.iter_objects` yields them."""
+    def objects(self) -> list[ObjectAt]:
+        """Every object, where it is written, as `walk.iter_objects` yields them."""
         return list(iter_objects(self.bundle.data))
 
     @cached_property
     def schemas(self) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
-        return [(tokens, node) for tokens, kind, node in self.objects if kind == "schema"]
+        """(pointer tokens, schema) of every schema."""
+        return [(found.tokens, found.node) for found in self.objects if found.kind == "schema"]
 
     @cached_property
     def _by_keyword(self) -> dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]]:
@@ -64,11 +74,11 @@ class Context:
         return sorted(seen.values(), key=lambda pair: order[id(pair[1])])
 
     @cached_property
-    def operations(self) -> list[tuple[str, str, dict[str, Any], str]]:
+    def operations(self) -> list[OperationAt]:
         return list(iter_operations(self.bundle.data))
 
     @cached_property
-    def path_items(self) -> list[tuple[str, dict[str, Any], str]]:
+    def path_items(self) -> list[PathItemAt]:
         return list(iter_path_items(self.bundle.data))
 
     @cached_property
@@ -76,14 +86,15 @@ class Context:
         return self.bundle.release == (3, 0)
 
     def deref(self, node: Any) -> Any:
-        return self.bundle.deref(node)
+        """`walk.deref` in this document: the node a chain of refs ends at, None if broken."""
+        return deref(node, self.bundle.data)
 
     def exists(self, ref: str) -> bool:
-        """Whether a local ref names a node of the document."""
+        """Whether a local ref names a node of the document (a `null` one too)."""
         if not ref.startswith("#"):
             return False
         try:
-            self.bundle.get(ref)
+            walk_pointer(self.bundle.data, jp.split(ref))
         except (KeyError, IndexError, ValueError, TypeError):
             return False
         return True

@@ -8,6 +8,7 @@ from typing import Any
 from apiforge.document import pointer as jp
 from apiforge.document.patterns import linear_search
 from apiforge.document.versions import json_schema_2020
+from apiforge.document.walk import get_ref
 from apiforge.findings.diagnostic import Severity
 from apiforge.validate.lint.registry import Context, Finding, rule
 
@@ -44,7 +45,7 @@ def schema_refs(ctx: Context) -> Iterator[Finding]:
         if not isinstance(ref, str) or not ctx.exists(ref):
             continue  # a missing or remote target is the resolver's to report
         target = tuple(jp.split(ref))
-        if target in schemas or isinstance(ctx.bundle.get(ref), bool):
+        if target in schemas or isinstance(get_ref(ctx.data, ref), bool):
             continue
         message = f"$ref {ref!r} is used as a schema but points at something that is not a schema"
         yield Finding(jp.join(jp.from_tokens(list(tokens)), "$ref"), message)

@@ -16,8 +16,8 @@ _VARIABLE = re.compile(r"\{([^{}]+)\}")
 def _servers(ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]:
     """(pointer, server) for the root's, each path item's and each operation's servers."""
     owners: list[tuple[str, Any]] = [("#", ctx.data)]
-    owners += [(where, item) for _, item, where in ctx.path_items]
-    owners += [(at, op) for _, _, op, at in ctx.operations]
+    owners += [(path_item.pointer, path_item.item) for path_item in ctx.path_items]
+    owners += [(found.pointer, found.operation) for found in ctx.operations]
     for where, owner in owners:
         servers = owner.get("servers") if isinstance(owner, dict) else None
         for i, server in enumerate(servers if isinstance(servers, list) else []):

@@ -91,7 +91,7 @@ def ref_siblings(ctx: Context) -> Iterator[Finding]:
     response's `description`); apiforge reads `nullable` beside a schema's, as 3.0.3 tools do."""
     if not ctx.is_30:
         return
-    others = [(t, n) for t, kind, n in ctx.objects if kind != "schema" and "$ref" in n]
+    others = [(o.tokens, o.node) for o in ctx.objects if o.kind != "schema" and "$ref" in o.node]
     for tokens, node in [*ctx.having("$ref"), *others]:
         if isinstance(node.get("$ref"), str):
             ignored = sorted(
