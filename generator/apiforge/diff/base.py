@@ -26,12 +26,8 @@ class BaseComparison:
     compared: list[str] = field(default_factory=list)
     new: list[str] = field(default_factory=list)  # specs that do not exist at the base
     declared: int = 0  # declared breaking changes (accepted, not printed)
+    undeclared: int = 0  # undeclared ones, as printed: once each, however many specs share it
     skipped: str | None = None  # why nothing was compared (a base that does not exist)
-
-    @property
-    def undeclared(self) -> int:
-        """Undeclared breaking changes as printed: once each, however many specs share it."""
-        return sum(1 for f in merged(self.findings) if f.is_error)
 
     def said(self) -> str:
         """The comparison in the words of `check`'s summary line."""
@@ -132,7 +128,9 @@ def _compare_with_base(specs: list[Path], base: str, shown: dict[Path, str]) -> 
             out.findings += findings_of(result, name, breaking=False)
             for change in result.undeclared_breaking:
                 breaks.setdefault(_same_edit(change, name), []).append((name, change))
-    out.findings += [breaking_finding(found) for found in breaks.values()]
+    undeclared = merged(breaking_finding(found) for found in breaks.values())
+    out.findings += undeclared
+    out.undeclared = len(undeclared)  # not a malformed declaration, not a spec too deep to compare
     return out
 
 
