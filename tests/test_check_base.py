@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from apiforge.deep_stack import run_deep
+from apiforge.diff.base import compare_with_base
 from tests.helpers import REPO, run_cli
+from tests.test_cli_diff import chain
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -93,3 +97,53 @@ def test_an_unknown_ref_is_a_usage_error(repo: Path) -> None:
     done = run_cli("check", "--base", "no-such-ref", cwd=repo)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_a_missing_base_is_skipped_when_asked_and_said_so(repo: Path) -> None:
+    done = run_cli("check", "--base", "no-such-ref", "--skip-missing-base", cwd=repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = done.stdout.splitlines()[-1]
+    assert summary.startswith("apiforge: check passed: 3 of 3 spec(s) valid")
+    assert "breaking changes not checked (git ref 'no-such-ref' does not exist" in summary
+
+
+def _small_repo(root: Path, base: str, now: str) -> Path:
+    """A repository whose one spec was `base` at the tag `base` and is `now` in the work tree."""
+    spec = root / "spec" / "api.json"
+    spec.parent.mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.apiforge]\n")
+    spec.write_text(base)
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base")
+    _git(root, "tag", "base")
+    spec.write_text(now)
+    return Path("spec/api.json")
+
+
+def test_refs_nested_past_what_can_be_compared_are_a_finding_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check --base` compares as `diff` does, deep as the CLI runs it, with the same guard."""
+    old, new = (json.dumps(chain(10_000, last)) for last in ("string", "integer"))
+    spec = _small_repo(tmp_path, old, new)
+    monkeypatch.chdir(tmp_path)
+    done = run_deep(lambda: compare_with_base([spec], "base", {spec: "spec/api.json"}))
+    [finding] = done.findings
+    assert finding.is_error and finding.rule == "diff", finding
+    assert "nest too deeply" in finding.message
+    assert done.said() == "no undeclared breaking change since base"  # the error says the rest
+
+
+def test_the_summary_counts_breaking_changes_not_bad_declarations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = chain(1, "string")
+    now = chain(1, "integer")
+    now["x-apiforge-breaking"] = [{"pointer": "#/paths", "kind": "request-type-changed"}]
+    spec = _small_repo(tmp_path, json.dumps(base), json.dumps(now))
+    monkeypatch.chdir(tmp_path)
+    done = compare_with_base([spec], "base", {spec: "spec/api.json"})
+    errors = sorted(f.rule for f in done.findings if f.is_error)
+    assert errors == ["malformed-declaration"] * 2 + ["request-property-type-changed"], errors
+    assert done.said() == "1 undeclared breaking change since base"

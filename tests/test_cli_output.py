@@ -13,13 +13,14 @@ import os
 import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from apiforge.cli import main
-from tests.helpers import run_cli
+from tests.helpers import REPO, run_cli
 
 SNAPSHOTS = Path(__file__).resolve().parent / "data" / "cli_output"
 UPDATE = os.environ.get("APIFORGE_UPDATE_GOLDEN") == "1"
@@ -497,3 +498,11 @@ def test_generate_quiet_refusing_a_spec_prints_only_its_errors(tmp_path: Path) -
         "apiforge: nothing was written: 1 error",
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_version_prints_the_version_a_wheel_is_built_with(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert main(["--version"]) == 0
+    assert capsys.readouterr() == (f"apiforge {project['version']}\n", "")

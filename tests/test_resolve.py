@@ -555,12 +555,12 @@ def test_generate_watch_watches_the_ref_root(
     monorepo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An edit to a shared file above the spec's folder regenerates too."""
-    from apiforge.cli import _watched_folders
     from apiforge.config import load_config
+    from apiforge.watch import watched_folders
 
     set_ref_root(monorepo, "spec")
     monkeypatch.chdir(monorepo)
     config = load_config()
     spec = Path("spec/nested/api.yaml")
-    assert _watched_folders([spec], config) == [(monorepo / "spec").resolve()]
+    assert watched_folders([spec], config) == [(monorepo / "spec").resolve()]
     assert config.ref_root == (monorepo / "spec").resolve()

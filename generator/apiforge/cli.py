@@ -1,8 +1,11 @@
-"""apiforge validate | generate | check | diff | serve | conform.
+"""apiforge validate | rules | generate | check | diff | serve | conform: arguments in, the package's
+answer printed, an exit code out. The work is the package's (validate.spec, pipeline, guard.check,
+diff.base, watch, serve, conform).
 
 Errors become one message and an exit code (0 ok, 1 bad input or failed check, 2 usage or I/O, or
 a document `diff` cannot compare); never a traceback. Findings and summaries go to stdout, through
-one printer (findings.py); stderr carries only progress and errors about the invocation itself.
+one printer (findings/printer.py); stderr carries only progress and errors about the invocation
+itself.
 Heavy imports happen inside the commands, so `check` on an unchanged tree answers in a fraction of
 a second.
 """
@@ -11,16 +14,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from apiforge import __version__
-from apiforge.findings.diagnostic import Diagnostic, SpecError, UsageError, has_errors
+from apiforge.findings.diagnostic import Diagnostic, SpecError, UsageError
+from apiforge.findings.printer import plural
 
 if TYPE_CHECKING:
     from apiforge.config import Config
-    from apiforge.document.bundle import Bundle
     from apiforge.guard.freshness import Freshness
     from apiforge.pipeline import BuiltPackage
 
@@ -87,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         print_diagnostics([d for d in exc.diagnostics if d.is_error or not quiet])
         if args.command == "generate":
             errors = sum(d.is_error for d in exc.diagnostics)
-            print(f"apiforge: nothing was written: {_plural(errors, 'error')}")
+            print(f"apiforge: nothing was written: {plural(errors, 'error')}")
         return EXIT_INVALID
     finally:
         if "apiforge.models.worker" in sys.modules:
@@ -102,10 +105,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check documents against OpenAPI and our lint")
-    _add_lint_commands(sub, validate)
+    validate.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record today's findings (rule, file, pointer) so that only new ones count",
+    )
     validate.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
     validate.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
     validate.set_defaults(run=cmd_validate)
+
+    rules = sub.add_parser("rules", help="list every lint rule: id, default severity, summary")
+    rules.set_defaults(run=cmd_rules)
 
     generate = sub.add_parser("generate", help="write models, client and server packages")
     generate.add_argument("specs", nargs="*", type=Path, metavar="SPEC")
@@ -182,35 +193,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args)
 
 
-def _add_lint_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], validate: argparse.ArgumentParser
-) -> None:
-    """`apiforge rules`, and `validate --write-baseline FILE` (which runs in validate's stead)."""
-    validate.add_argument(
-        "--write-baseline",
-        type=Path,
-        metavar="FILE",
-        action=_WriteBaseline,
-        help="record today's findings (rule, file, pointer) so that only new ones count",
-    )
-    rules = sub.add_parser("rules", help="list every lint rule: id, default severity, summary")
-    rules.set_defaults(run=cmd_rules)
-
-
-class _WriteBaseline(argparse.Action):
-    """Stores FILE and makes `validate` write the baseline instead of reporting."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> None:
-        setattr(namespace, self.dest, values)
-        namespace.run = cmd_write_baseline
-
-
 def cmd_rules(args: argparse.Namespace) -> int:
     from apiforge.validate.lint import RULES
 
@@ -221,21 +203,15 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_write_baseline(args: argparse.Namespace) -> int:
+def _write_baseline(args: argparse.Namespace) -> int:
     """`validate --write-baseline FILE`: every finding today, whole or not at all, exit 0."""
     from apiforge.document.files import display_path
-    from apiforge.validate.lint.policy import baseline_text
+    from apiforge.validate.spec import write_baseline
 
-    found: list[Diagnostic] = []
     paths = spec_paths(args.specs)
-    for path in paths:
-        found += check_spec(path, baseline=False)[1]
-    target: Path = args.write_baseline
-    partial = target.with_name(target.name + ".partial")
-    partial.write_text(baseline_text(found), encoding="utf-8")
-    partial.replace(target)  # whole or not at all
-    shown = display_path(target)
-    print(f"apiforge: wrote {len(found)} finding(s) of {len(paths)} document(s) to {shown}")
+    written = write_baseline(paths, args.write_baseline)
+    shown = display_path(args.write_baseline)
+    print(f"apiforge: wrote {written} finding(s) of {len(paths)} document(s) to {shown}")
     return EXIT_OK
 
 
@@ -253,47 +229,18 @@ def spec_paths(specs: Sequence[Path]) -> list[Path]:
     return list(specs)
 
 
-def check_spec(path: Path, *, baseline: bool = True) -> tuple[Bundle | None, list[Diagnostic]]:
-    """Load, resolve, validate and lint one document: the bundle (if it loads) and diagnostics,
-    as `[tool.apiforge.lint]` sets them (severities, overrides, and the baseline's left out)."""
-    from apiforge.document.bundle import load_bundle
-    from apiforge.document.files import display_path
-    from apiforge.validate.lint import lint_bundle
-    from apiforge.validate.lint.policy import load_policy
-    from apiforge.validate.openapi import validate_bundle
-
-    try:
-        bundle = load_bundle(path, display_path(path))
-    except SpecError as exc:
-        return None, exc.diagnostics
-    found = validate_bundle(bundle) + lint_bundle(bundle)
-    return bundle, load_policy().apply(found, baseline=baseline)
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
-    from apiforge.document.files import display_path
+    from apiforge.validate.spec import validate_specs
 
+    if args.write_baseline is not None:  # instead of reporting
+        return _write_baseline(args)
     paths = spec_paths(args.specs)
-    found: list[Diagnostic] = []
-    failed = 0
-    for path in paths:
-        _, diagnostics = check_spec(path)
-        found += _concerning(diagnostics, display_path(path), len(paths) > 1)
-        failed += has_errors(diagnostics)
-    valid = len(paths) - failed
+    verdicts = validate_specs(paths)
+    valid = len(paths) - len(verdicts.invalid)
     summary = f"apiforge: {valid} of {len(paths)} document(s) valid"
-    facts = {"documents": len(paths), "valid": valid, "ok": not failed}
-    _print_findings(found, args.format, summary, facts)
-    return EXIT_INVALID if failed else EXIT_OK
-
-
-def _concerning(diagnostics: Sequence[Diagnostic], spec: str, name_it: bool) -> list[Diagnostic]:
-    """Tag findings with the spec they concern, where a run covers several (shared files)."""
-    import dataclasses
-
-    if not name_it:
-        return list(diagnostics)
-    return [dataclasses.replace(d, specs=(spec,)) for d in diagnostics]
+    facts = {"documents": len(paths), "valid": valid, "ok": not verdicts.invalid}
+    _print_findings(verdicts.findings, args.format, summary, facts)
+    return EXIT_INVALID if verdicts.invalid else EXIT_OK
 
 
 def _print_findings(
@@ -305,13 +252,9 @@ def _print_findings(
     findings = merged(found)
     errors, warnings = count(findings)
     if findings:
-        summary += f"; {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+        summary += f"; {plural(errors, 'error')}, {plural(warnings, 'warning')}"
     facts = {**facts, "errors": errors, "warnings": warnings}
     sys.stdout.write(render(findings, fmt, summary, facts))
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -365,46 +308,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return skipped
 
     if args.watch:
-        from apiforge.watch import watch
+        from apiforge.watch import watch, watched_folders
 
-        return watch(
-            _still_watching(generate_once), _watched_folders(args.specs, config), config.out_dir
-        )
+        return watch(generate_once, watched_folders(args.specs, config), config.out_dir)
     generate_once()
     return EXIT_OK
-
-
-def _still_watching(generate_once: Callable[[], list[str]]) -> Callable[[], list[str]]:
-    """One run of a watch: bad input is reported, and the previous output stays as it was."""
-
-    def attempt() -> list[str]:
-        from apiforge.deep_stack import run_deep
-
-        skipped: list[str] = []
-        try:
-            skipped = run_deep(generate_once)
-        except SpecError as exc:
-            print_diagnostics(exc.diagnostics)
-            print("apiforge: nothing was written; watching for the next edit")
-        except UsageError as exc:
-            print(f"apiforge: error: {exc}; watching for the next edit", file=sys.stderr)
-        sys.stderr.flush()
-        sys.stdout.flush()
-        return skipped
-
-    return attempt
-
-
-def _watched_folders(specs: Sequence[Path], config: Config) -> list[Path]:
-    """Every spec's ref root (refs never leave it) and the templates; the spec folder's default."""
-    from apiforge.config import folder_ref_root
-
-    folders = (
-        {folder_ref_root(p.parent) for p in specs} if specs else {folder_ref_root(config.spec_dir)}
-    )
-    if config.templates is not None:
-        folders.add(config.templates)
-    return sorted(folders)
 
 
 def _summarize(built: list[BuiltPackage], out_dir: Path, *, quiet: bool = False) -> None:
@@ -422,118 +330,43 @@ def _summarize(built: list[BuiltPackage], out_dir: Path, *, quiet: bool = False)
     where = display_path(out_dir)
     said = f"apiforge: wrote {len(built)} package(s) ({names}), {files} files{kept}, to {where}/"
     if warnings:
-        said += f"; {_plural(len(warnings), 'warning')}" + (
-            " (not shown: --quiet)" if quiet else ""
-        )
+        said += f"; {plural(len(warnings), 'warning')}" + (" (not shown: --quiet)" if quiet else "")
     print(said)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from apiforge.document.files import display_path
-    from apiforge.guard.up_to_date import find_stale, orphan_packages, proven_strictly_valid
-    from apiforge.output.fingerprint import output_fingerprint
-    from apiforge.output.format import ruff_config_for
+    from apiforge.guard.check import check
 
-    specs = spec_paths(args.specs)
-    config = _config(args)
-    out_dir = config.out_dir
-    shown_out = display_path(out_dir)
-    shown = {spec: display_path(spec) for spec in specs}
-    many = len(specs) > 1
-    # once per check
-    fingerprint = output_fingerprint(ruff_config_for(out_dir), config.templates, config.names)
-    found: list[Diagnostic] = []
-    invalid: set[Path] = set()
-    for spec in specs:  # strict, as `validate`, unless an unchanged manifest already proves it
-        if not proven_strictly_valid(spec, out_dir, fingerprint):
-            _, diagnostics = check_spec(spec)
-            found += _concerning(diagnostics, shown[spec], many)
-            if has_errors(diagnostics):
-                invalid.add(spec)
-    valid = [s for s in specs if s not in invalid]  # an invalid spec generates nothing to compare
-    try:
-        stale = find_stale(valid, out_dir, shown_out, fingerprint, config.templates, config.names)
-    except SpecError as exc:  # what generate refuses beyond `validate` (the same spec, once)
-        found += exc.diagnostics
-        stale = []
-    if not args.specs:
-        stale += orphan_packages(out_dir, specs, shown_out)
-    found += [item.finding() for item in stale]
-    checked = [f"{len(valid)} of {len(specs)} spec(s) valid ({', '.join(shown.values())})"]
-    checked.append(
-        f"{len(stale)} stale file(s) in {shown_out}/" if stale else f"{shown_out}/ up to date"
+    result = check(
+        spec_paths(args.specs),
+        _config(args),
+        orphans=not args.specs,  # every spec there is: a package without one is left over
+        base=args.base,
+        skip_missing_base=args.skip_missing_base,
     )
-    if args.base:
-        checked.append(_check_breaking(valid, args, shown, found))
-    if invalid:
-        checked.append("invalid specs not compared")
-    failed = any(f.is_error for f in found)
-    verdict = "check failed" if failed else "check passed"
-    facts = {"specs": list(shown.values()), "valid": len(valid), "stale": len(stale)}
+    verdict = "check failed" if result.failed else "check passed"
+    summary = f"apiforge: {verdict}: {result.said()}"
     _print_findings(
-        found,
-        args.format,
-        f"apiforge: {verdict}: {', '.join(checked)}",
-        {**facts, "base": args.base, "ok": not failed},
+        result.findings, args.format, summary, {**result.facts(), "ok": not result.failed}
     )
-    return EXIT_INVALID if failed else EXIT_OK
-
-
-def _check_breaking(
-    specs: list[Path], args: argparse.Namespace, shown: dict[Path, str], found: list[Diagnostic]
-) -> str:
-    """Adds what `--base` finds to `found`; says in a phrase what was compared."""
-    from apiforge.diff.base import compare_with_base
-    from apiforge.diff.gitbase import MissingRef
-    from apiforge.findings.printer import merged
-
-    try:
-        done = compare_with_base(specs, args.base, shown)
-    except MissingRef as exc:
-        if not args.skip_missing_base:
-            raise
-        return f"breaking changes not checked ({exc})"
-    found += done.findings
-    undeclared = sum(f.is_error for f in merged(done.findings))  # as printed: once per change
-    said = (
-        _plural(undeclared, "undeclared breaking change")
-        if undeclared
-        else "no undeclared breaking change"
-    )
-    said += f" since {args.base}"
-    if done.declared:
-        said += f" ({done.declared} declared)"
-    if done.new:
-        said += f" ({', '.join(done.new)} new since then)"
-    return said
+    return EXIT_INVALID if result.failed else EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from apiforge.diff.base import compare
-    from apiforge.diff.inputs import load_for_diff
+    from apiforge.diff.base import compare_files
     from apiforge.diff.report import FORMATS, format_refusal
 
-    errors: list[Diagnostic] = []
-    sides = []
-    for path in (args.old, args.new):
-        try:
-            sides.append(load_for_diff(path))
-        except SpecError as exc:
-            errors += exc.diagnostics
-    if not errors:
-        try:
-            result = compare(*sides)
-        except SpecError as exc:
-            errors += exc.diagnostics
-    if errors:  # bad input is not a breaking change: exit 2, in the format asked for
-        sys.stdout.write(format_refusal(errors, args.format))
+    try:
+        result = compare_files(args.old, args.new)
+    except SpecError as exc:  # bad input is not a breaking change: exit 2, in the format asked for
+        sys.stdout.write(format_refusal(exc.diagnostics, args.format))
         return EXIT_USAGE
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str = "text") -> None:
-    """Findings without a summary (a watch, a refused `generate`), each once, on stdout."""
+def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+    """Findings without a summary (a refused `generate`, its warnings), each once, on stdout."""
     from apiforge.findings.printer import merged, render
 
-    sys.stdout.write(render(merged(diagnostics), fmt, ""))
+    sys.stdout.write(render(merged(diagnostics), "text", ""))

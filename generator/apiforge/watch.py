@@ -1,5 +1,6 @@
 """`apiforge generate --watch`: regenerate after each burst of edits to a spec, a file it refers to,
-or a template. A failed run leaves the previous output (generation is atomic) and keeps watching.
+or a template. A failed run is reported, leaves the previous output (generation is atomic) and
+keeps watching.
 """
 
 from __future__ import annotations
@@ -9,11 +10,15 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from threading import Event
+from typing import TYPE_CHECKING
 
 from apiforge.document.files import display_path
-from apiforge.findings.diagnostic import UsageError
+from apiforge.findings.diagnostic import SpecError, UsageError
 
-__all__ = ["WATCHED_SUFFIXES", "watch"]
+if TYPE_CHECKING:
+    from apiforge.config import Config
+
+__all__ = ["WATCHED_SUFFIXES", "watch", "watched_folders"]
 
 WATCHED_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jinja"})  # not editors' swap files
 DEBOUNCE_MS = 300  # an editor's save is often several writes: wait for them to settle
@@ -30,8 +35,10 @@ def watch(
     """Run once, then again after every change below `folders` (not in `out_dir`); 0 on Ctrl-C.
 
     `run` returns what it skipped (packages up to date, cached models, unchanged files), which
-    each rebuild reports with its time."""
+    each rebuild reports with its time. Each run has room for deep documents (deep_stack.py)."""
     import watchfiles
+
+    run = _still_watching(run)
 
     missing = [f for f in folders if not f.is_dir()]
     if missing:
@@ -77,3 +84,37 @@ def rebuild(run: Callable[[], list[str]]) -> None:
     skipped = run()
     took = f"apiforge: rebuilt in {time.perf_counter() - start:.2f} s"
     print(f"{took}; skipped: {', '.join(skipped) or 'nothing'}", file=sys.stderr, flush=True)
+
+
+def watched_folders(specs: Sequence[Path], config: Config) -> list[Path]:
+    """Every spec's ref root (refs never leave it) and the templates; the spec folder's default."""
+    from apiforge.config import folder_ref_root
+
+    folders = (
+        {folder_ref_root(p.parent) for p in specs} if specs else {folder_ref_root(config.spec_dir)}
+    )
+    if config.templates is not None:
+        folders.add(config.templates)
+    return sorted(folders)
+
+
+def _still_watching(run: Callable[[], list[str]]) -> Callable[[], list[str]]:
+    """One run of a watch: bad input is reported, and the previous output stays as it was."""
+
+    def attempt() -> list[str]:
+        from apiforge.deep_stack import run_deep
+        from apiforge.findings.printer import merged, render
+
+        skipped: list[str] = []
+        try:
+            skipped = run_deep(run)
+        except SpecError as exc:
+            sys.stdout.write(render(merged(exc.diagnostics), "text", ""))
+            print("apiforge: nothing was written; watching for the next edit")
+        except UsageError as exc:
+            print(f"apiforge: error: {exc}; watching for the next edit", file=sys.stderr)
+        sys.stderr.flush()
+        sys.stdout.flush()
+        return skipped
+
+    return attempt

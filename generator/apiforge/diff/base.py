@@ -1,4 +1,5 @@
-"""`check --base`: each spec as it is now against the same spec at a git ref, as findings."""
+"""`diff`'s two files and `check --base`'s specs against themselves at a git ref: one comparison,
+which turns refs nested past what it can follow into bad input, not a crash."""
 
 from __future__ import annotations
 
@@ -7,25 +8,42 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from apiforge.diff.documents import Change, DiffResult
+from apiforge.diff.gitbase import MissingRef
 from apiforge.diff.report import breaking_finding, findings_of
 from apiforge.document.bundle import Bundle
 from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError
+from apiforge.findings.printer import merged, plural
 
-__all__ = ["BaseComparison", "compare", "compare_with_base"]
+__all__ = ["BaseComparison", "compare", "compare_files", "compare_with_base"]
 
 
 @dataclass
 class BaseComparison:
     """What `check --base` found: findings to print, and what was (not) compared, for the summary."""
 
+    base: str
     findings: list[Diagnostic] = field(default_factory=list)
     compared: list[str] = field(default_factory=list)
     new: list[str] = field(default_factory=list)  # specs that do not exist at the base
     declared: int = 0  # declared breaking changes (accepted, not printed)
+    undeclared: int = 0  # undeclared ones, as printed: once each, however many specs share it
+    skipped: str | None = None  # why nothing was compared (a base that does not exist)
 
-    @property
-    def undeclared(self) -> int:
-        return sum(1 for f in self.findings if f.is_error)
+    def said(self) -> str:
+        """The comparison in the words of `check`'s summary line."""
+        if self.skipped is not None:
+            return f"breaking changes not checked ({self.skipped})"
+        said = (
+            plural(self.undeclared, "undeclared breaking change")
+            if self.undeclared
+            else "no undeclared breaking change"
+        )
+        said += f" since {self.base}"
+        if self.declared:
+            said += f" ({self.declared} declared)"
+        if self.new:
+            said += f" ({', '.join(self.new)} new since then)"
+        return said
 
 
 def compare(old: Bundle, new: Bundle) -> DiffResult:
@@ -41,17 +59,45 @@ def compare(old: Bundle, new: Bundle) -> DiffResult:
         ) from None
 
 
-def compare_with_base(specs: list[Path], base: str, shown: dict[Path, str]) -> BaseComparison:
+def compare_files(old: Path, new: Path) -> DiffResult:
+    """`diff OLD NEW`; SpecError naming what keeps either side, or both, from being compared."""
+    from apiforge.diff.inputs import load_for_diff
+
+    errors: list[Diagnostic] = []
+    sides = []
+    for path in (old, new):
+        try:
+            sides.append(load_for_diff(path))
+        except SpecError as exc:
+            errors += exc.diagnostics
+    if errors:
+        raise SpecError(errors)
+    return compare(*sides)
+
+
+def compare_with_base(
+    specs: list[Path], base: str, shown: dict[Path, str], *, skip_missing: bool = False
+) -> BaseComparison:
     """Undeclared breaking changes (and bad declarations) between each spec at `base` and now.
 
     `shown` names each spec as the output does. A spec that does not load now or at the base is
-    not compared (a warning; `check` reports the spec itself); MissingRef when `base` is unknown.
+    not compared (a warning; `check` reports the spec itself). When `base` does not exist:
+    MissingRef, or with `skip_missing` a comparison that says it was skipped.
     """
+    try:
+        return _compare_with_base(specs, base, shown)
+    except MissingRef as exc:
+        if not skip_missing:
+            raise
+        return BaseComparison(base, skipped=str(exc))
+
+
+def _compare_with_base(specs: list[Path], base: str, shown: dict[Path, str]) -> BaseComparison:
     from apiforge.config import ref_root_for
     from apiforge.diff.gitbase import export_folder
     from apiforge.diff.inputs import load_for_diff
 
-    out = BaseComparison()
+    out = BaseComparison(base)
     breaks: dict[tuple[object, ...], list[tuple[str, Change]]] = {}
     with tempfile.TemporaryDirectory(prefix="apiforge-base-") as tmp:
         exported: dict[Path, Path] = {}
@@ -82,7 +128,9 @@ def compare_with_base(specs: list[Path], base: str, shown: dict[Path, str]) -> B
             out.findings += findings_of(result, name, breaking=False)
             for change in result.undeclared_breaking:
                 breaks.setdefault(_same_edit(change, name), []).append((name, change))
-    out.findings += [breaking_finding(found) for found in breaks.values()]
+    undeclared = merged(breaking_finding(found) for found in breaks.values())
+    out.findings += undeclared
+    out.undeclared = len(undeclared)  # not a malformed declaration, not a spec too deep to compare
     return out
 
 
