@@ -10,7 +10,8 @@ import yaml
 from apiforge.codegen import ir
 from apiforge.codegen.build import build_api
 from apiforge.document.bundle import load_bundle
-from apiforge.models.library import generate_models, index_models
+from apiforge.models.index import index_models
+from apiforge.models.stage import generate_models
 from apiforge.plan.operations import plan_models
 
 
@@ -330,25 +331,6 @@ def test_models_are_read_from_components_unless_a_schema_refers_into_paths(
     plan = plan_models(load_bundle(_written(tmp_path, pointing)))
     source = generate_models(plan, "# header", "doc.yaml")
     assert "    id: str | None = None" in source
-
-
-def test_override_marks_go_before_a_comment_and_on_the_first_line_of_a_statement() -> None:
-    from apiforge.models.library import _OVERRIDE_IGNORE, _mark_lines
-
-    source = (
-        "class A(Base):\n"
-        "    x: int = 1  # from the spec\n"
-        "    y: Annotated[\n"
-        "        str, Field(description='a # in text')\n"
-        "    ] = 'v'\n"
-        "    z: str = '# not a comment'\n"
-    )
-    marked = _mark_lines(source, {1, 2, 3, 6}).splitlines()
-    assert marked[0] == f"class A(  {_OVERRIDE_IGNORE}"
-    assert marked[1] == "    Base):"
-    assert marked[2] == f"    x: int = 1  {_OVERRIDE_IGNORE}  # from the spec"
-    assert marked[3] == f"    y: Annotated[  {_OVERRIDE_IGNORE}"
-    assert marked[6] == f"    z: str = '# not a comment'  {_OVERRIDE_IGNORE}"
 
 
 def test_a_ref_with_describing_siblings_is_the_refs_class(tmp_path: Path) -> None:

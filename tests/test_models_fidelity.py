@@ -20,7 +20,8 @@ from starlette.testclient import TestClient
 from apiforge.codegen.nullability import allows_null, not_null_fields
 from apiforge.document.bundle import load_bundle
 from apiforge.findings.diagnostic import SpecError
-from apiforge.models import library as models_stage
+from apiforge.models import library, stage
+from apiforge.models.index import index_models
 from apiforge.pipeline import file_header
 from apiforge.plan.operations import plan_models
 from apiforge.repair.mistakes import repair_bundle
@@ -133,7 +134,7 @@ def test_a_property_is_nullable_exactly_when_its_schema_says_so(
     base = {"content": "hi", "logprobs": {"tokens": []}, "finish_reason": "stop", "plain": "p"}
     base = {k: v for k, v in base.items() if k in properties} | {"sender": "user"}
     required = set(doc["components"]["schemas"]["Message"]["required"])
-    index = models_stage.index_models((out / "api" / "models.py").read_text())
+    index = index_models((out / "api" / "models.py").read_text())
     table = {e.model: set(e.wire_names) for e in not_null_fields(doc, index, ["Message"])}
     for name, schema in properties.items():
         try:
@@ -299,7 +300,7 @@ def test_a_schema_that_can_never_match_is_named_with_its_line(tmp_path: Path) ->
     spec.write_text(NEVER)
     bundle, _ = repair_bundle(load_bundle(spec, "never.yaml"))
     plan = plan_models(bundle)
-    _source, index = models_stage.build_models(
+    _source, index = stage.build_models(
         plan, file_header("never.yaml"), "never.yaml", locate=bundle.diagnostic
     )
     found = sorted((d.line, d.pointer, d.severity.value) for d in index.warnings)
@@ -327,9 +328,9 @@ def test_a_library_failure_that_names_a_schema_is_placed_at_its_line(
     def refuse(text: str, header: str) -> str:
         raise SchemaParseError("no", path=["#/components/schemas", renamed, "properties", "pet"])
 
-    monkeypatch.setattr(models_stage, "run_library", refuse)
+    monkeypatch.setattr(library, "run_library", refuse)
     with pytest.raises(SpecError) as caught:
-        models_stage.build_models(plan, "# h", "api.yaml", locate=bundle.diagnostic)
+        stage.build_models(plan, "# h", "api.yaml", locate=bundle.diagnostic)
     (error,) = caught.value.diagnostics
     assert error.pointer == "#/components/schemas/holder-box/properties/pet"
     assert (error.file, error.line, error.col) == ("api.yaml", 29, 14)

@@ -8,7 +8,7 @@ import pytest
 
 from apiforge.codegen import ir
 from apiforge.codegen.nullability import allows_null, not_null_fields
-from apiforge.models.library import ModelClass, ModelField, ModelIndex
+from apiforge.models.index import ModelClass, ModelField, ModelIndex
 
 
 def doc_with(schemas: dict[str, Any]) -> dict[str, Any]:

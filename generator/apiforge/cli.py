@@ -13,6 +13,7 @@ a second.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -60,13 +61,20 @@ _VALIDATING_COMMANDS = frozenset({"validate", "generate", "check"})
 
 
 def _run(args: argparse.Namespace) -> int:
+    """The command, and whatever it opened (the model worker) closed when it is done."""
+    with contextlib.ExitStack() as opened:
+        return _run_command(args, opened)
+
+
+def _run_command(args: argparse.Namespace, opened: contextlib.ExitStack) -> int:
     try:
         if args.command == "generate" and not args.watch:
             args.freshness = _freshness(args)  # an up-to-date tree needs no worker, no pipeline
             if args.freshness.stale:
-                from apiforge.models import worker as model_worker
+                from apiforge.models.worker import ModelWorker
 
-                model_worker.start()  # before any thread; imports the model library meanwhile
+                # forked before any thread; the child imports the model library meanwhile
+                args.model_worker = opened.enter_context(ModelWorker())
         if args.command in _VALIDATING_COMMANDS:
             from apiforge.validate.fast import preload
 
@@ -92,9 +100,6 @@ def _run(args: argparse.Namespace) -> int:
             errors = sum(d.is_error for d in exc.diagnostics)
             print(f"apiforge: nothing was written: {plural(errors, 'error')}")
         return EXIT_INVALID
-    finally:
-        if "apiforge.models.worker" in sys.modules:
-            sys.modules["apiforge.models.worker"].stop()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -299,6 +304,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             templates=config.templates,
             method_names=config.names,
             cache=cache,
+            worker=getattr(args, "model_worker", None),
         )
         _summarize(built, config.out_dir, quiet=args.quiet)
         skipped += [f"{p.name}'s model generator (cached models)" for p in built if p.models_cached]

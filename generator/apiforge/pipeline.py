@@ -18,9 +18,9 @@ from apiforge.codegen.render import render_package, warm_templates
 from apiforge.document.bundle import load_bundle
 from apiforge.document.files import display_path, source_label
 from apiforge.findings.diagnostic import Diagnostic, SpecError, UsageError
-from apiforge.models import worker as model_worker
 from apiforge.models.cache import OFF, ModelCache, load_cache
-from apiforge.models.library import build_models
+from apiforge.models.stage import build_models
+from apiforge.models.worker import ModelWorker
 from apiforge.output.fingerprint import output_fingerprint, package_name
 from apiforge.output.format import format_tree, ruff_config_for
 from apiforge.output.write import (
@@ -56,6 +56,7 @@ def build_package(
     templates: Path | None = None,
     renames: Mapping[str, str] | None = None,
     cache: ModelCache = OFF,
+    worker: ModelWorker | None = None,
 ) -> BuiltPackage:
     """Every step but writing: SpecError on bad input, with nothing written."""
     name = package_name(spec)
@@ -65,8 +66,8 @@ def build_package(
     bundle = load_bundle(spec, shown)
     bundle, repairs = repair_bundle(bundle)
     header = file_header(label)
-    # the model worker (model_worker.py) plans and models the bundle while it is checked here
-    submitted = model_worker.submit_data(bundle.data, header, cache)
+    # the model worker plans and models the bundle while it is checked here
+    job = worker.submit(bundle.data, header, cache) if worker is not None else None
     try:
         progress(f"{name}: validate")
         diagnostics = findings_for_generate(bundle)
@@ -77,10 +78,11 @@ def build_package(
         plan = plan_models(bundle)
         warm_templates(templates)
         models_source, index = build_models(
-            plan, header, shown, submitted=submitted, locate=bundle.diagnostic, cache=cache
+            plan, header, shown, job=job, locate=bundle.diagnostic, cache=cache
         )
     finally:
-        model_worker.cancel()  # only if the answer was not collected: a refused spec
+        if job is not None:
+            job.cancel()  # only if the answer was not collected: a refused spec
     progress(f"{name}: render")
     api, notes = build_api(plan, index, package=name, spec_file=label, renames=renames)
     notes = [bundle.diagnostic(n.pointer, n.message, n.severity, n.rule) for n in notes]
@@ -109,6 +111,7 @@ def generate(
     templates: Path | None = None,
     method_names: Mapping[str, Mapping[str, str]] | None = None,
     cache: ModelCache | None = None,
+    worker: ModelWorker | None = None,
 ) -> list[BuiltPackage]:
     """Build every package, then format and swap them all in; raise before writing on any error.
 
@@ -116,7 +119,8 @@ def generate(
     `check` can generate elsewhere exactly what the output folder holds. Templates in `templates`
     replace the built-in ones of the same name; `method_names` renames methods, per package.
     `cache` (default: the one `[tool.apiforge]` of the working folder and the environment
-    describe) keeps the model stage's output between runs.
+    describe) keeps the model stage's output between runs. `worker`, opened by the caller before
+    any thread started, runs the model library beside the checks.
     """
     names = [package_name(s) for s in specs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -125,7 +129,8 @@ def generate(
     renames = method_names or {}
     models = load_cache() if cache is None else cache
     built = [
-        build_package(s, progress, templates, renames.get(package_name(s)), models) for s in specs
+        build_package(s, progress, templates, renames.get(package_name(s)), models, worker)
+        for s in specs
     ]
     with staging(out_dir) as stage:
         for package in built:

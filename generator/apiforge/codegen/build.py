@@ -15,7 +15,7 @@ from apiforge.codegen.params import ParamsNamer, request_params
 from apiforge.document import pointer as jp
 from apiforge.document.walk import deref, deref_located, get_ref, iter_operations
 from apiforge.findings.diagnostic import Diagnostic, Severity
-from apiforge.models.library import ModelIndex
+from apiforge.models.index import ModelIndex
 from apiforge.plan.errors import Refusals
 from apiforge.plan.names import (
     ClassName,

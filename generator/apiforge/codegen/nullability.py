@@ -14,7 +14,7 @@ from apiforge.codegen import ir
 from apiforge.document import pointer as jp
 from apiforge.document.json_schema import reads_as_object
 from apiforge.document.walk import deref, get_ref, is_ref, iter_objects
-from apiforge.models.library import ModelIndex
+from apiforge.models.index import ModelIndex
 
 _SCHEMAS = "#/components/schemas"
 _VARIANT = "Request"  # the library's class for a schema without its readOnly properties

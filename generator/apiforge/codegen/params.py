@@ -14,7 +14,7 @@ import keyword
 from collections.abc import Container, Iterable
 
 from apiforge.codegen import ir
-from apiforge.models.library import ModelClass, ModelIndex
+from apiforge.models.index import ModelClass, ModelIndex
 from apiforge.plan.names import ClassName, unique
 
 __all__ = ["ParamsNamer", "request_params"]

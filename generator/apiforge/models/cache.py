@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from apiforge.output.fingerprint import generator_fingerprint
+
 __all__ = ["ModelCache", "cache_key", "load_cache"]
 
 FORMAT = "apiforge-model-cache-1"  # bump when an entry's shape changes
@@ -44,6 +46,11 @@ class ModelCache:
     @property
     def enabled(self) -> bool:
         return self.folder is not None
+
+    def key(self, *parts: str) -> str:
+        """The key of `parts` made by this generator (its fingerprint: our code, the library's
+        version); nothing to hash while the cache is off."""
+        return cache_key(generator_fingerprint(), *parts) if self.enabled else ""
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The entry stored under `key`, or None (absent, unreadable, or the cache is off)."""

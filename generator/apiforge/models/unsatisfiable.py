@@ -2,8 +2,8 @@
 
 JSON Schema allows them and the model generator refuses the whole document over one. Each becomes
 a class that accepts nothing: a component schema is replaced by an empty object schema whose
-class `model_source.refuse_every_value` makes refuse every value; a schema written inside another
-becomes a `$ref` to one such class. The document is the model generator's input (`model_input.model_input`),
+class `source.refuse_every_value` makes refuse every value; a schema written inside another
+becomes a `$ref` to one such class. The document is the model generator's input (`input.model_input`),
 so the worker and the parent, which each call `find`, agree on what was replaced.
 """
 

@@ -3,19 +3,23 @@
 Importing the library takes a quarter of a second, about as long as loading, repairing and
 checking a chat-completions spec. In a child forked at start-up that import runs on the second
 core while the parent loads and repairs the spec; the parent then hands the child the repaired
-bundle (`submit_data`), and while the child plans it and runs the library, the parent validates,
-lints and plans the same bundle, and finally collects models.py (`collect`). On OpenAI's whole
-document that hides 0.7 s of the parent's work behind the library's five seconds. Where there is
-no fork (Windows), or other threads already run (fork would copy their locks, held), or the child
-dies, or on a system other than Linux, the library runs in this process as before: the same
-call, the same output.
+bundle (`ModelWorker.submit`), and while the child plans it and runs the library, the parent
+validates, lints and plans the same bundle, and finally collects the library's output
+(`ModelJob.result`). On OpenAI's whole document that hides 0.7 s of the parent's work behind the
+library's five seconds. Where there is no fork (Windows), or other threads already run (fork would
+copy their locks, held), or the child dies, or on a system other than Linux, there is no answer
+and the library runs in this process as before: the same call, the same output.
+
+    with ModelWorker() as worker:  # forks now, before any thread; ends the child on leaving
+        job = worker.submit(bundle.data, header, cache)  # None: no child to take it
+        ...  # check and plan the same bundle here
+        output = job.result() if job else None  # None: run the library here
 
 Messages are length-prefixed pickles over two pipes, between this process and its own child.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
 import pickle
@@ -26,31 +30,151 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from apiforge.models.cache import ModelCache
+    from types import TracebackType
 
-__all__ = [
-    "NO_ANSWER",
-    "LibraryError",
-    "cancel",
-    "collect",
-    "start",
-    "stop",
-    "submit_data",
-]
+    from apiforge.models.cache import ModelCache
+    from apiforge.models.library import LibraryOutput
+
+__all__ = ["LibraryError", "ModelJob", "ModelWorker"]
 
 _HEADER = struct.Struct("!Q")
-NO_ANSWER: Any = object()  # no worker, or it died: the caller runs the library itself
 
 
 class LibraryError(Exception):
     """The library failed in the worker; the message is what it said."""
 
 
-class _Worker:
+class ModelWorker:
+    """The forked child that runs the model library, owned by whoever opens it (`with`)."""
+
+    def __init__(self) -> None:
+        self._child: _Child | None = None
+        self._pending: ModelJob | None = None  # submitted, its answer not collected yet
+
+    def __enter__(self) -> ModelWorker:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id; None while there is no child."""
+        return self._child.pid if self._child is not None else None
+
+    def start(self) -> None:
+        """Fork the child, if this process can do so safely and has none yet."""
+        if self._child is not None or not sys.platform.startswith("linux"):
+            return  # fork without exec is unsafe on macOS (its frameworks), and absent on Windows
+        if threading.active_count() != 1:
+            return
+        self._child = _Child.fork()
+
+    def stop(self) -> None:
+        """End the child (idempotent); a job not collected yet then has no answer."""
+        if self._child is not None:
+            self._child.close()
+            self._child = None
+        self._pending = None
+
+    def submit(
+        self, data: dict[str, Any], header: str, cache: ModelCache | None = None
+    ) -> ModelJob | None:
+        """Give the child a repaired bundle's data to plan and model while this process validates
+        and lints it (a third of a second on OpenAI's whole document); None: no child to take it
+        (none was forked, it died, or it still works on a job not collected)."""
+        if self._child is None or self._pending is not None:
+            return None
+        self._child.post((data, header, cache))
+        self._pending = ModelJob(self)
+        return self._pending
+
+    def _collect(self, job: ModelJob) -> _Reply:
+        """The child's reply to `job`; None when it has none (the job is not the pending one,
+        or the child died, which ends the worker: later documents are modelled here)."""
+        if job is not self._pending or self._child is None:
+            return None
+        self._pending = None
+        reply = self._child.reply()
+        if reply is None:
+            self.stop()
+        return reply
+
+    def _drop(self, job: ModelJob) -> None:
+        """`job`'s answer is not wanted: end the child, which may be deep in the library
+        (quicker than waiting for it)."""
+        if job is self._pending:
+            self.stop()
+
+
+# ("ok", the library's output or None for a plan without schemas), ("recursion", message),
+# ("error", message); None: no reply
+_Reply = tuple[str, Any] | None
+
+
+class ModelJob:
+    """One bundle given to the worker: `result()` waits for its answer, `cancel()` drops it."""
+
+    def __init__(self, worker: ModelWorker) -> None:
+        self._worker = worker
+        self._reply: _Reply = None
+        self._settled = False  # collected or cancelled
+
+    def result(self) -> LibraryOutput | None:
+        """The library's output for the bundle; None when there is none to use (the plan has no
+        schemas, or the child died: the caller runs the library itself). The library's failure
+        is raised: RecursionError, or LibraryError with the library's message."""
+        if not self._settled:
+            self._reply, self._settled = self._worker._collect(self), True
+        if self._reply is None:
+            return None
+        status, payload = self._reply
+        if status == "recursion":
+            raise RecursionError(payload)
+        if status != "ok":
+            raise LibraryError(payload)
+        output: LibraryOutput | None = payload
+        return output
+
+    def cancel(self) -> None:
+        """Drop the job if its answer was not collected (the spec was refused); else nothing."""
+        if not self._settled:
+            self._settled = True
+            self._worker._drop(self)
+
+
+class _Child:
+    """The forked process and this side's ends of its two pipes."""
+
     def __init__(self, pid: int, requests: int, replies: int) -> None:
         self.pid, self.requests, self.replies = pid, requests, replies
-        self.sending: threading.Thread | None = None  # a request on its way (see `submit_data`)
+        self.sending: threading.Thread | None = None  # a request on its way (see `post`)
         self.send_failed = False
+
+    @classmethod
+    def fork(cls) -> _Child:
+        from_parent, to_child = os.pipe()  # (read end, write end)
+        from_child, to_parent = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: serve until the parent goes, never return into the CLI
+            code = 0
+            try:
+                os.close(to_child)  # the parent's ends
+                os.close(from_child)
+                _serve(from_parent, to_parent)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(from_parent)
+        os.close(to_parent)
+        return cls(pid, to_child, from_child)
 
     def post(self, message: Any) -> None:
         """Send without waiting: the child may still be importing, and a large request would
@@ -65,16 +189,17 @@ class _Worker:
         self.sending = threading.Thread(target=send, name="apiforge-model-request", daemon=True)
         self.sending.start()
 
-    def reply(self) -> Any:
+    def reply(self) -> _Reply:
         if self.sending is not None:
             self.sending.join()
             self.sending = None
         if self.send_failed:
             return None
         try:
-            return _receive(self.replies)
+            status, payload = _receive(self.replies)
         except Exception:  # gone, or a reply cut short: no answer
             return None
+        return str(status), payload
 
     def close(self) -> None:
         """End the child, then let a request still being written fail on its closed pipe, and
@@ -90,86 +215,6 @@ class _Worker:
         for fd in (self.requests, self.replies):
             with contextlib.suppress(OSError):
                 os.close(fd)
-
-
-_worker: _Worker | None = None
-
-
-def start() -> None:
-    """Fork the worker, if this process can do so safely and has none yet."""
-    global _worker
-    if _worker is not None or not sys.platform.startswith("linux"):
-        return  # fork without exec is unsafe on macOS (its frameworks), and absent on Windows
-    if threading.active_count() != 1:
-        return
-    from_parent, to_child = os.pipe()  # (read end, write end)
-    from_child, to_parent = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: serve until the parent goes, never return into the CLI
-        code = 0
-        try:
-            os.close(to_child)  # the parent's ends
-            os.close(from_child)
-            _serve(from_parent, to_parent)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(from_parent)
-    os.close(to_parent)
-    _worker = _Worker(pid, to_child, from_child)
-    atexit.register(stop)
-
-
-def stop() -> None:
-    """End the worker (idempotent): the CLI calls it when its command is done."""
-    global _worker, _submitted
-    if _worker is not None:
-        _worker.close()
-        _worker = None
-    _submitted = False
-
-
-_submitted = False  # a bundle given to the worker whose answer is not collected yet
-
-
-def submit_data(data: dict[str, Any], header: str, cache: ModelCache | None = None) -> bool:
-    """Give the worker a repaired bundle's data to plan and model while this process validates
-    and lints it (a third of a second on OpenAI's whole document); False: no worker to take it."""
-    global _submitted
-    if _worker is None or _submitted:
-        return False
-    _worker.post((data, header, cache))
-    _submitted = True
-    return True
-
-
-def collect() -> Any:
-    """The answer to `submit_data`: the library's output (None: the plan had no schemas), the
-    exception to raise for it, or NO_ANSWER when the worker died meanwhile."""
-    global _submitted
-    if _worker is None or not _submitted:
-        return NO_ANSWER
-    _submitted = False
-    return _answer(_worker.reply())
-
-
-def cancel() -> None:
-    """Drop a submitted bundle whose answer is no longer wanted (the spec was refused)."""
-    if _submitted:
-        stop()  # the child may be deep in the library: ending it is quicker than waiting
-
-
-def _answer(reply: Any) -> Any:
-    if reply is None:
-        stop()  # it died (a crash of its own): the document is tried here, as without it
-        return NO_ANSWER
-    status, payload = reply
-    if status == "ok":
-        return payload
-    if status == "recursion":
-        return RecursionError(payload)
-    return LibraryError(payload)
 
 
 def _serve(requests: int, replies: int) -> None:
