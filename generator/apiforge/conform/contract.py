@@ -14,12 +14,14 @@ from typing import Any
 
 from apiforge.codegen import ir
 from apiforge.codegen.build import document_error_envelope, document_security
+from apiforge.codegen.messages import unknown_properties
 from apiforge.document import pointer as jp
 from apiforge.document.bundle import Bundle
 from apiforge.document.event_streams import follow_steps, read_chunk, sentinel
 from apiforge.document.json_schema import Direction, to_json_schema
 from apiforge.document.media import is_event_stream, is_json
 from apiforge.document.patterns import linear_validator
+from apiforge.document.values import as_object
 from apiforge.document.walk import iter_operations
 from apiforge.plan.errors import Refusals
 
@@ -127,8 +129,8 @@ def read(bundle: Bundle) -> Contract:
             isinstance(req, dict) and req for req in security
         )
         request, required, unknown = _request(bundle, op, at)
-        no_tools = _obj(op.get("x-apiforge-models-without-tools")).get("prefixes")
-        rate = _obj(op.get("x-apiforge-rate-limit")).get("requests-per-second")
+        no_tools = as_object(op.get("x-apiforge-models-without-tools")).get("prefixes")
+        rate = as_object(op.get("x-apiforge-rate-limit")).get("requests-per-second")
         operations.append(
             OperationContract(
                 operation_id=str(op.get("operationId") or f"{method.upper()} {path}"),
@@ -168,29 +170,26 @@ def schema_at(bundle: Bundle, node: Any, pointer: str, direction: Direction) -> 
 
 def _request(bundle: Bundle, op: Mapping[str, Any], at: str) -> tuple[Schema | None, bool, str]:
     body = bundle.deref(op.get("requestBody"))
-    content = _obj(_obj(body).get("content"))
+    content = as_object(as_object(body).get("content"))
     for mime, media in content.items():
         media = bundle.deref(media)
         if is_json(mime) and isinstance(media, Mapping) and "schema" in media:
             where = jp.join(at, "requestBody", "content", mime, "schema")
             schema = schema_at(bundle, media["schema"], where, "request")
-            raw = _obj(bundle.deref(media["schema"]))
-            unknown = "reject" if raw.get("additionalProperties") is False else "allow"
-            if raw.get("x-apiforge-unknown-properties") in ("ignore", "reject"):
-                unknown = raw["x-apiforge-unknown-properties"]
-            return schema, bool(_obj(body).get("required")), unknown
+            unknown = unknown_properties(bundle.deref(media["schema"]))
+            return schema, bool(as_object(body).get("required")), unknown
     return None, False, "allow"
 
 
 def _responses(bundle: Bundle, op: Mapping[str, Any], at: str) -> tuple[ResponseContract, ...]:
     out = []
-    for key, response in _obj(op.get("responses")).items():
-        response = _obj(bundle.deref(response))
+    for key, response in as_object(op.get("responses")).items():
+        response = as_object(bundle.deref(response))
         where = jp.join(at, "responses", str(key))
-        content = _obj(response.get("content"))
+        content = as_object(response.get("content"))
         schema, json_types, stream = None, [], False
         for mime, media in content.items():
-            media = _obj(bundle.deref(media))
+            media = as_object(bundle.deref(media))
             if is_event_stream(mime):
                 stream = True
             elif is_json(mime):
@@ -200,8 +199,8 @@ def _responses(bundle: Bundle, op: Mapping[str, Any], at: str) -> tuple[Response
                     schema = schema_at(bundle, media["schema"], pointer, "response")
         headers = tuple(
             str(name)
-            for name, header in _obj(response.get("headers")).items()
-            if _obj(bundle.deref(header)).get("required") is True
+            for name, header in as_object(response.get("headers")).items()
+            if as_object(bundle.deref(header)).get("required") is True
         )
         out.append(ResponseContract(str(key), where, schema, tuple(json_types), stream, headers))
     return tuple(out)
@@ -211,14 +210,14 @@ def _stream(
     bundle: Bundle, op: Mapping[str, Any], at: str, request: Schema | None
 ) -> StreamContract | None:
     """The first 2xx event stream, turned on by a boolean request flag (as build_ir reads it)."""
-    ext = _obj(op.get("x-apiforge-stream"))
+    ext = as_object(op.get("x-apiforge-stream"))
     flag = str(ext.get("flag") or "stream")
     if request is None or flag not in request.properties():
         return None
-    for key, response in _obj(op.get("responses")).items():
+    for key, response in as_object(op.get("responses")).items():
         if not str(key).startswith("2"):
             continue
-        content = _obj(_obj(bundle.deref(response)).get("content"))
+        content = as_object(as_object(bundle.deref(response)).get("content"))
         for mime, media in content.items():
             if not is_event_stream(mime):
                 continue
@@ -243,7 +242,7 @@ def _stream(
 def _params(bundle: Bundle, op: Mapping[str, Any]) -> tuple[tuple[str, str, bool, Any], ...]:
     out = []
     for param in op.get("parameters") or []:
-        param = _obj(bundle.deref(param))
+        param = as_object(bundle.deref(param))
         if isinstance(param.get("name"), str) and param.get("in") in ("path", "query", "header"):
             required = bool(param.get("required")) or param["in"] == "path"
             out.append((param["name"], str(param["in"]), required, param.get("schema")))
@@ -252,7 +251,3 @@ def _params(bundle: Bundle, op: Mapping[str, Any]) -> tuple[tuple[str, str, bool
 
 def _positive(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
