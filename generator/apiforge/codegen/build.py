@@ -14,6 +14,7 @@ from apiforge.codegen.messages import request_body, responses, stream, without_u
 from apiforge.codegen.nullability import not_null_fields
 from apiforge.codegen.parameters import operation_params
 from apiforge.codegen.params import ParamsNamer, request_params
+from apiforge.codegen.signatures import client_method, handler_returns
 from apiforge.document import pointer as jp
 from apiforge.document.values import as_object
 from apiforge.document.walk import deref, iter_operations
@@ -125,7 +126,14 @@ def build_api(
         prefix = unique(
             operation.class_prefix, taken_prefixes
         )  # GetAB2 from get_a_b2 and get_a_b_2
-        operations.append(dataclasses.replace(operation, class_prefix=prefix))
+        operations.append(
+            dataclasses.replace(
+                operation,
+                class_prefix=prefix,
+                client=client_method(operation),
+                handler_returns=handler_returns(operation),
+            )
+        )
         located.append((operations[-1], at))
     served, unreachable = serving_order(located)
     notes.extend(

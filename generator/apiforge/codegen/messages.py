@@ -139,6 +139,7 @@ def stream(planned: OperationPlan, body: ir.Body | None) -> tuple[ir.Stream | No
     return ir.Stream(
         flag=flag,
         flag_field=field.name,
+        flag_arg=field.arg_name,
         chunk_model=event.chunk,
         done=asked.done,
         include_usage=asked.include_usage,
