@@ -16,8 +16,8 @@ __all__ = ["client_method", "handler_returns"]
 
 NOT_GIVEN = "NOT_GIVEN"
 # what an overload's stream flag is: "false", "true" or "bool" pick the answer; "impl" is the
-# implementation's (every field optional); "kwargs" any other overload's
-FlagValue = Literal["false", "true", "bool", "impl", "kwargs"]
+# implementation's (every field optional); "other" is an overload's whose flag picks nothing
+FlagValue = Literal["false", "true", "bool", "impl", "other"]
 Answer = Literal["result", "chunks", "either"]
 _ANSWERS: dict[ir.StreamMode, Answer] = {"never": "result", "on_flag": "either", "always": "chunks"}
 _SENT_AS: tuple[tuple[ir.ParamLocation, ir.SentAs], ...] = (
@@ -71,10 +71,10 @@ def _overloads(
 
     stream = op.stream
     if stream is None:
-        return fields("kwargs", "result"), given_whole((), "result")
+        return fields("other", "result"), given_whole((), "result")
     if stream.always:
         always = ir.Argument(stream.flag_arg, "Literal[True]", "True")
-        return fields("kwargs", "chunks"), given_whole((always,), "chunks")
+        return fields("other", "chunks"), given_whole((always,), "chunks")
     return (
         fields("false", "result"),
         fields("true", "chunks"),

@@ -24,6 +24,7 @@ from apiforge.document.patterns import linear_validator
 from apiforge.document.values import as_object
 from apiforge.document.walk import iter_operations
 from apiforge.plan.errors import Refusals
+from apiforge.plan.operations import DEFAULT_DONE
 
 __all__ = ["Contract", "OperationContract", "ResponseContract", "Schema", "StreamContract", "read"]
 
@@ -231,7 +232,7 @@ def _stream(
             include = ext.get("include-usage")
             return StreamContract(
                 flag=flag,
-                done=str(ext.get("done") or sentinel(media, op) or "[DONE]"),
+                done=str(ext.get("done") or sentinel(media, op) or DEFAULT_DONE),
                 include_usage=include if isinstance(include, str) else None,
                 chunk=chunk,
                 pointer=where,

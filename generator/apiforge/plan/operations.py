@@ -37,7 +37,6 @@ __all__ = [
     "RequestPlan",
     "ResponsePlan",
     "StreamPlan",
-    "is_success",
     "plan_data",
     "plan_models",
 ]
@@ -117,10 +116,10 @@ class ModelPlan:
     document: dict[str, Any]
     schema_classes: dict[str, str]  # bundled pointer "#/components/schemas/X" -> class name
     entry_classes: dict[str, str]  # pointer of an operation-level schema -> class name
-    operations: tuple[OperationPlan, ...] = ()  # in the document's order
+    operations: tuple[OperationPlan, ...]  # in the document's order
 
 
-def is_success(status: str) -> bool:
+def _is_success(status: str) -> bool:
     """A 2xx status or range: the answer a client parses; any other gets an error's class."""
     return status.startswith("2")
 
@@ -206,7 +205,7 @@ def _plan_operation(
         status, response = str(key), deref(response, doc)
         if not isinstance(response, dict):
             continue
-        role = "Response" if is_success(status) else f"Error{ClassName(status)}"
+        role = "Response" if _is_success(status) else f"Error{ClassName(status)}"
         contents = []
         for mime, media in _body_media(response, doc):
             where = jp.join(at, "responses", status, "content", mime)
@@ -217,7 +216,7 @@ def _plan_operation(
             contents.append(Content(where, mime, model, media.get("schema")))
         described = response.get("description")
         planned = ResponsePlan(status, str(described) if described else "", tuple(contents))
-        if is_success(status):
+        if _is_success(status):
             successes.append(planned)
         elif status[:1] in "45" or status == "default":
             errors.append(planned)
@@ -244,7 +243,7 @@ def _stream_plan(op: Mapping[str, Any], streams: list[EventStream]) -> StreamPla
     the OpenAI way: a boolean `stream` property asks for the first 2xx event stream."""
     ext = op.get("x-apiforge-stream")
     said: Mapping[str, Any] = ext if isinstance(ext, dict) else {}
-    response = next((s for s in streams if is_success(s.status)), None)
+    response = next((s for s in streams if _is_success(s.status)), None)
     sentinel_ = response.sentinel if response is not None else None
     include = said.get("include-usage")
     return StreamPlan(
