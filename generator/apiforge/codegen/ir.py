@@ -166,9 +166,8 @@ class Argument:
 
     name: str  # a Python identifier
     annotation: str
-    default: str | None = (
-        None  # the default as written (`NOT_GIVEN`, `True`, `None`); None: required
-    )
+    # the default as written (`NOT_GIVEN`, `True`, `None`); None: the caller must give it
+    default: str | None = None
 
 
 @dataclass(frozen=True)
