@@ -161,7 +161,12 @@ def test_stream_is_found_from_the_event_stream_response(tmp_path: Path) -> None:
     api = api_of(tmp_path, doc({"/ask": {"post": op}}, schemas))
     stream = api.operations[0].stream
     assert stream == ir.Stream(
-        flag="stream", flag_field="stream", chunk_model="Chunk", done="[END]", include_usage=None
+        flag="stream",
+        flag_field="stream",
+        flag_arg="stream",
+        chunk_model="Chunk",
+        done="[END]",
+        include_usage=None,
     )
     assert (
         api.operations[0].body is not None and api.operations[0].body.unknown_properties == "ignore"
@@ -427,6 +432,27 @@ def test_an_event_stream_written_first_in_any_case_is_not_the_result(tmp_path: P
     assert op.success is not None and op.success.model == "Done"
     assert op.stream is not None and op.stream.chunk_model == "Chunk"
     assert notes == []
+
+
+def test_the_plan_files_each_body_once_reading_media_types_in_any_case(tmp_path: Path) -> None:
+    """One walk decides what an operation sends and receives: `Text/Event-Stream; charset=utf-8`
+    is the stream (its chunk's class, its sentinel), `Application/JSON` the result, an inline
+    error body gets a class of its own, and a 3xx is neither a success nor an error."""
+    sentinel = {"x-speakeasy-sse-sentinel": "[END]"}
+    content = {"Text/Event-Stream; charset=utf-8": _ref("Chunk", **sentinel)}
+    document = _streaming_op({**content, "Application/JSON": _ref("Done")})
+    problem = {"type": "object", "properties": {"title": {"type": "string"}}}
+    responses = document["paths"]["/ask"]["post"]["responses"]
+    responses["400"] = {"description": "bad", "content": {"application/json": {"schema": problem}}}
+    responses["302"] = {"description": "elsewhere"}
+    [op] = plan_models(load_bundle(_written(tmp_path, document))).operations
+    assert op.request is not None and [c.model for c in op.request.contents] == ["Req"]
+    [success] = op.successes
+    assert [(c.media_type, c.model) for c in success.contents] == [("Application/JSON", "Done")]
+    assert [(e.status, e.model) for e in op.errors] == [("400", "AskErrorModel400")]
+    assert op.stream.response is not None and op.stream.response.chunk == "Chunk"
+    assert (op.stream.flag, op.stream.declared, op.stream.done) == ("stream", False, "[END]")
+    assert op.stream.response.status == "200" and op.event_streams == (op.stream.response,)
 
 
 def test_the_sentinel_comes_from_x_apiforge_stream_then_the_media_type_then_the_operation(

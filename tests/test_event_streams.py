@@ -440,3 +440,39 @@ def test_diff_reads_the_event_as_generate_does() -> None:
     assert change.old_pointer is not None and "/schema/properties/data/properties/model" in (
         change.old_pointer
     )
+
+
+# --- the flag's keyword argument --------------------------------------------------------------------
+
+
+def test_a_flag_named_like_a_call_option_streams_by_its_own_keyword(tmp_path: Path) -> None:
+    """x-apiforge-stream's flag `timeout` is the keyword `timeout_` (`timeout` is the per-call
+    option) in every overload, so the client compiles, and `timeout_=True` streams."""
+    text = variant(
+        **{
+            "stream: {type: boolean, default: false}": "timeout: {type: boolean, default: false}",
+            "      operationId: chatCompletion\n": (
+                "      operationId: chatCompletion\n      x-apiforge-stream: {flag: timeout}\n"
+            ),
+        }
+    )
+    (tmp_path / "flagged.yaml").write_text(text)
+    done = run_cli("generate", "flagged.yaml", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    client = import_fresh(tmp_path, "out.flagged.client")
+    assert isinstance(client, ModuleType)
+    sent: list[Any] = []
+    chunk = {"id": "c1", "object": "chunk", "created": 1, "model": "m", "choices": []}
+    events = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        headers = {"content-type": "text/event-stream"}
+        return httpx.Response(200, headers=headers, content=events)
+
+    with client.Client("http://test", transport=httpx.MockTransport(answer)) as api:
+        chunks = list(api.chat_completion(**REQUEST, timeout_=True))
+    assert [type(c).__name__ for c in chunks] == ["CompletionChunk"]
+    assert sent == [{**REQUEST, "timeout": True}]
+    source = (tmp_path / "out" / "flagged" / "client.py").read_text()
+    assert "`timeout_=True` streams" in source

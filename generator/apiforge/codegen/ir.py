@@ -15,6 +15,12 @@ SelectorLocation = Literal["header", "query"]
 UnknownProperties = Literal["ignore", "reject", "allow"]
 # what a documented error body gets at a pointer (the runtime's server_errors.ErrorPart)
 ErrorPart = Literal["message", "status", "status_text", "code", "type", "details", "null"]
+# whether a client call streams: never, when the request's flag is true, or always
+StreamMode = Literal["never", "on_flag", "always"]
+# how a client method takes the request body: as keyword fields (or whole), whole only, or not at all
+BodyForm = Literal["fields", "whole", "none"]
+# the keyword of the runtime's request() that carries parameters of one location
+SentAs = Literal["path_params", "params", "headers", "cookies"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,11 @@ class ParamKey:
     annotation: str
     required: bool
 
+    @property
+    def declared(self) -> str:
+        """The key's type as the TypedDict declares it: `Required[...]` where it is required."""
+        return f"Required[{self.annotation}]" if self.required else self.annotation
+
 
 @dataclass(frozen=True)
 class ParamsType:
@@ -118,6 +129,7 @@ class Stream:
 
     flag: str  # request property that turns streaming on (wire name)
     flag_field: str  # its Python attribute name
+    flag_arg: str  # its keyword argument in client methods (the field's `arg_name`)
     chunk_model: str
     done: str
     include_usage: str | None  # JSON pointer into the request that asks for a final usage chunk
@@ -149,6 +161,48 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class Argument:
+    """One parameter of a generated method as its signature writes it."""
+
+    name: str  # a Python identifier
+    annotation: str
+    # the default as written (`NOT_GIVEN`, `True`, `None`); None: the caller must give it
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One `def` of a client method: an `@overload`, or the implementation."""
+
+    keywords: tuple[Argument, ...]  # after `*`: the body's fields, then the parameters
+    returns: str  # the return type in Client
+    async_returns: str  # the return type in AsyncClient (`AsyncStream` for `Stream`)
+    body: Argument | None = None  # the whole request body, before `*`
+    positional_only: bool = False  # `/` after the body (mypy refuses it on an implementation)
+    overload: bool = False
+
+
+@dataclass(frozen=True)
+class SentParams:
+    """The parameters one keyword of the runtime's `request()` carries, in the operation's order."""
+
+    sent_as: SentAs
+    params: tuple[Param, ...]
+    fixed: tuple[tuple[str, str], ...] = ()  # query pairs the path key fixes, sent as written
+
+
+@dataclass(frozen=True)
+class ClientMethod:
+    """An operation's method in Client and AsyncClient, every choice of its source made."""
+
+    overloads: tuple[Signature, ...]
+    implementation: Signature
+    body_form: BodyForm
+    usage: str  # the docstring's sentences on how the body is given and what streams
+    sent: tuple[SentParams, ...]  # the parameters by the keyword that sends them
+
+
+@dataclass(frozen=True)
 class Operation:
     operation_id: str
     method_name: str  # snake_case Python identifier
@@ -171,6 +225,25 @@ class Operation:
     # 2xx statuses documented without a body beside `success`'s (a 200 before an LRO's 202 body)
     bodiless_2xx: tuple[int, ...] = ()
     doc: str = ""  # the client method's first docstring paragraph: summary, then description
+    client: ClientMethod | None = None  # set last, by build, from the fields above
+    handler_returns: str = "None"  # what the server Handler's method returns, as a type
+
+    @property
+    def streaming(self) -> StreamMode:
+        """Whether a call streams: the one reading of `stream` the templates branch on."""
+        if self.stream is None:
+            return "never"
+        return "always" if self.stream.always else "on_flag"
+
+    @property
+    def result_model(self) -> str | None:
+        """The class of the answer a call parses (the success response's), if it has one."""
+        return self.success.model if self.success else None
+
+    @property
+    def returns_value(self) -> bool:
+        """Whether the handler's result is the reply: a model or a stream, not an empty body."""
+        return self.result_model is not None or self.stream is not None
 
 
 @dataclass(frozen=True)

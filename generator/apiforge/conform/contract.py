@@ -15,14 +15,17 @@ from typing import Any
 
 from apiforge.codegen import ir
 from apiforge.codegen.build import document_error_envelope, document_security
+from apiforge.codegen.messages import unknown_properties
 from apiforge.document import pointer as jp
 from apiforge.document.bundle import Bundle
 from apiforge.document.event_streams import follow_steps, read_chunk, sentinel
 from apiforge.document.json_schema import Direction, to_json_schema
 from apiforge.document.media import is_event_stream, is_json
 from apiforge.document.patterns import linear_validator
+from apiforge.document.values import as_object
 from apiforge.document.walk import deref, iter_operations
 from apiforge.plan.errors import Refusals
+from apiforge.plan.operations import DEFAULT_DONE
 
 __all__ = ["Contract", "OperationContract", "ResponseContract", "Schema", "StreamContract", "read"]
 
@@ -128,8 +131,8 @@ def read(bundle: Bundle) -> Contract:
             isinstance(req, dict) and req for req in security
         )
         request, required, unknown = _request(bundle, op, at)
-        no_tools = _obj(op.get("x-apiforge-models-without-tools")).get("prefixes")
-        rate = _obj(op.get("x-apiforge-rate-limit")).get("requests-per-second")
+        no_tools = as_object(op.get("x-apiforge-models-without-tools")).get("prefixes")
+        rate = as_object(op.get("x-apiforge-rate-limit")).get("requests-per-second")
         operations.append(
             OperationContract(
                 operation_id=str(op.get("operationId") or f"{method.upper()} {path}"),
@@ -169,29 +172,26 @@ def schema_at(bundle: Bundle, node: Any, pointer: str, direction: Direction) -> 
 
 def _request(bundle: Bundle, op: Mapping[str, Any], at: str) -> tuple[Schema | None, bool, str]:
     body = deref(op.get("requestBody"), bundle.data)
-    content = _obj(_obj(body).get("content"))
+    content = as_object(as_object(body).get("content"))
     for mime, media in content.items():
         media = deref(media, bundle.data)
         if is_json(mime) and isinstance(media, Mapping) and "schema" in media:
             where = jp.join(at, "requestBody", "content", mime, "schema")
             schema = schema_at(bundle, media["schema"], where, "request")
-            raw = _obj(deref(media["schema"], bundle.data))
-            unknown = "reject" if raw.get("additionalProperties") is False else "allow"
-            if raw.get("x-apiforge-unknown-properties") in ("ignore", "reject"):
-                unknown = raw["x-apiforge-unknown-properties"]
-            return schema, bool(_obj(body).get("required")), unknown
+            unknown = unknown_properties(deref(media["schema"], bundle.data))
+            return schema, bool(as_object(body).get("required")), unknown
     return None, False, "allow"
 
 
 def _responses(bundle: Bundle, op: Mapping[str, Any], at: str) -> tuple[ResponseContract, ...]:
     out = []
-    for key, response in _obj(op.get("responses")).items():
-        response = _obj(deref(response, bundle.data))
+    for key, response in as_object(op.get("responses")).items():
+        response = as_object(deref(response, bundle.data))
         where = jp.join(at, "responses", str(key))
-        content = _obj(response.get("content"))
+        content = as_object(response.get("content"))
         schema, json_types, stream = None, [], False
         for mime, media in content.items():
-            media = _obj(deref(media, bundle.data))
+            media = as_object(deref(media, bundle.data))
             if is_event_stream(mime):
                 stream = True
             elif is_json(mime):
@@ -201,8 +201,8 @@ def _responses(bundle: Bundle, op: Mapping[str, Any], at: str) -> tuple[Response
                     schema = schema_at(bundle, media["schema"], pointer, "response")
         headers = tuple(
             str(name)
-            for name, header in _obj(response.get("headers")).items()
-            if _obj(deref(header, bundle.data)).get("required") is True
+            for name, header in as_object(response.get("headers")).items()
+            if as_object(deref(header, bundle.data)).get("required") is True
         )
         out.append(ResponseContract(str(key), where, schema, tuple(json_types), stream, headers))
     return tuple(out)
@@ -212,15 +212,15 @@ def _stream(
     bundle: Bundle, op: Mapping[str, Any], at: str, request: Schema | None
 ) -> StreamContract | None:
     """The first 2xx event stream, turned on by a boolean request flag (as build_ir reads it)."""
-    ext = _obj(op.get("x-apiforge-stream"))
+    ext = as_object(op.get("x-apiforge-stream"))
     flag = str(ext.get("flag") or "stream")
     if request is None or flag not in request.properties():
         return None
     follow = functools.partial(deref, doc=bundle.data)
-    for key, response in _obj(op.get("responses")).items():
+    for key, response in as_object(op.get("responses")).items():
         if not str(key).startswith("2"):
             continue
-        content = _obj(_obj(deref(response, bundle.data)).get("content"))
+        content = as_object(as_object(deref(response, bundle.data)).get("content"))
         for mime, media in content.items():
             if not is_event_stream(mime):
                 continue
@@ -234,7 +234,7 @@ def _stream(
             include = ext.get("include-usage")
             return StreamContract(
                 flag=flag,
-                done=str(ext.get("done") or sentinel(media, op) or "[DONE]"),
+                done=str(ext.get("done") or sentinel(media, op) or DEFAULT_DONE),
                 include_usage=include if isinstance(include, str) else None,
                 chunk=chunk,
                 pointer=where,
@@ -245,7 +245,7 @@ def _stream(
 def _params(bundle: Bundle, op: Mapping[str, Any]) -> tuple[tuple[str, str, bool, Any], ...]:
     out = []
     for param in op.get("parameters") or []:
-        param = _obj(deref(param, bundle.data))
+        param = as_object(deref(param, bundle.data))
         if isinstance(param.get("name"), str) and param.get("in") in ("path", "query", "header"):
             required = bool(param.get("required")) or param["in"] == "path"
             out.append((param["name"], str(param["in"]), required, param.get("schema")))
@@ -254,7 +254,3 @@ def _params(bundle: Bundle, op: Mapping[str, Any]) -> tuple[tuple[str, str, bool
 
 def _positive(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

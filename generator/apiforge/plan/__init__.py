@@ -1,1 +1,1 @@
-"""The bundled document -> what the model library sees and how each operation is served, names decided."""
+"""The bundled document -> what the model library sees and one typed OperationPlan per operation."""

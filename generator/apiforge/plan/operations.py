@@ -1,13 +1,16 @@
-"""Bundle -> ModelPlan: the document datamodel-code-generator sees, with every name decided.
+"""Bundle -> ModelPlan: the document datamodel-code-generator sees, with every name decided, and one
+typed OperationPlan per operation.
 
 Component schemas are renamed to clean, unique class names (refs rewritten), and every schema an
 operation sends or receives becomes a named component, so each body, response and stream chunk
-has exactly one class whose name we chose.
+has exactly one class whose name we chose. The same walk records what each operation sends and
+receives, under those names: later stages read the OperationPlan, not the content maps again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from apiforge.document import pointer as jp
@@ -15,8 +18,58 @@ from apiforge.document.bundle import Bundle
 from apiforge.document.event_streams import follow_steps, read_chunk, sentinel
 from apiforge.document.load import plain_copy
 from apiforge.document.media import is_event_stream, is_json
-from apiforge.document.walk import deref, get_ref, is_ref, iter_objects, iter_operations
+from apiforge.document.walk import deref, iter_operations
+from apiforge.plan.components import (
+    SCHEMAS,
+    class_of,
+    component_schemas,
+    hoist_inner_targets,
+    rename_components,
+)
 from apiforge.plan.names import ClassName, unique
+
+__all__ = [
+    "DEFAULT_DONE",
+    "Content",
+    "EventStream",
+    "ModelPlan",
+    "OperationPlan",
+    "RequestPlan",
+    "ResponsePlan",
+    "StreamPlan",
+    "plan_data",
+    "plan_models",
+]
+
+DEFAULT_DONE = "[DONE]"  # the `data` that ends a stream when nothing names another (OpenAI's)
+
+
+@dataclass(frozen=True)
+class Content:
+    """One JSON body of a request or response: its media type as written, the class filed for it."""
+
+    pointer: str  # of the media type object
+    media_type: str
+    model: str | None  # None: it has no schema to make a class of
+    schema: Any  # the media type's schema as the models see it (a `$ref` to `model`, once named)
+
+
+@dataclass(frozen=True)
+class RequestPlan:
+    required: bool
+    contents: tuple[Content, ...]  # in the document's order
+
+
+@dataclass(frozen=True)
+class ResponsePlan:
+    status: str  # "200", "4XX", "default"
+    description: str
+    contents: tuple[Content, ...]  # its JSON bodies; its event streams are the operation's
+
+    @property
+    def model(self) -> str | None:
+        """The class a client parses the response with: its first body that has one."""
+        return next((c.model for c in self.contents if c.model), None)
 
 
 @dataclass(frozen=True)
@@ -30,15 +83,45 @@ class EventStream:
     doubt: str | None = None  # why the chunk's place is a guess: a warning at `pointer`/schema
 
 
+@dataclass(frozen=True)
+class StreamPlan:
+    """The operation's streamed variant: its first 2xx event stream, and how a request asks for it."""
+
+    response: EventStream | None  # None: no 2xx response is an event stream
+    flag: str  # the request property that turns streaming on
+    declared: bool  # x-apiforge-stream asks for it, so a stream the client cannot have is said
+    done: str  # x-apiforge-stream's `done`, else the document's sentinel, else DEFAULT_DONE
+    include_usage: str | None  # JSON pointer into the request that asks for a final usage chunk
+
+
+@dataclass(frozen=True)
+class OperationPlan:
+    """What one operation sends and receives, each body under the class it was filed as."""
+
+    path: str
+    method: str  # lower case, as the path item writes it
+    pointer: str
+    operation: dict[str, Any]  # the operation object, for what later stages read of it alone
+    request: RequestPlan | None
+    successes: tuple[ResponsePlan, ...]  # 2xx, in the document's order
+    errors: tuple[ResponsePlan, ...]  # 4xx, 5xx, their ranges and `default`
+    event_streams: tuple[EventStream, ...]  # every event-stream response, in the document's order
+    stream: StreamPlan
+
+
 @dataclass
 class ModelPlan:
-    """The document for the model generator and the names chosen for it."""
+    """The document for the model generator, the names chosen for it, and each operation's plan."""
 
     document: dict[str, Any]
     schema_classes: dict[str, str]  # bundled pointer "#/components/schemas/X" -> class name
     entry_classes: dict[str, str]  # pointer of an operation-level schema -> class name
-    # operation pointer -> its event-stream responses, in the document's order
-    event_streams: dict[str, tuple[EventStream, ...]] = field(default_factory=dict)
+    operations: tuple[OperationPlan, ...]  # in the document's order
+
+
+def _is_success(status: str) -> bool:
+    """A 2xx status or range: the answer a client parses; any other gets an error's class."""
+    return status.startswith("2")
 
 
 def plan_models(bundle: Bundle) -> ModelPlan:
@@ -48,161 +131,132 @@ def plan_models(bundle: Bundle) -> ModelPlan:
 def plan_data(data: dict[str, Any]) -> ModelPlan:
     """`plan_models` of a bundle's data alone (what the model worker receives)."""
     doc = plain_copy(data)
-    schemas = _schemas(doc)
+    schemas = component_schemas(doc)
     taken: set[str] = set()
     renames: dict[str, str] = {}
     for name in list(schemas):
         renames[name] = unique(ClassName(name), taken)
-    _rename_components(doc, renames)
-    schemas = _schemas(doc)
-    classes = {jp.join("#/components/schemas", old): new for old, new in renames.items()}
-    _hoist_inner_targets(doc, schemas, taken)
-    entries: dict[str, str] = {}
-    named: dict[int, str | None] = {}  # a media type object shared through a ref is named once
-    doubts: dict[int, str | None] = {}
-    streams: dict[str, tuple[EventStream, ...]] = {}
-    for operation_at in iter_operations(doc):
-        op, at = operation_at.operation, operation_at.pointer
-        op_name = ClassName(str(op.get("operationId") or ""))
-        found: list[EventStream] = []
-        for entry in _entry_points(op, at, doc):
-            if id(entry.media) not in named:
-                named[id(entry.media)] = _name_entry(entry, op_name, doc, schemas, taken)
-                doubts[id(entry.media)] = entry.doubt
-            target = named[id(entry.media)]
-            if target is not None:
-                entries[entry.where] = target
-            if entry.role == "Chunk":
-                end = sentinel(entry.media, op)
-                doubt = doubts[id(entry.media)]
-                found.append(EventStream(entry.where, entry.status, target, end, doubt))
-        if found:
-            streams[at] = tuple(found)
-    return ModelPlan(doc, classes, entries, streams)
+    rename_components(doc, renames)
+    schemas = component_schemas(doc)
+    classes = {jp.join(SCHEMAS, old): new for old, new in renames.items()}
+    hoist_inner_targets(doc, schemas, taken)
+    filer = _Filer(doc, schemas, taken)
+    operations = tuple(
+        _plan_operation(path, method, op, at, doc, filer)
+        for path, method, op, at in iter_operations(doc)
+    )
+    return ModelPlan(doc, classes, filer.entries, operations)
 
 
-def _name_entry(
-    entry: _Entry, op_name: str, doc: dict[str, Any], schemas: dict[str, Any], taken: set[str]
-) -> str | None:
-    """The class of an entry's schema: a component's own, else a new component named for it."""
-    media, schema = entry.media, entry.schema
-    if not isinstance(schema, dict | bool):
-        return None
-    media.pop("itemSchema", None)  # 3.2: the chunk is the schema the models see
-    target = _class_of(schema, doc)
-    if target is None:
-        target = unique(ClassName(f"{op_name}{entry.role}"), taken)
-        schemas[target] = plain_copy(schema)  # a lone $ref becomes a RootModel alias
-        media["schema"] = {"$ref": jp.join("#/components/schemas", target)}
-    return target
+class _Filer:
+    """Files each operation-level schema under a class, once per media type object (one shared
+    through a `$ref` is one class), in the order the operations are walked."""
+
+    def __init__(self, doc: dict[str, Any], schemas: dict[str, Any], taken: set[str]) -> None:
+        self.doc, self.schemas, self.taken = doc, schemas, taken
+        self.entries: dict[str, str] = {}
+        self._filed: dict[int, tuple[str | None, str | None]] = {}  # media -> (class, doubt)
+
+    def file(
+        self, where: str, name: str, media: dict[str, Any], schema: Any, doubt: str | None = None
+    ) -> tuple[str | None, str | None]:
+        """The class of the media type's schema (None if it has none), and the doubt first read."""
+        if id(media) not in self._filed:
+            self._filed[id(media)] = (self._name(name, media, schema), doubt)
+        target, first_doubt = self._filed[id(media)]
+        if target is not None:
+            self.entries[where] = target
+        return target, first_doubt
+
+    def _name(self, name: str, media: dict[str, Any], schema: Any) -> str | None:
+        """A component's own class, else a new component named for the operation's role."""
+        if not isinstance(schema, dict | bool):
+            return None
+        media.pop("itemSchema", None)  # 3.2: the chunk is the schema the models see
+        target = class_of(schema, self.doc)
+        if target is None:
+            target = unique(ClassName(name), self.taken)
+            self.schemas[target] = plain_copy(schema)  # a lone $ref becomes a RootModel alias
+            media["schema"] = {"$ref": jp.join(SCHEMAS, target)}
+        return target
 
 
-def _schemas(doc: dict[str, Any]) -> dict[str, Any]:
-    comps = doc.setdefault("components", {})
-    if not isinstance(comps, dict):
-        comps = doc["components"] = {}
-    schemas = comps.setdefault("schemas", {})
-    if not isinstance(schemas, dict):
-        schemas = comps["schemas"] = {}
-    return schemas
-
-
-def is_object_schema(schema: Any, doc: dict[str, Any], depth: int = 0) -> bool:
-    """Whether the model generator turns this schema into a BaseModel class of its own."""
-    if not isinstance(schema, dict) or depth > 32:
-        return False
-    if is_ref(schema) and len(schema) == 1:
-        target = get_ref(doc, schema["$ref"])
-        return is_object_schema(target, doc, depth + 1)
-    if any(k in schema for k in ("oneOf", "anyOf", "enum", "const")):
-        return False
-    members = schema.get("allOf")
-    if isinstance(members, list) and len(members) == 1 and "properties" not in schema:
-        # `allOf: [X]` alone is X: over a union the generator writes no class of that name at
-        # all once a model refers to it (seen in InfluxData's `Check`)
-        return is_object_schema(members[0], doc, depth + 1)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        return False
-    if "properties" in schema or "allOf" in schema:
-        return True
-    # a map (`additionalProperties: {schema}` and no properties) is a dict, which collapse_root_models
-    # folds into whoever refers to it: an operation needs an alias class of its own
-    return kind == "object" and not isinstance(schema.get("additionalProperties"), dict)
-
-
-# Siblings of a `$ref` that only describe it: the schema is still the ref's target.
-_REF_NOTES = frozenset(
-    {"description", "title", "example", "examples", "deprecated", "$comment", "externalDocs"}
-)
-
-
-def _bare_ref(schema: Any, doc: dict[str, Any]) -> dict[str, Any] | None:
-    """`{$ref: X}` for a ref whose siblings only describe it or restate that X is an object
-    (`{$ref: X, type: object}`, seen in corrently.io's document), else None."""
-    if not is_ref(schema):
-        return None
-    bare = {"$ref": schema["$ref"]}
-    rest = {k: v for k, v in schema.items() if k != "$ref" and k not in _REF_NOTES}
-    if not rest or (rest == {"type": "object"} and is_object_schema(bare, doc)):
-        return bare
-    return None
-
-
-def _class_of(schema: Any, doc: dict[str, Any]) -> str | None:
-    """The class a `$ref` to an object component already has, else None (we add an alias)."""
-    schema = _bare_ref(schema, doc)
-    if schema is not None:
-        ref = schema["$ref"]
-        tokens = jp.split(ref)
-        if tokens[:2] == ["components", "schemas"] and len(tokens) == 3:
-            return tokens[2] if is_object_schema(schema, doc) else None
-    return None
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """A JSON or event-stream body of an operation: where, its class's role, and its schema."""
-
-    where: str  # pointer of the media type object
-    role: str  # Request, Response, Error<status> or Chunk: the suffix of a class made for it
-    media: dict[str, Any]
-    schema: Any
-    status: str = ""
-    doubt: str | None = None  # an event stream whose chunk's place is a guess
-
-
-def _entry_points(op: dict[str, Any], at: str, doc: dict[str, Any]) -> list[_Entry]:
-    """Each JSON or event-stream body of an operation. An event stream's schema is its chunk's
-    (3.2: inside `itemSchema`; before, inside a schema written as the event)."""
-    found: list[_Entry] = []
-
-    def follow(node: Any) -> Any:
-        return deref(node, doc)
-
+def _plan_operation(
+    path: str, method: str, op: dict[str, Any], at: str, doc: dict[str, Any], filer: _Filer
+) -> OperationPlan:
+    """Each JSON or event-stream body of an operation filed under a class, in the document's order.
+    An event stream's schema is its chunk's (3.2: inside `itemSchema`; before, inside a schema
+    written as the event)."""
+    op_name = ClassName(str(op.get("operationId") or ""))
+    request = None
     body = deref(op.get("requestBody"), doc)
     if isinstance(body, dict):
-        for mime, media in _json_media(body, doc):
+        contents = []
+        for mime, media in _body_media(body, doc):
             where = jp.join(at, "requestBody", "content", mime)
-            found.append(_Entry(where, "Request", media, media.get("schema")))
+            model, _ = filer.file(where, f"{op_name}Request", media, media.get("schema"))
+            contents.append(Content(where, mime, model, media.get("schema")))
+        request = RequestPlan(bool(body.get("required")), tuple(contents))
+    successes: list[ResponsePlan] = []
+    errors: list[ResponsePlan] = []
+    streams: list[EventStream] = []
     responses = op.get("responses")
-    for status, response in (responses if isinstance(responses, dict) else {}).items():
-        response = deref(response, doc)
+    for key, response in (responses if isinstance(responses, dict) else {}).items():
+        status, response = str(key), deref(response, doc)
         if not isinstance(response, dict):
             continue
-        role = "Response" if str(status).startswith("2") else f"Error{ClassName(str(status))}"
-        for mime, media in _json_media(response, doc):
+        role = "Response" if _is_success(status) else f"Error{ClassName(status)}"
+        contents = []
+        for mime, media in _body_media(response, doc):
             where = jp.join(at, "responses", status, "content", mime)
-            if not is_event_stream(mime):
-                found.append(_Entry(where, role, media, media.get("schema"), str(status)))
+            if is_event_stream(mime):
+                streams.append(_event_stream(where, status, f"{op_name}Chunk", media, op, filer))
                 continue
-            reading = read_chunk(media, follow)
-            chunk = follow_steps(media, reading.steps, follow) if reading.steps else None
-            found.append(_Entry(where, "Chunk", media, chunk, str(status), reading.doubt))
-    return found
+            model, _ = filer.file(where, f"{op_name}{role}", media, media.get("schema"))
+            contents.append(Content(where, mime, model, media.get("schema")))
+        described = response.get("description")
+        planned = ResponsePlan(status, str(described) if described else "", tuple(contents))
+        if _is_success(status):
+            successes.append(planned)
+        elif status[:1] in "45" or status == "default":
+            errors.append(planned)
+    stream = _stream_plan(op, streams)
+    return OperationPlan(
+        path, method, at, op, request, tuple(successes), tuple(errors), tuple(streams), stream
+    )
 
 
-def _json_media(owner: dict[str, Any], doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _event_stream(
+    where: str, status: str, name: str, media: dict[str, Any], op: dict[str, Any], filer: _Filer
+) -> EventStream:
+    def follow(node: Any) -> Any:
+        return deref(node, filer.doc)
+
+    reading = read_chunk(media, follow)
+    chunk = follow_steps(media, reading.steps, follow) if reading.steps else None
+    target, doubt = filer.file(where, name, media, chunk, reading.doubt)
+    return EventStream(where, status, target, sentinel(media, op), doubt)
+
+
+def _stream_plan(op: Mapping[str, Any], streams: list[EventStream]) -> StreamPlan:
+    """x-apiforge-stream where the operation has one (its flag, sentinel and usage pointer), else
+    the OpenAI way: a boolean `stream` property asks for the first 2xx event stream."""
+    ext = op.get("x-apiforge-stream")
+    said: Mapping[str, Any] = ext if isinstance(ext, dict) else {}
+    response = next((s for s in streams if _is_success(s.status)), None)
+    sentinel_ = response.sentinel if response is not None else None
+    include = said.get("include-usage")
+    return StreamPlan(
+        response=response,
+        flag=str(said.get("flag") or "stream"),
+        declared=ext is not None,
+        done=str(said.get("done") or sentinel_ or DEFAULT_DONE),
+        include_usage=str(include) if isinstance(include, str) else None,
+    )
+
+
+def _body_media(owner: dict[str, Any], doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(media type as written, media type object) of each JSON or event-stream body."""
     content = owner.get("content")
     out = []
     for mime, media in (content if isinstance(content, dict) else {}).items():
@@ -210,80 +264,3 @@ def _json_media(owner: dict[str, Any], doc: dict[str, Any]) -> list[tuple[str, d
         if isinstance(media, dict) and (is_json(mime) or is_event_stream(mime)):
             out.append((str(mime), media))
     return out
-
-
-_STRUCTURE = frozenset({"properties", "items", "allOf", "anyOf", "oneOf", "schema", "content"})
-
-
-def _hoist_inner_targets(doc: dict[str, Any], schemas: dict[str, Any], taken: set[str]) -> None:
-    """A `$ref` to a schema inside another (`.../LKECluster/properties/region`) gets a component of
-    its own (`LKEClusterRegion`), left behind as a ref where it stood.
-
-    The model generator names such a target after its last token (`Region`) and takes that name
-    from the component that has it (which becomes `Region1`), so the class we planned would be
-    missing (seen in Linode's public document). Deepest targets first, so that a target inside
-    another one is still where its ref says when it moves.
-    """
-    positions: set[tuple[str, ...]] = set()
-    refs: dict[str, list[dict[str, Any]]] = {}
-    for tokens, kind, node in iter_objects(doc):
-        if kind != "schema":
-            continue
-        positions.add(tokens)
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            refs.setdefault(ref, []).append(node)
-    inner = []
-    for ref in refs:
-        try:
-            tokens = tuple(jp.split(ref))
-        except ValueError:
-            continue
-        if tokens[:2] == ("components", "schemas") and len(tokens) == 3:
-            continue  # a component: it has its class
-        if tokens in positions:
-            inner.append((ref, tokens))
-    for ref, tokens in sorted(inner, key=lambda item: (-len(item[1]), item[0])):
-        parent = get_ref(doc, jp.from_tokens(list(tokens[:-1])))
-        words = [t for t in tokens[2 if tokens[0] == "components" else 0 :] if t not in _STRUCTURE]
-        name = unique(ClassName("_".join(words)), taken)
-        moved = jp.join("#/components/schemas", name)
-        if isinstance(parent, dict):
-            schemas[name], parent[tokens[-1]] = parent[tokens[-1]], {"$ref": moved}
-        elif isinstance(parent, list):
-            index = int(tokens[-1])
-            schemas[name], parent[index] = parent[index], {"$ref": moved}
-        else:
-            continue
-        for node in refs[ref]:
-            node["$ref"] = moved
-
-
-def _rename_components(doc: dict[str, Any], renames: dict[str, str]) -> None:
-    schemas = _schemas(doc)
-    doc["components"]["schemas"] = {renames[k]: v for k, v in schemas.items()}
-    prefix = "#/components/schemas/"
-    mapping = {
-        jp.join("#/components/schemas", k): jp.join("#/components/schemas", v)
-        for k, v in renames.items()
-    }
-
-    def fix_ref(ref: str) -> str:
-        if not ref.startswith(prefix):
-            return ref
-        tokens = jp.split(ref)
-        head = jp.from_tokens(tokens[:3])
-        return mapping.get(head, head) + "".join("/" + jp.escape(t) for t in tokens[3:])
-
-    for _tokens, _kind, node in iter_objects(doc):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            node["$ref"] = fix_ref(ref)
-        disc = node.get("discriminator")
-        mapped = disc.get("mapping") if isinstance(disc, dict) else None
-        if isinstance(mapped, dict):
-            for key, target in list(mapped.items()):
-                if isinstance(target, str):
-                    mapped[key] = (
-                        fix_ref(target) if target.startswith("#") else renames.get(target, target)
-                    )

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 from pydantic import BaseModel
 
 from apiforge.document import pointer as jp
+from apiforge.document.values import as_object
 
 __all__ = ["Reply", "minimal_instance", "mock_handler", "plan_reply", "tokens"]
 
@@ -174,7 +175,7 @@ class _Instance:
         return None
 
     def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
-        properties = _object(schema.get("properties"))
+        properties = as_object(schema.get("properties"))
         value: dict[str, Any] = {}
         for name in _names(schema.get("required")):
             if self.left <= 0:
@@ -207,7 +208,7 @@ class _Instance:
                 part = self.merge_all_of(part, depth + 1)
             for key, value in part.items():
                 if key == "properties" and isinstance(value, dict):
-                    merged["properties"] = {**value, **_object(merged.get("properties"))}
+                    merged["properties"] = {**value, **as_object(merged.get("properties"))}
                     self.left -= len(merged["properties"])
                 elif key == "required" and isinstance(value, list):
                     names = _names(merged.get("required")) + _names(value)
@@ -246,10 +247,6 @@ def _size(value: Any, limit: int) -> int:
         elif isinstance(item, list):
             stack.extend(item)
     return size
-
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _names(value: Any) -> list[str]:
