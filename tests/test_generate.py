@@ -17,7 +17,7 @@ from apiforge.models.cache import OFF
 from apiforge.output.format import format_tree, ruff_config_for
 from apiforge.output.write import MANIFEST, stage_package
 from apiforge.pipeline import generate
-from tests.helpers import REPO, import_fresh, run_cli, tree_bytes
+from tests.helpers import APIFORGE, REPO, import_fresh, mypy_strict, run_cli, tree_bytes
 
 GOLDEN = REPO / "tests" / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / f"{p.name}.yaml").is_file())
@@ -101,13 +101,7 @@ def test_generated_code_is_clean_under_ruff_and_mypy_strict(tmp_path: Path) -> N
                 check=False,
             )
             assert done.returncode == 0, (command, settings, done.stdout)
-    mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *targets],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    mypy = mypy_strict(*targets, cwd=tmp_path)
     assert mypy.returncode == 0, mypy.stdout
 
 
@@ -243,7 +237,7 @@ def test_cli_generate_prints_a_summary_and_progress_only_on_a_terminal(tmp_path:
     out_dir = tmp_path / "b"
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "apiforge", "generate", "--out", str(out_dir)],
+        [*APIFORGE, "generate", "--out", str(out_dir)],
         cwd=REPO,
         stdout=slave,
         stderr=slave,
@@ -510,17 +504,6 @@ components:
     assert (report.list, report.names) == ("WHITE", ["a"])
 
 
-def _mypy_strict(out: Path, package: str) -> None:
-    (out / "__init__.py").unlink(missing_ok=True)  # the package alone, as a user imports it
-    checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", package],
-        cwd=out,
-        capture_output=True,
-        text=True,
-    )
-    assert checked.returncode == 0, checked.stdout
-
-
 def test_builtin_named_fields_and_defaults_pydantic_keeps_as_written_type_check(
     tmp_path: Path,
 ) -> None:
@@ -572,9 +555,12 @@ def test_an_operation_on_an_allof_of_one_union_has_a_class(tmp_path: Path) -> No
 
     spec = tmp_path / "checks.yaml"
     spec.write_text((Path(__file__).parent / "data" / "specs" / "allof_union.yaml").read_text())
-    generate([spec], tmp_path / "out")
-    _mypy_strict(tmp_path / "out", "checks")
-    client: Any = import_fresh(tmp_path / "out", "checks.client")
+    out = tmp_path / "out"
+    generate([spec], out)
+    (out / "__init__.py").unlink(missing_ok=True)  # the package alone, as a user imports it
+    checked = mypy_strict("checks", cwd=out)
+    assert checked.returncode == 0, checked.stdout
+    client: Any = import_fresh(out, "checks.client")
     body = {"type": "deadman", "name": "cpu", "timeSince": "90s"}
     answer = httpx.MockTransport(lambda request: httpx.Response(201, json=body))
     with client.Client(base_url="http://api.test", transport=answer) as api:
@@ -586,10 +572,13 @@ def _generated_models(tmp_path: Path, spec_text: str) -> object:
     """Generate `api` from the spec text with the CLI, type-check it strictly, import its models."""
     spec = tmp_path / "api.yaml"
     spec.write_text(spec_text)
-    done = run_cli("generate", str(spec), "--out", str(tmp_path / "out"))
+    out = tmp_path / "out"
+    done = run_cli("generate", str(spec), "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
-    _mypy_strict(tmp_path / "out", "api")
-    return import_fresh(tmp_path / "out", "api.models")
+    (out / "__init__.py").unlink(missing_ok=True)  # the package alone, as a user imports it
+    checked = mypy_strict("api", cwd=out)
+    assert checked.returncode == 0, checked.stdout
+    return import_fresh(out, "api.models")
 
 
 @pytest.mark.parametrize("stem", ["decimal", "json", "typing", "pydantic", "httpx"])
