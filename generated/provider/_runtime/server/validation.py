@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, RootModel, ValidationError
 
-from .server_errors import ApiError
+from .errors import ApiError
 
 __all__ = [
     "NotNullTable",

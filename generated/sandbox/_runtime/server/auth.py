@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from .server_errors import ApiError
+from .errors import ApiError
 
 __all__ = ["AuthScheme", "KeyCheck", "read_credential"]
 

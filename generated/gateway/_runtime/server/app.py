@@ -24,9 +24,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .server_auth import AuthScheme, KeyCheck, read_credential
-from .server_dispatch import Condition, RouteGroup, describe
-from .server_errors import (
+from .auth import AuthScheme, KeyCheck, read_credential
+from .dispatch import Condition, RouteGroup, describe
+from .errors import (
     ApiError,
     ErrorEnvelope,
     ErrorShape,
@@ -34,10 +34,10 @@ from .server_errors import (
     internal_error,
     not_implemented,
 )
-from .server_ratelimit import RateLimiter, retry_after_header
-from .server_sse import ChunkEncoder
-from .server_stream import aclose_quietly, start_stream
-from .server_validation import (
+from .ratelimit import RateLimiter, retry_after_header
+from .sse import ChunkEncoder
+from .stream import aclose_quietly, start_stream
+from .validation import (
     NotNullTable,
     field_value,
     parse_json_body,

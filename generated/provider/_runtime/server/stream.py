@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from .server_errors import ApiError, ErrorEnvelope, error_json, internal_error
-from .server_sse import ChunkEncoder
+from .errors import ApiError, ErrorEnvelope, error_json, internal_error
+from .sse import ChunkEncoder
 
 __all__ = ["EventStreamResponse", "aclose_quietly", "start_stream"]
 

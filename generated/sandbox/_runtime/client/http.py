@@ -11,7 +11,7 @@ import anyio
 import httpx
 from pydantic import BaseModel
 
-from .client_base import (
+from .base import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     USER_AGENT,
