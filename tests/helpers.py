@@ -6,25 +6,68 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+# the command line a user types, for run_cli and for servers and watchers that outlive a call
+APIFORGE = (sys.executable, "-m", "apiforge")
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`python -m apiforge ARGS` in a subprocess: what a user runs, exit code and output."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "apiforge", *args],
+        [*APIFORGE, *args],
         cwd=cwd or REPO,
         env=full_env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
+        preexec_fn=preexec_fn,
         check=False,
     )
+
+
+def mypy_strict(
+    *targets: str, cwd: Path, mypypath: Path | None = None, reuse_cache: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`mypy --strict TARGETS` run from `cwd`, as a user type-checks generated code.
+
+    Each run neither reads nor writes a cache unless `reuse_cache`: then it uses the one in `cwd`
+    (the repository's makes a check of a small package there take seconds, not tens).
+    """
+    env = {**os.environ, "MYPYPATH": str(mypypath)} if mypypath else None
+    fresh = [] if reuse_cache else ["--no-incremental", "--cache-dir", os.devnull]
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", *fresh, *targets],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def write(path: Path, content: str | bytes | Mapping[str, Any]) -> Path:
+    """Write a test's file, folders and all: text dedented (tests indent it), bytes as they are,
+    a mapping as JSON."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        text = textwrap.dedent(content) if isinstance(content, str) else json.dumps(content)
+        path.write_text(text, encoding="utf-8")
+    return path
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:

@@ -1,51 +1,46 @@
-"""The runtime's two parts flatten into one `_runtime/` whose imports all resolve."""
+"""The runtime ships as it is written: `apiforge.runtime` becomes each package's `_runtime/`."""
 
 from __future__ import annotations
 
 import ast
-
-import pytest
+from pathlib import PurePosixPath
 
 from apiforge.codegen import assets
 
 
-def test_every_runtime_module_ships_once_under_its_flat_name() -> None:
+def test_every_runtime_module_ships_at_its_own_path_byte_for_byte() -> None:
     files = assets.runtime_files()
-    expected = set()
-    for part in ("client", "server"):
-        for path in (assets.RUNTIME / part).glob("*.py"):
-            if part == "server" and path.stem == "__init__":
-                continue  # the shipped package's __init__ is the client's
-            expected.add(f"_runtime/{assets.shipped_name(part, path.stem)}.py")
-    assert set(files) == expected
-    assert "_runtime/client_base.py" in files and "_runtime/server_errors.py" in files
-    assert "_runtime/errors.py" in files  # the client's errors, beside server_errors
+    sources = {p.relative_to(assets.RUNTIME).as_posix(): p for p in assets.RUNTIME.rglob("*.py")}
+    assert set(files) == {f"_runtime/{name}" for name in sources}
+    for name, path in sources.items():
+        assert files[f"_runtime/{name}"] == path.read_bytes(), name
+    for package in ("", "client/", "server/"):  # both parts are packages inside the package
+        assert f"_runtime/{package}__init__.py" in files
+    assert "_runtime/client/errors.py" in files and "_runtime/server/errors.py" in files
 
 
-def test_every_relative_import_in_the_flat_runtime_names_a_shipped_module() -> None:
-    shipped = {
-        name.removeprefix("_runtime/").removesuffix(".py") for name in assets.runtime_files()
-    }
-    seen = 0
+def test_the_runtime_imports_nothing_of_apiforge_outside_itself() -> None:
+    """A generated package carries `_runtime/` and nothing else of apiforge: every import in it
+    is a library's, or relative and resolving to a module it ships."""
+    shipped = {PurePosixPath(name.removeprefix("_runtime/")) for name in assets.runtime_files()}
+    relative = 0
     for name, source in assets.runtime_files().items():
+        module = PurePosixPath(name.removeprefix("_runtime/"))
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                assert node.level == 1 and node.module in shipped, (name, node.module)
-                seen += 1
-    assert seen > 20
-
-
-def test_server_modules_import_their_siblings_by_shipped_name() -> None:
-    app = assets.runtime_files()["_runtime/server_app.py"]
-    assert isinstance(app, bytes)
-    assert b"from .server_errors import" in app and b"from .errors import" not in app
-
-
-def test_an_import_of_a_module_the_part_lacks_is_refused() -> None:
-    with pytest.raises(AssertionError, match="imports .missing"):
-        assets._flatten_imports("from .missing import x\n", "server", {"app"})
-    with pytest.raises(AssertionError, match="only"):
-        assets._flatten_imports("from ..client import x\n", "server", {"app"})
+            if isinstance(node, ast.Import):
+                assert not [a for a in node.names if a.name.split(".")[0] == "apiforge"], name
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                assert (node.module or "").split(".")[0] != "apiforge", name
+            elif isinstance(node, ast.ImportFrom):
+                relative += 1
+                assert node.level <= len(module.parts), (name, "climbs out of _runtime/")
+                base = module.parents[node.level - 1]
+                target = base.joinpath(*(node.module or "").split("."))
+                assert {PurePosixPath(f"{target}.py"), target / "__init__.py"} & shipped, (
+                    name,
+                    node.module,
+                )
+    assert relative > 20
 
 
 def test_templates_are_read_from_the_checkout_or_the_wheel() -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import resource
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import run_cli
 
 MEMORY = 1536 << 20  # bytes of address space; a generate of a small document needs under 1 GiB
 SECONDS = 30.0
@@ -39,15 +40,7 @@ def run_bounded(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str]
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
     start = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "apiforge", *args],
-        cwd=cwd,
-        preexec_fn=limit,
-        capture_output=True,
-        text=True,
-        timeout=SECONDS,
-        check=False,
-    )
+    done = run_cli(*args, cwd=cwd, timeout=SECONDS, preexec_fn=limit)
     return done, time.monotonic() - start
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import REPO, run_cli
+from tests.helpers import REPO, run_cli, write
 
 
 def chain(depth: int, last: str) -> dict[str, Any]:
@@ -24,11 +24,6 @@ def chain(depth: int, last: str) -> dict[str, Any]:
         "paths": {"/x": {"post": op}},
         "components": {"schemas": schemas},
     }
-
-
-def write(path: Path, doc: dict[str, Any]) -> Path:
-    path.write_text(json.dumps(doc))
-    return path
 
 
 def test_same_document_is_no_change() -> None:

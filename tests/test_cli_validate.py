@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +12,8 @@ import pytest
 
 from apiforge.cli import main
 from apiforge.document import load
+from tests.helpers import REPO, run_cli, write
 
-REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "specs"
 
 VALID = """\
@@ -59,15 +57,8 @@ def run_process(
     *args: str, cwd: Path, hash_seed: str = "random"
 ) -> subprocess.CompletedProcess[str]:
     path = os.pathsep.join([str(REPO / "generator"), str(REPO)])  # this checkout's apiforge
-    env = {**os.environ, "PYTHONPATH": path, "PYTHONHASHSEED": hash_seed}
-    result = subprocess.run(
-        [sys.executable, "-m", "apiforge", "validate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    env = {"PYTHONPATH": path, "PYTHONHASHSEED": hash_seed}
+    result = run_cli("validate", *args, cwd=cwd, env=env, timeout=60)
     assert "Traceback" not in result.stdout + result.stderr
     return result
 
@@ -81,12 +72,8 @@ def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def put(spec: Path, name: str, content: str | bytes) -> str:
-    path = spec / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(textwrap.dedent(content))
+    """Write `spec/NAME` and name it as the CLI, run from the spec folder's parent, shows it."""
+    write(spec / name, content)
     return f"spec/{name}"
 
 

@@ -266,7 +266,7 @@ def test_bad_api_key_is_an_authentication_error(driver: Driver) -> None:
 
 def test_errors_are_the_runtimes_classes(dialect: str) -> None:
     module = client_module(dialect)
-    runtime = importlib.import_module(f"generated.{dialect}._runtime")
+    runtime = importlib.import_module(f"generated.{dialect}._runtime.client")
     for name in [*(n for _, n in STATUS_ERRORS), "APIConnectionError", "APITimeoutError"]:
         assert getattr(module, name) is getattr(runtime, name)
         assert name in module.__all__

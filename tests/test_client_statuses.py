@@ -5,15 +5,13 @@ returns None for the others, and its type says so."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.helpers import import_fresh, run_cli
+from tests.helpers import import_fresh, mypy_strict, run_cli
 
 SPEC = {
     "openapi": "3.0.0",
@@ -78,11 +76,5 @@ def test_each_2xx_is_read_as_its_own_response_documents(
 def test_the_method_is_typed_as_the_body_or_none(package: Path) -> None:
     text = (package / "lro_statuses" / "client.py").read_text()
     assert "-> models.Thing | None:" in text
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "lro_statuses"],
-        cwd=package,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = mypy_strict("lro_statuses", cwd=package)
     assert done.returncode == 0, done.stdout

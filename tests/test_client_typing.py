@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from apiforge.pipeline import generate
+from tests.helpers import REPO, mypy_strict
 from tests.test_client_spec import SPEC
-
-REPO = Path(__file__).resolve().parent.parent
 
 USAGE = """
 from typing import assert_type
@@ -100,15 +96,8 @@ def test_overloads_give_mypy_the_return_types(tmp_path: Path) -> None:
     (tmp_path / "usage.py").write_text(USAGE)
     (tmp_path / "inventory_usage.py").write_text(INVENTORY_USAGE)
     files = ["usage.py", "inventory_usage.py"]  # mypy checks the clients they import too
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary"]
-        + [str(tmp_path / f) for f in files],
-        cwd=REPO,
-        env={**os.environ, "MYPYPATH": str(tmp_path / "out")},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    done = mypy_strict(
+        *[str(tmp_path / f) for f in files], cwd=REPO, mypypath=tmp_path / "out", reuse_cache=True
     )
     report = done.stdout + done.stderr
     assert _errors(done.stdout, "usage.py") - _errors(done.stdout, "inventory_usage.py") == (

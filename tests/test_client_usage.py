@@ -3,19 +3,16 @@ mypy --strict and runs against `apiforge serve provider`; mistakes.py fails mypy
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.data.client_usage import ok
+from tests.helpers import REPO, mypy_strict
 from tests.serve.test_runner import Served
 
-REPO = Path(__file__).resolve().parent.parent
 USAGE = REPO / "tests" / "data" / "client_usage"
 
 
@@ -55,17 +52,7 @@ def test_mypy_passes_the_usage_and_flags_each_mistake(tmp_path: Path) -> None:
     """One mypy run: ok.py, README's client example (as readme.py) and the mistakes."""
     (tmp_path / "readme.py").write_text(_readme_example())
     files = [USAGE / "ok.py", tmp_path / "readme.py", USAGE / "mistakes.py"]
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary"]
-        + ["--cache-dir", str(tmp_path / "cache")]
-        + [str(f) for f in files],
-        cwd=REPO,
-        env={**os.environ, "MYPYPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = mypy_strict(*[str(f) for f in files], cwd=REPO, mypypath=REPO)
     mistakes = (USAGE / "mistakes.py").read_text().splitlines()
     expected = {n for n, line in enumerate(mistakes, 1) if "# E:" in line}
     assert _errors(done.stdout, "ok.py") == set(), done.stdout

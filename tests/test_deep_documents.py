@@ -13,7 +13,7 @@ import pytest
 
 from apiforge.document import load
 from apiforge.repair.limits import MAX_LITERAL_DEPTH, MAX_SCHEMA_DEPTH, limit_for_models
-from tests.helpers import run_cli
+from tests.helpers import mypy_strict, run_cli
 
 
 def nested_properties(levels: int) -> str:
@@ -89,12 +89,7 @@ def test_a_thousand_levels_generate_code_that_imports_and_type_checks(deep_proje
         [sys.executable, "-c", code], cwd=deep_project, capture_output=True, text=True
     )
     assert imported.returncode == 0, imported.stderr
-    checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "out/deep"],
-        cwd=deep_project,
-        capture_output=True,
-        text=True,
-    )
+    checked = mypy_strict("out/deep", cwd=deep_project)
     assert checked.returncode == 0, checked.stdout
 
 

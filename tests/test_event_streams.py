@@ -8,8 +8,6 @@ import copy
 import importlib
 import json
 import re
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from types import ModuleType
@@ -23,7 +21,7 @@ import yaml
 from apiforge.diff import diff_documents
 from apiforge.document.event_streams import read_chunk
 from apiforge.document.media import essence, is_event_stream, is_json
-from tests.helpers import import_fresh, run_cli
+from tests.helpers import import_fresh, mypy_strict, run_cli
 
 # A chat-completions document as Speakeasy writes one (Mistral's public document has this shape):
 # the event stream's schema is the SSE event, whose `data` is the chunk, and the sentinel is named
@@ -369,15 +367,7 @@ def test_streaming_only_operations_pass_mypy_strict(generated: tuple[Path, str])
         "    assert_type(api.chat_completion(models.ChatRequest(model='m', messages=m)), "
         "Stream[models.CompletionChunk])\n"
     )
-    checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--no-error-summary"]
-        + [f"out/{name}" for name in VARIANTS]
-        + ["usage.py"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    checked = mypy_strict(*[f"out/{name}" for name in VARIANTS], "usage.py", cwd=project)
     assert checked.returncode == 0, checked.stdout
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from apiforge.findings.diagnostic import SpecError
 from apiforge.pipeline import generate
+from tests.helpers import mypy_strict
 
 BREAKOUTS = [
     '"""',
@@ -162,13 +163,7 @@ def test_hostile_document_generates_inert_code(tmp_path: Path) -> None:
         check=False,
     )
     assert lint.returncode == 0, lint.stdout[-3000:]
-    mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "evil"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    mypy = mypy_strict("evil", cwd=out)
     assert mypy.returncode == 0, mypy.stdout[-3000:]
     assert not canary.exists()
 

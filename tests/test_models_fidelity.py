@@ -7,7 +7,6 @@ Each case generates a package with the CLI, type-checks it with mypy --strict, a
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import typing
 from pathlib import Path
@@ -25,7 +24,7 @@ from apiforge.models.index import index_models
 from apiforge.pipeline import file_header
 from apiforge.plan.operations import plan_models
 from apiforge.repair.mistakes import repair_bundle
-from tests.helpers import import_fresh, run_cli
+from tests.helpers import import_fresh, mypy_strict, run_cli
 
 NULLABLE_30 = """
 openapi: 3.0.3
@@ -103,13 +102,7 @@ def _generate(tmp_path: Path, spec_text: str, *, suffix: str = "") -> Path:
     assert done.returncode == 0, done.stdout + done.stderr
     out = tmp_path / "out"
     (out / "__init__.py").unlink(missing_ok=True)  # the package alone, as a user imports it
-    checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", f"api{suffix}"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    checked = mypy_strict(f"api{suffix}", cwd=out)
     assert checked.returncode == 0, checked.stdout
     return out
 

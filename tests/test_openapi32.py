@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
-import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from apiforge.document.bundle import load_bundle
 from apiforge.validate.fast import fast_verdict
 from apiforge.validate.located import located_diagnostics
 from apiforge.validate.openapi import validate_bundle
-from tests.helpers import REPO, import_fresh, run_cli, tree_bytes
+from tests.helpers import REPO, import_fresh, run_cli, tree_bytes, write
 from tests.openapi32 import assemble, generate_package
 from tests.serve.test_runner import free_port
 
@@ -102,7 +101,7 @@ def test_a_32_chunk_removed_from_the_stream_is_breaking(tmp_path: Path) -> None:
 
 # --- the rest of 3.2 ------------------------------------------------------------------------------
 
-FEATURES = """
+FEATURES = """\
 openapi: 3.2.0
 info: {title: Features, version: "1"}
 tags:
@@ -159,12 +158,6 @@ components:
       properties:
         id: {type: string}
 """
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip())
-    return path
 
 
 def test_32_lint_says_what_the_generated_code_does_not_stream(tmp_path: Path) -> None:

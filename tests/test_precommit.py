@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, run_cli
 
 pytest.importorskip("pre_commit")
 
@@ -95,10 +95,8 @@ def test_check_refuses_an_undeclared_breaking_change_against_origin_main(
     spec.write_text(
         text.replace("        - messages\n", "        - messages\n        - temperature\n", 1)
     )
-    generate = subprocess.run(
-        [sys.executable, "-m", "apiforge", "generate", "--quiet"], cwd=team, capture_output=True
-    )
-    assert generate.returncode == 0
+    generate = run_cli("generate", "--quiet", cwd=team)
+    assert generate.returncode == 0, generate.stderr
     _git(team, "add", "-A")
     done = _try(team, pre_commit_home, "apiforge-check")
     assert done.returncode == 1, done.stdout

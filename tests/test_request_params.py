@@ -5,17 +5,14 @@ sends what was given."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from apiforge.pipeline import generate
-from tests.helpers import import_fresh
+from tests.helpers import import_fresh, mypy_strict
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC = """
@@ -101,15 +98,7 @@ def test_typeddicts_follow_the_models_and_type_check(tmp_path: Path) -> None:
     assert "Send a chat. The model answers the last message." in client
     assert "temperature: How random. Defaults to `1`. Must be at least 0, at most 2." in client
     (tmp_path / "usage.py").write_text(USAGE)
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "usage.py"],
-        cwd=tmp_path,
-        env={**os.environ, "MYPYPATH": str(tmp_path / "out")},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = mypy_strict("usage.py", cwd=tmp_path, mypypath=tmp_path / "out")
     found = {int(m.group(1)) for m in re.finditer(r"usage\.py:(\d+): error:", done.stdout)}
     expected = {n for n, line in enumerate(USAGE.splitlines(), 1) if "# E:" in line}
     assert found == expected, done.stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from apiforge.document.bundle import Bundle, load_bundle
 from apiforge.document.load import Location
 from apiforge.document.walk import deref, get_ref, iter_objects
 from apiforge.findings.diagnostic import Diagnostic, SpecError
+from tests.helpers import write
 
 HEAD = """\
 openapi: 3.1.0
@@ -37,16 +37,15 @@ paths:
 REF_AT = "#/paths/~1x/get/responses/200/content/application~1json/schema/$ref"
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Each file below `root`; the first named is the document to load."""
     for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
+        write(root / name, text)
     return root / next(iter(files))
 
 
 def bundle_of(root: Path, files: dict[str, str]) -> Bundle:
-    return load_bundle(write(root, files), "spec/api.yaml")
+    return load_bundle(write_files(root, files), "spec/api.yaml")
 
 
 def errors_of(root: Path, files: dict[str, str]) -> list[Diagnostic]:
@@ -115,7 +114,7 @@ def test_symlink_inside_the_root_pointing_outside_is_refused(spec: Path) -> None
 
 
 def test_symlink_staying_inside_the_root_is_fine(spec: Path) -> None:
-    write(spec, {"real/x.yaml": "A: {type: string}\n"})
+    write_files(spec, {"real/x.yaml": "A: {type: string}\n"})
     (spec / "link.yaml").symlink_to(spec / "real" / "x.yaml")
     bundle = bundle_of(spec, {"api.yaml": one_ref("link.yaml#/A")})
     assert bundle.data["components"]["schemas"]["A"] == {"type": "string"}
@@ -425,7 +424,7 @@ def test_a_json_root_with_yaml_components(spec: Path) -> None:
         ' "paths": {}, "components": {"schemas": {"A": {"$ref": "c/x.yaml#/X"}}}}\n',
         "c/x.yaml": "X: {type: string}\n",
     }
-    bundle = load_bundle(write(spec, files))
+    bundle = load_bundle(write_files(spec, files))
     assert deref(bundle.data["components"]["schemas"]["A"], bundle.data) == {"type": "string"}
     assert bundle.locate("#/components/schemas/A/$ref").line == 2
 
@@ -454,8 +453,8 @@ SHARED = "Pet: {type: object, properties: {name: {type: string}}}\n"
 @pytest.fixture
 def monorepo(tmp_path: Path) -> Path:
     """spec/nested/api.yaml refers to spec/common.yaml, a folder above its own."""
-    write(tmp_path, {"spec/common.yaml": SHARED, "outside.yaml": SHARED})
-    write(tmp_path / "spec" / "nested", {"api.yaml": one_ref("../common.yaml#/Pet")})
+    write_files(tmp_path, {"spec/common.yaml": SHARED, "outside.yaml": SHARED})
+    write_files(tmp_path / "spec" / "nested", {"api.yaml": one_ref("../common.yaml#/Pet")})
     return tmp_path
 
 
@@ -498,7 +497,7 @@ def test_every_other_guard_stays_with_a_ref_root(
 ) -> None:
     set_ref_root(monorepo, "spec")
     (monorepo / "spec" / "nested" / "link.yaml").symlink_to(monorepo / "outside.yaml")
-    write(monorepo / "spec" / "nested", {"api.yaml": one_ref(ref)})
+    write_files(monorepo / "spec" / "nested", {"api.yaml": one_ref(ref)})
     monkeypatch.chdir(monorepo)
     with pytest.raises(SpecError) as info:
         load_bundle(Path("spec/nested/api.yaml"))
@@ -524,7 +523,7 @@ def test_a_spec_outside_the_ref_root_keeps_its_own_folder(
     monorepo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     set_ref_root(monorepo, "spec/nested")
-    write(monorepo / "other", {"api.yaml": one_ref("../spec/common.yaml#/Pet")})
+    write_files(monorepo / "other", {"api.yaml": one_ref("../spec/common.yaml#/Pet")})
     monkeypatch.chdir(monorepo)
     with pytest.raises(SpecError) as info:
         load_bundle(Path("other/api.yaml"))

@@ -11,9 +11,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import ModuleType
@@ -24,7 +21,7 @@ import pytest
 import yaml
 
 from apiforge.serve import load_server_module
-from tests.helpers import REPO, run_cli
+from tests.helpers import REPO, mypy_strict, run_cli
 
 
 def _json(ref: str, description: str = "ok") -> dict[str, Any]:
@@ -419,23 +416,5 @@ def test_the_reduced_cost_explorer_document(built: Built) -> None:
 
 def test_generated_packages_pass_mypy_strict(built: Built) -> None:
     *_, out, _ = built
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-error-summary",
-            "-p",
-            "shapes",
-            "-p",
-            "ce",
-        ],
-        cwd=REPO,
-        env={**os.environ, "MYPYPATH": str(out)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = mypy_strict("-p", "shapes", "-p", "ce", cwd=REPO, mypypath=out, reuse_cache=True)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.helpers import REPO, import_fresh, run_cli
+from tests.helpers import REPO, import_fresh, mypy_strict, run_cli
 
 SPEC = """
 openapi: 3.1.0
@@ -94,17 +94,6 @@ plain = create_app(Listing())
 '''
 
 
-def _mypy_strict(cwd: Path, *targets: str) -> None:
-    checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *targets],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert checked.returncode == 0, checked.stdout
-
-
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`partial` generated with the CLI, and the user's module beside it, type-checked."""
@@ -116,7 +105,8 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, done.stdout + done.stderr
     (out / "__init__.py").unlink()
     (out / "petstore.py").write_text(ONE_OPERATION)
-    _mypy_strict(out, "partial", "petstore.py")
+    checked = mypy_strict("partial", "petstore.py", cwd=out)
+    assert checked.returncode == 0, checked.stdout
     return out
 
 
@@ -180,7 +170,8 @@ def test_the_readme_handler_example_type_checks_and_serves(tmp_path: Path) -> No
     )
     assert done.returncode == 0, done.stdout + done.stderr
     (tmp_path / "mymodule.py").write_text(_readme_handler_example())
-    _mypy_strict(tmp_path, "mymodule.py")
+    checked = mypy_strict("mymodule.py", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout
     script = textwrap.dedent(
         """
         import json

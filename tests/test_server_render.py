@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -13,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from apiforge.pipeline import generate
 from apiforge.serve import load_server_module
+from tests.helpers import REPO, mypy_strict
 
 SPEC = '''\
 openapi: 3.1.0
@@ -115,13 +115,7 @@ def test_renders_the_handler_protocol_and_parameters(odd: tuple[Path, Any]) -> N
 
 def test_generated_server_is_strictly_typed(odd: tuple[Path, Any]) -> None:
     out, _ = odd
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", str(out / "odd_api")],
-        cwd=Path(__file__).resolve().parents[1],  # the repository's mypy cache: seconds, not tens
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = mypy_strict(str(out / "odd_api"), cwd=REPO, reuse_cache=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from openapi_spec_validator import validate as osv_validate
 from apiforge.document.bundle import load_bundle
 from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError
 from apiforge.validate.openapi import validate_bundle
+from tests.helpers import write
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((REPO / "spec").glob("*.yaml"))
@@ -23,12 +23,6 @@ DATA = Path(__file__).resolve().parent / "data" / "specs"
 
 def validate_file(path: Path, display: str | None = None) -> list[Diagnostic]:
     return validate_bundle(load_bundle(path, display))
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import queue
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import APIFORGE, REPO
 
 DEADLINE = 60.0  # seconds to wait for any one reaction
 
@@ -25,7 +24,7 @@ class Watcher:
 
     def __init__(self, project: Path) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "apiforge", "generate", "--watch"],
+            [*APIFORGE, "generate", "--watch"],
             cwd=project,
             env={**os.environ, "APIFORGE_CACHE_DIR": str(project / ".cache")},
             stderr=subprocess.PIPE,

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from . import models
-from ._runtime.server_app import (
+from ._runtime.server.app import (
     BodySpec,
     Call,
     OperationSpec,
@@ -28,8 +28,8 @@ from ._runtime.server_app import (
     StreamSpec,
     handler_methods,
 )
-from ._runtime.server_auth import AuthScheme
-from ._runtime.server_errors import ApiError, ErrorEnvelope, not_implemented
+from ._runtime.server.auth import AuthScheme
+from ._runtime.server.errors import ApiError, ErrorEnvelope, not_implemented
 
 __all__ = [
     "AUTH",

@@ -22,9 +22,10 @@ from typing import Literal, overload
 
 import httpx
 
-from . import _runtime, models, params
+from . import models, params
 from . import models as _models
-from ._runtime import (
+from ._runtime import client as _runtime
+from ._runtime.client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MESSAGE_POINTERS,
     DEFAULT_TIMEOUT,

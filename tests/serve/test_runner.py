@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +17,9 @@ import openai
 import pydantic
 import pytest
 
+from tests.helpers import APIFORGE, REPO, run_cli
 from tests.openapi32 import generate_package
 
-REPO = Path(__file__).resolve().parents[2]
 GATEWAY_KEY = "gw-secret"
 WEATHER: dict[str, Any] = {
     "type": "function",
@@ -58,7 +56,7 @@ class Served:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
-        command = [sys.executable, "-m", "apiforge", "serve", name, "--port", str(self.port)]
+        command = [*APIFORGE, "serve", name, "--port", str(self.port)]
         command += ["--out", str(out), *flags]
         with open(log, "wb") as sink:
             self.process = subprocess.Popen(
@@ -335,14 +333,7 @@ def test_provider_rate_limit_is_429_with_retry_after(provider: Any) -> None:
 
 
 def test_missing_package_is_exit_2(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "apiforge", "serve", "nothing", "--out", str(tmp_path)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    done = run_cli("serve", "nothing", "--out", str(tmp_path), env={"NO_COLOR": "1"}, timeout=60)
     assert done.returncode == 2
     assert "no generated package 'nothing'" in done.stderr
     assert "Traceback" not in done.stderr

@@ -13,7 +13,7 @@ from typing import Literal
 ParamLocation = Literal["path", "query", "header", "cookie"]
 SelectorLocation = Literal["header", "query"]
 UnknownProperties = Literal["ignore", "reject", "allow"]
-# what a documented error body gets at a pointer (the runtime's server_errors.ErrorPart)
+# what a documented error body gets at a pointer (the runtime's server/errors.py ErrorPart)
 ErrorPart = Literal["message", "status", "status_text", "code", "type", "details", "null"]
 # whether a client call streams: never, when the request's flag is true, or always
 StreamMode = Literal["never", "on_flag", "always"]

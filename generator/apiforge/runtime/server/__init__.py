@@ -1,4 +1,4 @@
 """The server part of the runtime: the FastAPI app, auth, rate limits, SSE and request validation.
 
-Not shipped itself: generated servers import its modules as `_runtime.server_<name>`.
+Generated servers import its modules by name (`._runtime.server.app`); it exports nothing.
 """

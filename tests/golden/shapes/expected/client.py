@@ -21,9 +21,10 @@ from collections.abc import Mapping
 
 import httpx
 
-from . import _runtime, models
+from . import models
 from . import models as _models
-from ._runtime import (
+from ._runtime import client as _runtime
+from ._runtime.client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MESSAGE_POINTERS,
     DEFAULT_TIMEOUT,
