@@ -5,7 +5,6 @@ folder until every package of the run has been built and formatted.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -18,7 +17,7 @@ from apiforge.codegen.build import build_api
 from apiforge.codegen.render import render_package, warm_templates
 from apiforge.document.bundle import Bundle, load_bundle
 from apiforge.document.files import display_path, source_label
-from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError, UsageError
+from apiforge.findings.diagnostic import Diagnostic, SpecError, UsageError
 from apiforge.models import worker as model_worker
 from apiforge.models.cache import OFF, ModelCache, load_cache
 from apiforge.models.library import build_models
@@ -82,8 +81,8 @@ def build_package(
     finally:
         model_worker.cancel()  # only if the answer was not collected: a refused spec
     progress(f"{name}: render")
-    api, notes = build_api(plan, index, package=name, spec_file=label, renames=renames)
-    notes = [bundle.diagnostic(n.pointer, n.message, n.severity, n.rule) for n in notes]
+    api, found = build_api(plan, index, package=name, spec_file=label, renames=renames)
+    notes = [bundle.place(f) for f in found]
     files: dict[str, str | bytes] = dict(render_package(api, header, templates))
     files["models.py"] = models_source
     files["py.typed"] = ""
@@ -160,37 +159,7 @@ def _check(bundle: Bundle) -> list[Diagnostic]:
     """Validation and lint, before anything is generated: with the fast validator this costs
     milliseconds for a chat-completions document (0.3 s for OpenAI's whole one), less than the
     fork that once ran it beside datamodel-code-generator (bench/generate.py)."""
-    from apiforge.validate.lint import lint_bundle, said_by_generate
+    from apiforge.validate.lint import lint_bundle
     from apiforge.validate.openapi import validate_bundle
 
-    found = [d for d in lint_bundle(bundle) if d.rule not in said_by_generate()]
-    return validate_bundle(bundle) + [_for_generate(d) for d in found]
-
-
-def _lint_relaxed() -> frozenset[str]:
-    """The lint rules that mark themselves so (lint.Rule.relaxed_for_generate)."""
-    from apiforge.validate.lint import relaxed_for_generate
-
-    return relaxed_for_generate()
-
-
-# Lint rules whose findings `validate` calls errors but that leave the generated code well defined:
-# an unknown security scheme is left out of the client's auth; a bodiless error response is raw JSON;
-# two templates that differ only in names but not in methods are still routed by method.
-GENERATE_WARNS = _lint_relaxed() | frozenset(
-    {
-        "security-schemes",
-        "error-response-schema",
-        "path-templates",  # clients are right; the generated server routes to the first
-        "path-template-names",
-        "additional-operations",
-        "required-properties",  # the schema then accepts no object, and the model, as exactly, none
-    }
-)
-
-
-def _for_generate(diagnostic: Diagnostic) -> Diagnostic:
-    """`validate` stays strict; `generate` warns at file:line and goes on where the code is sound."""
-    if diagnostic.is_error and diagnostic.rule in GENERATE_WARNS:
-        return dataclasses.replace(diagnostic, severity=Severity.WARNING, relaxed=True)
-    return diagnostic
+    return validate_bundle(bundle) + lint_bundle(bundle, generating=True)
