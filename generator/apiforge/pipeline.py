@@ -84,8 +84,8 @@ def build_package(
         if job is not None:
             job.cancel()  # only if the answer was not collected: a refused spec
     progress(f"{name}: render")
-    api, notes = build_api(plan, index, package=name, spec_file=label, renames=renames)
-    notes = [bundle.diagnostic(n.pointer, n.message, n.severity, n.rule) for n in notes]
+    api, found = build_api(plan, index, package=name, spec_file=label, renames=renames)
+    notes = [bundle.place(f) for f in found]
     files: dict[str, str | bytes] = dict(render_package(api, header, templates))
     files["models.py"] = models_source
     files["py.typed"] = ""

@@ -18,7 +18,8 @@ from apiforge.codegen.signatures import client_method, handler_returns
 from apiforge.document import pointer as jp
 from apiforge.document.values import as_object
 from apiforge.document.walk import deref, iter_operations
-from apiforge.findings.diagnostic import Diagnostic, Severity
+from apiforge.findings.diagnostic import Severity
+from apiforge.findings.finding import Finding
 from apiforge.models.index import ModelIndex
 from apiforge.plan.errors import Refusals
 from apiforge.plan.names import (
@@ -75,11 +76,12 @@ def build_api(
     package: str,
     spec_file: str,
     renames: Mapping[str, str] | None = None,
-) -> tuple[ir.Api, list[Diagnostic]]:
-    """The IR of one spec; `renames` maps an operationId (or `METHOD /path`) to its method name,
-    as `[tool.apiforge.names]` does for a spec a team does not own."""
+) -> tuple[ir.Api, list[Finding]]:
+    """The IR of one spec and its warnings, at the pointers they concern; `renames` maps an
+    operationId (or `METHOD /path`) to its method name, as `[tool.apiforge.names]` does for a spec
+    a team does not own."""
     doc = plan.document
-    notes: list[Diagnostic] = []
+    notes: list[Finding] = []
     info = as_object(doc.get("info"))
     root_security = doc.get("security")
     operations: list[ir.Operation] = []
@@ -99,30 +101,23 @@ def build_api(
         taken_methods.add(method_name)
         if method_name != name and name in first_at:
             message = collision_message(name, method_name, first_at[name])
-            notes.append(Diagnostic(spec_file, 1, 1, Severity.WARNING, message, at, "names"))
+            notes.append(Finding(at, message, Severity.WARNING, "names"))
         first_at.setdefault(name, at)
         operation, said, ignored = _operation(
             planned, method_name, doc, index, root_security, namer
         )
+        notes.extend(Finding(where, message, Severity.WARNING, "stream") for where, message in said)
         notes.extend(
-            Diagnostic(spec_file, 1, 1, Severity.WARNING, message, where, "stream")
-            for where, message in said
-        )
-        notes.extend(
-            Diagnostic(spec_file, 1, 1, Severity.WARNING, message, where, "parameters")
-            for where, message in ignored
+            Finding(where, message, Severity.WARNING, "parameters") for where, message in ignored
         )
         refused, key, warning = refusals.of(op)
         if key is not None and warning is not None and warning not in misfits:
             misfits.add(warning)
             where = jp.join(at, "responses", key)
-            notes.append(Diagnostic(spec_file, 1, 1, Severity.WARNING, warning, where, "refusal"))
+            notes.append(Finding(where, warning, Severity.WARNING, "refusal"))
         operation = dataclasses.replace(operation, refusal=refused)
         operation, unwritten = without_unwritten_models(operation, index)
-        notes.extend(
-            Diagnostic(spec_file, 1, 1, Severity.WARNING, message, at, "models")
-            for message in unwritten
-        )
+        notes.extend(Finding(at, message, Severity.WARNING, "models") for message in unwritten)
         prefix = unique(
             operation.class_prefix, taken_prefixes
         )  # GetAB2 from get_a_b2 and get_a_b_2
@@ -137,7 +132,7 @@ def build_api(
         located.append((operations[-1], at))
     served, unreachable = serving_order(located)
     notes.extend(
-        Diagnostic(spec_file, 1, 1, Severity.WARNING, message, where, "path-templates")
+        Finding(where, message, Severity.WARNING, "path-templates")
         for where, message in unreachable
     )
     api = ir.Api(

@@ -25,6 +25,7 @@ from apiforge.document.load import Document, Location, load_document, plain_copy
 from apiforge.document.versions import json_schema_2020, major_minor, openapi_version
 from apiforge.document.walk import MAPPING_KIND, child_kind, in_place_loops, walk_pointer
 from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError
+from apiforge.findings.finding import Finding
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _COMPONENT_KEY = re.compile(r"[^A-Za-z0-9._\-]")
@@ -87,13 +88,21 @@ class Bundle:
     def locate(self, pointer: str) -> Location:
         return self.source(pointer).location()
 
+    def place(self, finding: Finding) -> Diagnostic:
+        """The finding at the file, line and pointer where its bundled node was written: the one
+        place a finding gets a line."""
+        src = self.source(finding.pointer)
+        loc = src.location()
+        f = finding
+        return Diagnostic(
+            loc.file, loc.line, loc.col, f.severity, f.message, src.pointer, f.rule, f.relaxed
+        )
+
     def diagnostic(
         self, pointer: str, message: str, severity: Severity = Severity.ERROR, rule: str = ""
     ) -> Diagnostic:
-        """A diagnostic that names the file, line and pointer where the bundled node was written."""
-        src = self.source(pointer)
-        loc = src.location()
-        return Diagnostic(loc.file, loc.line, loc.col, severity, message, src.pointer, rule)
+        """`place` for a finding made on the spot."""
+        return self.place(Finding(pointer, message, severity, rule))
 
 
 def load_bundle(path: Path, display: str | None = None, ref_root: Path | None = None) -> Bundle:

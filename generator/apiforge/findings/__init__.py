@@ -1,1 +1,1 @@
-"""Problems found, as values with a place, and the one printer that shows them."""
+"""Problems found: one Finding at a pointer, placed as a Diagnostic at file:line, printed once."""

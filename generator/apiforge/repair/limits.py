@@ -17,6 +17,8 @@ from typing import Any
 
 from apiforge.document import pointer as jp
 from apiforge.document.walk import get_ref, iter_objects, walk_pointer
+from apiforge.findings.finding import Finding
+from apiforge.repair import repaired
 
 __all__ = ["MAX_LITERAL_DEPTH", "MAX_SCHEMA_DEPTH", "limit_for_models"]
 
@@ -24,12 +26,11 @@ MAX_SCHEMA_DEPTH = 128  # levels of schemas, a `$ref` counting as one
 MAX_LITERAL_DEPTH = 64  # levels of lists and objects in one literal value
 _LITERAL_KEYS = ("default", "const", "enum", "example", "examples")
 
-Fix = tuple[str, str]
 Tokens = tuple[str, ...]
 
 
-def limit_for_models(doc: dict[str, Any]) -> list[Fix]:
-    """Cut what generated models cannot hold, in place; one (pointer, what was done) per cut."""
+def limit_for_models(doc: dict[str, Any]) -> list[Finding]:
+    """Cut what generated models cannot hold, in place; one warning per cut."""
     nodes = _schemas(doc)  # one walk serves the literals and the first (mostly only) round
     fixes = list(_deep_literals(nodes))
     cut: list[Tokens] = []
@@ -46,7 +47,7 @@ def limit_for_models(doc: dict[str, Any]) -> list[Fix]:
     )
     for tokens in cut:  # a cut inside what a later round cut away is not worth a warning
         if not any(len(other) < len(tokens) and tokens[: len(other)] == other for other in cut):
-            fixes.append((jp.from_tokens(list(tokens)), message))
+            fixes.append(repaired(jp.from_tokens(list(tokens)), message))
     return fixes
 
 
@@ -55,7 +56,7 @@ def _schemas(doc: dict[str, Any]) -> dict[Tokens, dict[str, Any]]:
     return {tokens: node for tokens, kind, node in iter_objects(doc) if kind == "schema"}
 
 
-def _deep_literals(nodes: dict[Tokens, dict[str, Any]]) -> Iterator[Fix]:
+def _deep_literals(nodes: dict[Tokens, dict[str, Any]]) -> Iterator[Finding]:
     for tokens, node in nodes.items():
         for key in _LITERAL_KEYS:
             if key in node and _nested_deeper_than(node[key], MAX_LITERAL_DEPTH):
@@ -64,7 +65,7 @@ def _deep_literals(nodes: dict[Tokens, dict[str, Any]]) -> Iterator[Fix]:
                     f"`{key}` is nested deeper than {MAX_LITERAL_DEPTH} levels; left out of the"
                     " models (Python's parser cannot hold it)"
                 )
-                yield jp.from_tokens([*tokens, key]), message
+                yield repaired(jp.from_tokens([*tokens, key]), message)
 
 
 def _nested_deeper_than(value: Any, limit: int) -> bool:

@@ -19,18 +19,19 @@ from apiforge.document.load import plain_copy
 from apiforge.document.patterns import linear_validator, portable_pattern
 from apiforge.document.versions import json_schema_2020
 from apiforge.document.walk import deref, iter_objects
-from apiforge.findings.diagnostic import Diagnostic, Severity
+from apiforge.findings.diagnostic import Diagnostic
+from apiforge.findings.finding import Finding
+from apiforge.repair import repaired
 from apiforge.repair.limits import limit_for_models
 
-Fix = tuple[str, str]  # (pointer of what was repaired, what was done)
-SchemaRepair = Callable[[dict[str, Any], str, dict[str, Any]], Iterator[Fix]]
+SchemaRepair = Callable[[dict[str, Any], str, dict[str, Any]], Iterator[Finding]]
 
 
 def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
     """A copy of the bundle with harmless problems fixed, and one warning per fix."""
     doc = plain_copy(bundle.data)
     schema_2020 = json_schema_2020(doc)
-    fixes: list[Fix] = list(_info(doc))
+    fixes: list[Finding] = list(_info(doc))
     schemas = [(jp.from_tokens(t), n) for t, kind, n in iter_objects(doc) if kind == "schema"]
     repairs: tuple[SchemaRepair, ...] = (
         _nullable_in_31,
@@ -45,43 +46,44 @@ def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
             fixes.extend(repair(node, at, doc))
     fixes.extend(_unfit_defaults(doc, schemas, schema_2020))
     fixes.extend(limit_for_models(doc))  # last: it may replace schemas the others looked at
-    warnings = [bundle.diagnostic(at, what, Severity.WARNING, "repair") for at, what in fixes]
-    return dataclasses.replace(bundle, data=doc), warnings
+    return dataclasses.replace(bundle, data=doc), [bundle.place(f) for f in fixes]
 
 
-def _info(doc: dict[str, Any]) -> Iterator[Fix]:
+def _info(doc: dict[str, Any]) -> Iterator[Finding]:
     info = doc.get("info")
     if isinstance(info, dict) and "version" not in info:
         info["version"] = ""
-        yield "#/info", "info.version is missing; generated as an empty string"
+        yield repaired("#/info", "info.version is missing; generated as an empty string")
 
 
-def _nullable_in_31(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+def _nullable_in_31(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Finding]:
     if not json_schema_2020(doc) or "nullable" not in node:
         return
     nullable = node.pop("nullable")
     kind = node.get("type")
     if nullable is not True:
-        yield jp.join(at, "nullable"), "'nullable: false' in a 3.1 document was dropped"
+        yield repaired(jp.join(at, "nullable"), "'nullable: false' in a 3.1 document was dropped")
     elif isinstance(kind, str):
         node["type"] = [kind, "null"]
-        yield jp.join(at, "nullable"), "'nullable' in a 3.1 document was read as type: [T, 'null']"
+        yield repaired(
+            jp.join(at, "nullable"), "'nullable' in a 3.1 document was read as type: [T, 'null']"
+        )
     elif isinstance(kind, list):
         node["type"] = [*kind, *([] if "null" in kind else ["null"])]
-        yield (
+        yield repaired(
             jp.join(at, "nullable"),
             "'nullable' in a 3.1 document was read as type: [..., 'null']",
         )
     else:
         inner = {k: node.pop(k) for k in list(node) if k not in ("description", "title", "default")}
         node["anyOf"] = [inner, {"type": "null"}]
-        yield (
+        yield repaired(
             jp.join(at, "nullable"),
             "'nullable' in a 3.1 document was read as anyOf [schema, null]",
         )
 
 
-def _boolean_bounds_in_31(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+def _boolean_bounds_in_31(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Finding]:
     if not json_schema_2020(doc):
         return
     for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
@@ -91,19 +93,25 @@ def _boolean_bounds_in_31(node: dict[str, Any], at: str, doc: dict[str, Any]) ->
         del node[flag]
         if value and isinstance(node.get(bound), int | float):
             node[flag] = node.pop(bound)
-            yield jp.join(at, flag), f"boolean {flag} (3.0 style) was read as {flag}: {node[flag]}"
+            yield repaired(
+                jp.join(at, flag), f"boolean {flag} (3.0 style) was read as {flag}: {node[flag]}"
+            )
         else:
-            yield jp.join(at, flag), f"boolean {flag} (3.0 style) without a bound was dropped"
+            yield repaired(
+                jp.join(at, flag), f"boolean {flag} (3.0 style) without a bound was dropped"
+            )
 
 
-def _draft_2019_keywords(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+def _draft_2019_keywords(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Finding]:
     for key in ("$recursiveAnchor", "$recursiveRef"):
         if key in node and not isinstance(node[key], str):
             del node[key]
-            yield jp.join(at, key), f"{key} (JSON Schema 2019-09) is not used by the generated code"
+            yield repaired(
+                jp.join(at, key), f"{key} (JSON Schema 2019-09) is not used by the generated code"
+            )
 
 
-def _required_list(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+def _required_list(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Finding]:
     required = node.get("required")
     if not isinstance(required, list):
         return
@@ -111,7 +119,9 @@ def _required_list(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterat
     unique = list(dict.fromkeys(names))
     if unique != required:
         node["required"] = unique
-        yield jp.join(at, "required"), "duplicate or non-string entries in 'required' were dropped"
+        yield repaired(
+            jp.join(at, "required"), "duplicate or non-string entries in 'required' were dropped"
+        )
     declared = _declared_properties(node, doc)
     if declared is None or node.get("additionalProperties") is False:
         return
@@ -121,7 +131,7 @@ def _required_list(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterat
         for name in missing:
             props[name] = {}
         what = f"required {missing} not in 'properties'; declared as properties of any type"
-        yield jp.join(at, "required"), what
+        yield repaired(jp.join(at, "required"), what)
 
 
 def _declared_properties(node: Any, doc: dict[str, Any], depth: int = 0) -> set[str] | None:
@@ -140,11 +150,11 @@ def _declared_properties(node: Any, doc: dict[str, Any], depth: int = 0) -> set[
     return names
 
 
-def _text_fields(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+def _text_fields(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Finding]:
     for key in ("description", "title"):
         if key in node and not isinstance(node[key], str):
             del node[key]
-            yield jp.join(at, key), f"{key} is not a string; it was dropped"
+            yield repaired(jp.join(at, key), f"{key} is not a string; it was dropped")
 
 
 _PLAIN_KEYS = {"type", "default", "description", "title", "enum", "nullable", "example", "examples"}
@@ -163,7 +173,7 @@ _PLAIN_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _ecma_patterns(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Fix]:
+def _ecma_patterns(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterator[Finding]:
     """A `pattern` both the validator and the generated models can compile, or none at all."""
     pattern = node.get("pattern")
     if not isinstance(pattern, str):
@@ -174,10 +184,12 @@ def _ecma_patterns(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterat
     where = jp.join(at, "pattern")
     if portable is None:
         del node["pattern"]
-        yield where, "pattern uses ECMA-262 syntax Python or pydantic cannot check; it was left out"
+        yield repaired(
+            where, "pattern uses ECMA-262 syntax Python or pydantic cannot check; it was left out"
+        )
     else:
         node["pattern"] = portable
-        yield where, f"pattern rewritten from ECMA-262 syntax as {portable!r}"
+        yield repaired(where, f"pattern rewritten from ECMA-262 syntax as {portable!r}")
 
 
 def _plainly_fits(value: Any, schema: dict[str, Any]) -> bool | None:
@@ -272,7 +284,7 @@ def _number_ok(key: str, value: float, bound: float, schema: dict[str, Any]) -> 
 
 def _unfit_defaults(
     doc: dict[str, Any], schemas: list[tuple[str, dict[str, Any]]], schema_2020: bool
-) -> Iterator[Fix]:
+) -> Iterator[Finding]:
     """Defaults that their own schema rejects never reach the generated code."""
     checker: Callable[[str, Any], bool] | None = None
     for at, node in schemas:
@@ -284,7 +296,9 @@ def _unfit_defaults(
             fits = checker(at, node["default"])
         if not fits:
             del node["default"]
-            yield jp.join(at, "default"), "default does not fit its schema; it was left out"
+            yield repaired(
+                jp.join(at, "default"), "default does not fit its schema; it was left out"
+            )
 
 
 def _default_checker(doc: dict[str, Any], schema_2020: bool) -> Callable[[str, Any], bool]:

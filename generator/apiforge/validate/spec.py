@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError, has_errors
+from apiforge.findings.diagnostic import Diagnostic, SpecError, has_errors
 
 if TYPE_CHECKING:
     from apiforge.document.bundle import Bundle
@@ -36,18 +36,12 @@ def validate_and_lint(bundle: Bundle) -> list[Diagnostic]:
 
 
 def findings_for_generate(bundle: Bundle) -> list[Diagnostic]:
-    """What `generate` says before it builds: a rule's finding that its plan says itself is left
-    out, and an error that leaves the code well defined (`relaxed_for_generate`) is a warning."""
-    from apiforge.validate.lint import relaxed_for_generate, said_by_generate
+    """What `generate` says before it builds: lint's generating mode leaves out what the plan says
+    itself and relaxes the errors that leave the code well defined (warnings that know it)."""
+    from apiforge.validate.lint import lint_bundle
+    from apiforge.validate.openapi import validate_bundle
 
-    said, relaxed = said_by_generate(), relaxed_for_generate()
-    return [
-        dataclasses.replace(d, severity=Severity.WARNING, relaxed=True)
-        if d.is_error and d.rule in relaxed
-        else d
-        for d in validate_and_lint(bundle)
-        if d.rule not in said
-    ]
+    return validate_bundle(bundle) + lint_bundle(bundle, generating=True)
 
 
 def validate_spec(path: Path, *, baseline: bool = True) -> list[Diagnostic]:

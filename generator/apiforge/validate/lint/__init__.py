@@ -25,9 +25,7 @@ __all__ = [
     "LintPolicy",
     "Rule",
     "lint_bundle",
-    "relaxed_for_generate",
     "rule",
-    "said_by_generate",
 ]
 
 _MODULES = (
@@ -43,28 +41,25 @@ _MODULES = (
 )  # registered
 
 
-def lint_bundle(bundle: Bundle, policy: LintPolicy | None = None) -> list[Diagnostic]:
-    """Every rule's findings, located in the files they were written in, sorted, at the severity
-    `policy` gives them (defaults: the rules' own; no baseline)."""
+def lint_bundle(
+    bundle: Bundle, policy: LintPolicy | None = None, *, generating: bool = False
+) -> list[Diagnostic]:
+    """Every rule's findings, placed in the files they were written in, sorted, at the severity
+    `policy` gives them (defaults: the rules' own; no baseline).
+
+    `generating`: as `generate` says them: without what its plan says itself, and with the errors
+    of rules relaxed for it as warnings that know they were errors.
+    """
     ctx = Context(bundle)
     out: set[Diagnostic] = set()
-    for rule_id, check in RULES.items():
+    for check in RULES.values():
+        if generating and check.said_by_generate:
+            continue
+        relax = generating and check.relaxed_for_generate
         try:
             findings = list(check(ctx))
         except RecursionError:  # a document nested past what a rule follows: no verdict
             findings = []
-        for f in findings:
-            severity = f.severity or check.severity
-            out.add(bundle.diagnostic(f.pointer, f.message, severity, rule_id))
+        out.update(bundle.place(f.relax() if relax else f) for f in findings)
     found = sorted(out, key=lambda d: (d.file, d.line, d.col, d.rule, d.message))
     return policy.apply(found, baseline=False) if policy is not None else found
-
-
-def said_by_generate() -> frozenset[str]:
-    """Rules whose finding `generate` makes itself, from its plan: not said twice there."""
-    return frozenset(r.id for r in RULES.values() if r.said_by_generate)
-
-
-def relaxed_for_generate() -> frozenset[str]:
-    """Rules whose errors leave the generated code well defined: `generate` warns and goes on."""
-    return frozenset(r.id for r in RULES.values() if r.relaxed_for_generate)

@@ -1,10 +1,11 @@
 """The rule registry and the one walk every rule shares: a rule is an id, a default severity, a
-one-line summary and a small function from the walked document to findings."""
+one-line summary and a small function from the walked document to findings (`Finding`, the one
+shape every stage's findings take)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -21,17 +22,9 @@ from apiforge.document.walk import (
     walk_pointer,
 )
 from apiforge.findings.diagnostic import Severity
+from apiforge.findings.finding import Finding
 
 __all__ = ["RULES", "Context", "Finding", "Rule", "rule"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem a rule found; severity None takes the rule's own."""
-
-    pointer: str
-    message: str
-    severity: Severity | None = None
 
 
 @dataclass
@@ -105,20 +98,30 @@ Check = Callable[[Context], Iterator[Finding]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule as `apiforge rules` lists it; `relaxed_for_generate`: `generate` warns and goes on."""
+    """A rule as `apiforge rules` lists it.
+
+    `relaxed_for_generate`: its errors leave the generated code well defined (an unknown security
+    scheme is left out of the client's auth, a bodiless error response is raw JSON), so `generate`
+    warns and goes on. `said_by_generate`: the generator's plan decides it and says it (`stream`
+    notes), so `generate` does not say it twice.
+    """
 
     id: str
     check: Check
     severity: Severity
     summary: str
     relaxed_for_generate: bool = False
-    said_by_generate: bool = False  # the generator's plan decides and says it (`stream` notes)
+    said_by_generate: bool = False
 
     def __post_init__(self) -> None:  # help(rule) and rule.__doc__ read as the check's
         object.__setattr__(self, "__doc__", self.check.__doc__)
 
     def __call__(self, ctx: Context) -> Iterator[Finding]:
-        return self.check(ctx)
+        """The check's findings under this rule's id; a warning rule's findings are warnings, an
+        error rule's are errors unless the check says otherwise."""
+        for found in self.check(ctx):
+            severity = Severity.WARNING if self.severity is Severity.WARNING else found.severity
+            yield replace(found, rule=self.id, severity=severity)
 
 
 RULES: dict[str, Rule] = {}
