@@ -188,3 +188,14 @@ def test_every_folder_says_what_it_is_for() -> None:
         and not ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
     ]
     assert not silent, silent
+
+
+def test_modules_stay_short_enough_to_read_whole() -> None:
+    """About 400 lines each (issue 26): past 450 a module is doing two jobs, so split it by job."""
+    long = {
+        path.relative_to(PACKAGE).as_posix(): lines
+        for path in PACKAGE.rglob("*.py")
+        if "__pycache__" not in path.parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 450
+    }
+    assert not long, long

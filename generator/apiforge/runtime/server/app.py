@@ -10,22 +10,19 @@ body or parameter gets the operation's own status and error shape where the spec
 from __future__ import annotations
 
 import logging
-import re
-import types
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass, fields
 from typing import Any, Literal, TypeVar
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .auth import AuthScheme, KeyCheck, read_credential
-from .dispatch import Condition, RouteGroup, describe
+from .dispatch import RouteGroup, describe
 from .errors import (
     ApiError,
     ErrorEnvelope,
@@ -34,7 +31,9 @@ from .errors import (
     internal_error,
     not_implemented,
 )
+from .params import error_details, param_reader, route_path
 from .ratelimit import RateLimiter, retry_after_header
+from .specs import BodySpec, OperationSpec, ParamSpec, RequestContext, StreamSpec
 from .sse import ChunkEncoder
 from .stream import aclose_quietly, start_stream
 from .validation import (
@@ -43,7 +42,6 @@ from .validation import (
     parse_json_body,
     read_pointer,
     reject_tools_for_models,
-    validation_error,
 )
 
 __all__ = [
@@ -66,66 +64,6 @@ P = TypeVar("P")
 Endpoint = Callable[["Call"], Awaitable[Response]]
 RateLimitSetting = float | None | Literal["spec"]
 HandlerMethod = Callable[..., Awaitable[Any]]
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    """What a handler learns besides the body and parameters: who called, and how."""
-
-    operation_id: str
-    api_key: str | None  # the caller's key; checked when the operation requires auth
-    headers: Mapping[str, str]
-    client: str | None  # the peer's address
-    raw_body: bytes = b""  # as received: for what the models do not keep (unknown keywords)
-
-
-@dataclass(frozen=True)
-class BodySpec:
-    model: type[BaseModel]
-    required: bool = True
-    unknown: Literal["ignore", "reject", "allow"] = "ignore"
-    nullable: bool = False  # a JSON `null` body is the spec's, and reaches the handler as None
-
-
-@dataclass(frozen=True)
-class StreamSpec:
-    """x-apiforge-stream: the flag (wire name), the chunk model, the sentinel, the usage pointer."""
-
-    flag: str
-    chunk: type[BaseModel]
-    done: str = "[DONE]"
-    include_usage: str | None = None
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    name: str  # attribute of the operation's parameters dataclass
-    wire_name: str
-    location: Literal["path", "query", "header", "cookie"]
-
-
-@dataclass(frozen=True)
-class OperationSpec:
-    """Everything the spec decides about one operation, as the generated module states it."""
-
-    operation_id: str
-    method: str
-    path: str
-    status: int = 200
-    response: type[BaseModel] | None = None
-    requires_auth: bool = False
-    body: BodySpec | None = None
-    params: tuple[ParamSpec, ...] = ()
-    params_type: type[Any] | None = None
-    stream: StreamSpec | None = None
-    models_without_tools: tuple[str, ...] = ()
-    rate_limit: float | None = None  # requests per second, from x-apiforge-rate-limit
-    refusal_status: int = (
-        400  # for an invalid body or parameter: 400, or the 422 the spec documents
-    )
-    refusal_shape: ErrorShape | None = None  # that answer's body where not the envelope
-    route: str = ""  # the path requests reach, where the spec's key has a `#` or `?` part
-    selector: tuple[Condition, ...] = ()  # what picks this operation among others on its route
 
 
 class Call:
@@ -239,7 +177,7 @@ class Server:
 
     def _add(self, spec: OperationSpec, serve: Callable[[Request], Awaitable[Response]]) -> None:
         """`serve` on its route: a new route, or one more candidate of an existing one."""
-        path = _route_path(spec)
+        path = route_path(spec)
         found = self._groups.get((spec.method, path))
         if found is not None:
             found[0].members.append((spec.selector, serve))
@@ -281,7 +219,7 @@ class Server:
         """The checks for one operation, bound once so each request does only the work it needs."""
         limiter = self._limiter(spec)
         keys = self.keys if spec.requires_auth else None
-        read_params = _param_reader(spec)
+        read_params = param_reader(spec)
 
         async def admit(request: Request) -> Call:
             headers = request.headers
@@ -356,7 +294,7 @@ def _refusal(error: ApiError, status: int) -> ApiError:
     details = error.details
     cause = error.__context__
     if details is None and isinstance(cause, ValidationError):
-        details = _details(cause, ("body",))
+        details = error_details(cause, ("body",))
     if details is None:
         details = [{"loc": ["body"], "msg": error.message, "type": error.code or error.type}]
     return ApiError(
@@ -367,12 +305,6 @@ def _refusal(error: ApiError, status: int) -> ApiError:
         headers=error.headers,
         details=details,
     )
-
-
-def _details(exc: ValidationError, prefix: tuple[str, ...]) -> list[dict[str, Any]]:
-    """pydantic's errors as FastAPI lists them in a 422: {loc, msg, type}, loc led by where."""
-    errors = exc.errors(include_url=False, include_context=False, include_input=False)
-    return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in errors]
 
 
 def handler_methods(
@@ -413,82 +345,3 @@ def _rate_limited(rate: float, wait: float) -> ApiError:
         code="rate_limit_exceeded",
         headers={"Retry-After": retry},
     )
-
-
-def _route_path(spec: OperationSpec) -> str:
-    """The route with each `{wire name}` renamed to its identifier, as Starlette requires; a
-    reserved expansion `{+name}` (RFC 6570: its value may hold `/`) matches as a `:path`."""
-    names = {p.wire_name: p.name for p in spec.params if p.location == "path"}
-
-    def rename(match: re.Match[str]) -> str:
-        wire = match[1].removeprefix("+")
-        kind = ":path" if match[1].startswith("+") else ""
-        return "{" + names.get(wire, wire) + kind + "}"
-
-    return re.sub(r"\{([^{}]+)\}", rename, spec.route or spec.path)
-
-
-def _param_reader(spec: OperationSpec) -> Callable[[Request], object] | None:
-    """Path, query, header and cookie values -> the operation's parameters dataclass (lax: "5" is 5)."""
-    if spec.params_type is None:
-        return None
-    adapter: TypeAdapter[Any] = TypeAdapter(spec.params_type)
-    hints = typing.get_type_hints(spec.params_type)
-    repeated = {f.name for f in fields(spec.params_type) if _is_list(hints.get(f.name))}
-    labels = {p.name: f"{p.location} parameter '{p.wire_name}'" for p in spec.params}
-    places = {p.name: (p.location, p.wire_name) for p in spec.params}
-
-    def read(request: Request) -> object:
-        values: dict[str, Any] = {}
-        for p in spec.params:
-            value: Any
-            if p.location == "path":
-                value = request.path_params.get(p.name)
-            elif p.location == "query" and p.name in repeated:
-                value = request.query_params.getlist(p.wire_name) or None
-            elif p.location == "query":
-                value = request.query_params.get(p.wire_name)
-            elif p.location == "header":
-                value = request.headers.get(p.wire_name.lower())
-            else:
-                value = request.cookies.get(p.wire_name)
-            if value is not None:
-                values[p.name] = value
-        try:
-            return adapter.validate_python(values)
-        except ValidationError as exc:
-            raise _params_error(exc, labels, places) from None
-
-    return read
-
-
-def _params_error(
-    exc: ValidationError, labels: Mapping[str, str], places: Mapping[str, tuple[str, str]]
-) -> ApiError:
-    first = exc.errors(include_url=False, include_input=False)[0]
-    loc = first["loc"]
-    label = labels.get(str(loc[0])) if loc else None
-    details = [  # FastAPI's loc: location, wire name, then what is inside the value
-        {**d, "loc": [*places.get(str(d["loc"][0]), d["loc"][:1]), *d["loc"][1:]]}
-        for d in _details(exc, ())
-        if d["loc"]
-    ]
-    if label is None:
-        error = validation_error(exc)
-        error.details = details
-        return error
-    if first["type"] == "missing":
-        message = f"Missing required {label}."
-        return ApiError(400, message, code="missing_required_parameter", details=details)
-    message = f"Invalid value for {label}: {first['msg']}."
-    return ApiError(400, message, code="invalid_value", details=details)
-
-
-def _is_list(annotation: Any) -> bool:
-    """`list[int]`, also inside `| None`: the query parameter may repeat."""
-    origin = typing.get_origin(annotation)
-    if origin in (list, tuple):
-        return True
-    if origin in (typing.Union, types.UnionType):
-        return any(_is_list(arg) for arg in typing.get_args(annotation))
-    return False
