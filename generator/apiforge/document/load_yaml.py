@@ -81,7 +81,8 @@ def parse_yaml(text: str, display: str, max_depth: int, max_nodes: int) -> Parse
         try:
             builder = _YamlBuilder(display, text, _Loader, max_depth, max_nodes)
             data = builder.run()
-        except _LibyamlTooDeep:
+        except _LibyamlTooDeep as deep:
+            _refuse_from_prefix(text, deep.index, display, max_depth, max_nodes)
             builder = _YamlBuilder(display, text, _PyLoader, max_depth, max_nodes)
             data = builder.run()
     except yaml.MarkedYAMLError as exc:
@@ -99,8 +100,44 @@ def parse_yaml(text: str, display: str, max_depth: int, max_nodes: int) -> Parse
     return ParsedYaml(data, builder.marks, builder.root_mark)
 
 
+def _too_deep(max_depth: int) -> str:
+    return f"document is nested deeper than {max_depth} levels"
+
+
 class _LibyamlTooDeep(Exception):
-    """libyaml's own nesting limit stopped the parse before ours did."""
+    """libyaml's own nesting limit stopped the parse before ours did, at `index` of the text."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+# How far past libyaml's refusal the prefix reaches: our limit is a level or two deeper than
+# libyaml's, a character each in a flow collection. Kept short: the pure-Python scanner looks ahead
+# as far as the text lets it, and each character it reads ahead costs it every open level.
+_PREFIX_MARGIN = 256
+
+
+def _refuse_from_prefix(
+    text: str, index: int, display: str, max_depth: int, max_nodes: int
+) -> None:
+    """Our depth refusal, read from the text up to a little past where libyaml gave up.
+
+    The pure-Python scanner slows with every open flow level it carries, so a hostile document of
+    100,000 brackets took seconds to read whole. A prefix's events are the whole text's up to where
+    it ends, so a refusal there is the document's. Anything else (block style, whose levels are lines
+    apart, or a prefix that ends mid-token) says nothing, and the whole text is read as before.
+    """
+    if index + _PREFIX_MARGIN >= len(text):
+        return
+    prefix = _YamlBuilder(display, text[: index + _PREFIX_MARGIN], _PyLoader, max_depth, max_nodes)
+    try:
+        prefix.run()
+    except SpecError as error:
+        if [d.message for d in error.diagnostics] == [_too_deep(max_depth)]:
+            raise
+    except yaml.YAMLError:
+        pass
 
 
 def _position(mark: Any) -> tuple[int, int]:
@@ -166,7 +203,9 @@ class _YamlBuilder:
             return self._events(loader)
         except yaml.MarkedYAMLError as exc:
             if "nesting" in str(exc.problem) and self.loader_class is not _PyLoader:
-                raise _LibyamlTooDeep from None  # libyaml's own depth limit (PyYAML >= 6.0.4)
+                mark = exc.problem_mark or exc.context_mark
+                index = mark.index if mark is not None else len(self.text)
+                raise _LibyamlTooDeep(index) from None  # libyaml's own limit (PyYAML >= 6.0.4)
             raise
         finally:
             loader.dispose()
@@ -307,8 +346,7 @@ class _YamlBuilder:
     def _check_depth(self, event: Any, below: int = 0) -> None:
         """Refuse a node (with `below` levels of nodes under it) deeper than `max_depth`."""
         if len(self.stack) + below > self.max_depth:
-            message = f"document is nested deeper than {self.max_depth} levels"
-            raise self._error(event, message, child=True)
+            raise self._error(event, _too_deep(self.max_depth), child=True)
 
     def _tokens(self, child: bool, key: str | None = None) -> list[str]:
         """The pointer's tokens to where the event is, for the error."""
