@@ -10,7 +10,7 @@ from typing import Any
 from apiforge.codegen import ir
 from apiforge.codegen.annotations import qualified_annotation
 from apiforge.codegen.docs import property_doc
-from apiforge.codegen.nullability import says_null
+from apiforge.codegen.nullability import read_or_write_only, says_null
 from apiforge.codegen.params import ParamsNamer
 from apiforge.document import pointer as jp
 from apiforge.document.values import as_object
@@ -49,7 +49,7 @@ def request_body(
         if content.model is None or content.model not in index.classes:
             continue
         schema = as_object(_class_schema(content.model, doc))
-        model = _variant(content.model, "Request", schema, index)
+        model = _variant(content.model, "Request", schema, doc, index)
         cls = index.classes[model]
         taken_args = set(reserved)
         props = as_object(schema.get("properties"))
@@ -98,7 +98,7 @@ def responses(
 def _response(planned: ResponsePlan, doc: dict[str, Any], index: ModelIndex) -> ir.Response:
     model = planned.model
     if model is not None:
-        model = _variant(model, "Response", _class_schema(model, doc), index)
+        model = _variant(model, "Response", _class_schema(model, doc), doc, index)
     code = int(planned.status) if planned.status.isdigit() else None
     return ir.Response(planned.status, code, model, " ".join(planned.description.split()))
 
@@ -172,12 +172,11 @@ def _class_schema(model: str, doc: dict[str, Any]) -> Any:
     return deref(get_ref(doc, jp.join("#/components/schemas", model)), doc)
 
 
-def _variant(model: str, role: str, schema: Any, index: ModelIndex) -> str:
-    """`CatRequest` for a body whose schema has readOnly/writeOnly fields (`CatResponse` back)."""
+def _variant(model: str, role: str, schema: Any, doc: dict[str, Any], index: ModelIndex) -> str:
+    """`CatRequest` for a body whose schema has readOnly/writeOnly fields (`CatResponse` back),
+    marked beside a property or in the schema its `$ref` names (apideck's `id: {$ref: Id}`)."""
     props = as_object(schema).get("properties")
-    marked = isinstance(props, dict) and any(
-        isinstance(p, dict) and (p.get("readOnly") or p.get("writeOnly")) for p in props.values()
-    )
+    marked = isinstance(props, dict) and any(read_or_write_only(p, doc) for p in props.values())
     return f"{model}{role}" if marked and f"{model}{role}" in index.classes else model
 
 

@@ -110,7 +110,7 @@ class _ClassPairs:
             properties = _properties(schema, self.doc)
             wires = {f.wire_name for f in cls.fields}
             if not wires <= properties.keys() or any(
-                name not in wires and not _read_or_write_only(own, self.doc)
+                name not in wires and not read_or_write_only(own, self.doc)
                 for name, own in _own_properties(schema).items()
             ):
                 continue  # not the schema this class was made from
@@ -255,7 +255,7 @@ def _own_properties(schema: dict[str, Any], depth: int = 0) -> dict[str, Any]:
     return found
 
 
-def _read_or_write_only(schema: Any, doc: dict[str, Any]) -> bool:
+def read_or_write_only(schema: Any, doc: dict[str, Any]) -> bool:
     """A property the library leaves out of a class's request or response variant: marked so
     itself (beside a `$ref`, as Google's documents write `author`) or in the schema it names."""
     marked = (schema, deref(schema, doc))

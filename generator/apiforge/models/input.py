@@ -14,7 +14,7 @@ from typing import Any
 from apiforge.document.json_schema import reads_as_object
 from apiforge.document.load import plain_copy
 from apiforge.document.patterns import ascii_classes
-from apiforge.document.walk import get_ref, iter_objects
+from apiforge.document.walk import deref, get_ref, iter_objects
 from apiforge.models import unsatisfiable
 
 __all__ = ["KEPT_FORMATS", "model_input"]
@@ -56,6 +56,7 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
     if _refers_into(kept, _OPERATION_SECTIONS):
         kept = document
     doc: dict[str, Any] = plain_copy(kept)
+    owned = _owned_through_refs(doc)
     for _tokens, kind, node in iter_objects(doc):
         for key in [k for k in node if k in _UNSAFE_KEYWORDS or k.startswith("x-")]:
             del node[key]
@@ -71,8 +72,30 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
             written = node.get("format")
             if written is not None and not (isinstance(written, str) and written in KEPT_FORMATS):
                 del node["format"]
+    for prop, keyword in owned:
+        prop[keyword] = True
     unsatisfiable.replace(doc, unsatisfiable.find(doc))  # the library refuses the document over one
     return doc
+
+
+def _owned_through_refs(doc: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """Properties written as a `$ref` to a readOnly (or writeOnly) schema, and that keyword.
+
+    The judge (json_schema) reads a property's `readOnly` through its `$ref` (apideck's `id:
+    {$ref: Id}`, `Id` readOnly); the library reads it only beside the ref, so its request model
+    required an `id` no request may send. Said beside the ref, both read it alike.
+    """
+    found = []
+    for _tokens, kind, node in iter_objects(doc):
+        properties = node.get("properties") if kind == "schema" else None
+        for prop in properties.values() if isinstance(properties, dict) else ():
+            if not isinstance(prop, dict) or not isinstance(prop.get("$ref"), str):
+                continue
+            target = deref(prop, doc)
+            for keyword in ("readOnly", "writeOnly"):
+                if isinstance(target, dict) and target.get(keyword) is True and keyword not in prop:
+                    found.append((prop, keyword))
+    return found
 
 
 _OPERATION_SECTIONS = ("paths", "webhooks")
