@@ -33,7 +33,7 @@ from apiforge.output.write import (
 )
 from apiforge.plan.operations import plan_models
 from apiforge.repair.mistakes import repair_bundle
-from apiforge.validate.spec import findings_for_generate
+from apiforge.validate.spec import validate_and_lint
 
 Progress = Callable[[str], None]
 
@@ -70,7 +70,7 @@ def build_package(
     job = worker.submit(bundle.data, header, cache) if worker is not None else None
     try:
         progress(f"{name}: validate")
-        diagnostics = findings_for_generate(bundle)
+        diagnostics = validate_and_lint(bundle, generating=True)
         errors = [d for d in diagnostics if d.is_error]
         if errors:
             raise SpecError(repairs + errors)

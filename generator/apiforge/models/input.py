@@ -56,11 +56,12 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
     if _refers_into(kept, _OPERATION_SECTIONS):
         kept = document
     doc: dict[str, Any] = plain_copy(kept)
-    owned = _owned_through_refs(doc)
+    owned: list[tuple[dict[str, Any], str]] = []  # said after the walk, which it would disturb
     for _tokens, kind, node in iter_objects(doc):
         for key in [k for k in node if k in _UNSAFE_KEYWORDS or k.startswith("x-")]:
             del node[key]
         if kind == "schema":
+            owned += _owned_through_refs(node, doc)
             if reads_as_object(node):  # our documented reading, the judge's and nullability's
                 node["type"] = "object"
             if node.get("nullable") is True:
@@ -78,23 +79,24 @@ def model_input(document: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _owned_through_refs(doc: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
-    """Properties written as a `$ref` to a readOnly (or writeOnly) schema, and that keyword.
+def _owned_through_refs(
+    schema: dict[str, Any], doc: dict[str, Any]
+) -> list[tuple[dict[str, Any], str]]:
+    """A schema's properties written as a `$ref` to a readOnly (or writeOnly) schema, and that keyword.
 
     The judge (json_schema) reads a property's `readOnly` through its `$ref` (apideck's `id:
     {$ref: Id}`, `Id` readOnly); the library reads it only beside the ref, so its request model
     required an `id` no request may send. Said beside the ref, both read it alike.
     """
     found = []
-    for _tokens, kind, node in iter_objects(doc):
-        properties = node.get("properties") if kind == "schema" else None
-        for prop in properties.values() if isinstance(properties, dict) else ():
-            if not isinstance(prop, dict) or not isinstance(prop.get("$ref"), str):
-                continue
-            target = deref(prop, doc)
-            for keyword in ("readOnly", "writeOnly"):
-                if isinstance(target, dict) and target.get(keyword) is True and keyword not in prop:
-                    found.append((prop, keyword))
+    properties = schema.get("properties")
+    for prop in properties.values() if isinstance(properties, dict) else ():
+        if not isinstance(prop, dict) or not isinstance(prop.get("$ref"), str):
+            continue
+        target = deref(prop, doc)
+        for keyword in ("readOnly", "writeOnly"):
+            if isinstance(target, dict) and target.get(keyword) is True and keyword not in prop:
+                found.append((prop, keyword))
     return found
 
 

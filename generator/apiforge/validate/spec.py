@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Verdicts",
-    "findings_for_generate",
     "validate_and_lint",
     "validate_spec",
     "validate_specs",
@@ -27,21 +26,16 @@ __all__ = [
 ]
 
 
-def validate_and_lint(bundle: Bundle) -> list[Diagnostic]:
-    """The standard's findings, then every lint rule's, at the rules' own severities."""
+def validate_and_lint(bundle: Bundle, *, generating: bool = False) -> list[Diagnostic]:
+    """The standard's findings, then every lint rule's, at the rules' own severities.
+
+    `generating`: as `generate` says them: lint leaves out what the plan says itself and relaxes
+    the errors that leave the code well defined (warnings that know it).
+    """
     from apiforge.validate.lint import lint_bundle
     from apiforge.validate.openapi import validate_bundle
 
-    return validate_bundle(bundle) + lint_bundle(bundle)
-
-
-def findings_for_generate(bundle: Bundle) -> list[Diagnostic]:
-    """What `generate` says before it builds: lint's generating mode leaves out what the plan says
-    itself and relaxes the errors that leave the code well defined (warnings that know it)."""
-    from apiforge.validate.lint import lint_bundle
-    from apiforge.validate.openapi import validate_bundle
-
-    return validate_bundle(bundle) + lint_bundle(bundle, generating=True)
+    return validate_bundle(bundle) + lint_bundle(bundle, generating=generating)
 
 
 def validate_spec(path: Path, *, baseline: bool = True) -> list[Diagnostic]:
