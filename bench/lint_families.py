@@ -111,6 +111,7 @@ APIFORGE: dict[str, str] = {  # rule ids of main and of the lint branch; others 
     "path-query-string": "query-in-path",
     "path-trailing-slash": "trailing-slash",
     "required-properties": "required-not-defined",
+    "required-misplaced": "required-not-defined",
     "operation-id": "operation-id",
     "operation-success": "no-2xx",
     "duplicate-parameters": "duplicate-params",
@@ -154,6 +155,11 @@ _APIFORGE_WORDS: tuple[tuple[str, str], ...] = (  # rule id pattern -> family, f
     (r"param.*required", "path-param-required"),
 )
 
+_SAYS_BOTH = frozenset(  # (peer family, apiforge family) of one fact, where apiforge says it once
+    # 3.0 `nullable` beside `$ref`: apiforge's nullable-type finding there names the `$ref`, and
+    # ref-siblings leaves `nullable` to it (one finding, not two, for the one keyword)
+    {("ref-siblings", "nullable-without-type")}
+)
 _OTHER_VERSION = re.compile(
     r"^Property `nullable` is not expected here"
 )  # Redocly's struct rule on a keyword of the other OpenAPI version
@@ -217,11 +223,15 @@ def same_place(a: str, b: str) -> bool:
 def matched(peer: Finding, ours: Sequence[Finding]) -> bool:
     """Whether apiforge reports the peer's finding: same family, same file, same place."""
     return any(
-        o.family == peer.family
+        (o.family == peer.family or _says_both(peer, o))
         and o.file == peer.file
         and any(same_place(p, q) for p in peer.places() for q in o.places())
         for o in ours
     )
+
+
+def _says_both(peer: Finding, ours: Finding) -> bool:
+    return (peer.family, ours.family) in _SAYS_BOTH and peer.pointer.endswith("/nullable")
 
 
 def peer_family(tool: str, rule: str, message: str, pointer: str) -> str:

@@ -31,6 +31,17 @@ DISCRIMINATED_CHILD = (
 )
 
 
+NOT_REQUIRED = (
+    "required inside not: `not: {required: [a, b]}` forbids the parent's properties together; they"
+    " are defined beside the `not`, where they belong (the peer looks for them inside it)"
+)
+NULLABLE_FALSE = "nullable: false: the default, it says nothing, so no `type` is needed beside it"
+ARRAY_ANY_31 = (
+    "3.1: an array schema without `items` takes any items (JSON Schema 2020-12); only 3.0"
+    " requires `items` (apiforge's rule, as OpenAPI, asks it of 3.0 documents)"
+)
+
+
 @dataclass(frozen=True)
 class Judged:
     """One peer finding in a family and what became of it."""
@@ -72,7 +83,40 @@ def _unmatched(finding: Finding, document: dict[str, Any] | None) -> Judged:
         return Judged(finding, "false-alarm", LONE_SLASH)
     if finding.family == "unused-components" and _discriminated_child(document, finding.pointer):
         return Judged(finding, "false-alarm", DISCRIMINATED_CHILD)
+    reason = _schema_false_alarm(document, finding)
+    if reason:
+        return Judged(finding, "false-alarm", reason)
     return Judged(finding, "miss", "", reduced(document, finding.pointer))
+
+
+def _schema_false_alarm(document: dict[str, Any], finding: Finding) -> str:
+    """The reason a peer's schema-rule finding is a false alarm, or ""."""
+    tokens = split_pointer(finding.pointer)
+    parent = _node(document, tokens[:-1])
+    if finding.family == "required-not-defined" and len(tokens) >= 4 and tokens[-3] == "not":
+        owner = _node(document, tokens[:-3])
+        props = owner.get("properties") if isinstance(owner, dict) else None
+        name = _node(document, tokens)
+        if isinstance(props, dict) and name in props:
+            return NOT_REQUIRED
+    if (
+        finding.family == "nullable-without-type"
+        and isinstance(parent, dict)
+        and parent.get("nullable") is False
+    ):
+        return NULLABLE_FALSE
+    if finding.family == "array-items" and str(document.get("openapi", "")).startswith("3.1"):
+        return ARRAY_ANY_31
+    return ""
+
+
+def _node(document: Any, tokens: list[str]) -> Any:
+    node = document
+    for token in tokens:
+        node = _child(node, token)
+        if node is _MISSING:
+            return None
+    return node
 
 
 def _has_twin(document: dict[str, Any], pointer: str) -> bool:

@@ -166,6 +166,12 @@ DOCUMENT = {
             "Rock": {"allOf": [{"$ref": "#/components/schemas/Age"}]},
             "Id": {"type": "string", "format": "uuid", "example": "not-a-uuid"},
             "Pointer": {"type": "string", "format": "json-pointer", "example": "no-slash"},
+            "OneOfTwo": {
+                "type": "object",
+                "properties": {"url": {"type": "string"}, "file": {"type": "string"}},
+                "not": {"required": ["url", "missing"]},
+            },
+            "Budget": {"nullable": False, "properties": {"a": {"nullable": True}}},
         }
     },
 }
@@ -316,3 +322,27 @@ def test_the_report_counts_each_peer_finding_once_per_verdict() -> None:
         "issue 23's bar (every peer finding in the families matched or named): not met: 1 misses"
         in (render(header, results, judged, None))
     )
+
+
+def test_schema_rule_alarms_named_false_only_where_the_document_says_so() -> None:
+    required = "#/components/schemas/OneOfTwo/not/required"
+    [(url, reason), (missing, _)] = verdicts(
+        peer("required-not-defined", f"{required}/0"), peer("required-not-defined", f"{required}/1")
+    )
+    assert url == "false-alarm" and reason.startswith("required inside not") and missing == "miss"
+    budget = "#/components/schemas/Budget"
+    [(false, reason), (true, _)] = verdicts(
+        peer("nullable-without-type", f"{budget}/nullable"),
+        peer("nullable-without-type", f"{budget}/properties/a/nullable"),
+    )
+    assert false == "false-alarm" and reason.startswith("nullable: false") and true == "miss"
+    [(in_30, _)] = verdicts(peer("array-items", "#/components/schemas/Age"))
+    assert in_30 == "miss"  # 3.0 requires items; only a 3.1 document's is a false alarm
+
+
+def test_nullable_beside_a_ref_is_one_finding_of_two_families() -> None:
+    place = "#/components/schemas/Pet/properties/name/nullable"
+    ref_sibling = peer("ref-siblings", place)
+    assert matched(ref_sibling, [ours("nullable-without-type", place)])
+    other = peer("ref-siblings", "#/components/schemas/Pet/properties/name/description")
+    assert not matched(other, [ours("nullable-without-type", place)])

@@ -164,6 +164,26 @@ def test_path_params_undeclared_and_unused(tmp_path: Path) -> None:
     ]
 
 
+def test_a_path_template_naming_a_parameter_twice(tmp_path: Path) -> None:
+    body = """\
+    paths:
+      /a/{id}/{action}/{id}:
+        parameters:
+          - {name: id, in: path, required: true, schema: {type: string}}
+          - {name: action, in: path, required: true, schema: {type: string}}
+        get: {operationId: a, responses: {"200": {description: ok}}}
+        put: {operationId: b, responses: {"200": {description: ok}}}
+    """
+    found = fired(lint(tmp_path, body), "path-params")
+    assert found == [  # once for the path, not once per operation
+        (
+            "error",
+            "#/paths/~1a~1{id}~1{action}~1{id}",
+            "path '/a/{id}/{action}/{id}' names {id} twice, but a parameter has one value",
+        )
+    ]
+
+
 def test_path_params_declared_through_refs_are_seen(tmp_path: Path) -> None:
     body = """\
     paths:

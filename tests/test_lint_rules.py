@@ -44,6 +44,8 @@ components:
       properties: {kind: {type: string}}
     Dog:  # selected by Pet's implicit mapping: used
       allOf: [{$ref: '#/components/schemas/Pet'}]
+    Extended:  # refers to Used, which has no discriminator: nothing selects it
+      allOf: [{$ref: '#/components/schemas/Used'}, {properties: {more: {type: string}}}]
     Orphan:
       type: object
       properties: {child: {$ref: '#/components/schemas/OrphansChild'}}
@@ -57,6 +59,7 @@ def test_unused_components_are_found_transitively(tmp_path: Path) -> None:
     found = fired(lint(tmp_path, UNUSED), "unused-components")
     assert pointers(found) == [
         "#/components/parameters/Unused",
+        "#/components/schemas/Extended",
         "#/components/schemas/Orphan",
         "#/components/schemas/OrphansChild",  # used only by something unused
     ]
@@ -412,3 +415,42 @@ def test_required_beside_allof_parts_must_be_defined_by_one(tmp_path: Path) -> N
     """
     found = fired(lint(tmp_path, body), "required-properties")
     assert pointers(found) == ["#/components/schemas/Message/required/0"]
+
+
+MISPLACED = """
+paths:
+  /a:
+    post:
+      operationId: a
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                files:
+                  type: array
+                  required: [file_id]
+                  items: {type: object, properties: {file_id: {type: string}}}
+                kind: {type: string, enum: [x], required: [a, b]}
+                either:
+                  type: [object, "null"]
+                  required: [c]
+                  properties: {c: {type: string}}
+      responses: {"200": {description: ok}}
+"""
+
+
+def test_required_on_a_schema_that_is_not_an_object(tmp_path: Path) -> None:
+    """Azure's `object: {type: string, required: [...]}` and OpenAI's `attachments: {type: array,
+    required: [file_id, tools]}`: the names were meant elsewhere, nothing requires them."""
+    found = fired(lint(tmp_path, MISPLACED, head=HEAD31), "required-misplaced")
+    base = "#/paths/~1a/post/requestBody/content/application~1json/schema/properties"
+    assert pointers(found) == [
+        f"{base}/files/required/0",
+        f"{base}/kind/required/0",
+        f"{base}/kind/required/1",
+    ]
+    assert "meant for `items`" in found[0][2]
+    assert {s for s, _, _ in found} == {"warning"}
+    assert fired(lint(tmp_path, MISPLACED, head=HEAD31), "required-properties") == []

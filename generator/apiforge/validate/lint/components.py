@@ -65,7 +65,7 @@ def _reached(ctx: Context, named: set[Key]) -> set[Key]:
             and tokens[3] == "allOf"
         ):
             base = _component(found.node.get("$ref"))
-            if base is not None:
+            if base is not None and _discriminates(ctx, base):
                 children.setdefault(base, set()).add(owner)
     reached: set[Key] = set()
     todo = deque([*edges.get(None, ()), *sorted(named)])
@@ -77,6 +77,14 @@ def _reached(ctx: Context, named: set[Key]) -> set[Key]:
         todo.extend(edges.get(key, ()))
         todo.extend(children.get(key, ()))
     return reached
+
+
+def _discriminates(ctx: Context, key: Key) -> bool:
+    """Whether a component is a schema with a discriminator: only then does it select the schemas
+    whose allOf refers to it (a plain base is reached by them, and reaches none of them)."""
+    section = ctx.data.get("components", {}).get(key[0])
+    schema = section.get(key[1]) if isinstance(section, dict) else None
+    return isinstance(schema, dict) and isinstance(schema.get("discriminator"), dict)
 
 
 def _required_schemes(data: dict[str, object]) -> set[str]:

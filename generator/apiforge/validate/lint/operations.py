@@ -73,6 +73,11 @@ def additional_operations(ctx: Context) -> Iterator[Finding]:
 def path_params(ctx: Context) -> Iterator[Finding]:
     """Each `{name}` in a path template is declared as an `in: path` parameter, and vice versa."""
     path_items = {path_item.path: path_item for path_item in ctx.path_items}
+    for path_item in ctx.path_items:
+        names = _TEMPLATE_PARAM.findall(path_item.path)
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            message = f"path {path_item.path!r} names {{{name}}} twice, but a parameter has one value"
+            yield Finding(path_item.pointer, message)
     for found in ctx.operations:
         path_item = path_items[found.path]
         owners = ((path_item.item, path_item.pointer), (found.operation, found.pointer))
@@ -85,7 +90,7 @@ def path_params(ctx: Context) -> Iterator[Finding]:
                     declared[str(param.get("name"))] = jp.join(where, "parameters", i)
         in_template = _TEMPLATE_PARAM.findall(found.path)
         label = f"{found.method.upper()} {found.path}"
-        for name in in_template:
+        for name in dict.fromkeys(in_template):
             if name not in declared:
                 message = f"{label}: path parameter {{{name}}} is not declared"
                 yield Finding(found.pointer, message)

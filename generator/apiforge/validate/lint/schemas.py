@@ -62,6 +62,8 @@ def required_properties(ctx: Context) -> Iterator[Finding]:
             parents.update((id(p), node) for p in (parts if isinstance(parts, list) else ()))
     for tokens, node in ctx.having("required"):
         required = node.get("required")
+        if _not_an_object(node):
+            continue  # required-misplaced's
         closed = node.get("additionalProperties") is False
         listed = "properties" in node or _made_of_objects(ctx, node)
         if not isinstance(required, list) or not (listed or closed):
@@ -77,6 +79,32 @@ def required_properties(ctx: Context) -> Iterator[Finding]:
             message = f"required property {name!r} is not defined in properties"
             message += "; with additionalProperties: false no object is valid" if closed else ""
             yield Finding(jp.from_tokens([*tokens, "required", str(i)]), message)
+
+
+@rule("required-misplaced", Severity.WARNING)
+def required_misplaced(ctx: Context) -> Iterator[Finding]:
+    """`required` in a schema whose type is not `object` (`type: array` with the names its items
+    should require): it applies to objects only, so nothing is required and the models say so."""
+    for tokens, node in ctx.having("required"):
+        required = node.get("required")
+        kind = _not_an_object(node)
+        for i, name in enumerate(required if kind and isinstance(required, list) else ()):
+            message = (
+                f"required property {name!r} in a schema of type {kind}: `required` applies"
+                " to objects only, so nothing requires it"
+            )
+            message += " (meant for `items`?)" if kind == "array" else ""
+            yield Finding(jp.from_tokens([*tokens, "required", str(i)]), message)
+
+
+def _not_an_object(node: dict[str, Any]) -> str:
+    """The schema's type when it names types and none is `object` (`type: array` beside a
+    `required` its author meant for the items); "" otherwise."""
+    kind = node.get("type")
+    kinds = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
+    if not kinds or "object" in kinds or not all(isinstance(k, str) for k in kinds):
+        return ""
+    return " | ".join(k for k in kinds if k != "null") or "null"
 
 
 def _made_of_objects(ctx: Context, node: dict[str, Any]) -> bool:
