@@ -14,6 +14,7 @@ import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -23,7 +24,14 @@ from apiforge.document import pointer as jp
 from apiforge.document.files import display_path
 from apiforge.document.load import Document, Location, load_document, plain_copy
 from apiforge.document.versions import json_schema_2020, major_minor, openapi_version
-from apiforge.document.walk import MAPPING_KIND, child_kind, in_place_loops, walk_pointer
+from apiforge.document.walk import (
+    MAPPING_KIND,
+    ObjectAt,
+    child_kind,
+    in_place_loops,
+    iter_objects,
+    walk_pointer,
+)
 from apiforge.findings.diagnostic import Diagnostic, Severity, SpecError
 from apiforge.findings.finding import Finding
 
@@ -66,6 +74,13 @@ class Bundle:
     @property
     def openapi_version(self) -> str:
         return openapi_version(self.data) or ""
+
+    @cached_property
+    def objects(self) -> list[ObjectAt]:
+        """Every object of `data` (`walk.iter_objects`), walked once for the checks that read the
+        bundle as loaded: its loops, the placing of validator errors, lint. A stage that changes
+        the document makes a new Bundle (`dataclasses.replace`), which walks its own."""
+        return list(iter_objects(self.data))
 
     @property
     def release(self) -> tuple[int, int] | None:
@@ -148,7 +163,7 @@ class _Bundler:
         if self.errors:
             raise SpecError(self.errors)
         bundle = Bundle(self.root, self.out, self.documents, self.origins)
-        loops = [_loop_diagnostic(bundle, loop) for loop in in_place_loops(self.out)]
+        loops = [_loop_diagnostic(bundle, loop) for loop in in_place_loops(self.out, bundle.objects)]
         if loops:
             raise SpecError(loops)
         return bundle

@@ -216,13 +216,19 @@ class _YamlBuilder:
         stack = self.stack
         root: Any = _MISSING
         seen_document = False
+        # a plain scalar's tag depends on its text alone, and documents repeat theirs (`type`,
+        # `string`, `description`): each is resolved (by the resolver's regexes) once
+        resolved: dict[tuple[str, Any], str] = {}
         while True:
             event = get_event()
             kind = type(event)
             if kind is yaml.ScalarEvent:
                 tag = event.tag
                 if tag is None or tag == "!":
-                    tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+                    seen = (event.value, event.implicit)
+                    tag = resolved.get(seen)
+                    if tag is None:
+                        tag = resolved[seen] = resolve(yaml.ScalarNode, *seen)
                 if stack and stack[-1].key is _MISSING and type(stack[-1].container) is dict:
                     self._key(stack[-1], tag, event.value, event)
                     continue

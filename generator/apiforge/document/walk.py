@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from apiforge.document import pointer as jp
@@ -302,21 +302,23 @@ def deref_located(node: Any, doc: Any, pointer: str) -> tuple[Any, str]:
 _IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas")
 
 
-def in_place_loops(data: Any) -> list[list[str]]:
+def in_place_loops(data: Any, objects: Sequence[ObjectAt] | None = None) -> list[list[str]]:
     """Loops of schemas that apply one another to the same instance, each as the pointers of its
     ref targets, the first repeated at the end: `A: {allOf: [$ref B]}, B: {allOf: [$ref A]}`.
 
     JSON Schema leaves such a schema undefined (2020-12 core, 9.4.1: "#alice" and "#bob" whose
     allOf refer to each other); a validator or model builder that follows it never returns.
     """
-    schemas = {id(o.node): (o.tokens, o.node) for o in iter_objects(data) if o.kind == "schema"}
+    walked = iter_objects(data) if objects is None else objects  # `objects`: data's, walked already
+    schemas = {id(o.node): (o.tokens, o.node) for o in walked if o.kind == "schema"}
     state: dict[int, int] = {}  # 1: on the current path, 2: done
+    hit: dict[str, Any] = {}  # a ref -> its target: most are written many times
     loops: list[list[str]] = []
     for start in schemas:
         if start in state:
             continue
         path: list[tuple[int, bool]] = [(start, False)]  # (node, entered through a $ref)
-        todo: list[list[tuple[int, bool]]] = [_in_place_next(schemas[start][1], data, schemas)]
+        todo: list[list[tuple[int, bool]]] = [_in_place_next(schemas[start][1], data, schemas, hit)]
         state[start] = 1
         while todo:
             if not todo[-1]:
@@ -331,17 +333,20 @@ def in_place_loops(data: Any) -> list[list[str]]:
             elif nxt not in state:
                 state[nxt] = 1
                 path.append((nxt, by_ref))
-                todo.append(_in_place_next(schemas[nxt][1], data, schemas))
+                todo.append(_in_place_next(schemas[nxt][1], data, schemas, hit))
     return loops
 
 
 def _in_place_next(
-    node: dict[str, Any], data: Any, schemas: dict[int, Any]
+    node: dict[str, Any], data: Any, schemas: dict[int, Any], hit: dict[str, Any]
 ) -> list[tuple[int, bool]]:
     """The schemas `node` applies to its own instance (its parts, its ref's target), by id."""
+    if "$ref" not in node and node.keys().isdisjoint(_IN_PLACE):
+        return []  # most schemas: a leaf, or one that applies others only to its parts
     out: list[tuple[int, bool]] = []
     if is_ref(node):
-        target = get_ref(data, node["$ref"])
+        ref = node["$ref"]
+        target = hit[ref] if ref in hit else hit.setdefault(ref, get_ref(data, ref))
         if id(target) in schemas:
             out.append((id(target), True))
     for key in _IN_PLACE:

@@ -17,7 +17,7 @@ from typing import Any
 
 from apiforge.document.bundle import Bundle
 from apiforge.document.pointer import from_tokens, split
-from apiforge.document.walk import deref, iter_objects
+from apiforge.document.walk import ObjectAt, deref
 from apiforge.findings.diagnostic import Diagnostic
 from apiforge.validate.messages import describe
 
@@ -28,7 +28,7 @@ Tokens = tuple[str, ...]
 
 def placed_diagnostics(bundle: Bundle, errors: Sequence[Any]) -> list[Diagnostic] | None:
     """One diagnostic per error, at the node it is about; None when any error's place is unsure."""
-    places = _Places(bundle.data)
+    places = _Places(bundle.data, bundle.objects)
     groups: dict[tuple[Any, ...], list[Any]] = {}
     for error in errors:
         if type(error).__name__ != "OpenAPIValidationError":
@@ -72,9 +72,9 @@ class _Places:
     """The objects a check can start at: the document, schemas not inside another schema or
     named by a `$ref` (their meta-check), and every schema's default (checked against it)."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], objects: Sequence[ObjectAt]) -> None:
         self.data = data
-        schemas = [(tokens, node) for tokens, kind, node in iter_objects(data) if kind == "schema"]
+        schemas = [(tokens, node) for tokens, kind, node in objects if kind == "schema"]
         at = {tokens: node for tokens, node in schemas}
         # meta-checked: a schema not inside another, or one a `$ref` names (the check of a
         # `$ref` reads its target, wherever that is written)

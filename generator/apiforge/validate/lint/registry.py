@@ -16,7 +16,6 @@ from apiforge.document.walk import (
     OperationAt,
     PathItemAt,
     deref,
-    iter_objects,
     iter_operations,
     iter_path_items,
     walk_pointer,
@@ -41,7 +40,7 @@ class Context:
     @cached_property
     def objects(self) -> list[ObjectAt]:
         """Every object, where it is written, as `walk.iter_objects` yields them."""
-        return list(iter_objects(self.bundle.data))
+        return self.bundle.objects
 
     @cached_property
     def schemas(self) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
