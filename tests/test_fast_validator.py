@@ -49,7 +49,10 @@ def _agree(bundle: Bundle) -> bool | None:
         if placed is not None:
             located = located_diagnostics(bundle, release)
             extra = set(_worded_alike(placed)) - set(_worded_alike(located))
-            entries = [jp.from_tokens(list(t)) for t, _ in _Places(bundle.data, bundle.objects).entry_schemas]
+            entries = [
+                jp.from_tokens(list(t))
+                for t, _ in _Places(bundle.data, bundle.objects).entry_schemas
+            ]
             for place in extra:  # another error of a schema the located validator faults
                 entry = max((e for e in entries if _within(place[3], e)), key=len, default=None)
                 assert entry is not None, (bundle.root.path, place)

@@ -163,7 +163,9 @@ class _Bundler:
         if self.errors:
             raise SpecError(self.errors)
         bundle = Bundle(self.root, self.out, self.documents, self.origins)
-        loops = [_loop_diagnostic(bundle, loop) for loop in in_place_loops(self.out, bundle.objects)]
+        loops = [
+            _loop_diagnostic(bundle, loop) for loop in in_place_loops(self.out, bundle.objects)
+        ]
         if loops:
             raise SpecError(loops)
         return bundle

@@ -76,7 +76,9 @@ def path_params(ctx: Context) -> Iterator[Finding]:
     for path_item in ctx.path_items:
         names = _TEMPLATE_PARAM.findall(path_item.path)
         for name in sorted({n for n in names if names.count(n) > 1}):
-            message = f"path {path_item.path!r} names {{{name}}} twice, but a parameter has one value"
+            message = (
+                f"path {path_item.path!r} names {{{name}}} twice, but a parameter has one value"
+            )
             yield Finding(path_item.pointer, message)
     for found in ctx.operations:
         path_item = path_items[found.path]
