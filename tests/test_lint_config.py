@@ -101,6 +101,24 @@ def test_a_baseline_lets_only_new_findings_count(
     assert out.count("[operation-success]") == 1 and "GET /c " in out
 
 
+def test_generate_leaves_out_the_warnings_the_policy_silences(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`generate` prints the team's warnings, not the ones it turned off or baselined; a rule the
+    policy raises to error is `validate`'s and `check`'s gate, and generate still writes."""
+    code, out = run(capsys, "generate", "api.yaml", "--out", "gen")
+    assert code == 0 and "[server-trailing-slash]" in out and "[operation-success]" in out
+    configure(project, 'rules = {server-trailing-slash = "off", operation-success = "error"}\n')
+    code, out = run(capsys, "generate", "api.yaml", "--out", "gen2")
+    assert code == 0 and "[server-trailing-slash]" not in out and "[operation-success]" in out
+    assert (project / "gen2" / "api" / "client.py").is_file()
+    configure(project, "")
+    assert run(capsys, "validate", "api.yaml", "--write-baseline", "known.json")[0] == 0
+    configure(project, 'baseline = "known.json"\n')
+    code, out = run(capsys, "generate", "api.yaml", "--out", "gen3")
+    assert code == 0 and "warning:" not in out
+
+
 @pytest.mark.parametrize(
     ("text", "says"),
     [

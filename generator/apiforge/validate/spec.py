@@ -30,12 +30,20 @@ def validate_and_lint(bundle: Bundle, *, generating: bool = False) -> list[Diagn
     """The standard's findings, then every lint rule's, at the rules' own severities.
 
     `generating`: as `generate` says them: lint leaves out what the plan says itself and relaxes
-    the errors that leave the code well defined (warnings that know it).
+    the errors that leave the code well defined (warnings that know it); the warnings the team's
+    `[tool.apiforge.lint]` turns off or baselines are left out too. Its errors stay whatever the
+    policy says: they are what would make the generated code undefined. (Severities the policy
+    raises are `validate`'s and `check`'s to apply: they are the gate, `generate` is not.)
     """
     from apiforge.validate.lint import lint_bundle
+    from apiforge.validate.lint.policy import load_policy
     from apiforge.validate.openapi import validate_bundle
 
-    return validate_bundle(bundle) + lint_bundle(bundle, generating=generating)
+    found = validate_bundle(bundle) + lint_bundle(bundle, generating=generating)
+    if generating:
+        policy = load_policy()
+        found = [d for d in found if d.is_error or not policy.quiets(d)]
+    return found
 
 
 def validate_spec(path: Path, *, baseline: bool = True) -> list[Diagnostic]:

@@ -59,6 +59,10 @@ class LintPolicy:
                 chosen = override.rules[d.rule]
         return chosen
 
+    def quiets(self, d: Diagnostic) -> bool:
+        """Whether the team silenced a finding: its rule is off there, or the baseline knows it."""
+        return key(d) in self.baseline or (bool(d.rule) and self.level(d) == "off")
+
     def apply(
         self, diagnostics: Iterable[Diagnostic], *, baseline: bool = True
     ) -> list[Diagnostic]:
