@@ -88,6 +88,35 @@ def test_edits_that_change_no_schema_never_run_the_library(
     assert tree_bytes(project / "out") == cold(spec, tmp_path / "cold2")
 
 
+def test_ruff_formats_only_the_files_whose_text_it_has_not_seen(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The format stage keeps ruff's answers in the cache folder: after an operation's edit, the
+    models and the runtime (most of the bytes) are not formatted again, and the tree is a cold
+    run's, byte for byte."""
+    from apiforge.output import format as formatting
+
+    formatted: list[list[str]] = []
+    real = formatting._run_ruff
+
+    def recording(paths: list[Path], config: Any) -> None:
+        formatted.append(sorted(p.name for p in paths))
+        real(paths, config)
+
+    monkeypatch.setattr(formatting, "_run_ruff", recording)
+    cache = ModelCache(tmp_path / "cache")
+    spec = project / "spec" / "sandbox.yaml"
+    generate([spec], project / "out", cache=cache)
+    assert "models.py" in formatted[-1] and len(formatted[-1]) > 10  # cold: every file
+    edit(spec, "summary: OpenAI chat completions", "summary: Chat, edited")
+    generate([spec], project / "out", cache=cache)
+    assert formatted[-1] == ["client.py", "server.py"]  # the files the summary is written in
+    generate([spec], project / "out2", cache=cache)
+    assert formatted[-1] == []  # seen, all of them
+    assert tree_bytes(project / "out") == cold(spec, tmp_path / "cold")
+    assert tree_bytes(project / "out2") == tree_bytes(project / "out")
+
+
 def cold_with(spec: Path, out: Path, templates: Path) -> dict[str, bytes]:
     generate([spec], out, templates=templates, cache=OFF)
     return tree_bytes(out)

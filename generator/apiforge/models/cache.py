@@ -11,7 +11,9 @@ Two layers: the library's own output, keyed by its input (looked up in the model
 the parent validates), and our edits of it with the index of what it defines, keyed by that
 output. Entries are JSON files written atomically (a temporary file, then a rename), so
 concurrent runs (generate, check, --watch, pre-commit) share the folder safely; an unreadable
-entry is a miss. The folder is safe to delete, ignores itself in git, and keeps to a size bound
+entry is a miss. The format stage keeps ruff's answers here too (`output.format.FormatStore`:
+formatted text keyed by the unformatted text, its place and ruff's settings and version). The
+folder is safe to delete, ignores itself in git, and keeps to a size bound
 (the least recently used entries go first).
 """
 

@@ -11,16 +11,17 @@ the output must be the same bytes in every checkout.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import subprocess
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from apiforge.findings.diagnostic import UsageError
 
-__all__ = ["RuffConfig", "format_tree", "ruff_binary", "ruff_config_for"]
+__all__ = ["FormatStore", "RuffConfig", "format_tree", "ruff_binary", "ruff_config_for"]
 
 STOCK_SETTINGS = ["--isolated", "--target-version", "py311"]  # no configuration found: stock ruff
 LINT_RULES = ["--extend-select", "E,F,W,I,UP", "--ignore", "E501"]  # on top of the configured rules
@@ -89,12 +90,64 @@ def ruff_binary() -> str:
     return str(find_ruff_bin())
 
 
-def format_tree(root: Path, config: RuffConfig) -> None:
+class FormatStore(Protocol):
+    """Where formatted files are kept between runs (the model cache's folder): keyed by
+    everything ruff's answer depends on, so a hit is the bytes ruff would write."""
+
+    def key(self, *parts: str) -> str: ...
+    def get(self, key: str) -> dict[str, Any] | None: ...
+    def put(self, key: str, value: dict[str, Any]) -> None: ...
+
+
+def format_tree(root: Path, config: RuffConfig, store: FormatStore | None = None) -> None:
     """Fix imports and modern syntax, then format, every Python file below `root`.
 
-    Files are named one by one, so neither a `.gitignore` nor an `exclude` can skip one.
+    Files are named one by one, so neither a `.gitignore` nor an `exclude` can skip one. With a
+    `store`, a file whose text, place and settings ruff has seen before takes ruff's answer from
+    it, and ruff runs on the others only (after an edit of one operation: the client and server,
+    not the models and the runtime, which are most of the bytes).
     """
-    files = [str(p) for p in sorted(root.rglob("*.py"))]
+    paths = sorted(root.rglob("*.py"))
+    keys = _format_keys(root, paths, config, store)
+    todo = []
+    for path in paths:
+        hit = store.get(keys[path]) if store is not None and keys[path] else None
+        text = hit.get("text") if hit is not None else None
+        if isinstance(text, str):
+            path.write_text(text, encoding="utf-8")
+        else:
+            todo.append(path)
+    _run_ruff(todo, config)
+    for path in todo:
+        if store is not None and keys[path]:
+            store.put(keys[path], {"text": path.read_text(encoding="utf-8")})
+
+
+def _format_keys(
+    root: Path, paths: list[Path], config: RuffConfig, store: FormatStore | None
+) -> dict[Path, str]:
+    """Each file's key: its text, its place among the tree's files (import sorting reads which
+    modules are first-party), the settings, the rules and ruff's version; "" with no store."""
+    if store is None:
+        return dict.fromkeys(paths, "")
+    names = [p.relative_to(root).as_posix() for p in paths]
+    tree = "\n".join(names)
+    shared = ("ruff-format-1", _ruff_version(), config.digest, " ".join(LINT_RULES), tree)
+    return {
+        path: store.key(*shared, name, path.read_text(encoding="utf-8"))
+        for path, name in zip(paths, names, strict=True)
+    }
+
+
+def _ruff_version() -> str:
+    try:
+        return importlib.metadata.version("ruff")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - ruff is a dependency
+        return "unknown"
+
+
+def _run_ruff(paths: list[Path], config: RuffConfig) -> None:
+    files = [str(p) for p in paths]
     if not files:
         return
     ruff, settings = ruff_binary(), [*config.arguments(), "--no-cache"]
