@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
+import json
 import math
 import random
 import re
@@ -396,6 +397,25 @@ def difference(sent: Any, got: Any, path: str = "") -> tuple[str, str] | None:
     if isinstance(sent, str) and same_value(sent, got):
         return "string reformatted", path
     return f"{_kind(sent)} changed", path
+
+
+def same_on_the_wire(sent: Any, got: Any) -> bool:
+    """Whether a parameter the server read differs from the one sent only where its text cannot
+    tell: `videogame=4` is the number 4 and the string "4" alike, and a schema that allows both
+    (`oneOf: [integer, string]`) lets the server keep the string."""
+    return _wire(sent) == _wire(got)
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    return value
 
 
 def same_value(a: str, b: str) -> bool:

@@ -20,7 +20,7 @@ import pytest
 from tests.helpers import REPO
 
 sys.path.insert(0, str(REPO / "bench"))
-from fidelity_values import difference, instances, mutations  # noqa: E402
+from fidelity_values import difference, instances, mutations, same_on_the_wire  # noqa: E402
 
 WORKER = REPO / "bench" / "fidelity_worker.py"
 # the one class the dialects still show: models drop the undeclared keys the spec allows
@@ -174,3 +174,18 @@ def test_instances_are_valid_and_mutations_invalid() -> None:
 def test_difference_classes(sent: Any, got: Any, expected: str | None) -> None:
     found = difference(sent, got)
     assert (found[0] if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("sent", "got", "same"),
+    [
+        ([4, "rl", 14], ["4", "rl", "14"], True),  # pandascore's `videogame`: int or string
+        (True, "true", True),
+        (1.5, "1.5", True),
+        (4, "5", False),
+        ([4], ["4", "5"], False),
+        ({"a": 1}, {"a": "1"}, True),
+    ],
+)
+def test_a_parameter_read_as_its_text_is_the_one_sent(sent: Any, got: Any, same: bool) -> None:
+    assert same_on_the_wire(sent, got) is same

@@ -322,6 +322,10 @@ CASES = [
     (OPENSHIFT, "IdentityProvider", {"provider": {**AAD, "clientId": 1}}, False),
     (OPENSHIFT, "IdentityProvider", {"provider": {"kind": "HtpasswdProvider", "user": "u"}}, True),
     (OPENSHIFT, "IdentityProvider", {"provider": {"kind": "HtpasswdProvider"}}, False),
+    # a base with properties and no type is an object (the models' class), though its
+    # discriminator's selection (an added allOf) is no plain schema: Azure search's policies
+    (OPENSHIFT, "IdentityProvider", {"provider": []}, False),
+    (OPENSHIFT, "IdentityProvider", {"provider": "AAD"}, False),
 ]
 
 

@@ -144,6 +144,8 @@ class _Converter:
                 out[key] = {name: self.convert(sub) for name, sub in value.items()}
             else:
                 out[key] = value
+        if reads_as_object(node):  # as the models read it: before a discriminator adds `allOf`
+            out["type"] = "object"
         _exclusive_bounds(out)
         self._drop_hidden(node, out)
         self._discriminate(node, ref, out)
