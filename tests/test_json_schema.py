@@ -115,6 +115,45 @@ def test_a_ref_that_leads_nowhere_is_an_error() -> None:
         to_json_schema(DOC_30, {"$ref": "other.yaml#/X"}, "response")
 
 
+UNTYPED = _doc(
+    "3.0.3",
+    {
+        "Match": {
+            "type": "object",
+            "properties": {
+                "ids": {"items": {"type": "string"}},  # vtex's MatchMultiple, Azure's mountTargets
+                "tags": {"properties": {"a": {"type": "string"}}},
+            },
+        }
+    },
+)
+
+
+@pytest.mark.parametrize(
+    ("instance", "valid"),
+    [
+        ({"ids": ["x"], "tags": {"a": "y"}}, True),
+        ({"ids": {"0": "x"}}, False),
+        ({"ids": -1.5}, False),
+        ({"tags": []}, False),
+        ({"tags": "y"}, False),
+    ],
+)
+def test_items_or_properties_without_a_type_read_as_the_models_read_them(
+    instance: dict[str, Any], valid: bool
+) -> None:
+    """A schema with `items` and no type is an array, one with `properties` an object: JSON
+    Schema would let anything else through, the models (a list, a class) do not."""
+    assert _accepts(UNTYPED, "Match", instance, "request") is valid
+
+
+def test_the_models_agree_on_untyped_items_and_properties(tmp_path: Path) -> None:
+    model = _models(tmp_path, UNTYPED, "Match")
+    assert _model_accepts(model, {"ids": ["x"], "tags": {"a": "y"}})
+    assert not _model_accepts(model, {"ids": {"0": "x"}})
+    assert not _model_accepts(model, {"tags": []})
+
+
 # --- discriminator: the value selects the schema (OpenAPI 3.0.3/3.1.0 Discriminator Object) ------
 
 _DEFS = "#/components/schemas/"

@@ -37,7 +37,14 @@ from apiforge.document import pointer as jp
 from apiforge.document.versions import json_schema_2020
 from apiforge.document.walk import get_ref, walk_pointer
 
-__all__ = ["DIALECT", "Direction", "SchemaConversionError", "reads_as_object", "to_json_schema"]
+__all__ = [
+    "DIALECT",
+    "Direction",
+    "SchemaConversionError",
+    "reads_as_array",
+    "reads_as_object",
+    "to_json_schema",
+]
 
 _OBJECT_KEYWORDS = ("properties", "required", "additionalProperties", "patternProperties")
 _NOT_PLAIN = ("type", "$ref", "allOf", "anyOf", "oneOf", "enum", "const", "not")
@@ -50,6 +57,17 @@ def reads_as_object(schema: Any) -> bool:
     return (
         isinstance(schema, dict)
         and any(k in schema for k in _OBJECT_KEYWORDS)
+        and not any(k in schema for k in _NOT_PLAIN)
+    )
+
+
+def reads_as_array(schema: Any) -> bool:
+    """The same reading of a schema with `items` and no `type` (vtex's, Azure's `mountTargets`):
+    an array, as the models make it (a list), although JSON Schema lets any non-array through."""
+    return (
+        isinstance(schema, dict)
+        and "items" in schema
+        and not any(k in schema for k in _OBJECT_KEYWORDS)
         and not any(k in schema for k in _NOT_PLAIN)
     )
 
@@ -146,6 +164,8 @@ class _Converter:
                 out[key] = value
         if reads_as_object(node):  # as the models read it: before a discriminator adds `allOf`
             out["type"] = "object"
+        elif reads_as_array(node):
+            out["type"] = "array"
         _exclusive_bounds(out)
         self._drop_hidden(node, out)
         self._discriminate(node, ref, out)
