@@ -117,7 +117,7 @@ def test_a_failure_while_formatting_leaves_the_previous_output(
         (project / "spec" / "sandbox.yaml").read_text().replace("title:", "title: Changed", 1)
     )
 
-    def broken_format(root: Path, config: object) -> None:
+    def broken_format(root: Path, config: object, store: object = None) -> None:
         raise RuntimeError("formatter crashed")
 
     monkeypatch.setattr("apiforge.pipeline.format_tree", broken_format)
