@@ -137,7 +137,8 @@ def generate(
             stage_package(stage, package.name, package.files)
         progress("format")
         ruff = ruff_config_for(format_as or out_dir)
-        format_tree(stage, ruff, models if models.enabled else None)
+        formats = models.beside("format")
+        format_tree(stage, ruff, formats if formats.enabled else None)
         fingerprint = output_fingerprint(ruff, templates, method_names)
         for package in built:
             write_manifest(

@@ -11,9 +11,9 @@ Two layers: the library's own output, keyed by its input (looked up in the model
 the parent validates), and our edits of it with the index of what it defines, keyed by that
 output. Entries are JSON files written atomically (a temporary file, then a rename), so
 concurrent runs (generate, check, --watch, pre-commit) share the folder safely; an unreadable
-entry is a miss. The format stage keeps ruff's answers here too (`output.format.FormatStore`:
-formatted text keyed by the unformatted text, its place and ruff's settings and version). The
-folder is safe to delete, ignores itself in git, and keeps to a size bound
+entry is a miss. The format stage keeps ruff's answers in a folder beside it (`format/`, see
+`output.format.FormatStore`: formatted text keyed by the unformatted text, its place, ruff's
+settings and version). The folder is safe to delete, ignores itself in git, and keeps to a size bound
 (the least recently used entries go first).
 """
 
@@ -48,6 +48,13 @@ class ModelCache:
     @property
     def enabled(self) -> bool:
         return self.folder is not None
+
+    def beside(self, name: str) -> ModelCache:
+        """A cache of its own in a folder next to this one's (`format/` beside `models/`), with
+        the same bound; off when this one is."""
+        if self.folder is None:
+            return self
+        return ModelCache(self.folder.parent / name, self.max_bytes)
 
     def key(self, *parts: str) -> str:
         """The key of `parts` made by this generator (its fingerprint: our code, the library's

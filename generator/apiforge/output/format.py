@@ -91,7 +91,7 @@ def ruff_binary() -> str:
 
 
 class FormatStore(Protocol):
-    """Where formatted files are kept between runs (the model cache's folder): keyed by
+    """Where formatted files are kept between runs (`format/` beside the model cache): keyed by
     everything ruff's answer depends on, so a hit is the bytes ruff would write."""
 
     def key(self, *parts: str) -> str: ...
