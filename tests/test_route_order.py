@@ -35,7 +35,8 @@ def _body(ref: str) -> dict[str, Any]:
     return {"required": True, "content": _json(ref)["content"]}
 
 
-NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+STRING = {"type": "string"}
+NAME = {"name": "name", "in": "path", "required": True, "schema": STRING}
 
 DOC: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -71,6 +72,21 @@ DOC: dict[str, Any] = {
                     {"name": "accept", "in": "header", "schema": {"type": "string"}},
                 ],
                 "requestBody": _body("Named"),
+                "responses": {"200": _json("Thing")},
+            }
+        },
+        "/blog/{pageName}{extension}": {  # healthcare.gov's, bufferapp's: no text between
+            "get": {
+                "operationId": "BlogPage",
+                "parameters": [
+                    {"name": "pageName", "in": "path", "required": True, "schema": STRING},
+                    {
+                        "name": "extension",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": [".json", ".md"]},
+                    },
+                ],
                 "responses": {"200": _json("Thing")},
             }
         },
@@ -182,6 +198,24 @@ def test_the_more_specific_template_wins(built: Built) -> None:
         ("update_signed", {"id": 1}),
         ("update_thing", {"name": "x"}),
     ]
+
+
+@pytest.mark.parametrize(
+    ("page", "extension"), [("notes", ".md"), ("notes.md", ".json"), ("a.json.x", ".md")]
+)
+def test_two_parameters_without_text_between_split_where_the_enum_says(
+    built: Built, page: str, extension: str
+) -> None:
+    """`/blog/notes.md.json`: the extension takes only its listed values, the page the rest
+    (Starlette's greedy split gave the page `notes.md.jso`, and a 400 for `n`)."""
+
+    async def talk(c: Any) -> Any:
+        return await c.blog_page(page_name=page, extension=extension)
+
+    result, recorder = _call(built, talk)
+    assert result.via == "blog_page"
+    params = recorder.calls[0][2]
+    assert (params.page_name, params.extension) == (page, extension)
 
 
 def test_content_type_and_accept_parameters_are_ignored_with_a_warning(built: Built) -> None:

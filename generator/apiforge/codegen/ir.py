@@ -54,6 +54,9 @@ class Param:
     # the wire text the operation's route fixes (`/#X-Amz-Target=Svc.Op`): the client sends it
     # and takes no argument for it; None for a parameter the caller gives
     fixed: str | None = None
+    # a path parameter sharing its segment with another (`{page}{extension}`): the strings its
+    # enum lists, which the server's route matches alone so the split is the spec's; else ()
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

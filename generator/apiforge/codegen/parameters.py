@@ -3,6 +3,7 @@ operation's merged, typed, named for Python, and the headers OpenAPI says to ign
 
 from __future__ import annotations
 
+import re
 from collections.abc import Set
 from typing import Any
 
@@ -35,6 +36,7 @@ def operation_params(
                 where = jp.join(owner_at, "parameters", i)
                 merged[(str(param.get("in")), param["name"])] = (param, where)
     names = set(taken)
+    crowded = _crowded(path)
     out: list[ir.Param] = []
     single: dict[tuple[str, str], str] = {}
     ignored: list[tuple[str, str]] = []
@@ -50,8 +52,10 @@ def operation_params(
         name = unique(str(PythonIdentifier(wire, avoid_builtins=False)), names)
         required = bool(param.get("required")) or location == "path"
         annotation = schema_annotation(param.get("schema"), doc)
+        choices = _listed(param.get("schema"), doc) if wire in crowded else ()
+        description = _param_doc(param, doc)
         out.append(
-            ir.Param(name, wire, location, annotation, required, _param_doc(param, doc))  # type: ignore[arg-type]
+            ir.Param(name, wire, location, annotation, required, description, None, choices)  # type: ignore[arg-type]
         )
     out.sort(key=lambda p: (not p.required, p.location != "path"))
     return tuple(out), single, ignored
@@ -68,6 +72,28 @@ def _ignored_header(wire: str) -> str:
         f"header parameter {wire!r} is ignored, as OpenAPI says: the client sets {wire} itself"
         " (from the body's media type, the response it reads, or the security scheme)"
     )
+
+
+def _crowded(path: str) -> set[str]:
+    """The path parameters that share a segment with another, nothing between them
+    (`/blog/{page}{extension}`): where Starlette's greedy match would split them."""
+    return {
+        name.lstrip("+")
+        for segment in path.split("?")[0].split("#")[0].split("/")
+        if "}{" in segment
+        for name in re.findall(r"\{([^{}]+)\}", segment)
+    }
+
+
+def _listed(schema: Any, doc: dict[str, Any]) -> tuple[str, ...]:
+    """The strings a path parameter's enum lists (none empty or holding `/`), else ()."""
+    schema = deref(schema, doc)
+    enum = schema.get("enum") if isinstance(schema, dict) else None
+    if not isinstance(enum, list) or not enum:
+        return ()
+    if not all(isinstance(v, str) and v and "/" not in v for v in enum):
+        return ()
+    return tuple(dict.fromkeys(enum))
 
 
 def _only_value(schema: Any, doc: dict[str, Any]) -> str | None:

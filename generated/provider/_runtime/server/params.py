@@ -3,6 +3,7 @@ turns a request's values into the operation's parameters dataclass, refusing in 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import types
 import typing
@@ -11,6 +12,7 @@ from dataclasses import fields
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from starlette.convertors import CONVERTOR_TYPES, Convertor, register_url_convertor
 from starlette.requests import Request
 
 from .errors import ApiError
@@ -28,15 +30,44 @@ def error_details(exc: ValidationError, prefix: tuple[str, ...]) -> list[dict[st
 
 def route_path(spec: OperationSpec) -> str:
     """The route with each `{wire name}` renamed to its identifier, as Starlette requires; a
-    reserved expansion `{+name}` (RFC 6570: its value may hold `/`) matches as a `:path`."""
+    reserved expansion `{+name}` (RFC 6570: its value may hold `/`) matches as a `:path`.
+
+    Two parameters in one segment with no text between them (`/blog/{page}{extension}`) split
+    wherever Starlette's greedy match happens to; where one of them takes only listed strings
+    (an enum: `.json`, `.md`), it matches only those, so `notes.md.json` is `notes.md` + `.json`.
+    """
     names = {p.wire_name: p.name for p in spec.params if p.location == "path"}
+    choices = {p.wire_name: p.choices for p in spec.params if p.location == "path" and p.choices}
 
     def rename(match: re.Match[str]) -> str:
         wire = match[1].removeprefix("+")
-        kind = ":path" if match[1].startswith("+") else ""
-        return "{" + names.get(wire, wire) + kind + "}"
+        name = names.get(wire, wire)
+        if match[1].startswith("+"):
+            return "{" + name + ":path}"
+        if wire in choices:
+            return "{" + name + ":" + _choice_convertor(choices[wire]) + "}"
+        return "{" + name + "}"
 
     return re.sub(r"\{([^{}]+)\}", rename, spec.route or spec.path)
+
+
+def _choice_convertor(values: tuple[str, ...]) -> str:
+    """The name of a Starlette convertor matching exactly `values` (registered once, by content)."""
+    pattern = "|".join(re.escape(v) for v in sorted(set(values), key=lambda v: (-len(v), v)))
+    name = "apiforge_" + hashlib.sha256(pattern.encode()).hexdigest()[:16]
+    if name not in CONVERTOR_TYPES:
+
+        class Choice(Convertor[str]):
+            regex = f"(?:{pattern})"
+
+            def convert(self, value: str) -> str:
+                return value
+
+            def to_string(self, value: str) -> str:
+                return value
+
+        register_url_convertor(name, Choice())
+    return name
 
 
 def param_reader(spec: OperationSpec) -> Callable[[Request], object] | None:

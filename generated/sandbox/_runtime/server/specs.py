@@ -49,6 +49,7 @@ class ParamSpec:
     name: str  # attribute of the operation's parameters dataclass
     wire_name: str
     location: Literal["path", "query", "header", "cookie"]
+    choices: tuple[str, ...] = ()  # the route matches only these (see params.route_path)
 
 
 @dataclass(frozen=True)
