@@ -8,10 +8,13 @@ every shape (petstore 3.0 and 3.1, polymorphism, circular refs, callbacks, webho
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -112,19 +115,24 @@ def oas_examples() -> Path:
         if npm is None:
             pytest.skip("npm is not available to fetch @readme/oas-examples")
         cache.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            [npm, "pack", OAS_EXAMPLES, "--silent"],
-            cwd=cache,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
-        tarballs = list(cache.glob("*.tgz"))
-        if done.returncode != 0 or not tarballs:
-            pytest.skip(f"npm pack {OAS_EXAMPLES} failed: {done.stderr[-300:]}")
-        with tarfile.open(tarballs[0]) as tar:
-            tar.extractall(cache, filter="data")
+        # each test worker fetches into a folder of its own and renames it into place whole: a
+        # worker never reads another's half-extracted package (CI's fresh clone, two workers)
+        with tempfile.TemporaryDirectory(dir=cache, prefix=".fetch-") as scratch:
+            done = subprocess.run(
+                [npm, "pack", OAS_EXAMPLES, "--silent"],
+                cwd=scratch,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=300,
+            )
+            tarballs = list(Path(scratch).glob("*.tgz"))
+            if done.returncode != 0 or not tarballs:
+                pytest.skip(f"npm pack {OAS_EXAMPLES} failed: {done.stderr[-300:]}")
+            with tarfile.open(tarballs[0]) as tar:
+                tar.extractall(scratch, filter="data")
+            with contextlib.suppress(OSError):  # another worker's copy got there first
+                os.rename(Path(scratch) / "package", cache / "package")
     return cache / "package"
 
 
