@@ -187,7 +187,7 @@ def timed(command: list[str], cwd: Path, env: dict[str, str], label: str = "") -
     CPU.setdefault(label, []).append(cpu)
     if done.returncode not in (0, 1) or "Traceback" in done.stderr:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
-    LAST_STDERR[0] = done.stderr
+    LAST_STDERR[0] = done.stdout + done.stderr  # what the command said, on either stream
     return elapsed
 
 
