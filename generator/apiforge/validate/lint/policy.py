@@ -59,9 +59,10 @@ class LintPolicy:
                 chosen = override.rules[d.rule]
         return chosen
 
-    def quiets(self, d: Diagnostic) -> bool:
-        """Whether the team silenced a finding: its rule is off there, or the baseline knows it."""
-        return key(d) in self.baseline or (bool(d.rule) and self.level(d) == "off")
+    def quiets(self, d: Diagnostic, *, baseline: bool = True) -> bool:
+        """Whether the team silenced a finding: its rule is off there, or (with `baseline`) the
+        baseline knows it."""
+        return (baseline and key(d) in self.baseline) or (bool(d.rule) and self.level(d) == "off")
 
     def apply(
         self, diagnostics: Iterable[Diagnostic], *, baseline: bool = True
@@ -69,11 +70,9 @@ class LintPolicy:
         """The findings at their configured severity, without those turned off or in the baseline."""
         out = []
         for d in diagnostics:
-            if baseline and key(d) in self.baseline:
+            if self.quiets(d, baseline=baseline):
                 continue
             level = self.level(d) if d.rule else None
-            if level == "off":
-                continue
             if level is not None and level != d.severity.value:
                 d = dataclasses.replace(d, severity=Severity(level))
             out.append(d)
