@@ -37,9 +37,10 @@ class Context:
     def data(self) -> dict[str, Any]:
         return self.bundle.data
 
-    @cached_property
+    @property
     def objects(self) -> list[ObjectAt]:
-        """Every object, where it is written, as `walk.iter_objects` yields them."""
+        """Every object, where it is written, as `walk.iter_objects` yields them (the bundle's
+        one walk, shared with its loop check and the placing of validator errors)."""
         return self.bundle.objects
 
     @cached_property
