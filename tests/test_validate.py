@@ -324,10 +324,14 @@ def test_an_exception_inside_a_validator_never_refuses_a_valid_document(
         raise ValueError("constructed failure")
 
     if where == "placing":
-        monkeypatch.setattr(validate_module, "fast_errors", lambda data, release: [object()])
+        monkeypatch.setattr(
+            validate_module, "fast_errors_begun", lambda data, release: lambda: [object()]
+        )
         monkeypatch.setattr(validate_module, "placed_diagnostics", crash)
     else:
-        monkeypatch.setattr(validate_module, "fast_errors", lambda data, release: None)
+        monkeypatch.setattr(
+            validate_module, "fast_errors_begun", lambda data, release: lambda: None
+        )
         target = keywords.MediaTypeValidator if where == "keyword" else keywords.RootValidator
         monkeypatch.setattr(target, "__call__", crash)
     found = validate_file(write(tmp_path / "api.yaml", VALID_31), "api.yaml")

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["RECURSION_LIMIT", "STACK_BYTES", "run_deep"]
+__all__ = ["RECURSION_LIMIT", "STACK_BYTES", "run_deep", "start_deep"]
 
 T = TypeVar("T")
 
@@ -56,3 +56,37 @@ def run_deep(work: Callable[[], T]) -> T:
     if failure:
         raise failure[0]
     return outcome[0]
+
+
+def start_deep(work: Callable[[], T]) -> Callable[[], T]:
+    """`work()` begun on a thread with as large a stack (for a library that releases the GIL while
+    it recurses through a document: the Rust validator); the returned call waits for its result
+    or error. Where no such thread can be started, `work()` runs when the result is asked for."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the caller's thread as it is
+            failure.append(exc)
+
+    try:
+        previous_stack = threading.stack_size(STACK_BYTES)
+    except (ValueError, RuntimeError):
+        return work
+    try:
+        worker = threading.Thread(target=target, name="apiforge-deep-worker", daemon=True)
+        worker.start()
+    except RuntimeError:
+        return work
+    finally:
+        threading.stack_size(previous_stack)
+
+    def result() -> T:
+        worker.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+    return result

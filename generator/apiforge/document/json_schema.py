@@ -154,6 +154,8 @@ class _Converter:
         for key, value in node.items():
             if key in _DROPPED or key.startswith("x-") or key in _LOCAL_DEFS:
                 continue
+            if key == "$recursiveAnchor" and not isinstance(value, str):
+                continue  # 2019-09's flag (OpenAI's): 2020-12 reads the keyword as an anchor name
             if key in _ONE:
                 out[key] = self.convert(value)
             elif key in _LIST and isinstance(value, list):

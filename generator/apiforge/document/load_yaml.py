@@ -9,59 +9,32 @@ entries, so a pointer can be located later without keeping the text's nodes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import yaml
 
 from apiforge.document import pointer as jp
 from apiforge.document.load_json import line_col, load_error
+from apiforge.document.yaml_core import NOT_CORE, YAML_TAG, core_scalar, core_schema_loader
 from apiforge.findings.diagnostic import SpecError
 
 __all__ = [
     "Marks",
     "ParsedYaml",
-    "core_scalar",
-    "core_schema_loader",
     "locate_marks",
     "parse_yaml",
     "plain_copy",
 ]
 
-_YAML = "tag:yaml.org,2002:"
+_YAML = YAML_TAG
 _SCALAR_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
-
-# YAML 1.2's core schema (which OpenAPI 3.1 recommends), not PyYAML's YAML 1.1 one: `1e-08` and
-# `.5` are numbers; `yes`, `no`, `on`, `off`, `0b1010`, `1_000`, `1:20` stay strings (an enum of
-# country codes keeps `NO`); `012` is twelve. `<<` still resolves as a merge key, to be refused.
-_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
-_FLOAT = re.compile(
-    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
-)
-_CORE_SCHEMA = (
-    ("bool", re.compile(r"true|True|TRUE|false|False|FALSE"), "tTfF"),
-    ("int", _INT, "-+0123456789"),
-    ("float", _FLOAT, "-+.0123456789"),
-    ("null", re.compile(r"~|null|Null|NULL|"), ["~", "n", "N", ""]),
-    ("merge", re.compile(r"<<"), "<"),
-)
-
-
-def core_schema_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
-    """`base` (PyYAML's safe loader, in C or Python) resolving plain scalars as YAML 1.2 does."""
-    loader = cast(type[yaml.SafeLoader], type(f"Core{base.__name__}", (base,), {}))
-    loader.yaml_implicit_resolvers = {}
-    for tag, pattern, first in _CORE_SCHEMA:
-        full = re.compile(rf"^(?:{pattern.pattern})$")
-        loader.add_implicit_resolver(_YAML + tag, full, list(first))
-    return loader
-
 
 _Loader = core_schema_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 _PyLoader = core_schema_loader(yaml.SafeLoader)
 
-Marks = dict[int, tuple[Any, list[tuple[int, int]]]]  # id(container) -> (it, its entries' marks)
+# id(container) -> (it, the start marks of its entries' values: PyYAML's or libyaml's, from 0)
+Marks = dict[int, tuple[Any, list[Any]]]
 
 
 class ParsedYaml(NamedTuple):
@@ -146,6 +119,7 @@ def _position(mark: Any) -> tuple[int, int]:
 
 
 _MISSING: Any = object()
+_IN_LIST: Any = object()
 _MAP_TAG = _YAML + "map"
 _SEQ_TAG = _YAML + "seq"
 _STR_TAG = _YAML + "str"
@@ -159,8 +133,9 @@ class _Frame:
 
     def __init__(self, container: Any, anchor: str | None, nodes_before: int) -> None:
         self.container = container
-        self.marks: list[tuple[int, int]] = []
-        self.key: Any = _MISSING  # a mapping's key waiting for its value
+        self.marks: list[Any] = []  # the start marks of its entries' values, in order
+        # a mapping's key waiting for its value (_MISSING: none yet); a sequence's is _IN_LIST
+        self.key: Any = _MISSING if type(container) is dict else _IN_LIST
         self.anchor = anchor
         self.nodes_before = nodes_before
         self.height = 0  # levels of nodes below it so far (an alias may bring a deep value in)
@@ -211,9 +186,19 @@ class _YamlBuilder:
             loader.dispose()
 
     def _events(self, loader: yaml.SafeLoader) -> Any:
+        """The loop every event of the document passes through: the common cases (a plain string
+        key, a string value, a mapping or sequence opening and closing) are written out inline,
+        the rest (tags, anchors, aliases, refusals) go through the methods below."""
         get_event: Callable[[], Any] = loader.get_event
         resolve: Callable[..., str] = loader.resolve
         stack = self.stack
+        max_depth = self.max_depth
+        marks = self.marks
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        opening = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+        closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+        scalar_node, missing, str_tag = yaml.ScalarNode, _MISSING, _STR_TAG
+        top: _Frame | None = None  # stack[-1]
         root: Any = _MISSING
         seen_document = False
         # a plain scalar's tag depends on its text alone, and documents repeat theirs (`type`,
@@ -222,59 +207,71 @@ class _YamlBuilder:
         while True:
             event = get_event()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
+            if kind is scalar_event:
                 tag = event.tag
+                raw = event.value
                 if tag is None or tag == "!":
-                    seen = (event.value, event.implicit)
+                    seen = (raw, event.implicit)
                     tag = resolved.get(seen)
                     if tag is None:
-                        tag = resolved[seen] = resolve(yaml.ScalarNode, *seen)
-                if stack and stack[-1].key is _MISSING and type(stack[-1].container) is dict:
-                    self._key(stack[-1], tag, event.value, event)
+                        tag = resolved[seen] = resolve(scalar_node, *seen)
+                if top is not None and top.key is missing:  # a mapping's key
+                    if tag == str_tag and event.anchor is None:
+                        if raw in top.container:
+                            raise self._error(event, f"duplicate key {raw!r}", key=raw)
+                        top.key = raw
+                    else:
+                        self._key(top, tag, raw, event)
                     continue
-                value = self._scalar(tag, event.value, event)
+                value = raw if tag == str_tag else self._scalar(tag, raw, event)
                 self.nodes += 1
                 if event.anchor is not None:
                     self._new_anchor(event)
-                    self.anchors[event.anchor] = (value, 1, 0, (tag, event.value))
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                    self.anchors[event.anchor] = (value, 1, 0, (tag, raw))
+            elif kind in opening:
                 is_map = kind is yaml.MappingStartEvent
-                if stack and stack[-1].key is _MISSING and type(stack[-1].container) is dict:
+                if top is not None and top.key is missing:
                     raise self._error(event, "mapping keys must be plain scalars")
-                self._check_depth(event)
+                if len(stack) > max_depth:
+                    raise self._error(event, _too_deep(max_depth), child=True)
                 tag = event.tag
                 if tag is not None and tag != "!" and tag != (_MAP_TAG if is_map else _SEQ_TAG):
                     raise self._error(event, f"unsupported YAML tag {tag!r}", child=True)
-                frame = _Frame({} if is_map else [], event.anchor, self.nodes)
-                self.nodes += 1
                 if event.anchor is not None:
                     self._new_anchor(event)
                     self.open_anchors.add(event.anchor)
                 mark = event.start_mark
-                if stack:
-                    stack[-1].marks.append((mark.line + 1, mark.column + 1))
+                if top is not None:
+                    top.marks.append(mark)
                 else:
                     self.root_mark = (mark.line + 1, mark.column + 1)
-                stack.append(frame)
+                top = _Frame({} if is_map else [], event.anchor, self.nodes)
+                self.nodes += 1
+                stack.append(top)
                 continue
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif kind in closing:
                 frame = stack.pop()
                 value = frame.container
-                self.marks[id(value)] = (value, frame.marks)
-                if stack and frame.height + 1 > stack[-1].height:
-                    stack[-1].height = frame.height + 1
+                marks[id(value)] = (value, frame.marks)
                 if frame.anchor is not None:
                     self.open_anchors.discard(frame.anchor)
                     size = self.nodes - frame.nodes_before
                     self.anchors[frame.anchor] = (value, size, frame.height, None)
-                if stack:
-                    self._attach_value(stack[-1], value)
-                else:
+                top = stack[-1] if stack else None
+                if top is None:
                     root = value
+                    continue
+                if frame.height >= top.height:
+                    top.height = frame.height + 1
+                if top.key is _IN_LIST:
+                    top.container.append(value)
+                else:
+                    top.container[top.key] = value
+                    top.key = missing
                 continue
-            elif kind is yaml.AliasEvent:
+            elif kind is alias_event:
                 value = self._alias(event)
-                if value is _MISSING:
+                if value is missing:
                     continue  # an aliased key, taken by `_alias`
             elif kind is yaml.DocumentStartEvent:
                 if seen_document:
@@ -284,29 +281,25 @@ class _YamlBuilder:
                 seen_document = True
                 continue
             elif kind is yaml.StreamEndEvent:
-                if root is _MISSING:
+                if root is missing:
                     raise load_error(self.display, "document is empty")
                 return root
             else:  # stream start, document end
                 continue
             # a scalar or an alias's value, in its place
-            if stack:
-                self._check_depth(event)
-                if not stack[-1].height:
-                    stack[-1].height = 1
-                mark = event.start_mark
-                stack[-1].marks.append((mark.line + 1, mark.column + 1))
-                self._attach_value(stack[-1], value)
-            else:
+            if top is None:
                 root = value
-
-    def _attach_value(self, frame: _Frame, value: Any) -> None:
-        container = frame.container
-        if type(container) is dict:
-            container[frame.key] = value
-            frame.key = _MISSING
-        else:
-            container.append(value)
+                continue
+            if len(stack) > max_depth:
+                raise self._error(event, _too_deep(max_depth), child=True)
+            if not top.height:
+                top.height = 1
+            top.marks.append(event.start_mark)
+            if top.key is _IN_LIST:
+                top.container.append(value)
+            else:
+                top.container[top.key] = value
+                top.key = missing
 
     def _key(self, frame: _Frame, tag: str, raw: Any, event: Any) -> None:
         if tag not in _SCALAR_TAGS:
@@ -384,25 +377,9 @@ class _YamlBuilder:
             raise self._error(event, f"unsupported YAML tag {tag!r}", child=True)
         kind = tag[len(_YAML) :]
         value = core_scalar(kind, raw)
-        if value is _MISSING:  # `!!int ""`, `!!bool maybe`: an explicit tag the text does not fit
+        if value is NOT_CORE:  # `!!int ""`, `!!bool maybe`: an explicit tag the text does not fit
             raise self._error(event, f"invalid scalar {raw!r}", child=True)
         return value
-
-
-def core_scalar(kind: str, raw: str) -> Any:
-    """A scalar's value by YAML 1.2's core schema (`int`, `float`, `bool`, `null`), or _MISSING."""
-    if kind == "null":
-        return None
-    if kind == "bool" and raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    if kind == "int" and _INT.fullmatch(raw):
-        base = {"0o": 8, "0x": 16}.get(raw[:2], 10)
-        return int(raw[2:] if base != 10 else raw, base)
-    if kind == "float" and _FLOAT.fullmatch(raw):
-        return float(raw.lower().replace(".", "") if "n" in raw.lower() else raw)  # .inf, .nan
-    if kind == "float" and _INT.fullmatch(raw):  # `!!float 0x10`
-        return float(core_scalar("int", raw))
-    return _MISSING
 
 
 def plain_copy(value: Any) -> Any:
@@ -435,5 +412,6 @@ def locate_marks(
             break
         if index >= len(entry[1]):
             break
-        node, at = nxt, entry[1][index]
+        mark = entry[1][index]
+        node, at = nxt, (mark.line + 1, mark.column + 1)
     return at

@@ -34,6 +34,7 @@ __all__ = [
     "get_ref",
     "in_place_loops",
     "is_method_token",
+    "is_object_kind",
     "is_ref",
     "item_operations",
     "iter_objects",
@@ -167,10 +168,12 @@ class ItemOperation(NamedTuple):
     operation: dict[str, Any]
 
 
-def iter_objects(data: Any) -> Iterator[ObjectAt]:
+def iter_objects(data: Any, *, maps: bool = False) -> Iterator[ObjectAt]:
     """Every object of a bundled document with its pointer tokens and kind (schema, operation, ...).
 
-    Refs are not followed, so each object is seen once, where it is written.
+    Refs are not followed, so each object is seen once, where it is written. `maps`: the maps
+    and lists written as mappings on the way too (`properties`, `responses`: kinds ending in `*`
+    or `[]`), for a walk that must see every mapping outside data (the bundler's).
     """
     stack: list[tuple[tuple[str, ...], str, Any]] = [((), "root", data)]
     while stack:
@@ -187,7 +190,7 @@ def iter_objects(data: Any) -> Iterator[ObjectAt]:
             continue
         if not isinstance(node, dict):
             continue
-        if not kind.endswith("*") and not kind.endswith("[]"):
+        if maps or is_object_kind(kind):
             yield ObjectAt(tokens, kind, node)
         # only containers hold objects: scalars are not even looked at
         children = [
@@ -196,6 +199,11 @@ def iter_objects(data: Any) -> Iterator[ObjectAt]:
             if isinstance(v, dict | list)
         ]
         stack.extend(reversed(children))
+
+
+def is_object_kind(kind: str) -> bool:
+    """An object's kind, not a map's or a list's (`schema`, not `schema*` or `schema[]`)."""
+    return not (kind.endswith("*") or kind.endswith("[]"))
 
 
 def iter_operations(data: dict[str, Any]) -> Iterator[OperationAt]:

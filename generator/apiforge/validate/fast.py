@@ -13,9 +13,12 @@ import contextlib
 import importlib
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["fast_errors", "fast_verdict", "preload"]
+from apiforge.deep_stack import start_deep
+
+__all__ = ["fast_errors", "fast_errors_begun", "fast_verdict", "preload"]
 
 _NONLOCAL_KEYS = frozenset({"$ref", "$dynamicRef", "$recursiveRef"})
 _BASE_KEYS = frozenset({"$id", "$schema", "jsonSchemaDialect"})
@@ -54,16 +57,35 @@ def fast_verdict(data: dict[str, Any], release: tuple[int, int]) -> bool | None:
 
 def fast_errors(data: dict[str, Any], release: tuple[int, int]) -> list[Any] | None:
     """Every error the Rust validator finds (none: valid), or None where it does not judge."""
+    return fast_errors_begun(data, release)()
+
+
+def fast_errors_begun(
+    data: dict[str, Any], release: tuple[int, int]
+) -> Callable[[], list[Any] | None]:
+    """`fast_errors`, begun: the Rust validator runs on a thread of its own, and it releases the
+    GIL while it works, so the caller lints meanwhile (on OpenAI's document the validator's run
+    is hidden whole). The returned call waits for its answer. `data` must not change meanwhile."""
     rs = _rust_module()
     if rs is None:
-        return None
+        return _no_verdict
     validator = getattr(rs, f"OpenAPIV{release[0]}{release[1]}SpecValidator", None)
     if validator is None or not _self_contained(data):
-        return None
-    try:
-        return list(validator(data).iter_errors())
-    except Exception:  # aborted (an unresolvable ref), or a bug of its own: the slow path decides
-        return None
+        return _no_verdict
+
+    def run() -> list[Any] | None:
+        try:
+            return list(validator(data).iter_errors())
+        except (
+            Exception
+        ):  # aborted (an unresolvable ref), or a bug of its own: the slow path decides
+            return None
+
+    return start_deep(run)
+
+
+def _no_verdict() -> list[Any] | None:
+    return None
 
 
 def _self_contained(data: Any) -> bool:

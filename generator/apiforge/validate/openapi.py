@@ -10,33 +10,48 @@ document) only that path pays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from apiforge.document.bundle import Bundle
 from apiforge.document.versions import supported_release, supported_text
 from apiforge.findings.diagnostic import Diagnostic
-from apiforge.validate.fast import fast_errors
+from apiforge.validate.fast import fast_errors_begun
 from apiforge.validate.placing import placed_diagnostics
 
-__all__ = ["validate_bundle"]
+__all__ = ["begin_validation", "validate_bundle"]
 
 
 def validate_bundle(bundle: Bundle) -> list[Diagnostic]:
     """Standard OpenAPI validation of the whole bundled document; no I/O, no network."""
+    return begin_validation(bundle)()
+
+
+def begin_validation(bundle: Bundle) -> Callable[[], list[Diagnostic]]:
+    """`validate_bundle`, begun: the fast validator works on its own thread while the caller goes
+    on (lint); the returned call waits for it and places its errors. The bundle must not change
+    meanwhile."""
     release = supported_release(bundle.data)
     if release is None:
-        return [_unsupported(bundle, bundle.openapi_version)]
-    errors = fast_errors(bundle.data, release)
-    if errors is not None:
-        if not errors:
-            return []
-        try:
-            placed = placed_diagnostics(bundle, errors)
-        except Exception:  # a bug in placing them is no verdict: the located validator decides
-            placed = None
-        if placed is not None:
-            return placed
-    from apiforge.validate.located import located_diagnostics
+        unsupported = [_unsupported(bundle, bundle.openapi_version)]
+        return lambda: unsupported
+    pending = fast_errors_begun(bundle.data, release)
 
-    return located_diagnostics(bundle, release)
+    def diagnostics() -> list[Diagnostic]:
+        errors = pending()
+        if errors is not None:
+            if not errors:
+                return []
+            try:
+                placed = placed_diagnostics(bundle, errors)
+            except Exception:  # a bug in placing them is no verdict: the located validator decides
+                placed = None
+            if placed is not None:
+                return placed
+        from apiforge.validate.located import located_diagnostics
+
+        return located_diagnostics(bundle, release)
+
+    return diagnostics
 
 
 def _unsupported(bundle: Bundle, version: str) -> Diagnostic:

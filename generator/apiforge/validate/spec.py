@@ -37,9 +37,11 @@ def validate_and_lint(bundle: Bundle, *, generating: bool = False) -> list[Diagn
     """
     from apiforge.validate.lint import lint_bundle
     from apiforge.validate.lint.policy import load_policy
-    from apiforge.validate.openapi import validate_bundle
+    from apiforge.validate.openapi import begin_validation
 
-    found = validate_bundle(bundle) + lint_bundle(bundle, generating=generating)
+    validated = begin_validation(bundle)  # its own thread: lint goes on meanwhile
+    linted = lint_bundle(bundle, generating=generating)
+    found = validated() + linted
     if generating:
         policy = load_policy()
         found = [d for d in found if d.is_error or not policy.quiets(d)]

@@ -24,26 +24,14 @@ Case = tuple[str, Any, Any, tuple[Direction, ...]]  # (pointer, schema, value, d
 @rule("schema-examples", Severity.WARNING)
 def schema_examples(ctx: Context) -> Iterator[Finding]:
     """A schema's `example` (and 3.1's `examples` array) is valid against the schema itself."""
-    cases: list[Case] = []
-    for tokens, node in ctx.having("example", "examples"):
-        if "example" in node:
-            cases.append((at(tokens, "example"), node, node["example"], _BOTH))
-        listed = node.get("examples")
-        if not ctx.is_30 and isinstance(listed, list):
-            cases.extend((at(tokens, "examples", i), node, v, _BOTH) for i, v in enumerate(listed))
-    for where, problem in _judge(ctx.data, cases):
+    for where, problem in _failures(ctx, "schema-examples"):
         yield Finding(where, f"example does not match its schema: {problem}")
 
 
 @rule("schema-defaults", Severity.WARNING)
 def schema_defaults(ctx: Context) -> Iterator[Finding]:
     """A schema's `default` is valid against the schema (one outside its enum: `default-enum`)."""
-    cases: list[Case] = [
-        (at(tokens, "default"), node, node["default"], _BOTH)
-        for tokens, node in ctx.having("default")
-        if not outside_enum(node)
-    ]
-    for where, problem in _judge(ctx.data, cases):
+    for where, problem in _failures(ctx, "schema-defaults"):
         yield Finding(where, f"default does not match its schema: {problem}")
 
 
@@ -51,6 +39,53 @@ def schema_defaults(ctx: Context) -> Iterator[Finding]:
 def media_examples(ctx: Context) -> Iterator[Finding]:
     """The examples of a JSON media type, a parameter and a header are valid against its schema,
     in the direction it travels (readOnly properties are not sent, writeOnly ones not returned)."""
+    for where, problem in _failures(ctx, "media-examples"):
+        yield Finding(where, f"example does not match the schema: {problem}")
+
+
+def _failures(ctx: Context, rule_id: str) -> list[tuple[str, str]]:
+    """(pointer, why) of each failing value of one of the three rules above.
+
+    The three rules' values are judged together, once per document: converting the schemas and
+    compiling a validator is most of the cost, and per rule it was paid three times over.
+    """
+    judged: dict[str, list[tuple[str, str]]] | None = ctx.shared.get("examples")
+    if judged is None:
+        by_rule = {
+            "schema-examples": _schema_example_cases(ctx),
+            "schema-defaults": _schema_default_cases(ctx),
+            "media-examples": _media_example_cases(ctx),
+        }
+        cases = [case for listed in by_rule.values() for case in listed]
+        problems = iter(_judge(ctx.data, cases))
+        judged = {}
+        for name, listed in by_rule.items():
+            failing = ((case[0], next(problems)) for case in listed)
+            judged[name] = [(where, why) for where, why in failing if why is not None]
+        ctx.shared["examples"] = judged
+    return judged[rule_id]
+
+
+def _schema_example_cases(ctx: Context) -> list[Case]:
+    cases: list[Case] = []
+    for tokens, node in ctx.having("example", "examples"):
+        if "example" in node:
+            cases.append((at(tokens, "example"), node, node["example"], _BOTH))
+        listed = node.get("examples")
+        if not ctx.is_30 and isinstance(listed, list):
+            cases.extend((at(tokens, "examples", i), node, v, _BOTH) for i, v in enumerate(listed))
+    return cases
+
+
+def _schema_default_cases(ctx: Context) -> list[Case]:
+    return [
+        (at(tokens, "default"), node, node["default"], _BOTH)
+        for tokens, node in ctx.having("default")
+        if not outside_enum(node)
+    ]
+
+
+def _media_example_cases(ctx: Context) -> list[Case]:
     cases: list[Case] = []
     for found in ctx.objects:
         if found.kind == "mediaType":
@@ -62,8 +97,7 @@ def media_examples(ctx: Context) -> Iterator[Finding]:
         if isinstance(schema, dict | bool):
             directions = _directions(found)
             cases.extend((w, schema, v, directions) for w, v in _examples(ctx, found))
-    for where, problem in _judge(ctx.data, cases):
-        yield Finding(where, f"example does not match the schema: {problem}")
+    return cases
 
 
 def _media_name(tokens: tuple[str, ...]) -> str:
@@ -92,9 +126,9 @@ def _examples(ctx: Context, found: ObjectAt) -> Iterator[tuple[str, Any]]:
             yield at(tokens, "examples", str(name)), example["value"]
 
 
-def _judge(document: dict[str, Any], cases: list[Case]) -> Iterator[tuple[str, str]]:
-    """(pointer, why) of each example valid in none of its directions; one that cannot be
-    judged (a ref that leads nowhere, a pattern no linear engine takes) is no finding."""
+def _judge(document: dict[str, Any], cases: list[Case]) -> list[str | None]:
+    """Why each value is valid in none of its directions, or None (valid one way, or not judged:
+    a ref that leads nowhere, a pattern no linear engine takes)."""
     verdicts: list[list[str | None]] = [[] for _ in cases]
     for direction in ("response", "request"):  # a value valid one way is not tried the other
         chosen = [
@@ -107,9 +141,10 @@ def _judge(document: dict[str, Any], cases: list[Case]) -> Iterator[tuple[str, s
         pairs = [(cases[i][1], cases[i][2]) for i in chosen]
         for i, problem in zip(chosen, _batch(document, direction, pairs), strict=True):
             verdicts[i].append(problem)
-    for case, problems in zip(cases, verdicts, strict=True):
-        if problems and all(isinstance(p, str) and p for p in problems):
-            yield case[0], str(problems[0])
+    return [
+        str(problems[0]) if problems and all(isinstance(p, str) and p for p in problems) else None
+        for problems in verdicts
+    ]
 
 
 def _batch(

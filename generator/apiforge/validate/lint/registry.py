@@ -31,7 +31,8 @@ class Context:
     """A bundle walked once: every rule reads the same lists instead of walking again."""
 
     bundle: Bundle
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    # what several rules work out together, once (the example rules' one judging of all values)
+    shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def data(self) -> dict[str, Any]:
