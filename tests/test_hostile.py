@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -142,7 +143,9 @@ def test_hostile_document_generates_inert_code(tmp_path: Path) -> None:
     assert (
         "{{" not in sources.replace("'{{", "").replace('"{{', "") or "7 * 7" in sources
     )  # rendered as text
-    assert "49" not in sources  # no template expression was evaluated
+    # no template expression was evaluated; the canary's path (pytest-of-root/pytest-49/...) is
+    # in the text and in names made of it (RootPytest49...), so those words are left out
+    assert "49" not in re.sub(r"\w*[Pp]ytest\w*", "", sources.replace(str(tmp_path), ""))
     code = (
         "import importlib\n"
         "for m in ('models', 'client', 'server'):\n"

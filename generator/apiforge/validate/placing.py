@@ -75,14 +75,14 @@ class _Places:
     def __init__(self, data: dict[str, Any], objects: Sequence[ObjectAt]) -> None:
         self.data = data
         schemas = [(tokens, node) for tokens, kind, node in objects if kind == "schema"]
-        at = {tokens: node for tokens, node in schemas}
         # meta-checked: a schema not inside another, or one a `$ref` names (the check of a
         # `$ref` reads its target, wherever that is written)
-        targets = {_target(node.get("$ref")) for _, node in schemas} - {None}
+        refs = {node["$ref"] for _, node in schemas if isinstance(node.get("$ref"), str)}
+        targets = {_target(ref) for ref in refs} - {None}
         self.entry_schemas = [
             (tokens, node)
-            for tokens, node in schemas
-            if tokens in targets or not any(tokens[:n] in at for n in range(len(tokens)))
+            for (tokens, node), inside in zip(schemas, _inside_another(schemas), strict=True)
+            if tokens in targets or not inside
         ]
         self.defaults = [(tokens, node) for tokens, node in schemas if "default" in node]
         self._meta_places: dict[Tokens, Tokens] = {}  # a meta error's place -> its schema
@@ -129,6 +129,19 @@ class _Places:
 
     def _deref(self, node: Any) -> Any:
         return deref(node, self.data)  # every ref is local: the document is self-contained
+
+
+def _inside_another(schemas: Sequence[tuple[Tokens, Any]]) -> list[bool]:
+    """Whether each schema stands inside another, the schemas in walk order (a parent before its
+    children, and its descendants right after it): the open ancestors are a stack."""
+    open_schemas: list[Tokens] = []
+    inside = []
+    for tokens, _ in schemas:
+        while open_schemas and tokens[: len(open_schemas[-1])] != open_schemas[-1]:
+            open_schemas.pop()
+        inside.append(bool(open_schemas))
+        open_schemas.append(tokens)
+    return inside
 
 
 def _target(ref: Any) -> Tokens | None:

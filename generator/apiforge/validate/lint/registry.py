@@ -64,8 +64,12 @@ class Context:
         seen: dict[int, tuple[tuple[str, ...], dict[str, Any]]] = {}
         for keyword in keywords:
             seen.update((id(node), (t, node)) for t, node in self._by_keyword.get(keyword, []))
-        order = {id(node): i for i, (_, node) in enumerate(self.schemas)}
+        order = self._walk_order
         return sorted(seen.values(), key=lambda pair: order[id(pair[1])])
+
+    @cached_property
+    def _walk_order(self) -> dict[int, int]:
+        return {id(node): i for i, (_, node) in enumerate(self.schemas)}
 
     @cached_property
     def operations(self) -> list[OperationAt]:
