@@ -34,7 +34,7 @@ PACKAGE_JSON = {
     "redocly": NODE / "node_modules" / "@redocly" / "cli" / "package.json",
     "spectral": NODE / "node_modules" / "@stoplight" / "spectral-cli" / "package.json",
 }
-QUIET_NODE = {
+QUIET_NODE: dict[str, str | None] = {
     "REDOCLY_TELEMETRY": "off",
     "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
     "NO_UPDATE_NOTIFIER": "1",
@@ -70,13 +70,21 @@ def ensure_peers() -> dict[str, str]:
     return versions
 
 
-def measure(argv: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> Run:
+def _environment(extra: dict[str, str | None] | None) -> dict[str, str]:
+    """This process's environment with `extra`; a variable set to None there is removed."""
+    merged = {**os.environ, **(extra or {})}
+    return {name: value for name, value in merged.items() if value is not None}
+
+
+def measure(
+    argv: list[str], cwd: Path, timeout: float, env: dict[str, str | None] | None = None
+) -> Run:
     """Run argv in its own process group; output goes to files, so a big report never blocks."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(
             argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-            env={**os.environ, **(env or {})}, start_new_session=True,
+            env=_environment(env), start_new_session=True,
         )  # fmt: skip
         killed: list[bool] = []
         timer = threading.Timer(timeout, _kill, (process.pid, killed))
@@ -102,7 +110,7 @@ def _kill(pid: int, killed: list[bool]) -> None:
 
 def command(
     tool: str, spec: Path, work: Path, generator: Path = REPO / "generator"
-) -> tuple[list[str], dict[str, str]]:
+) -> tuple[list[str], dict[str, str | None]]:
     """The command line (and environment) that lints `spec` with `tool`, configs written to work;
     apiforge runs from `generator` (this checkout's, unless told)."""
     if tool == "redocly":
@@ -115,7 +123,10 @@ def command(
         ruleset.write_text('extends: ["spectral:oas"]\n')
         argv = [str(BINARIES[tool]), "lint", "-r", str(ruleset), "-f", "json", "-q"]
         return [*argv, "--fail-severity", "error", str(spec)], QUIET_NODE
-    return [sys.executable, "-m", "apiforge", "validate", str(spec)], {"PYTHONPATH": str(generator)}
+    # Python as a user's runs it: bytecode cached (pip compiles it at install; an editable
+    # install writes it on the first run), whatever this shell's PYTHONDONTWRITEBYTECODE says
+    env: dict[str, str | None] = {"PYTHONPATH": str(generator), "PYTHONDONTWRITEBYTECODE": None}
+    return [sys.executable, "-m", "apiforge", "validate", str(spec)], env
 
 
 def parse(tool: str, run: Run, cwd: Path) -> list[Finding]:

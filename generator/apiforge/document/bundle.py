@@ -83,6 +83,8 @@ class Bundle:
         """Every object of `data` (`walk.iter_objects`), walked once for the checks that read the
         bundle as loaded: its loops, the placing of validator errors, lint. A stage that changes
         the document makes a new Bundle (`dataclasses.replace`), which walks its own."""
+        if self._walked is not None:
+            return self._walked  # the bundler's walk of the root, which is `data` itself
         return list(iter_objects(self.data))
 
     @property

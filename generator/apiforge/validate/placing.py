@@ -86,6 +86,7 @@ class _Places:
         ]
         self.defaults = [(tokens, node) for tokens, node in schemas if "default" in node]
         self._meta_places: dict[Tokens, Tokens] = {}  # a meta error's place -> its schema
+        self._by_key: dict[str, list[tuple[Tokens, Any]]] | None = None
 
     def entry_of(self, place: Tokens) -> Tokens | None:
         """The entry schema whose meta-check an error at `place` came from, if it did."""
@@ -99,7 +100,7 @@ class _Places:
         fits: set[Tokens] = set()
         if _fits(self.data, path, instance):
             fits.add(path)
-        for tokens, node in self.entry_schemas:
+        for tokens, node in self._starting(path):
             if _fits(node, path, instance):
                 fits.add(tokens + path)
                 self._meta_places[tokens + path] = tokens
@@ -114,6 +115,17 @@ class _Places:
                 ):
                     fits.add((*tokens, "default", *path))
         return fits
+
+    def _starting(self, path: Tokens) -> list[tuple[Tokens, Any]]:
+        """The entry schemas that hold the path's first token (all of them, for an empty path)."""
+        if not path:
+            return self.entry_schemas
+        if self._by_key is None:
+            self._by_key = {}
+            for entry in self.entry_schemas:
+                for key in entry[1]:
+                    self._by_key.setdefault(key, []).append(entry)
+        return self._by_key.get(path[0], [])
 
     def _refused_by(self, schema: Any, schema_path: Iterable[str], refusing: Any) -> bool:
         """Whether the subschema of `schema` at `schema_path` (refs followed) is `refusing`."""
