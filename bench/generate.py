@@ -84,8 +84,12 @@ SKIP_PEERS = False  # --skip-peers: apiforge against its baseline only
 
 
 def apiforge_env(generator: Path = OURS, **extra: str) -> dict[str, str]:
-    """The environment that runs the apiforge of `generator` (not whichever one is installed)."""
-    return {**os.environ, "PYTHONPATH": str(generator), **extra}
+    """The environment that runs the apiforge of `generator` (not whichever one is installed),
+    as a user's Python runs it: bytecode cached (pip compiles the peers' at install), whatever
+    this shell's PYTHONDONTWRITEBYTECODE says."""
+    env = {**os.environ, "PYTHONPATH": str(generator), **extra}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def tools(spec: Path, work: Path) -> dict[str, list[str]]:

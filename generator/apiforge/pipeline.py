@@ -19,6 +19,7 @@ from apiforge.document.bundle import load_bundle
 from apiforge.document.files import display_path, source_label
 from apiforge.findings.diagnostic import Diagnostic, SpecError, UsageError
 from apiforge.models.cache import OFF, ModelCache, load_cache
+from apiforge.models.library import library_request
 from apiforge.models.stage import build_models
 from apiforge.models.worker import ModelWorker
 from apiforge.output.fingerprint import output_fingerprint, package_name
@@ -31,7 +32,7 @@ from apiforge.output.write import (
     swap_in,
     write_manifest,
 )
-from apiforge.plan.operations import plan_models
+from apiforge.plan.operations import ModelPlan, plan_models
 from apiforge.repair.mistakes import repair_bundle
 from apiforge.validate.spec import validate_and_lint
 
@@ -66,8 +67,16 @@ def build_package(
     bundle = load_bundle(spec, shown)
     bundle, repairs = repair_bundle(bundle)
     header = file_header(label)
-    # the model worker plans and models the bundle while it is checked here
-    job = worker.submit(bundle.data, header, cache) if worker is not None else None
+    job = None
+    try:
+        # planned before it is checked, so that the model worker runs the library meanwhile (a
+        # cached output needs no worker); a plan that fails is answered by the checks below
+        plan: ModelPlan | None = plan_models(bundle)
+        request = library_request(plan, header, cache) if plan is not None else None
+    except Exception:  # a document the checks refuse, or a bug that a valid one finds
+        plan = request = None
+    if request is not None and request.kept is None and worker is not None:
+        job = worker.submit(request)
     try:
         progress(f"{name}: validate")
         diagnostics = validate_and_lint(bundle, generating=True)
@@ -75,10 +84,10 @@ def build_package(
         if errors:
             raise SpecError(repairs + errors)
         progress(f"{name}: models")
-        plan = plan_models(bundle)
+        plan = plan or plan_models(bundle)  # a failure the checks did not explain is raised here
         warm_templates(templates)
         models_source, index = build_models(
-            plan, header, shown, job=job, locate=bundle.diagnostic, cache=cache
+            plan, header, shown, request=request, job=job, locate=bundle.diagnostic, cache=cache
         )
     finally:
         if job is not None:

@@ -49,6 +49,10 @@ def alive(pid):
 def run(script: str) -> dict[str, object]:
     code = (
         "import json, os, signal, sys\nfrom apiforge.models.worker import ModelJob, ModelWorker\n"
+        "from apiforge.models.library import LibraryRequest, library_request\n"
+        "from apiforge.plan.operations import plan_data\n"
+        "def req(doc, header):\n    return library_request(plan_data(doc), header)\n"
+        "os.environ['APIFORGE_CACHE'] = '0'  # a cached output would need no worker\n"
     )
     code += f"DOC = {DOC!r}\n{ALIVE}\n" + textwrap.dedent(script)
     done = subprocess.run(
@@ -65,7 +69,7 @@ def test_the_child_writes_what_this_process_writes() -> None:
         from apiforge.models.library import models_of_data
         with ModelWorker() as worker:
             pid = worker.pid
-            forked = worker.submit(json.loads(DOC), "# header").result()
+            forked = worker.submit(req(json.loads(DOC), "# header")).result()
         here = models_of_data(json.loads(DOC), "# header")
         print(json.dumps({"pid": pid not in (None, os.getpid()), "same": forked == here,
                           "pet": "class Pet(BaseModel)" in forked, "ended": not alive(pid)}))
@@ -81,11 +85,11 @@ def test_one_child_answers_one_job_after_another() -> None:
         """
         with ModelWorker() as worker:
             forked = worker.pid
-            first = worker.submit(json.loads(DOC), "# one")
-            meanwhile = worker.submit(json.loads(DOC), "# two")
+            first = worker.submit(req(json.loads(DOC), "# one"))
+            meanwhile = worker.submit(req(json.loads(DOC), "# two"))
             one = first.result()
             again = first.result()
-            second = worker.submit(json.loads(DOC), "# two")
+            second = worker.submit(req(json.loads(DOC), "# two"))
             two = second.result()
             pid = worker.pid
         print(json.dumps({"meanwhile": meanwhile is None, "again": again == one,
@@ -109,10 +113,10 @@ def test_a_dead_child_leaves_the_work_to_this_process() -> None:
         with ModelWorker() as worker:
             os.kill(worker.pid, signal.SIGKILL)
             os.waitpid(worker.pid, 0)
-            job = worker.submit(json.loads(DOC), "# header")
+            job = worker.submit(req(json.loads(DOC), "# header"))
             out, _ = build_models(plan_data(json.loads(DOC)), "# header", "doc", job=job)
             print(json.dumps({"pet": "class Pet(BaseModel)" in out, "gone": worker.pid is None,
-                              "refused": worker.submit(json.loads(DOC), "# h") is None}))
+                              "refused": worker.submit(req(json.loads(DOC), "# h")) is None}))
         """
     )
     assert result == {"pet": True, "gone": True, "refused": True}
@@ -132,7 +136,7 @@ def test_the_librarys_errors_come_back_with_their_message() -> None:
             here = str(exc)
         with ModelWorker() as worker:
             try:
-                worker.submit(bad, "# h").result()
+                worker.submit(req(bad, "# h")).result()
                 there = None
             except LibraryError as exc:
                 there = str(exc)
@@ -152,7 +156,7 @@ def test_no_fork_while_other_threads_run() -> None:
         helper.start()
         with ModelWorker() as worker:
             started = worker.pid is not None
-            job = worker.submit(json.loads(DOC), "# h")
+            job = worker.submit(req(json.loads(DOC), "# h"))
         waiting.set()
         helper.join()
         print(json.dumps({"started": started, "job": job is not None}))
@@ -168,7 +172,7 @@ def test_leaving_the_block_on_an_error_ends_the_busy_child() -> None:
         try:
             with ModelWorker() as worker:
                 pid = worker.pid
-                worker.submit(json.loads(DOC), "# h")
+                worker.submit(req(json.loads(DOC), "# h"))
                 raise KeyboardInterrupt
         except KeyboardInterrupt:
             pass
@@ -179,7 +183,7 @@ def test_leaving_the_block_on_an_error_ends_the_busy_child() -> None:
 
 
 def test_generate_from_the_cli_uses_the_worker_and_writes_the_same_tree(tmp_path: Path) -> None:
-    """The same package, byte for byte, with the child (which plans and models the bundle while
+    """The same package, byte for byte, with the child (which models the planned document while
     the parent checks it) and without it (no job is then submitted); the CLI ends the child."""
     result = run(
         f"""
@@ -219,8 +223,8 @@ def test_a_refused_spec_ends_the_busy_child_and_says_why(tmp_path: Path) -> None
         spec = "{spec}"
         pids = []
         original = ModelWorker.submit
-        def spy(worker, data, header, *rest):
-            job = original(worker, data, header, *rest)
+        def spy(worker, request):
+            job = original(worker, request)
             pids.append(worker.pid if job else None)
             return job
         ModelWorker.submit = spy
@@ -239,8 +243,8 @@ def test_cancel_lets_a_request_still_being_written_fail_before_closing_its_pipe(
         """
         with ModelWorker() as worker:
             child = worker._child
-            big = {"components": {"schemas": {f"S{i}": {"description": "x" * 1000} for i in range(5000)}}}
-            job = worker.submit(big, "# h")
+            big = LibraryRequest("x" * 5_000_000, "# h", "key", None)
+            job = worker.submit(big)
             sending = child.sending
             job.cancel()
             print(json.dumps({"writer_done": not sending.is_alive(), "child_alive": alive(child.pid),

@@ -2,14 +2,15 @@
 
 Its input is our bundled, renamed document with only local refs, so it never reads a file or the
 network. Its own formatting is off: the format stage runs ruff once over the whole package. The
-model worker runs `models_of_data` in its child; the model stage runs `library_output` here when
-there is no worker's answer to use.
+input is made once, here (`library_request`): a cached output answers it at once; otherwise the
+model worker's child runs the library on its text (`run_library`), or the model stage does here.
 """
 
 from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from apiforge.models.cache import OFF, ModelCache
@@ -18,8 +19,12 @@ from apiforge.plan.operations import ModelPlan, plan_data
 
 __all__ = [
     "LibraryOutput",
+    "LibraryRequest",
+    "answer_here",
     "has_schemas",
+    "keep_output",
     "library_output",
+    "library_request",
     "models_of_data",
     "run_library",
     "warm_library",
@@ -36,27 +41,54 @@ def has_schemas(plan: ModelPlan) -> bool:
     return bool(plan.document.get("components", {}).get("schemas"))
 
 
-def library_output(plan: ModelPlan, header: str, cache: ModelCache = OFF) -> LibraryOutput | None:
-    """What the library writes for `plan` (None: the plan has no schemas), or its output for
-    the same input from an earlier run. The library's errors are raised as they are."""
+@dataclass(frozen=True)
+class LibraryRequest:
+    """What the library is to model (its input's text, under our header), the cache key of that
+    input, and the output an earlier run kept for it (None: the library must run)."""
+
+    text: str
+    header: str
+    key: str
+    kept: LibraryOutput | None
+
+
+def library_request(plan: ModelPlan, header: str, cache: ModelCache = OFF) -> LibraryRequest | None:
+    """The library's input for `plan`, and its cached output if any; None: the plan has no
+    schemas (the library refuses a document without them)."""
     if not has_schemas(plan):
         return None
     text = json.dumps(model_input(plan.document))
     key = cache.key("library", header, text)
     kept = (cache.get(key) or {}).get("output")
-    if isinstance(kept, str):
-        return kept
-    out = run_library(text, header)
-    if isinstance(out, str):
-        cache.put(key, {"output": out})
+    return LibraryRequest(text, header, key, kept if isinstance(kept, str) else None)
+
+
+def keep_output(request: LibraryRequest, output: LibraryOutput, cache: ModelCache) -> None:
+    """Remember the library's output for the request's input (one module only)."""
+    if isinstance(output, str):
+        cache.put(request.key, {"output": output})
+
+
+def library_output(plan: ModelPlan, header: str, cache: ModelCache = OFF) -> LibraryOutput | None:
+    """What the library writes for `plan` (None: the plan has no schemas), or its output for
+    the same input from an earlier run. The library's errors are raised as they are."""
+    request = library_request(plan, header, cache)
+    return None if request is None else answer_here(request, cache)
+
+
+def answer_here(request: LibraryRequest, cache: ModelCache = OFF) -> LibraryOutput:
+    """The request's kept output, or the library's, run in this process (and then kept)."""
+    if request.kept is not None:
+        return request.kept
+    out = run_library(request.text, request.header)
+    keep_output(request, out, cache)
     return out
 
 
 def models_of_data(
     data: dict[str, Any], header: str, cache: ModelCache = OFF
 ) -> LibraryOutput | None:
-    """What the worker does with a bundle's data: plan it, then `library_output`. The parent
-    plans the same data the same way."""
+    """A bundle's data planned, then `library_output`, as the model stage would."""
     return library_output(plan_data(data), header, cache)
 
 

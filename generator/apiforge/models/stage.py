@@ -28,7 +28,7 @@ from apiforge.models.index import (
     index_models,
     index_tree,
 )
-from apiforge.models.library import library_output
+from apiforge.models.library import LibraryRequest, answer_here, keep_output, library_request
 from apiforge.models.mypy_edits import satisfy_mypy, unshadow_field_types
 from apiforge.models.source import optional_admits_none, refuse_every_value
 from apiforge.plan.operations import ModelPlan
@@ -59,6 +59,7 @@ def build_models(
     header: str,
     display: str,
     *,
+    request: LibraryRequest | None = None,
     job: ModelJob | None = None,
     locate: Locate | None = None,
     cache: ModelCache = OFF,
@@ -66,14 +67,22 @@ def build_models(
     """models.py's source and what it defines, from one parse of what the library wrote (a
     large module takes a fifth of a second to parse: OpenAI's 900 KB once, not four times).
 
-    `job`: the model worker was given this plan's bundle and has been working on it meanwhile;
-    its answer is collected here. `locate` places diagnostics. `cache` holds the library's
-    output and our edits of it from earlier runs (cache.py).
+    `request`: the plan's `library_request`, if made already. `job`: the model worker was given
+    that request and has been working on it meanwhile; its answer is collected here. `locate`
+    places diagnostics. `cache` holds the library's output and our edits of it from earlier
+    runs (cache.py).
     """
     place = _placer(plan, display, locate)
     try:
+        request = request or library_request(plan, header, cache)
         answer = job.result() if job is not None else None  # collected: the worker is free again
-        out = answer if answer is not None else library_output(plan, header, cache)
+        if request is None:  # no schemas
+            out = None
+        elif answer is not None:
+            keep_output(request, answer, cache)
+            out = answer
+        else:
+            out = answer_here(request, cache)
     except RecursionError:
         raise _failed(place, "schemas nest too deeply to generate models") from None
     except Exception as exc:  # the library's errors are many and untyped

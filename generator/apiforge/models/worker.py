@@ -2,17 +2,18 @@
 
 Importing the library takes a quarter of a second, about as long as loading, repairing and
 checking a chat-completions spec. In a child forked at start-up that import runs on the second
-core while the parent loads and repairs the spec; the parent then hands the child the repaired
-bundle (`ModelWorker.submit`), and while the child plans it and runs the library, the parent
-validates, lints and plans the same bundle, and finally collects the library's output
-(`ModelJob.result`). On OpenAI's whole document that hides 0.7 s of the parent's work behind the
-library's five seconds. Where there is no fork (Windows), or other threads already run (fork would
+core while the parent loads, repairs and plans the spec; the parent then hands the child the
+library's input, when no cached output answers it (`ModelWorker.submit`), and while the child runs
+the library, the parent validates and lints the document, and finally collects the library's
+output (`ModelJob.result`). On OpenAI's whole document that hides the parent's checks behind the
+library's five seconds; after an edit that changes no schema the cache answers and the child is
+not asked at all. Where there is no fork (Windows), or other threads already run (fork would
 copy their locks, held), or the child dies, or on a system other than Linux, there is no answer
 and the library runs in this process as before: the same call, the same output.
 
     with ModelWorker() as worker:  # forks now, before any thread; ends the child on leaving
-        job = worker.submit(bundle.data, header, cache)  # None: no child to take it
-        ...  # check and plan the same bundle here
+        job = worker.submit(request)  # None: no child to take it
+        ...  # check the document here
         output = job.result() if job else None  # None: run the library here
 
 Messages are length-prefixed pickles over two pipes, between this process and its own child.
@@ -32,8 +33,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from apiforge.models.cache import ModelCache
-    from apiforge.models.library import LibraryOutput
+    from apiforge.models.library import LibraryOutput, LibraryRequest
 
 __all__ = ["LibraryError", "ModelJob", "ModelWorker"]
 
@@ -83,15 +83,13 @@ class ModelWorker:
             self._child = None
         self._pending = None
 
-    def submit(
-        self, data: dict[str, Any], header: str, cache: ModelCache | None = None
-    ) -> ModelJob | None:
-        """Give the child a repaired bundle's data to plan and model while this process validates
-        and lints it (a third of a second on OpenAI's whole document); None: no child to take it
-        (none was forked, it died, or it still works on a job not collected)."""
+    def submit(self, request: LibraryRequest) -> ModelJob | None:
+        """Give the child the library's input to model while this process checks the document
+        (a third of a second on OpenAI's whole document); None: no child to take it (none was
+        forked, it died, or it still works on a job not collected)."""
         if self._child is None or self._pending is not None:
             return None
-        self._child.post((data, header, cache))
+        self._child.post((request.text, request.header))
         self._pending = ModelJob(self)
         return self._pending
 
@@ -113,13 +111,13 @@ class ModelWorker:
             self.stop()
 
 
-# ("ok", the library's output or None for a plan without schemas), ("recursion", message),
+# ("ok", the library's output), ("recursion", message),
 # ("error", message); None: no reply
 _Reply = tuple[str, Any] | None
 
 
 class ModelJob:
-    """One bundle given to the worker: `result()` waits for its answer, `cancel()` drops it."""
+    """One input given to the worker: `result()` waits for its answer, `cancel()` drops it."""
 
     def __init__(self, worker: ModelWorker) -> None:
         self._worker = worker
@@ -127,9 +125,9 @@ class ModelJob:
         self._settled = False  # collected or cancelled
 
     def result(self) -> LibraryOutput | None:
-        """The library's output for the bundle; None when there is none to use (the plan has no
-        schemas, or the child died: the caller runs the library itself). The library's failure
-        is raised: RecursionError, or LibraryError with the library's message."""
+        """The library's output for the input; None when there is none to use (the child died:
+        the caller runs the library itself). The library's failure is raised: RecursionError,
+        or LibraryError with the library's message."""
         if not self._settled:
             self._reply, self._settled = self._worker._collect(self), True
         if self._reply is None:
@@ -221,18 +219,16 @@ def _serve(requests: int, replies: int) -> None:
     """The child's loop: one reply per request, until the parent closes its end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from apiforge.deep_stack import run_deep
-    from apiforge.models.cache import OFF
-    from apiforge.models.library import models_of_data, warm_library
+    from apiforge.models.library import run_library, warm_library
 
     warm_library()
     while True:
         try:
-            data, header, cache = _receive(requests)
+            text, header = _receive(requests)
         except (OSError, EOFError):
             return
         try:
-            request = (data, header, cache or OFF)
-            reply: tuple[str, Any] = ("ok", run_deep(lambda: models_of_data(*request)))  # noqa: B023 - called at once
+            reply: tuple[str, Any] = ("ok", run_deep(lambda: run_library(text, header)))  # noqa: B023 - called at once
         except RecursionError as exc:
             reply = ("recursion", str(exc))
         except Exception as exc:  # the library's errors are many, and not all of them pickle

@@ -90,10 +90,12 @@ def _schema_cuts(doc: dict[str, Any], nodes: dict[Tokens, dict[str, Any]]) -> li
     """
     by_id = {id(node): tokens for tokens, node in nodes.items()}
     edges: dict[Tokens, list[tuple[Tokens, Tokens]]] = {t: [] for t in nodes}  # (child, cut here)
+    open_schemas: list[Tokens] = []  # the schemas around this one (`nodes` is in walk order)
     for tokens, node in nodes.items():
-        parent = next(
-            (tokens[:k] for k in range(len(tokens) - 1, -1, -1) if tokens[:k] in nodes), None
-        )
+        while open_schemas and tokens[: len(open_schemas[-1])] != open_schemas[-1]:
+            open_schemas.pop()
+        parent = open_schemas[-1] if open_schemas else None
+        open_schemas.append(tokens)
         if parent is not None:
             edges[parent].append((tokens, tokens))
         ref = node.get("$ref")

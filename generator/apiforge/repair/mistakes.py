@@ -33,19 +33,13 @@ def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
     doc = plain_copy(bundle.data)
     schema_2020 = json_schema_2020(doc)
     fixes: list[Finding] = list(_info(doc))
-    schemas = [(jp.from_tokens(t), n) for t, kind, n in iter_objects(doc) if kind == "schema"]
-    repairs: tuple[SchemaRepair, ...] = (
-        _nullable_in_31,
-        _boolean_bounds_in_31,
-        _draft_2019_keywords,
-        _required_list,
-        _text_fields,
-        _ecma_patterns,
-    )
-    for repair in repairs:
-        for at, node in schemas:
-            fixes.extend(repair(node, at, doc))
-    fixes.extend(unfit_defaults(doc, schemas, schema_2020))
+    walked = [(tokens, node) for tokens, kind, node in iter_objects(doc) if kind == "schema"]
+    for repair, concerns in _REPAIRS:
+        for tokens, node in walked:
+            if concerns(node):  # most schemas concern no repair: no pointer, no generator for them
+                fixes.extend(repair(node, jp.from_tokens(tokens), doc))
+    defaults = [(jp.from_tokens(tokens), node) for tokens, node in walked if "default" in node]
+    fixes.extend(unfit_defaults(doc, defaults, schema_2020))
     fixes.extend(limit_for_models(doc))  # last: it may replace schemas the others looked at
     return dataclasses.replace(bundle, data=doc), [bundle.place(f) for f in fixes]
 
@@ -175,3 +169,23 @@ def _ecma_patterns(node: dict[str, Any], at: str, doc: dict[str, Any]) -> Iterat
     else:
         node["pattern"] = portable
         yield repaired(where, f"pattern rewritten from ECMA-262 syntax as {portable!r}")
+
+
+def _has(*keys: str) -> Callable[[dict[str, Any]], bool]:
+    wanted = frozenset(keys)
+    return lambda node: not wanted.isdisjoint(node)
+
+
+def _odd_text(node: dict[str, Any]) -> bool:
+    return any(key in node and not isinstance(node[key], str) for key in ("description", "title"))
+
+
+# Each repair, and which schemas it concerns (a cheap look: the repair itself decides).
+_REPAIRS: tuple[tuple[SchemaRepair, Callable[[dict[str, Any]], bool]], ...] = (
+    (_nullable_in_31, _has("nullable")),
+    (_boolean_bounds_in_31, _has("exclusiveMinimum", "exclusiveMaximum")),
+    (_draft_2019_keywords, _has("$recursiveAnchor", "$recursiveRef")),
+    (_required_list, _has("required")),
+    (_text_fields, _odd_text),
+    (_ecma_patterns, _has("pattern")),
+)
