@@ -71,7 +71,7 @@ class Bundle:
     data: dict[str, Any]
     documents: dict[Path, Document]
     _origins: dict[tuple[str, ...], tuple[Document, tuple[str, ...]]] = field(repr=False)
-    # `objects`, when the bundler walked `data` already; not copied by `dataclasses.replace`
+    # `objects`, when a stage walked `data` already (`walked`); `dataclasses.replace` drops it
     _walked: list[ObjectAt] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -86,6 +86,10 @@ class Bundle:
         if self._walked is not None:
             return self._walked  # the bundler's walk of the root, which is `data` itself
         return list(iter_objects(self.data))
+
+    def walked(self, objects: list[ObjectAt]) -> None:
+        """`objects` are `data`'s, walked as it is by the stage that made it: one walk less."""
+        self._walked = objects
 
     @property
     def release(self) -> tuple[int, int] | None:
@@ -166,12 +170,10 @@ class _Bundler:
             raise SpecError(self.errors)
         bundle = Bundle(self.root, self.out, self.documents, self.origins)
         if walked:
-            bundle._walked = [found for found in walked if is_object_kind(found.kind)]
-        loops = [
-            _loop_diagnostic(bundle, loop) for loop in in_place_loops(self.out, bundle.objects)
-        ]
+            bundle.walked([found for found in walked if is_object_kind(found.kind)])
+        loops = in_place_loops(self.out, bundle.objects)
         if loops:
-            raise SpecError(loops)
+            raise SpecError([_loop_diagnostic(bundle, loop) for loop in loops])
         return bundle
 
     def _all_local(self, walked: list[ObjectAt]) -> bool:

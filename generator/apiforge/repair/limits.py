@@ -12,11 +12,11 @@ document itself is valid; `validate` is not concerned.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from apiforge.document import pointer as jp
-from apiforge.document.walk import get_ref, iter_objects, walk_pointer
+from apiforge.document.walk import ObjectAt, get_ref, iter_objects, walk_pointer
 from apiforge.findings.finding import Finding
 from apiforge.repair import repaired
 
@@ -29,9 +29,13 @@ _LITERAL_KEYS = ("default", "const", "enum", "example", "examples")
 Tokens = tuple[str, ...]
 
 
-def limit_for_models(doc: dict[str, Any]) -> list[Finding]:
-    """Cut what generated models cannot hold, in place; one warning per cut."""
-    nodes = _schemas(doc)  # one walk serves the literals and the first (mostly only) round
+def limit_for_models(
+    doc: dict[str, Any], walked: Sequence[ObjectAt] | None = None
+) -> list[Finding]:
+    """Cut what generated models cannot hold, in place; one warning per cut (no warning: nothing
+    changed). `walked`: the document's objects as it is, if walked already."""
+    # one walk serves the literals and the first (mostly only) round
+    nodes = _schemas(doc) if walked is None else _schemas_of(walked)
     fixes = list(_deep_literals(nodes))
     cut: list[Tokens] = []
     while cuts := _schema_cuts(doc, nodes):  # each round cuts the deepest 127 levels left
@@ -53,7 +57,11 @@ def limit_for_models(doc: dict[str, Any]) -> list[Finding]:
 
 def _schemas(doc: dict[str, Any]) -> dict[Tokens, dict[str, Any]]:
     """Every schema object of the document, by the pointer tokens where it is written."""
-    return {tokens: node for tokens, kind, node in iter_objects(doc) if kind == "schema"}
+    return _schemas_of(iter_objects(doc))
+
+
+def _schemas_of(walked: Iterable[ObjectAt]) -> dict[Tokens, dict[str, Any]]:
+    return {tokens: node for tokens, kind, node in walked if kind == "schema"}
 
 
 def _deep_literals(nodes: dict[Tokens, dict[str, Any]]) -> Iterator[Finding]:

@@ -40,8 +40,13 @@ def repair_bundle(bundle: Bundle) -> tuple[Bundle, list[Diagnostic]]:
                 fixes.extend(repair(node, jp.from_tokens(tokens), doc))
     defaults = [(jp.from_tokens(tokens), node) for tokens, node in walked if "default" in node]
     fixes.extend(unfit_defaults(doc, defaults, schema_2020))
-    fixes.extend(limit_for_models(doc))  # last: it may replace schemas the others looked at
-    return dataclasses.replace(bundle, data=doc), [bundle.place(f) for f in fixes]
+    # the repairs above may have added schemas (`anyOf` branches, declared properties): walk again
+    repaired_objects = list(iter_objects(doc))
+    cuts = limit_for_models(doc, repaired_objects)  # last: it may replace schemas looked at
+    fixed = dataclasses.replace(bundle, data=doc)
+    if not cuts:  # nothing cut, nothing changed since the walk: it is the repaired bundle's
+        fixed.walked(repaired_objects)
+    return fixed, [bundle.place(f) for f in fixes + cuts]
 
 
 def _info(doc: dict[str, Any]) -> Iterator[Finding]:
