@@ -122,6 +122,29 @@ def cold_with(spec: Path, out: Path, templates: Path) -> dict[str, bytes]:
     return tree_bytes(out)
 
 
+def test_an_operations_edit_finds_the_models_without_making_the_librarys_input(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Making the library's input is a tenth of a second on OpenAI's document: an edit of an
+    operation finds the cached output by what the input is made from, and makes none."""
+    cache = ModelCache(tmp_path / "cache")
+    spec = project / "spec" / "sandbox.yaml"
+    made: list[int] = []
+    real = models.model_input
+    monkeypatch.setattr(models, "model_input", lambda doc: made.append(1) or real(doc))
+    generate([spec], project / "out", cache=cache)
+    assert made == [1]
+    edit(spec, "summary: OpenAI chat completions", "summary: Chat, edited")  # an operation
+    generate([spec], project / "out", cache=cache)
+    assert made == [1]
+    assert tree_bytes(project / "out") == cold(spec, tmp_path / "cold")
+    edit(spec, "Request body of a chat completion.", "Request body of a chat, edited.")
+    before = len(made)  # the cold run above made one
+    generate([spec], project / "out", cache=cache)
+    assert len(made) == before + 1  # a schema's edit makes the input again
+    assert tree_bytes(project / "out") == cold(spec, tmp_path / "cold2")
+
+
 def test_an_unreadable_entry_is_a_miss_and_the_cache_keeps_its_bound(
     project: Path, tmp_path: Path, library: Counting
 ) -> None:
@@ -129,7 +152,8 @@ def test_an_unreadable_entry_is_a_miss_and_the_cache_keeps_its_bound(
     spec = project / "spec" / "sandbox.yaml"
     generate([spec], project / "out", cache=ModelCache(folder))
     entries = sorted(folder.glob("*.json"))
-    assert len(entries) == 2  # the library's output, and our edits of it
+    # the library's output, our edits of it, and which input the planned schemas made
+    assert len(entries) == 3
     for entry in entries:
         entry.write_text(entry.read_text()[: len(entry.read_text()) // 2])  # cut short
     generate([spec], project / "again", cache=ModelCache(folder))
@@ -176,7 +200,7 @@ def test_the_cli_shares_the_cache_through_the_worker(project: Path, tmp_path: Pa
     spec = project / "spec" / "sandbox.yaml"
     assert run_cli("generate", "-q", cwd=project, env=env).returncode == 0
     stored = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "models").glob("*.json")}
-    assert len(stored) == 2
+    assert len(stored) == 3
     edit(spec, "summary: OpenAI chat completions", "summary: Chat, edited")
     done = run_cli("generate", "-q", cwd=project, env=env)
     assert done.returncode == 0, done.stderr

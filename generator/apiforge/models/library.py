@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from apiforge.models.cache import OFF, ModelCache
-from apiforge.models.input import model_input
+from apiforge.models.input import model_input, models_source
 from apiforge.plan.operations import ModelPlan, plan_data
 
 __all__ = [
@@ -54,12 +54,26 @@ class LibraryRequest:
 
 def library_request(plan: ModelPlan, header: str, cache: ModelCache = OFF) -> LibraryRequest | None:
     """The library's input for `plan`, and its cached output if any; None: the plan has no
-    schemas (the library refuses a document without them)."""
+    schemas (the library refuses a document without them).
+
+    Making the input takes a tenth of a second on OpenAI's document, so the cache also keeps,
+    keyed by what the input is made from (`models_source`), the key of the input it made: an
+    edit of an operation alone finds the output without making the input again.
+    """
     if not has_schemas(plan):
         return None
+    alias = ""
+    if cache.enabled:
+        alias = cache.key("library-source", header, json.dumps(models_source(plan.document)))
+        known = (cache.get(alias) or {}).get("key")
+        kept = (cache.get(known) or {}).get("output") if isinstance(known, str) else None
+        if isinstance(known, str) and isinstance(kept, str):
+            return LibraryRequest("", header, known, kept)  # no input needed: nothing to run
     text = json.dumps(model_input(plan.document))
     key = cache.key("library", header, text)
     kept = (cache.get(key) or {}).get("output")
+    if alias:
+        cache.put(alias, {"key": key})
     return LibraryRequest(text, header, key, kept if isinstance(kept, str) else None)
 
 
