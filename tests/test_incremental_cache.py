@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apiforge.findings.diagnostic import UsageError
+from apiforge.findings.diagnostic import SpecError, UsageError
 from apiforge.models import library as models
 from apiforge.models.cache import OFF, ModelCache, load_cache
 from apiforge.pipeline import generate
@@ -143,6 +143,23 @@ def test_an_operations_edit_finds_the_models_without_making_the_librarys_input(
     generate([spec], project / "out", cache=cache)
     assert len(made) == before + 1  # a schema's edit makes the input again
     assert tree_bytes(project / "out") == cold(spec, tmp_path / "cold2")
+
+
+def test_a_refused_edit_writes_nothing_though_its_models_are_cached(
+    project: Path, tmp_path: Path, library: Counting
+) -> None:
+    """With the models cached, the checks run while ruff formats (nothing else to wait on): a
+    document they refuse still leaves the output folder as it was."""
+    cache = ModelCache(tmp_path / "cache")
+    spec = project / "spec" / "sandbox.yaml"
+    generate([spec], project / "out", cache=cache)
+    before = tree_bytes(project / "out")
+    edit(spec, "summary: OpenAI chat completions", "summary: [not, a, string]")  # an operation
+    with pytest.raises(SpecError) as refused:
+        generate([spec], project / "out", cache=cache)
+    assert any("summary" in d.pointer for d in refused.value.diagnostics if d.is_error)
+    assert library.calls == 1  # the models were found, and still nothing was written
+    assert tree_bytes(project / "out") == before
 
 
 def test_an_unreadable_entry_is_a_miss_and_the_cache_keeps_its_bound(

@@ -5,6 +5,7 @@ folder until every package of the run has been built and formatted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -15,6 +16,7 @@ from apiforge import __version__
 from apiforge.codegen.assets import runtime_files
 from apiforge.codegen.build import build_api
 from apiforge.codegen.render import render_package, warm_templates
+from apiforge.deep_stack import start_deep
 from apiforge.document.bundle import load_bundle
 from apiforge.document.files import display_path, source_label
 from apiforge.findings.diagnostic import Diagnostic, SpecError, UsageError
@@ -49,6 +51,14 @@ class BuiltPackage:
     repaired: bool = False  # generate fixed something that `validate` rejects
     unchanged: int = 0  # files whose bytes the output folder already held (not rewritten)
     models_cached: bool = False  # models.py came from the model cache
+    # the document's checks, when they were left to run while the code is formatted
+    pending_checks: Callable[[], None] | None = field(default=None, repr=False)
+
+    def finish_checks(self) -> None:
+        """Run the checks left for later: SpecError on errors, else their warnings join ours."""
+        if self.pending_checks is not None:
+            checks, self.pending_checks = self.pending_checks, None
+            checks()
 
 
 def build_package(
@@ -58,8 +68,16 @@ def build_package(
     renames: Mapping[str, str] | None = None,
     cache: ModelCache = OFF,
     worker: ModelWorker | None = None,
+    *,
+    later: bool = False,
 ) -> BuiltPackage:
-    """Every step but writing: SpecError on bad input, with nothing written."""
+    """Every step but writing: SpecError on bad input, with nothing written.
+
+    The checks (validation and lint, a quarter of a second on OpenAI's document) run while
+    something else does: the model library in the worker, when it has to run; otherwise, with
+    `later`, ruff formatting the code (`generate` calls `BuiltPackage.finish_checks` then). A
+    document that fails them is refused either way, before anything is written.
+    """
     name = package_name(spec)
     shown = display_path(spec)
     label = source_label(spec)
@@ -77,25 +95,39 @@ def build_package(
         plan = request = None
     if request is not None and request.kept is None and worker is not None:
         job = worker.submit(request)
-    try:
+    checked: list[Diagnostic] = []
+    ran: list[bool] = []  # whether `check` ran
+
+    def check() -> None:
         progress(f"{name}: validate")
-        diagnostics = validate_and_lint(bundle, generating=True)
-        errors = [d for d in diagnostics if d.is_error]
+        ran.append(True)
+        checked.extend(validate_and_lint(bundle, generating=True))
+        errors = [d for d in checked if d.is_error]
         if errors:
             raise SpecError(repairs + errors)
+
+    try:
+        if job is not None or plan is None:  # the library runs meanwhile, or the plan failed
+            check()
         progress(f"{name}: models")
         plan = plan or plan_models(bundle)  # a failure the checks did not explain is raised here
         warm_templates(templates)
         models_source, index = build_models(
             plan, header, shown, request=request, job=job, locate=bundle.diagnostic, cache=cache
         )
+        progress(f"{name}: render")
+        api, found = build_api(plan, index, package=name, spec_file=label, renames=renames)
+        files: dict[str, str | bytes] = dict(render_package(api, header, templates))
+    except SpecError:
+        raise
+    except Exception:
+        if not ran:
+            check()  # an unchecked document's errors explain the failure, if it has any
+        raise
     finally:
         if job is not None:
             job.cancel()  # only if the answer was not collected: a refused spec
-    progress(f"{name}: render")
-    api, found = build_api(plan, index, package=name, spec_file=label, renames=renames)
     notes = [bundle.place(f) for f in found]
-    files: dict[str, str | bytes] = dict(render_package(api, header, templates))
     files["models.py"] = models_source
     files["py.typed"] = ""
     files.update(runtime_files())
@@ -103,12 +135,22 @@ def build_package(
         os.path.relpath(path, spec.parent).replace(os.sep, "/"): sha256(path.read_bytes())
         for path in sorted(bundle.documents)
     }
-    warnings = repairs + [d for d in diagnostics if not d.is_error] + list(index.warnings) + notes
-    relaxed = any(d.relaxed for d in diagnostics)
-    repaired = bool(repairs) or relaxed
-    return BuiltPackage(
-        name, spec, files, inputs, warnings, repaired, models_cached=index.from_cache
-    )
+    package = BuiltPackage(name, spec, files, inputs, models_cached=index.from_cache)
+
+    def conclude() -> None:
+        """The package's warnings and repaired flag, once its checks have run."""
+        if not ran:
+            check()
+        relaxed = any(d.relaxed for d in checked)
+        warnings = [d for d in checked if not d.is_error]
+        package.warnings = repairs + warnings + list(index.warnings) + notes
+        package.repaired = bool(repairs) or relaxed
+
+    if ran or not later:
+        conclude()
+    else:
+        package.pending_checks = conclude
+    return package
 
 
 def generate(
@@ -138,7 +180,9 @@ def generate(
     renames = method_names or {}
     models = load_cache() if cache is None else cache
     built = [
-        build_package(s, progress, templates, renames.get(package_name(s)), models, worker)
+        build_package(
+            s, progress, templates, renames.get(package_name(s)), models, worker, later=True
+        )
         for s in specs
     ]
     with staging(out_dir) as stage:
@@ -147,7 +191,18 @@ def generate(
         progress("format")
         ruff = ruff_config_for(format_as or out_dir)
         formats = models.beside("format")
-        format_tree(stage, ruff, formats if formats.enabled else None)
+        # ruff works in its own process, so the checks left for now run meanwhile
+        formatted = start_deep(
+            lambda: format_tree(stage, ruff, formats if formats.enabled else None)
+        )
+        try:
+            for package in built:
+                package.finish_checks()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                formatted()  # done with the staged files before they go; the refusal is the news
+            raise
+        formatted()
         fingerprint = output_fingerprint(ruff, templates, method_names)
         for package in built:
             write_manifest(
