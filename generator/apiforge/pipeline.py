@@ -16,7 +16,6 @@ from apiforge import __version__
 from apiforge.codegen.assets import runtime_files
 from apiforge.codegen.build import build_api
 from apiforge.codegen.render import render_package, warm_templates
-from apiforge.deep_stack import start_deep
 from apiforge.document.bundle import load_bundle
 from apiforge.document.files import display_path, source_label
 from apiforge.findings.diagnostic import Diagnostic, SpecError, UsageError
@@ -25,7 +24,7 @@ from apiforge.models.library import library_request
 from apiforge.models.stage import build_models
 from apiforge.models.worker import ModelWorker
 from apiforge.output.fingerprint import output_fingerprint, package_name
-from apiforge.output.format import format_tree, ruff_config_for
+from apiforge.output.format import begin_format_tree, ruff_config_for
 from apiforge.output.write import (
     keep_unchanged,
     sha256,
@@ -192,9 +191,7 @@ def generate(
         ruff = ruff_config_for(format_as or out_dir)
         formats = models.beside("format")
         # ruff works in its own process, so the checks left for now run meanwhile
-        formatted = start_deep(
-            lambda: format_tree(stage, ruff, formats if formats.enabled else None)
-        )
+        formatted = begin_format_tree(stage, ruff, formats if formats.enabled else None)
         try:
             for package in built:
                 package.finish_checks()

@@ -15,13 +15,22 @@ import importlib.metadata
 import json
 import subprocess
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from apiforge.deep_stack import start_deep
 from apiforge.findings.diagnostic import UsageError
 
-__all__ = ["FormatStore", "RuffConfig", "format_tree", "ruff_binary", "ruff_config_for"]
+__all__ = [
+    "FormatStore",
+    "RuffConfig",
+    "begin_format_tree",
+    "format_tree",
+    "ruff_binary",
+    "ruff_config_for",
+]
 
 STOCK_SETTINGS = ["--isolated", "--target-version", "py311"]  # no configuration found: stock ruff
 LINT_RULES = ["--extend-select", "E,F,W,I,UP", "--ignore", "E501"]  # on top of the configured rules
@@ -107,6 +116,15 @@ def format_tree(root: Path, config: RuffConfig, store: FormatStore | None = None
     it, and ruff runs on the others only (after an edit of one operation: the client and server,
     not the models and the runtime, which are most of the bytes).
     """
+    begin_format_tree(root, config, store)()
+
+
+def begin_format_tree(
+    root: Path, config: RuffConfig, store: FormatStore | None = None
+) -> Callable[[], None]:
+    """`format_tree`, begun: the stored answers are written now, ruff runs on the rest in its own
+    process, and the returned call waits for it (and stores its answers). Meanwhile this
+    thread is free: nothing of the formatting needs it (or the GIL) until then."""
     paths = sorted(root.rglob("*.py"))
     keys = _format_keys(root, paths, config, store)
     todo = []
@@ -117,10 +135,15 @@ def format_tree(root: Path, config: RuffConfig, store: FormatStore | None = None
             path.write_text(text, encoding="utf-8")
         else:
             todo.append(path)
-    _run_ruff(todo, config)
-    for path in todo:
-        if store is not None and keys[path]:
-            store.put(keys[path], {"text": path.read_text(encoding="utf-8")})
+    ruff = start_deep(lambda: _run_ruff(todo, config)) if todo else lambda: None
+
+    def finish() -> None:
+        ruff()
+        for path in todo:
+            if store is not None and keys[path]:
+                store.put(keys[path], {"text": path.read_text(encoding="utf-8")})
+
+    return finish
 
 
 def _format_keys(
