@@ -399,11 +399,19 @@ def _schema_refs(doc: dict[str, Any]) -> dict[str, set[str]]:
     Only schema positions count: a `$ref` inside `x-...`, `example` or `default` is data.
     """
     refs: dict[str, set[str]] = {}
-    for tokens, kind, node in iter_objects(doc):
-        if kind != "schema" or len(tokens) < 3 or tokens[:2] != ("components", "schemas"):
+    components = doc.get("components")
+    schemas = components.get("schemas") if isinstance(components, dict) else None
+    targets: dict[str, str | None] = {}  # a ref -> its component: most are written many times
+    # the component schemas alone are walked (the operations hold none of them)
+    for tokens, kind, node in iter_objects({"components": {"schemas": schemas}}):
+        if kind != "schema" or len(tokens) < 3:
             continue
         ref = node.get("$ref")
-        target = _component_schema(ref) if isinstance(ref, str) else None
+        if not isinstance(ref, str):
+            continue
+        if ref not in targets:
+            targets[ref] = _component_schema(ref)
+        target = targets[ref]
         if target is not None:
             refs.setdefault(tokens[2], set()).add(target)
     return refs

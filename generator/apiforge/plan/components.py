@@ -138,12 +138,16 @@ def rename_components(doc: dict[str, Any], renames: dict[str, str]) -> None:
     prefix = SCHEMAS + "/"
     mapping = {jp.join(SCHEMAS, k): jp.join(SCHEMAS, v) for k, v in renames.items()}
 
+    fixed: dict[str, str] = {}  # most refs are written many times
+
     def fix_ref(ref: str) -> str:
         if not ref.startswith(prefix):
             return ref
-        tokens = jp.split(ref)
-        head = jp.from_tokens(tokens[:3])
-        return mapping.get(head, head) + "".join("/" + jp.escape(t) for t in tokens[3:])
+        if ref not in fixed:
+            tokens = jp.split(ref)
+            head = jp.from_tokens(tokens[:3])
+            fixed[ref] = mapping.get(head, head) + "".join("/" + jp.escape(t) for t in tokens[3:])
+        return fixed[ref]
 
     for _tokens, _kind, node in iter_objects(doc):
         ref = node.get("$ref")
