@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,10 +118,13 @@ def test_a_failure_while_formatting_leaves_the_previous_output(
         (project / "spec" / "sandbox.yaml").read_text().replace("title:", "title: Changed", 1)
     )
 
-    def broken_format(root: Path, config: object, store: object = None) -> None:
-        raise RuntimeError("formatter crashed")
+    def broken_format(root: Path, config: object, store: object = None) -> Callable[[], None]:
+        def finish() -> None:  # ruff fails while the checks run: seen when it is waited for
+            raise RuntimeError("formatter crashed")
 
-    monkeypatch.setattr("apiforge.pipeline.format_tree", broken_format)
+        return finish
+
+    monkeypatch.setattr("apiforge.pipeline.begin_format_tree", broken_format)
     with pytest.raises(RuntimeError):
         generate(sorted((project / "spec").glob("*.yaml")), project / "generated")
     assert tree_bytes(project / "generated") == before

@@ -27,7 +27,9 @@ def sha256(data: bytes) -> str:
 
 @contextlib.contextmanager
 def staging(out_dir: Path) -> Iterator[Path]:
-    """A temporary folder beside the output (same file system, so renames are atomic)."""
+    """A temporary folder beside the output (same file system, so renames are atomic). On a
+    failure the output folder is left as it was: made for this run and still empty, it goes."""
+    created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=".apiforge-stage-", dir=out_dir))
@@ -35,6 +37,12 @@ def staging(out_dir: Path) -> Iterator[Path]:
         raise UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
     try:
         yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only if empty
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
