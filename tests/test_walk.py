@@ -13,6 +13,7 @@ from apiforge.document.walk import (
     PathItemAt,
     deref,
     deref_located,
+    enclosing,
     get_ref,
     item_operations,
     iter_objects,
@@ -176,3 +177,22 @@ def test_objects_know_their_kind_and_pointer() -> None:
     post = found["#/components/pathItems/A/post"]
     assert post == ObjectAt(("components", "pathItems", "A", "post"), "operation", post.node)
     assert found["#/paths/~1b"].kind == "pathItem"
+
+
+def test_enclosing_names_the_nearest_schema_around_each_as_every_prefix_would() -> None:
+    """The stack of open places gives what looking up every prefix of a pointer gave."""
+    doc = {
+        "components": {
+            "schemas": {
+                "A": {"properties": {"b": {"items": {"type": "string"}}, "c": {"type": "integer"}}},
+                "D": {"allOf": [{"not": {"type": "null"}}, {"type": "object"}]},
+            }
+        }
+    }
+    places = [found.tokens for found in iter_objects(doc) if found.kind == "schema"]
+    known = set(places)
+    by_prefix = [
+        next((t[:n] for n in range(len(t) - 1, -1, -1) if t[:n] in known), None) for t in places
+    ]
+    assert enclosing(places) == by_prefix
+    assert by_prefix.count(None) == 2  # A and D; every other schema stands inside one

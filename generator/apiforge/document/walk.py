@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from apiforge.document import pointer as jp
@@ -31,6 +31,7 @@ __all__ = [
     "child_kind",
     "deref",
     "deref_located",
+    "enclosing",
     "get_ref",
     "in_place_loops",
     "is_method_token",
@@ -204,6 +205,20 @@ def iter_objects(data: Any, *, maps: bool = False) -> Iterator[ObjectAt]:
 def is_object_kind(kind: str) -> bool:
     """An object's kind, not a map's or a list's (`schema`, not `schema*` or `schema[]`)."""
     return not (kind.endswith("*") or kind.endswith("[]"))
+
+
+def enclosing(places: Iterable[tuple[str, ...]]) -> list[tuple[str, ...] | None]:
+    """For each place, the nearest earlier one that contains it (None: none does), the places in
+    walk order (`iter_objects`': a parent before its children, its descendants right after it),
+    so that the open ancestors are a stack: one step each, not one per prefix of a pointer."""
+    open_places: list[tuple[str, ...]] = []
+    found: list[tuple[str, ...] | None] = []
+    for tokens in places:
+        while open_places and tokens[: len(open_places[-1])] != open_places[-1]:
+            open_places.pop()
+        found.append(open_places[-1] if open_places else None)
+        open_places.append(tokens)
+    return found
 
 
 def iter_operations(data: dict[str, Any]) -> Iterator[OperationAt]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from apiforge.document import pointer as jp
-from apiforge.document.walk import ObjectAt, get_ref, iter_objects, walk_pointer
+from apiforge.document.walk import ObjectAt, enclosing, get_ref, iter_objects, walk_pointer
 from apiforge.findings.finding import Finding
 from apiforge.repair import repaired
 
@@ -98,12 +98,8 @@ def _schema_cuts(doc: dict[str, Any], nodes: dict[Tokens, dict[str, Any]]) -> li
     """
     by_id = {id(node): tokens for tokens, node in nodes.items()}
     edges: dict[Tokens, list[tuple[Tokens, Tokens]]] = {t: [] for t in nodes}  # (child, cut here)
-    open_schemas: list[Tokens] = []  # the schemas around this one (`nodes` is in walk order)
-    for tokens, node in nodes.items():
-        while open_schemas and tokens[: len(open_schemas[-1])] != open_schemas[-1]:
-            open_schemas.pop()
-        parent = open_schemas[-1] if open_schemas else None
-        open_schemas.append(tokens)
+    parents = enclosing(nodes)  # `nodes` is in walk order
+    for (tokens, node), parent in zip(nodes.items(), parents, strict=True):
         if parent is not None:
             edges[parent].append((tokens, tokens))
         ref = node.get("$ref")

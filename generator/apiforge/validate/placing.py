@@ -17,7 +17,7 @@ from typing import Any
 
 from apiforge.document.bundle import Bundle
 from apiforge.document.pointer import from_tokens, split
-from apiforge.document.walk import ObjectAt, deref
+from apiforge.document.walk import ObjectAt, deref, enclosing
 from apiforge.findings.diagnostic import Diagnostic
 from apiforge.validate.messages import describe
 
@@ -81,8 +81,10 @@ class _Places:
         targets = {_target(ref) for ref in refs} - {None}
         self.entry_schemas = [
             (tokens, node)
-            for (tokens, node), inside in zip(schemas, _inside_another(schemas), strict=True)
-            if tokens in targets or not inside
+            for (tokens, node), parent in zip(
+                schemas, enclosing(t for t, _ in schemas), strict=True
+            )
+            if tokens in targets or parent is None
         ]
         self.defaults = [(tokens, node) for tokens, node in schemas if "default" in node]
         self._meta_places: dict[Tokens, Tokens] = {}  # a meta error's place -> its schema
@@ -141,19 +143,6 @@ class _Places:
 
     def _deref(self, node: Any) -> Any:
         return deref(node, self.data)  # every ref is local: the document is self-contained
-
-
-def _inside_another(schemas: Sequence[tuple[Tokens, Any]]) -> list[bool]:
-    """Whether each schema stands inside another, the schemas in walk order (a parent before its
-    children, and its descendants right after it): the open ancestors are a stack."""
-    open_schemas: list[Tokens] = []
-    inside = []
-    for tokens, _ in schemas:
-        while open_schemas and tokens[: len(open_schemas[-1])] != open_schemas[-1]:
-            open_schemas.pop()
-        inside.append(bool(open_schemas))
-        open_schemas.append(tokens)
-    return inside
 
 
 def _target(ref: Any) -> Tokens | None:
