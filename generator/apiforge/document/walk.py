@@ -337,9 +337,9 @@ def in_place_loops(data: Any, objects: Sequence[ObjectAt] | None = None) -> list
     state: dict[int, int] = {}  # 1: on the current path, 2: done
     hit: dict[str, Any] = {}  # a ref -> its target: most are written many times
     loops: list[list[str]] = []
-    for start in schemas:
-        if start in state:
-            continue
+    for start, (_, node) in schemas.items():
+        if start in state or ("$ref" not in node and node.keys().isdisjoint(_IN_PLACE)):
+            continue  # done, or a leaf: it applies no schema to its instance, so loops through none
         path: list[tuple[int, bool]] = [(start, False)]  # (node, entered through a $ref)
         todo: list[list[tuple[int, bool]]] = [_in_place_next(schemas[start][1], data, schemas, hit)]
         state[start] = 1
