@@ -322,3 +322,21 @@ def test_random_edits_cached_equal_cold(tmp_path: Path, changes: list[tuple[Any,
         spec.write_text(json.dumps(document))
         generate([spec], run / "cached", cache=cache)
         assert tree_bytes(run / "cached") == cold(spec, run / "cold")
+
+
+def test_a_put_prunes_once_a_sixteenth_of_the_bound_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prune reads every entry's size: a generate that writes thirty entries into a folder of
+    tens of thousands must not read it thirty times (it took seconds, and timed a test out)."""
+    pruned: list[int] = []
+    real = ModelCache._prune
+    monkeypatch.setattr(ModelCache, "_prune", lambda self: pruned.append(1) or real(self))
+    cache = ModelCache(tmp_path / "cache", max_bytes=16 * 10_000)
+    for n in range(30):
+        cache.put(f"k{n}", {"text": "x" * 1_000})  # 1 KB each, 30 KB in all; a sixteenth: 10 KB
+    assert 1 <= len(pruned) <= 4  # the first put, then once every 10 KB written
+    small = ModelCache(tmp_path / "small", max_bytes=1)
+    for n in range(3):
+        small.put(f"k{n}", {"text": "x"})
+    assert not list((tmp_path / "small").glob("*.json"))  # the bound still holds

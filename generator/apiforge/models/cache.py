@@ -38,6 +38,14 @@ _ENV_SWITCH = "APIFORGE_CACHE"  # 0 / false / off: no cache
 _ENV_FOLDER = "APIFORGE_CACHE_DIR"
 
 
+# Bytes this process wrote into each folder since it last pruned it. A prune reads every entry's
+# size (a long-used format/ folder holds tens of thousands), so it runs on a process's first write
+# and then once a sixteenth of the bound was written, not after every entry: thirty entries
+# written by one generate each pruning 26,000 took seconds. The bound holds within a sixteenth.
+_UNPRUNED: dict[Path, int] = {}
+_PRUNE_SHARE = 16
+
+
 @dataclass(frozen=True)
 class ModelCache:
     """Where the cache lives (None: the cache is off) and how large it may grow."""
@@ -96,7 +104,11 @@ class ModelCache:
                 with contextlib.suppress(OSError):
                     os.unlink(spare)
                 raise
-            self._prune()
+            written = _UNPRUNED.get(self.folder, self.max_bytes) + len(data)  # first put: prune
+            if written >= self.max_bytes // _PRUNE_SHARE:
+                self._prune()
+                written = 0
+            _UNPRUNED[self.folder] = written
         except OSError:
             return
 
