@@ -25,43 +25,32 @@ RECURSION_LIMIT = 30_000  # frames; about 25 per nesting level is the most any s
 
 def run_deep(work: Callable[[], T]) -> T:
     """`work()` in a thread with a large stack and a high recursion limit; its result or error."""
-    outcome: list[T] = []
-    failure: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            outcome.append(work())
-        except BaseException as exc:  # handed to the caller's thread as it is
-            failure.append(exc)
-
-    try:
-        previous_stack = threading.stack_size(STACK_BYTES)
-    except (ValueError, RuntimeError):  # a platform that cannot size stacks: run here
-        return work()
     previous_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))
     try:
-        worker = threading.Thread(target=target, name="apiforge-deep", daemon=True)
-        worker.start()
-    except RuntimeError:  # no memory to reserve the stack: run here, with the usual limits
-        sys.setrecursionlimit(previous_limit)
-        return work()
-    finally:
-        threading.stack_size(previous_stack)
-    try:
-        while worker.is_alive():
-            worker.join(0.1)  # returns the moment the worker ends; a timeout keeps Ctrl-C live
+        started = _start(work, "apiforge-deep")
+        if started is not None:
+            worker, result = started
+            while worker.is_alive():
+                worker.join(0.1)  # returns the moment the worker ends; a timeout keeps Ctrl-C live
+            return result()
     finally:
         sys.setrecursionlimit(previous_limit)
-    if failure:
-        raise failure[0]
-    return outcome[0]
+    return work()  # no thread with such a stack here: run here, with the usual limits
 
 
 def start_deep(work: Callable[[], T]) -> Callable[[], T]:
     """`work()` begun on a thread with as large a stack (for a library that releases the GIL while
     it recurses through a document: the Rust validator); the returned call waits for its result
     or error. Where no such thread can be started, `work()` runs when the result is asked for."""
+    started = _start(work, "apiforge-deep-worker")
+    return work if started is None else started[1]
+
+
+def _start(work: Callable[[], T], name: str) -> tuple[threading.Thread, Callable[[], T]] | None:
+    """A thread with a STACK_BYTES stack running `work`, and the call that waits for its result or
+    raises its error; None where the platform cannot size stacks or there is no memory to
+    reserve one."""
     outcome: list[T] = []
     failure: list[BaseException] = []
 
@@ -74,12 +63,12 @@ def start_deep(work: Callable[[], T]) -> Callable[[], T]:
     try:
         previous_stack = threading.stack_size(STACK_BYTES)
     except (ValueError, RuntimeError):
-        return work
+        return None
     try:
-        worker = threading.Thread(target=target, name="apiforge-deep-worker", daemon=True)
+        worker = threading.Thread(target=target, name=name, daemon=True)
         worker.start()
     except RuntimeError:
-        return work
+        return None
     finally:
         threading.stack_size(previous_stack)
 
@@ -89,4 +78,4 @@ def start_deep(work: Callable[[], T]) -> Callable[[], T]:
             raise failure[0]
         return outcome[0]
 
-    return result
+    return worker, result

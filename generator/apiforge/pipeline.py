@@ -94,16 +94,16 @@ def build_package(
         plan = request = None
     if request is not None and request.kept is None and worker is not None:
         job = worker.submit(request)
-    checked: list[Diagnostic] = []
-    ran: list[bool] = []  # whether `check` ran
+    checked: list[Diagnostic] | None = None  # the checks' findings, once they ran
 
-    def check() -> None:
+    def check() -> list[Diagnostic]:
+        nonlocal checked
         progress(f"{name}: validate")
-        ran.append(True)
-        checked.extend(validate_and_lint(bundle, generating=True))
+        checked = validate_and_lint(bundle, generating=True)
         errors = [d for d in checked if d.is_error]
         if errors:
             raise SpecError(repairs + errors)
+        return checked
 
     try:
         if job is not None or plan is None:  # the library runs meanwhile, or the plan failed
@@ -120,7 +120,7 @@ def build_package(
     except SpecError:
         raise
     except Exception:
-        if not ran:
+        if checked is None:
             check()  # an unchecked document's errors explain the failure, if it has any
         raise
     finally:
@@ -138,14 +138,13 @@ def build_package(
 
     def conclude() -> None:
         """The package's warnings and repaired flag, once its checks have run."""
-        if not ran:
-            check()
-        relaxed = any(d.relaxed for d in checked)
-        warnings = [d for d in checked if not d.is_error]
+        findings = checked if checked is not None else check()
+        relaxed = any(d.relaxed for d in findings)
+        warnings = [d for d in findings if not d.is_error]
         package.warnings = repairs + warnings + list(index.warnings) + notes
         package.repaired = bool(repairs) or relaxed
 
-    if ran or not later:
+    if checked is not None or not later:
         conclude()
     else:
         package.pending_checks = conclude

@@ -36,7 +36,6 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_plan_without_schemas_never_reaches_the_library(calls: list[str]) -> None:
     empty = {**PETS, "components": {}}
     assert library.library_output(plan_data(empty), "# h") is None
-    assert library.models_of_data(empty, "# h") is None
     assert calls == []
 
 

@@ -66,11 +66,11 @@ def run(script: str) -> dict[str, object]:
 def test_the_child_writes_what_this_process_writes() -> None:
     result = run(
         """
-        from apiforge.models.library import models_of_data
+        from apiforge.models.library import library_output
         with ModelWorker() as worker:
             pid = worker.pid
             forked = worker.submit(req(json.loads(DOC), "# header")).result()
-        here = models_of_data(json.loads(DOC), "# header")
+        here = library_output(plan_data(json.loads(DOC)), "# header")
         print(json.dumps({"pid": pid not in (None, os.getpid()), "same": forked == here,
                           "pet": "class Pet(BaseModel)" in forked, "ended": not alive(pid)}))
         """
@@ -125,12 +125,12 @@ def test_a_dead_child_leaves_the_work_to_this_process() -> None:
 def test_the_librarys_errors_come_back_with_their_message() -> None:
     result = run(
         """
-        from apiforge.models.library import models_of_data
+        from apiforge.models.library import library_output
         from apiforge.models.worker import LibraryError
         bad = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
                "components": {"schemas": {"A": {"type": "object", "properties": 7}}}}
         try:
-            models_of_data(bad, "# h")
+            library_output(plan_data(bad), "# h")
             here = None
         except Exception as exc:
             here = str(exc)

@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 
 from apiforge.models.cache import OFF, ModelCache
 from apiforge.models.input import model_input, models_source
-from apiforge.plan.operations import ModelPlan, plan_data
+from apiforge.plan.operations import ModelPlan
 
 __all__ = [
     "LibraryOutput",
@@ -25,7 +25,6 @@ __all__ = [
     "keep_output",
     "library_output",
     "library_request",
-    "models_of_data",
     "run_library",
     "warm_library",
 ]
@@ -97,13 +96,6 @@ def answer_here(request: LibraryRequest, cache: ModelCache = OFF) -> LibraryOutp
     out = run_library(request.text, request.header)
     keep_output(request, out, cache)
     return out
-
-
-def models_of_data(
-    data: dict[str, Any], header: str, cache: ModelCache = OFF
-) -> LibraryOutput | None:
-    """A bundle's data planned, then `library_output`, as the model stage would."""
-    return library_output(plan_data(data), header, cache)
 
 
 def run_library(text: str, header: str) -> LibraryOutput:
